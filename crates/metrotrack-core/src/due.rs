@@ -1,0 +1,29 @@
+//! The due list: instruments whose latest valid inspection expires soon, or has expired.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::category::CategoryCode;
+
+/// One instrument on the due list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueEntry {
+    pub instrument_id: i64,
+    pub category: CategoryCode,
+    pub serial_number: String,
+    pub manufacturer: Option<String>,
+    pub owner: Option<String>,
+    pub last_inspected_on: NaiveDate,
+    pub valid_until: NaiveDate,
+    /// Days from the as-of date to valid-until; negative when overdue.
+    pub days_left: i64,
+    pub overdue: bool,
+}
+
+impl DueEntry {
+    /// Fills the days left and the overdue flag as of `as_of`.
+    pub fn days_left(valid_until: NaiveDate, as_of: NaiveDate) -> (i64, bool) {
+        let days = (valid_until - as_of).num_days();
+        (days, valid_until < as_of)
+    }
+}
