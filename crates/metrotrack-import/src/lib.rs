@@ -1,1 +1,252 @@
-//! placeholder
+//! Lab CSV logs into validated metrotrack records (SPEC §2).
+//!
+//! [`read_log`] streams a log through fixed memory: it counts and hashes the raw bytes,
+//! detects the encoding (UTF-8 with or without BOM, UTF-16 with BOM, Windows-1258) and
+//! the delimiter (`,`, `;`, tab), matches the Vietnamese or English headers, and reads
+//! each row into a record or into the complete list of its problems. It knows no
+//! database: the caller stores the rows it is handed.
+
+mod earthing;
+mod header;
+mod inspection;
+mod options;
+mod row;
+mod source;
+mod value;
+
+pub use options::{
+    DateOrder, Limits, ReadOptions, TextEncoding, UnknownDateOrder, UnknownEncoding,
+};
+
+use std::io::{self, Cursor, Read};
+
+use csv::StringRecord;
+use metrotrack_core::{CategoryCatalog, FileSummary, LogKind, ParsedRow, Problem};
+
+use crate::header::Header;
+use crate::row::Row;
+use crate::source::{Counting, Decoding, RecordGuard, SNIFF_BYTES, SourceError};
+
+/// Rows handed to `on_rows` per call.
+pub const CHUNK_ROWS: usize = 1024;
+
+/// Reads a whole log, streaming. Calls `on_rows(chunk, bytes_read_so_far)` with each chunk
+/// of up to [`CHUNK_ROWS`] parsed rows in file order (it returns false to stop early, e.g.
+/// when the receiver is gone).
+///
+/// Returns the [`FileSummary`]: SHA-256 (lower-case hex) and size of all bytes read,
+/// warnings, and fatal whole-file problems (if `fatal` is non-empty the caller refuses
+/// the whole file). After a fatal problem the rest of the file is still read, unhashed
+/// data being no evidence, unless the file is past the size bound.
+pub fn read_log<R: Read>(
+    input: R,
+    kind: LogKind,
+    catalog: &CategoryCatalog,
+    options: &ReadOptions,
+    mut on_rows: impl FnMut(Vec<ParsedRow>, u64) -> bool,
+) -> FileSummary {
+    let mut counting = Counting::new(input, options.limits.max_upload_bytes);
+    let mut warnings = Vec::new();
+    let fatal = match read_rows(
+        &mut counting,
+        kind,
+        catalog,
+        options,
+        &mut warnings,
+        &mut on_rows,
+    ) {
+        End::Done | End::Stopped => Vec::new(),
+        End::Fatal {
+            mut problems,
+            drain,
+        } => {
+            if drain && let Err(e) = io::copy(&mut counting, &mut io::sink()) {
+                problems.push(io_problem(&e));
+            }
+            problems
+        }
+    };
+    let (sha256, size_bytes) = counting.finish();
+    FileSummary {
+        sha256,
+        size_bytes,
+        warnings,
+        fatal,
+    }
+}
+
+/// How reading the rows ended.
+#[derive(Debug)]
+enum End {
+    /// Every row was read and handed over.
+    Done,
+    /// The receiver asked to stop.
+    Stopped,
+    /// The file is refused; `drain` when the rest should still be read for its hash.
+    Fatal { problems: Vec<Problem>, drain: bool },
+}
+
+impl End {
+    fn fatal(problem: Problem, drain: bool) -> Self {
+        Self::Fatal {
+            problems: vec![problem],
+            drain,
+        }
+    }
+
+    fn from_io(err: &io::Error) -> Self {
+        // Past the size bound, or unreadable input: reading on would not help.
+        let drain = matches!(
+            SourceError::from_io(err),
+            Some(
+                SourceError::LineTooLong { .. }
+                    | SourceError::Nul { .. }
+                    | SourceError::Malformed { .. }
+            )
+        );
+        Self::fatal(io_problem(err), drain)
+    }
+
+    fn from_csv(err: &csv::Error) -> Self {
+        match err.kind() {
+            csv::ErrorKind::Io(e) => Self::from_io(e),
+            csv::ErrorKind::Utf8 { pos, .. } => Self::fatal(
+                Problem::new(
+                    pos.as_ref().map_or(0, csv::Position::line),
+                    None,
+                    None,
+                    "contains text that is not valid UTF-8; save the file as UTF-8 CSV or give its encoding",
+                ),
+                true,
+            ),
+            _ => Self::fatal(
+                Problem::file(format!("the file could not be read as CSV: {err}")),
+                true,
+            ),
+        }
+    }
+}
+
+/// The problem an I/O error from the byte layers (or the input itself) means.
+fn io_problem(err: &io::Error) -> Problem {
+    match SourceError::from_io(err) {
+        Some(e @ (SourceError::LineTooLong { line, .. } | SourceError::Nul { line })) => {
+            Problem::new(*line, None, None, e.to_string())
+        }
+        Some(e) => Problem::file(e.to_string()),
+        None => Problem::file(format!("the file could not be read: {err}")),
+    }
+}
+
+/// A delimiter the parser can use: one ASCII character that is not a quote or line end.
+fn check_delimiter(d: u8) -> Result<u8, Problem> {
+    if d.is_ascii() && !matches!(d, b'"' | b'\n' | b'\r' | 0) {
+        Ok(d)
+    } else {
+        Err(Problem::file(format!(
+            "{:?} cannot be the delimiter; use ',', ';' or a tab",
+            char::from(d)
+        )))
+    }
+}
+
+fn is_blank(record: &StringRecord) -> bool {
+    record.iter().all(|f| f.trim().is_empty())
+}
+
+fn line_of(record: &StringRecord) -> u64 {
+    record.position().map_or(0, csv::Position::line)
+}
+
+fn read_rows<R: Read>(
+    counting: &mut Counting<R>,
+    kind: LogKind,
+    catalog: &CategoryCatalog,
+    options: &ReadOptions,
+    warnings: &mut Vec<Problem>,
+    on_rows: &mut impl FnMut(Vec<ParsedRow>, u64) -> bool,
+) -> End {
+    let limits = options.limits;
+    let counter = counting.counter();
+    let (head, at_eof) = match source::read_head(counting, SNIFF_BYTES) {
+        Ok(head) => head,
+        Err(e) => return End::from_io(&e),
+    };
+    let (encoding, bom_len) = source::detect_encoding(&head, at_eof, options.encoding);
+    let body = head.get(bom_len..).unwrap_or_default();
+    if let Some(at) = source::binary_at(body, encoding) {
+        return End::fatal(
+            Problem::file(format!(
+                "this is not a text CSV file (binary data at byte {}){}",
+                at + bom_len,
+                source::binary_hint(&head)
+            )),
+            true,
+        );
+    }
+    let delimiter = match options.delimiter {
+        Some(d) => match check_delimiter(d) {
+            Ok(d) => d,
+            Err(problem) => return End::fatal(problem, true),
+        },
+        None => source::detect_delimiter(&encoding.encoding().decode_without_bom_handling(body).0),
+    };
+
+    let decoded = Decoding::new(Cursor::new(head).chain(counting), encoding);
+    let guarded = RecordGuard::new(decoded, delimiter, limits.max_line_bytes);
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(guarded);
+    let mut record = StringRecord::new();
+
+    let header = loop {
+        match csv.read_record(&mut record) {
+            Ok(false) => {
+                return End::fatal(Problem::file("the file is empty: no header row"), false);
+            }
+            Ok(true) if is_blank(&record) => {}
+            Ok(true) => {
+                match Header::read(kind, record.iter(), line_of(&record), limits.max_columns) {
+                    Ok((header, header_warnings)) => {
+                        warnings.extend(header_warnings);
+                        break header;
+                    }
+                    Err(problems) => {
+                        return End::Fatal {
+                            problems,
+                            drain: true,
+                        };
+                    }
+                }
+            }
+            Err(e) => return End::from_csv(&e),
+        }
+    };
+
+    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+    let end = loop {
+        match csv.read_record(&mut record) {
+            Ok(false) => break End::Done,
+            Ok(true) if is_blank(&record) => continue,
+            Ok(true) => {}
+            Err(e) => break End::from_csv(&e),
+        }
+        let row = Row::new(line_of(&record), &header, &record, limits.max_field_bytes);
+        chunk.push(match kind {
+            LogKind::Inspections => inspection::read(row, catalog, options.date_order),
+            LogKind::Earthing => earthing::read(row, options.date_order),
+        });
+        if chunk.len() >= CHUNK_ROWS {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
+            if !on_rows(full, counter.get()) {
+                return End::Stopped;
+            }
+        }
+    };
+    if !chunk.is_empty() && !on_rows(chunk, counter.get()) && matches!(end, End::Done) {
+        return End::Stopped;
+    }
+    end
+}

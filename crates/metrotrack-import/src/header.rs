@@ -1,0 +1,708 @@
+//! The header row: which column holds which field.
+//!
+//! Headers match case-insensitively, ignoring diacritics, spaces, punctuation and a unit
+//! suffix such as `(Ω)` or `(%)`; each field accepts its canonical English name and the
+//! Vietnamese headers labs write (SPEC §2).
+
+use std::collections::HashMap;
+
+use metrotrack_core::{LogKind, Problem, text};
+
+/// A field of a lab log, named by its canonical English header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Field {
+    Date,
+    Category,
+    SerialNumber,
+    Model,
+    Manufacturer,
+    Owner,
+    Kind,
+    VerificationType,
+    Procedure,
+    Result,
+    ErrorPercent,
+    CertificateNo,
+    StampNo,
+    ValidUntil,
+    Technician,
+    CheckedBy,
+    Notes,
+    Site,
+    Point,
+    ResistanceOhm,
+    LimitOhm,
+    System,
+    Method,
+    TesterSerial,
+    Weather,
+}
+
+impl Field {
+    /// The canonical header, as the English log template writes it.
+    pub(crate) fn canonical(self) -> &'static str {
+        match self {
+            Self::Date => "date",
+            Self::Category => "category",
+            Self::SerialNumber => "serial_number",
+            Self::Model => "model",
+            Self::Manufacturer => "manufacturer",
+            Self::Owner => "owner",
+            Self::Kind => "kind",
+            Self::VerificationType => "verification_type",
+            Self::Procedure => "procedure",
+            Self::Result => "result",
+            Self::ErrorPercent => "error_percent",
+            Self::CertificateNo => "certificate_no",
+            Self::StampNo => "stamp_no",
+            Self::ValidUntil => "valid_until",
+            Self::Technician => "technician",
+            Self::CheckedBy => "checked_by",
+            Self::Notes => "notes",
+            Self::Site => "site",
+            Self::Point => "point",
+            Self::ResistanceOhm => "resistance_ohm",
+            Self::LimitOhm => "limit_ohm",
+            Self::System => "system",
+            Self::Method => "method",
+            Self::TesterSerial => "tester_serial",
+            Self::Weather => "weather",
+        }
+    }
+}
+
+/// A field a log kind reads, whether it is required, and the other headers that name it.
+#[derive(Debug)]
+pub(crate) struct FieldSpec {
+    pub field: Field,
+    pub required: bool,
+    pub aliases: &'static [&'static str],
+}
+
+const fn spec(field: Field, required: bool, aliases: &'static [&'static str]) -> FieldSpec {
+    FieldSpec {
+        field,
+        required,
+        aliases,
+    }
+}
+
+/// The columns of an inspections log.
+pub(crate) const INSPECTION_FIELDS: &[FieldSpec] = &[
+    spec(
+        Field::Date,
+        true,
+        &[
+            "Ngày kiểm định",
+            "Ngày thực hiện",
+            "Ngày",
+            "Ngày KĐ",
+            "Ngày hiệu chuẩn",
+            "Ngày kiểm tra",
+            "inspection date",
+            "inspected on",
+        ],
+    ),
+    spec(
+        Field::Category,
+        true,
+        &[
+            "Tên PTĐ",
+            "Loại PTĐ",
+            "Phương tiện đo",
+            "Tên phương tiện đo",
+            "Loại phương tiện đo",
+            "PTĐ",
+            "Loại",
+            "Mã PTĐ",
+            "instrument",
+            "instrument category",
+            "category code",
+        ],
+    ),
+    spec(
+        Field::SerialNumber,
+        true,
+        &[
+            "Số sản xuất",
+            "Số hiệu",
+            "Số serial",
+            "Số seri",
+            "Số sêri",
+            "Số SX",
+            "serial",
+            "serial no",
+            "S/N",
+        ],
+    ),
+    spec(
+        Field::Model,
+        false,
+        &["Kiểu", "Mã hiệu", "Kiểu/Mã hiệu", "Kiểu loại", "Ký hiệu"],
+    ),
+    spec(
+        Field::Manufacturer,
+        false,
+        &["Cơ sở sản xuất", "Nhà sản xuất", "Hãng sản xuất", "Hãng"],
+    ),
+    spec(
+        Field::Owner,
+        false,
+        &[
+            "Đơn vị sử dụng",
+            "Khách hàng",
+            "Chủ sở hữu",
+            "Tên khách hàng",
+            "customer",
+        ],
+    ),
+    spec(
+        Field::Kind,
+        true,
+        &["Hình thức", "Loại hình", "inspection kind"],
+    ),
+    spec(Field::VerificationType, false, &["Loại kiểm định"]),
+    spec(
+        Field::Procedure,
+        false,
+        &["Quy trình", "Quy trình kiểm định", "Quy trình áp dụng"],
+    ),
+    spec(
+        Field::Result,
+        false,
+        &["Kết quả", "Kết luận", "Kết quả kiểm định"],
+    ),
+    spec(Field::ErrorPercent, false, &["Sai số", "error"]),
+    spec(
+        Field::CertificateNo,
+        false,
+        &[
+            "Số GCN",
+            "Số giấy chứng nhận",
+            "GCN",
+            "certificate",
+            "certificate number",
+        ],
+    ),
+    spec(
+        Field::StampNo,
+        false,
+        &["Số tem", "Tem", "stamp", "stamp number"],
+    ),
+    spec(
+        Field::ValidUntil,
+        false,
+        &[
+            "Hiệu lực đến",
+            "Có giá trị đến",
+            "Hạn hiệu lực",
+            "Hiệu lực",
+            "Giá trị đến",
+        ],
+    ),
+    spec(
+        Field::Technician,
+        true,
+        &[
+            "Người thực hiện",
+            "Kiểm định viên",
+            "Người kiểm định",
+            "KĐV",
+            "Người đo",
+        ],
+    ),
+    spec(
+        Field::CheckedBy,
+        false,
+        &[
+            "Người soát lại",
+            "Người kiểm tra",
+            "Người soát xét",
+            "checker",
+        ],
+    ),
+    spec(Field::Notes, false, &["Ghi chú", "note", "remarks"]),
+];
+
+/// The columns of an earthing log.
+pub(crate) const EARTHING_FIELDS: &[FieldSpec] = &[
+    spec(
+        Field::Date,
+        true,
+        &[
+            "Ngày đo",
+            "Ngày",
+            "Ngày thực hiện",
+            "Ngày kiểm tra",
+            "test date",
+            "tested on",
+        ],
+    ),
+    spec(
+        Field::Site,
+        true,
+        &["Công trình", "Địa điểm", "Tên công trình"],
+    ),
+    spec(
+        Field::Point,
+        true,
+        &["Điểm đo", "Vị trí đo", "Mã điểm đo", "Vị trí", "point code"],
+    ),
+    spec(
+        Field::ResistanceOhm,
+        true,
+        &[
+            "Điện trở",
+            "Điện trở nối đất",
+            "Giá trị đo",
+            "R",
+            "Điện trở đo được",
+            "resistance",
+        ],
+    ),
+    spec(
+        Field::LimitOhm,
+        false,
+        &["Giới hạn", "Giá trị yêu cầu", "Giá trị cho phép", "limit"],
+    ),
+    spec(Field::System, false, &["Hệ thống", "Loại hệ thống"]),
+    spec(Field::Method, false, &["Phương pháp", "Phương pháp đo"]),
+    spec(
+        Field::TesterSerial,
+        false,
+        &["Số máy đo", "Thiết bị đo", "Máy đo", "tester"],
+    ),
+    spec(
+        Field::Weather,
+        false,
+        &[
+            "Thời tiết",
+            "Điều kiện đất",
+            "Điều kiện",
+            "Thời tiết, điều kiện đất",
+        ],
+    ),
+    spec(
+        Field::Technician,
+        true,
+        &["Người đo", "Người thực hiện", "Kiểm định viên"],
+    ),
+    spec(Field::Notes, false, &["Ghi chú", "note", "remarks"]),
+];
+
+/// Headers of a row-number column (số thứ tự), ignored.
+const ROW_NUMBER_KEYS: &[&str] = &["stt", "sothutu", "tt", "no", "rowno"];
+
+/// The fields a log kind reads.
+pub(crate) fn fields_of(kind: LogKind) -> &'static [FieldSpec] {
+    match kind {
+        LogKind::Inspections => INSPECTION_FIELDS,
+        LogKind::Earthing => EARTHING_FIELDS,
+    }
+}
+
+/// The matching key of a header: a trailing `(…)` or `[…]` unit suffix removed, then
+/// folded (diacritics, case, spaces and punctuation dropped).
+pub(crate) fn header_key(written: &str) -> String {
+    let trimmed = written.trim();
+    let stripped = strip_suffix_group(trimmed);
+    let key = text::fold(stripped);
+    if key.is_empty() {
+        text::fold(trimmed)
+    } else {
+        key
+    }
+}
+
+fn strip_suffix_group(s: &str) -> &str {
+    let open = match s.chars().last() {
+        Some(')') => '(',
+        Some(']') => '[',
+        _ => return s,
+    };
+    match s.rfind(open) {
+        Some(at) => s.get(..at).unwrap_or(s).trim_end(),
+        None => s,
+    }
+}
+
+/// What a header names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Field(Field),
+    /// A row-number column (STT): ignored.
+    RowNumber,
+    /// A header that names nothing we read: ignored with a warning.
+    Unknown,
+    /// An empty header cell.
+    Unnamed,
+}
+
+/// Reads one header cell for a log kind.
+pub(crate) fn role_of(kind: LogKind, written: &str) -> Role {
+    let trimmed = written.trim();
+    if trimmed.is_empty() {
+        return Role::Unnamed;
+    }
+    let key = header_key(trimmed);
+    if trimmed == "#" || ROW_NUMBER_KEYS.contains(&key.as_str()) {
+        return Role::RowNumber;
+    }
+    if key.is_empty() {
+        return Role::Unknown;
+    }
+    let find = |key: &str| {
+        fields_of(kind)
+            .iter()
+            .find(|s| {
+                text::fold(s.field.canonical()) == key
+                    || s.aliases.iter().any(|a| text::fold(a) == key)
+            })
+            .map(|s| Role::Field(s.field))
+    };
+    if let Some(role) = find(&key) {
+        return role;
+    }
+    // A unit written without brackets: "Điện trở Ω", "resistance ohm".
+    ["ohm", "ω", "om"]
+        .iter()
+        .filter_map(|unit| key.strip_suffix(unit))
+        .filter(|rest| !rest.is_empty())
+        .find_map(find)
+        .unwrap_or(Role::Unknown)
+}
+
+/// One column of the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Column {
+    /// The header as written (NFC, trimmed).
+    pub written: String,
+    pub role: Role,
+}
+
+/// The header row of a log, read.
+#[derive(Debug, Clone)]
+pub(crate) struct Header {
+    /// The columns up to the last named one (trailing empty cells dropped).
+    pub columns: Vec<Column>,
+    index: HashMap<Field, usize>,
+}
+
+/// A header that a log cannot be read with: every reason, for the fatal list.
+pub(crate) type HeaderProblems = Vec<Problem>;
+
+impl Header {
+    /// Reads the header cells found on `line`. Returns the header and its warnings, or
+    /// every fatal problem (missing required column, duplicate column, too many columns).
+    pub(crate) fn read<'a>(
+        kind: LogKind,
+        cells: impl IntoIterator<Item = &'a str>,
+        line: u64,
+        max_columns: usize,
+    ) -> Result<(Self, Vec<Problem>), HeaderProblems> {
+        let mut written: Vec<String> = cells.into_iter().map(text::clean).collect();
+        while written.last().is_some_and(String::is_empty) {
+            written.pop();
+        }
+        if written.len() > max_columns {
+            return Err(vec![Problem::new(
+                line,
+                None,
+                None,
+                format!(
+                    "the header has {} columns; at most {max_columns} are allowed",
+                    written.len()
+                ),
+            )]);
+        }
+        let columns: Vec<Column> = written
+            .into_iter()
+            .map(|w| Column {
+                role: role_of(kind, &w),
+                written: w,
+            })
+            .collect();
+
+        let mut fatal = Vec::new();
+        let mut warnings = Vec::new();
+        let mut index: HashMap<Field, usize> = HashMap::new();
+        for (i, column) in columns.iter().enumerate() {
+            match column.role {
+                Role::Field(field) => {
+                    if let Some(&first) = index.get(&field) {
+                        let first = columns.get(first).map_or("", |c| c.written.as_str());
+                        fatal.push(Problem::new(
+                            line,
+                            Some(&column.written),
+                            None,
+                            format!(
+                                "columns {first:?} and {:?} both mean {}; keep one of them",
+                                column.written,
+                                field.canonical()
+                            ),
+                        ));
+                    } else {
+                        index.insert(field, i);
+                    }
+                }
+                Role::RowNumber => warnings.push(Problem::new(
+                    line,
+                    Some(&column.written),
+                    None,
+                    "row-number column ignored",
+                )),
+                Role::Unknown => warnings.push(Problem::new(
+                    line,
+                    Some(&column.written),
+                    None,
+                    "unknown column, ignored",
+                )),
+                Role::Unnamed => warnings.push(Problem::new(
+                    line,
+                    None,
+                    None,
+                    format!("column {} has no header; its values are ignored", i + 1),
+                )),
+            }
+        }
+
+        let found = columns
+            .iter()
+            .filter(|c| !c.written.is_empty())
+            .map(|c| format!("{:?}", c.written))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let found = if found.is_empty() {
+            "none".to_owned()
+        } else {
+            text::shorten(&found, 400)
+        };
+        for spec in fields_of(kind)
+            .iter()
+            .filter(|s| s.required && !index.contains_key(&s.field))
+        {
+            let accepted = std::iter::once(spec.field.canonical())
+                .chain(spec.aliases.iter().copied())
+                .collect::<Vec<_>>()
+                .join(", ");
+            fatal.push(Problem::new(
+                line,
+                None,
+                None,
+                format!(
+                    "the required column {} is missing (accepted headers: {accepted}); headers found: {found}",
+                    spec.field.canonical()
+                ),
+            ));
+        }
+
+        if fatal.is_empty() {
+            Ok((Self { columns, index }, warnings))
+        } else {
+            Err(fatal)
+        }
+    }
+
+    /// The column index and header as written of a field, when the log has it.
+    pub(crate) fn column_of(&self, field: Field) -> Option<(usize, &str)> {
+        let &i = self.index.get(&field)?;
+        self.columns.get(i).map(|c| (i, c.written.as_str()))
+    }
+
+    /// The number of columns the header names (trailing empty cells not counted).
+    pub(crate) fn width(&self) -> usize {
+        self.columns.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn role(kind: LogKind, h: &str) -> Role {
+        role_of(kind, h)
+    }
+
+    #[test]
+    fn vietnamese_and_canonical_headers_match() {
+        use LogKind::*;
+        let cases = [
+            (Inspections, "Ngày kiểm định", Field::Date),
+            (Inspections, "NGAY KIEM DINH", Field::Date),
+            (Inspections, "ngay_kiem_dinh", Field::Date),
+            (Inspections, "date", Field::Date),
+            (Inspections, "Tên PTĐ", Field::Category),
+            (Inspections, "Tên phương tiện đo", Field::Category),
+            (Inspections, "Số seri", Field::SerialNumber),
+            (Inspections, "Serial Number", Field::SerialNumber),
+            (Inspections, "Kiểu/Mã hiệu", Field::Model),
+            (Inspections, "Sai số (%)", Field::ErrorPercent),
+            (Inspections, "error_percent", Field::ErrorPercent),
+            (Inspections, "Kết luận", Field::Result),
+            (Inspections, "Loại kiểm định", Field::VerificationType),
+            (Inspections, "Hình thức", Field::Kind),
+            (Inspections, "Hiệu lực đến", Field::ValidUntil),
+            (Earthing, "Điện trở (Ω)", Field::ResistanceOhm),
+            (Earthing, "Điện trở [ohm]", Field::ResistanceOhm),
+            (Earthing, "Điện trở Ω", Field::ResistanceOhm),
+            (Earthing, "resistance_ohm", Field::ResistanceOhm),
+            (Earthing, "R (Ω)", Field::ResistanceOhm),
+            (Earthing, "Giới hạn (Ω)", Field::LimitOhm),
+            (Earthing, "limit_ohm", Field::LimitOhm),
+            (Earthing, "Người đo", Field::Technician),
+            (Earthing, "Vị trí đo", Field::Point),
+            (Earthing, "Ngày đo", Field::Date),
+        ];
+        for (kind, written, field) in cases {
+            assert_eq!(role(kind, written), Role::Field(field), "{written}");
+        }
+        assert_eq!(role(Inspections, "STT"), Role::RowNumber);
+        assert_eq!(role(Inspections, "Số thứ tự"), Role::RowNumber);
+        assert_eq!(role(Inspections, "#"), Role::RowNumber);
+        assert_eq!(role(Inspections, "Màu sắc"), Role::Unknown);
+        assert_eq!(role(Inspections, "(%)"), Role::Unknown);
+        assert_eq!(role(Inspections, "  "), Role::Unnamed);
+        // An earthing header means nothing in an inspections log.
+        assert_eq!(role(Inspections, "Điện trở"), Role::Unknown);
+    }
+
+    #[test]
+    fn no_two_fields_share_a_header() {
+        for kind in [LogKind::Inspections, LogKind::Earthing] {
+            let mut seen: HashMap<String, Field> = HashMap::new();
+            for s in fields_of(kind) {
+                let keys = std::iter::once(s.field.canonical()).chain(s.aliases.iter().copied());
+                for key in keys.map(header_key) {
+                    assert!(!ROW_NUMBER_KEYS.contains(&key.as_str()), "{key}");
+                    if let Some(other) = seen.insert(key.clone(), s.field) {
+                        assert_eq!(other, s.field, "{kind}: {key} names two fields");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn missing_required_columns_are_all_named() {
+        let err = Header::read(
+            LogKind::Inspections,
+            ["Ngày", "Số sản xuất", "Ghi chú"],
+            1,
+            256,
+        )
+        .expect_err("missing columns");
+        let messages: Vec<&str> = err.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].contains("required column category is missing"));
+        assert!(messages[0].contains("Tên PTĐ"));
+        assert!(messages[0].contains("\"Ngày\", \"Số sản xuất\", \"Ghi chú\""));
+        assert!(messages[1].contains("kind"));
+        assert!(messages[2].contains("technician"));
+    }
+
+    #[test]
+    fn duplicates_are_fatal_and_extras_warned() {
+        let err = Header::read(
+            LogKind::Earthing,
+            ["Ngày đo", "Ngày", "Công trình", "Điểm đo", "R", "Người đo"],
+            1,
+            256,
+        )
+        .expect_err("duplicate");
+        assert_eq!(err.len(), 1);
+        assert!(err[0].message.contains("both mean date"), "{}", err[0]);
+
+        let (header, warnings) = Header::read(
+            LogKind::Earthing,
+            [
+                "STT",
+                "Ngày đo",
+                "",
+                "Công trình",
+                "Điểm đo",
+                "R",
+                "Người đo",
+                "Màu",
+                "",
+                "",
+            ],
+            1,
+            256,
+        )
+        .expect("header");
+        assert_eq!(header.width(), 8);
+        assert_eq!(header.column_of(Field::Site), Some((3, "Công trình")));
+        let w: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            w,
+            [
+                "line 1, column \"STT\": row-number column ignored",
+                "line 1: column 3 has no header; its values are ignored",
+                "line 1, column \"Màu\": unknown column, ignored",
+            ]
+        );
+    }
+
+    #[test]
+    fn too_many_columns_is_fatal() {
+        let cells = vec!["x"; 300];
+        let err = Header::read(LogKind::Earthing, cells, 1, 256).expect_err("too wide");
+        assert!(err[0].message.contains("300 columns"));
+    }
+
+    /// Writes `s` with random case, spacing and (sometimes) without diacritics.
+    fn variant(s: &str, upper: Vec<bool>, spaced: bool, strip: bool) -> String {
+        use unicode_normalization::UnicodeNormalization;
+        let base: String = if strip {
+            s.nfd()
+                .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+                .map(|c| match c {
+                    'đ' => 'd',
+                    'Đ' => 'D',
+                    c => c,
+                })
+                .collect()
+        } else {
+            s.to_owned()
+        };
+        let mut out = String::new();
+        if spaced {
+            out.push_str("  ");
+        }
+        for (i, c) in base.chars().enumerate() {
+            if upper.get(i % upper.len().max(1)).copied().unwrap_or(false) {
+                out.extend(c.to_uppercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
+            if c == ' ' && spaced {
+                out.push_str("_ ");
+            }
+        }
+        if spaced {
+            out.push_str(" (%) ");
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn every_alias_matches_in_any_case_spacing_and_accenting(
+            kind_insp: bool,
+            pick in 0usize..1000,
+            upper in proptest::collection::vec(any::<bool>(), 1..8),
+            spaced: bool,
+            strip: bool,
+        ) {
+            let kind = if kind_insp { LogKind::Inspections } else { LogKind::Earthing };
+            let all: Vec<(Field, &str)> = fields_of(kind)
+                .iter()
+                .flat_map(|s| std::iter::once(s.field.canonical()).chain(s.aliases.iter().copied()).map(move |a| (s.field, a)))
+                .collect();
+            let (field, alias) = all[pick % all.len()];
+            let written = variant(alias, upper, spaced, strip);
+            prop_assert_eq!(role_of(kind, &written), Role::Field(field), "{}", written);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Rows of an inspections log into [`NewInspection`] records.
+
+use metrotrack_core::decimal::parse_decimal;
+use metrotrack_core::{
+    Category, CategoryCatalog, InspectionKind, NewInspection, Outcome, ParsedRow, SerialNumber,
+    Sourced, VerificationType,
+};
+
+use crate::header::Field;
+use crate::options::DateOrder;
+use crate::row::{Reported, Row, said, word};
+use crate::value::{parse_date, show_date};
+
+/// Reads one inspection row, reporting every problem it has.
+pub(crate) fn read(mut row: Row<'_>, catalog: &CategoryCatalog, order: DateOrder) -> ParsedRow {
+    let date = row.required(Field::Date, |v| parse_date(v, order));
+    let category = row.required(Field::Category, |v| {
+        catalog.resolve(v).ok_or_else(|| {
+            format!(
+                "{} is not a known instrument category; use a code or a name of one of: {}",
+                metrotrack_core::text::shorten(v, 40),
+                catalog.known_codes()
+            )
+        })
+    });
+    let serial = row.required(Field::SerialNumber, |v| {
+        SerialNumber::parse(v).map_err(|e| format!("the serial number {e}"))
+    });
+    let model = row.text(Field::Model);
+    let manufacturer = row.text(Field::Manufacturer);
+    let owner = row.text(Field::Owner);
+    let kind = row.required(Field::Kind, word::<InspectionKind>);
+    let verification_type = row.optional(Field::VerificationType, word::<VerificationType>);
+    let procedure = row.text(Field::Procedure);
+    let result = row.optional(Field::Result, word::<Outcome>);
+    let error_percent = row.optional(Field::ErrorPercent, |v| {
+        parse_decimal(v).map_err(|e| said(v, e))
+    });
+    let certificate_no = row.text(Field::CertificateNo);
+    let stamp_no = row.text(Field::StampNo);
+    let valid_until = row.optional(Field::ValidUntil, |v| parse_date(v, order));
+    let technician = row.required_text(Field::Technician);
+    let checked_by = row.text(Field::CheckedBy);
+    let notes = row.text(Field::Notes);
+
+    if let (Ok(InspectionKind::Verification), Ok(None)) = (kind, result) {
+        row.problem(
+            Field::Result,
+            None,
+            "is empty; a verification needs a result (Đạt / Không đạt, or pass / fail)",
+        );
+    }
+    if let (Ok(Some(Outcome::Fail)), Ok(Some(_))) = (result, valid_until) {
+        let written = row.value(Field::ValidUntil);
+        row.problem(
+            Field::ValidUntil,
+            written,
+            "a failed inspection has no valid-until date; leave it empty",
+        );
+    } else if let (Ok(date), Ok(Some(until))) = (date, valid_until)
+        && until < date
+    {
+        let written = row.value(Field::ValidUntil);
+        row.problem(
+            Field::ValidUntil,
+            written,
+            format!(
+                "valid-until {} is before the inspection date {}",
+                show_date(until),
+                show_date(date)
+            ),
+        );
+    }
+
+    let assembled = (|| -> Result<(NewInspection, &Category), Reported> {
+        let category = category?;
+        let record = NewInspection {
+            date: date?,
+            category: category.code.clone(),
+            serial: serial?,
+            model: model?,
+            manufacturer: manufacturer?,
+            owner: owner?,
+            kind: kind?,
+            verification_type: verification_type?,
+            procedure: procedure?,
+            result: result?,
+            error_percent: error_percent?,
+            certificate_no: certificate_no?,
+            stamp_no: stamp_no?,
+            valid_until: valid_until?,
+            technician: technician?,
+            checked_by: checked_by?,
+            notes: notes?,
+        };
+        Ok((record, category))
+    })();
+
+    match assembled {
+        Ok((mut record, category)) if row.problems.is_empty() => {
+            record.derive_valid_until(category);
+            ParsedRow::Inspection(Sourced {
+                line: row.line,
+                original: row.original(),
+                record,
+            })
+        }
+        _ => row.into_invalid(),
+    }
+}

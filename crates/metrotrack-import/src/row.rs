@@ -1,0 +1,213 @@
+//! One data row: its cells by field, and every problem found in it.
+
+use std::fmt::Display;
+
+use csv::StringRecord;
+use metrotrack_core::{ParsedRow, Problem, Vocabulary, text};
+
+use crate::header::{Field, Header, Role};
+use crate::source::human_bytes;
+
+/// Marks a value whose problem has already been recorded in the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reported;
+
+/// What a row holds for one field.
+#[derive(Debug, Clone, Copy)]
+enum Cell<'a> {
+    /// No column, or an empty cell.
+    Empty,
+    /// Already reported (longer than the field bound).
+    Reported,
+    Value(&'a str),
+}
+
+/// A data row being read into a record. Each accessor records the problem of its cell,
+/// so that a row reports every problem it has, not only the first.
+#[derive(Debug)]
+pub(crate) struct Row<'a> {
+    pub line: u64,
+    header: &'a Header,
+    record: &'a StringRecord,
+    too_long: Vec<usize>,
+    pub problems: Vec<Problem>,
+}
+
+impl<'a> Row<'a> {
+    /// Starts reading `record` (a non-blank row found on `line`): reports values past the
+    /// header's columns and fields longer than `max_field_bytes`.
+    pub(crate) fn new(
+        line: u64,
+        header: &'a Header,
+        record: &'a StringRecord,
+        max_field_bytes: usize,
+    ) -> Self {
+        let mut row = Self {
+            line,
+            header,
+            record,
+            too_long: Vec::new(),
+            problems: Vec::new(),
+        };
+        let used = (0..record.len())
+            .rev()
+            .find(|&i| record.get(i).is_some_and(|f| !f.trim().is_empty()))
+            .map_or(0, |last| last + 1);
+        if used > header.width() {
+            row.problems.push(Problem::new(
+                line,
+                None,
+                None,
+                format!(
+                    "row has {used} fields, the header has {}; is a delimiter or quote out of place?",
+                    header.width()
+                ),
+            ));
+        }
+        for (i, value) in record.iter().enumerate() {
+            if value.len() > max_field_bytes {
+                let column = header.columns.get(i).map(|c| c.written.as_str());
+                row.problems.push(Problem::new(
+                    line,
+                    column,
+                    Some(value),
+                    format!(
+                        "is longer than {}, the most a field may hold",
+                        human_bytes(max_field_bytes as u64)
+                    ),
+                ));
+                row.too_long.push(i);
+            }
+        }
+        row
+    }
+
+    /// The header of a field as written, or its canonical name when the log has none.
+    fn column_name(&self, field: Field) -> &'a str {
+        self.header
+            .column_of(field)
+            .map_or(field.canonical(), |(_, written)| written)
+    }
+
+    fn cell(&self, field: Field) -> Cell<'a> {
+        let Some((i, _)) = self.header.column_of(field) else {
+            return Cell::Empty;
+        };
+        if self.too_long.contains(&i) {
+            return Cell::Reported;
+        }
+        match self.record.get(i).map(str::trim) {
+            Some(v) if !v.is_empty() => Cell::Value(v),
+            _ => Cell::Empty,
+        }
+    }
+
+    /// The cell of a field as written (trimmed), if it holds anything.
+    pub(crate) fn value(&self, field: Field) -> Option<&'a str> {
+        match self.cell(field) {
+            Cell::Value(v) => Some(v),
+            Cell::Empty | Cell::Reported => None,
+        }
+    }
+
+    /// Records a problem with a field's cell.
+    pub(crate) fn problem(
+        &mut self,
+        field: Field,
+        value: Option<&str>,
+        message: impl Into<String>,
+    ) {
+        let column = self.column_name(field);
+        self.problems
+            .push(Problem::new(self.line, Some(column), value, message));
+    }
+
+    /// Reads an optional field: `Ok(None)` when empty; a parse failure is recorded.
+    pub(crate) fn optional<T>(
+        &mut self,
+        field: Field,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, Reported> {
+        match self.cell(field) {
+            Cell::Empty => Ok(None),
+            Cell::Reported => Err(Reported),
+            Cell::Value(v) => match parse(v) {
+                Ok(t) => Ok(Some(t)),
+                Err(message) => {
+                    self.problem(field, Some(v), message);
+                    Err(Reported)
+                }
+            },
+        }
+    }
+
+    /// Reads a required field: empty is a problem too.
+    pub(crate) fn required<T>(
+        &mut self,
+        field: Field,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, Reported> {
+        match self.optional(field, parse)? {
+            Some(t) => Ok(t),
+            None => {
+                let column = self.column_name(field);
+                self.problem(field, None, format!("is empty; {column} is required"));
+                Err(Reported)
+            }
+        }
+    }
+
+    /// An optional text, NFC-normalised and trimmed.
+    pub(crate) fn text(&mut self, field: Field) -> Result<Option<String>, Reported> {
+        self.optional(field, |v| Ok(text::clean(v)))
+    }
+
+    /// A required text, NFC-normalised and trimmed.
+    pub(crate) fn required_text(&mut self, field: Field) -> Result<String, Reported> {
+        self.required(field, |v| Ok(text::clean(v)))
+    }
+
+    /// The row as refused, with every problem found (never an empty list).
+    pub(crate) fn into_invalid(mut self) -> ParsedRow {
+        if self.problems.is_empty() {
+            self.problems.push(Problem::new(
+                self.line,
+                None,
+                None,
+                "this row could not be read",
+            ));
+        }
+        ParsedRow::Invalid {
+            line: self.line,
+            problems: self.problems,
+        }
+    }
+
+    /// The row's observations as written: (header, value NFC) for every non-empty cell
+    /// under a named column, the row-number column left out.
+    pub(crate) fn original(&self) -> Vec<(String, String)> {
+        self.header
+            .columns
+            .iter()
+            .zip(self.record.iter())
+            .filter(|(c, _)| matches!(c.role, Role::Field(_) | Role::Unknown))
+            .filter_map(|(c, v)| text::clean_opt(v).map(|v| (c.written.clone(), v)))
+            .collect()
+    }
+}
+
+/// Reads an enumerated word, naming the accepted ones when it fails.
+pub(crate) fn word<T: Vocabulary>(written: &str) -> Result<T, String> {
+    T::from_word(written).ok_or_else(|| {
+        format!(
+            "{} is not one of: {}",
+            text::shorten(&text::clean(written), 40),
+            T::accepted()
+        )
+    })
+}
+
+/// Prefixes a refusal from the domain with the value it refused: `abc is not a number`.
+pub(crate) fn said(written: &str, err: impl Display) -> String {
+    format!("{} {err}", text::shorten(&text::clean(written), 40))
+}
