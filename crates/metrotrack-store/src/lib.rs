@@ -6,11 +6,13 @@
 
 use chrono::NaiveDate;
 use metrotrack_core::{
-    Category, DueEntry, ImportBatch, ImportMode, LabId, LogKind, ParsedRow, FileSummary,
+    Category, DueEntry, FileSummary, ImportBatch, ImportMode, LabId, LogKind, ParsedRow,
     PeriodAchievement, PlanTarget, ReportingPeriod, Scheme, YearAchievement,
 };
 use std::future::Future;
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod sqlite;
 
 pub use sqlite::SqliteStore;
@@ -63,7 +65,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn default_lab(&self) -> impl Future<Output = Result<LabId, StoreError>> + Send;
 
     /// The lab's instrument categories with their cycles.
-    fn categories(&self, lab: LabId) -> impl Future<Output = Result<Vec<Category>, StoreError>> + Send;
+    fn categories(
+        &self,
+        lab: LabId,
+    ) -> impl Future<Output = Result<Vec<Category>, StoreError>> + Send;
 
     /// Stores one file's rows as one batch, in one transaction.
     ///
@@ -81,10 +86,17 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<ImportBatch, StoreError>> + Send;
 
     /// A stored batch by id.
-    fn batch(&self, lab: LabId, id: i64) -> impl Future<Output = Result<ImportBatch, StoreError>> + Send;
+    fn batch(
+        &self,
+        lab: LabId,
+        id: i64,
+    ) -> impl Future<Output = Result<ImportBatch, StoreError>> + Send;
 
     /// The lab's batches, newest first.
-    fn batches(&self, lab: LabId) -> impl Future<Output = Result<Vec<ImportBatch>, StoreError>> + Send;
+    fn batches(
+        &self,
+        lab: LabId,
+    ) -> impl Future<Output = Result<Vec<ImportBatch>, StoreError>> + Send;
 
     /// Voids a batch: its records leave every figure but stay visible as voided.
     fn void_batch(
@@ -96,10 +108,19 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<ImportBatch, StoreError>> + Send;
 
     /// Sets (or replaces) a plan target; recorded in the audit log.
-    fn set_plan(&self, lab: LabId, target: &PlanTarget, by: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn set_plan(
+        &self,
+        lab: LabId,
+        target: &PlanTarget,
+        by: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The lab's plan targets, optionally only those of one year (months and the year).
-    fn plans(&self, lab: LabId, year: Option<i32>) -> impl Future<Output = Result<Vec<PlanTarget>, StoreError>> + Send;
+    fn plans(
+        &self,
+        lab: LabId,
+        year: Option<i32>,
+    ) -> impl Future<Output = Result<Vec<PlanTarget>, StoreError>> + Send;
 
     /// Every metric's actual for the period (lab-wide, and for each category that has a
     /// target in it), with its target: a month's or year's own target, or for a quarter

@@ -1,1 +1,830 @@
-//! SQLite implementation (being written).
+//! The SQLite implementation of [`Store`]: one database file in WAL mode.
+//!
+//! Storage conventions (see `migrations/sqlite`): timestamps are RFC 3339 text, dates
+//! `YYYY-MM-DD` text (so they sort and compare as text), exact decimals their canonical
+//! text. Every key starts with `lab_id`.
+
+mod import;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use metrotrack_core::category::seed_categories;
+use metrotrack_core::{
+    Achievement, BatchOutcome, Category, CategoryCode, CycleRule, DueEntry, ImportBatch,
+    ImportMode, LabId, LogKind, Metric, PeriodAchievement, PeriodSpec, PlanTarget, Problem,
+    ReportingPeriod, Scheme, YearAchievement,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+
+use crate::{BatchRequest, ImportEvent, Store, StoreError};
+
+/// Connections in a file database's pool: readers run alongside the one writer (WAL).
+const POOL_SIZE: u32 = 4;
+/// How long a writer waits for another writer's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The SQLite store: a pool of connections to one database file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    /// The file (or `:memory:`), for `Debug`; never the URL with its parameters.
+    location: String,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A decode failure of a stored value, as a database error.
+pub(crate) fn corrupt(what: impl fmt::Display) -> StoreError {
+    StoreError::Database(sqlx::Error::Decode(
+        format!("stored value could not be read: {what}").into(),
+    ))
+}
+
+/// Parses a stored text column into a domain value, or reports it as corrupt.
+pub(crate) fn parse_stored<T: FromStr>(column: &str, text: &str) -> Result<T, StoreError> {
+    text.parse()
+        .map_err(|_| corrupt(format_args!("{column} = {text:?}")))
+}
+
+/// `sqlite://user:secret@…` never appears in messages: the part before `@` is masked.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://***{}", &url[..scheme_end], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn u64_of(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn i64_of(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `sqlite://PATH`, or a private
+    /// in-memory database for `sqlite::memory:`. Call [`Store::migrate`] before use.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if !url.starts_with("sqlite:") {
+            return Err(StoreError::UnsupportedUrl(redact(url)));
+        }
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let location = if in_memory {
+            ":memory:".to_owned()
+        } else {
+            options.get_filename().display().to_string()
+        };
+        // An in-memory database lives as long as its connections: keep exactly one.
+        let pool_options = if in_memory {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            SqlitePoolOptions::new().max_connections(POOL_SIZE)
+        };
+        let pool = pool_options.connect_with(options).await?;
+        Ok(Self { pool, location })
+    }
+
+    /// The connection pool, for diagnostics and backend-specific tests.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Closes every connection (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A write transaction that takes the write lock at once (`begin immediate`), so it
+    /// waits for another writer instead of failing on a stale read snapshot.
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("begin immediate").await?)
+    }
+
+    async fn seed_labs(&self) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "insert into labs (code, name, created_at) values ('default', 'Default lab', ?)
+             on conflict (code) do nothing",
+        )
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
+        let bare: Vec<i64> = sqlx::query_scalar(
+            "select id from labs l
+             where not exists (select 1 from categories c where c.lab_id = l.id)",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for lab in bare {
+            for category in seed_categories() {
+                sqlx::query(
+                    "insert into categories (lab_id, code, name_vi, name_en, legal_group2)
+                     values (?, ?, ?, ?, ?) on conflict do nothing",
+                )
+                .bind(lab)
+                .bind(category.code.as_str())
+                .bind(&category.name_vi)
+                .bind(&category.name_en)
+                .bind(category.legal_group2)
+                .execute(&mut *tx)
+                .await?;
+                for cycle in &category.cycles {
+                    sqlx::query(
+                        "insert into category_cycles (lab_id, category_code, effective_from, months)
+                         values (?, ?, ?, ?) on conflict do nothing",
+                    )
+                    .bind(lab)
+                    .bind(category.code.as_str())
+                    .bind(cycle.effective_from)
+                    .bind(i64::from(cycle.months))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Appends an audit entry within `tx`.
+    async fn audit(
+        tx: &mut Transaction<'static, Sqlite>,
+        lab: LabId,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "insert into audit_log (lab_id, at, actor, action, subject, detail)
+             values (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(lab)
+        .bind(Utc::now())
+        .bind(actor)
+        .bind(action)
+        .bind(subject)
+        .bind(detail.to_string())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The lab's plan targets of `year` (its months and the year), keyed by
+    /// (metric, category) then period.
+    async fn plan_map(
+        &self,
+        lab: LabId,
+        year: i32,
+    ) -> Result<BTreeMap<(Metric, Option<CategoryCode>), HashMap<PeriodSpec, u64>>, StoreError>
+    {
+        let mut map: BTreeMap<_, HashMap<_, _>> = BTreeMap::new();
+        for plan in self.plans(lab, Some(year)).await? {
+            map.entry((plan.metric, plan.category))
+                .or_default()
+                .insert(plan.period, plan.target);
+        }
+        Ok(map)
+    }
+
+    /// The actual of every metric between `start` and `end` (inclusive), lab-wide or
+    /// narrowed to one category (the earthing metric has no category: it stays lab-wide).
+    async fn actuals(
+        &self,
+        lab: LabId,
+        start: NaiveDate,
+        end: NaiveDate,
+        category: Option<&CategoryCode>,
+    ) -> Result<Actuals, StoreError> {
+        let row = match category {
+            None => {
+                sqlx::query(
+                    "select count(distinct instrument_id), count(*) from inspections
+                     where lab_id = ? and inspected_on between ? and ? and voided_at is null",
+                )
+                .bind(lab)
+                .bind(start)
+                .bind(end)
+                .fetch_one(&self.pool)
+                .await?
+            }
+            Some(code) => {
+                sqlx::query(
+                    "select count(distinct instrument_id), count(*) from inspections
+                     where lab_id = ? and inspected_on between ? and ? and category_code = ?
+                       and voided_at is null",
+                )
+                .bind(lab)
+                .bind(start)
+                .bind(end)
+                .bind(code.as_str())
+                .fetch_one(&self.pool)
+                .await?
+            }
+        };
+        let points: i64 = sqlx::query_scalar(
+            "select count(distinct point_id) from earthing_tests
+             where lab_id = ? and tested_on between ? and ? and voided_at is null",
+        )
+        .bind(lab)
+        .bind(start)
+        .bind(end)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Actuals {
+            instruments: u64_of(row.try_get(0)?),
+            inspections: u64_of(row.try_get(1)?),
+            points: u64_of(points),
+        })
+    }
+}
+
+/// Every metric's actual over one span of dates.
+#[derive(Debug, Clone, Copy)]
+struct Actuals {
+    instruments: u64,
+    inspections: u64,
+    points: u64,
+}
+
+impl Actuals {
+    fn of(self, metric: Metric) -> u64 {
+        match metric {
+            Metric::InstrumentsInspected => self.instruments,
+            Metric::Inspections => self.inspections,
+            Metric::EarthingPointsMeasured => self.points,
+        }
+    }
+}
+
+/// The target of `spec` from one (metric, category)'s targets: a month's or year's own
+/// target; otherwise (a quarter, a half, a year with no annual target) the sum of its
+/// months' targets when any is set.
+fn target_for(spec: PeriodSpec, targets: &HashMap<PeriodSpec, u64>) -> Option<u64> {
+    if let Some(&own) = targets.get(&spec) {
+        return Some(own);
+    }
+    if matches!(spec, PeriodSpec::Month { .. }) {
+        return None;
+    }
+    let months: Vec<u64> = spec
+        .months()
+        .iter()
+        .filter_map(|m| targets.get(m).copied())
+        .collect();
+    (!months.is_empty()).then(|| months.iter().sum())
+}
+
+/// Whether any of `targets` is set for `spec` or one of its months.
+fn has_target_in(spec: PeriodSpec, targets: &HashMap<PeriodSpec, u64>) -> bool {
+    targets.contains_key(&spec) || spec.months().iter().any(|m| targets.contains_key(m))
+}
+
+/// The plan period stored as its label: `2023-10` or `2023`.
+fn plan_period(text: &str) -> Result<PeriodSpec, StoreError> {
+    parse_stored("plan_targets.period", text)
+}
+
+/// Reads an `import_batches` row (selected with [`BATCH_COLUMNS`]).
+fn batch_from_row(row: &SqliteRow) -> Result<ImportBatch, StoreError> {
+    let kind: String = row.try_get("kind")?;
+    let mode: String = row.try_get("mode")?;
+    let problems: String = row.try_get("problems")?;
+    let warnings: String = row.try_get("warnings")?;
+    let problems: Vec<Problem> =
+        serde_json::from_str(&problems).map_err(|e| corrupt(format_args!("problems: {e}")))?;
+    let warnings: Vec<Problem> =
+        serde_json::from_str(&warnings).map_err(|e| corrupt(format_args!("warnings: {e}")))?;
+    Ok(ImportBatch {
+        id: Some(row.try_get("id")?),
+        outcome: BatchOutcome::Stored,
+        kind: parse_stored::<LogKind>("kind", &kind)?,
+        mode: parse_stored::<ImportMode>("mode", &mode)?,
+        file_name: row.try_get("file_name")?,
+        size_bytes: u64_of(row.try_get("size_bytes")?),
+        sha256: row
+            .try_get::<Option<String>, _>("sha256")?
+            .unwrap_or_default(),
+        uploaded_by: row.try_get("uploaded_by")?,
+        uploaded_at: row.try_get::<DateTime<Utc>, _>("uploaded_at")?,
+        rows: u64_of(row.try_get("rows")?),
+        inserted: u64_of(row.try_get("inserted")?),
+        duplicates: u64_of(row.try_get("duplicates")?),
+        rejected: u64_of(row.try_get("rejected")?),
+        problems,
+        warnings,
+        voided_at: row.try_get("voided_at")?,
+        voided_by: row.try_get("voided_by")?,
+        void_reason: row.try_get("void_reason")?,
+    })
+}
+
+impl Store for SqliteStore {
+    #[tracing::instrument(skip_all)]
+    async fn migrate(&self) -> Result<(), StoreError> {
+        sqlx::migrate!("../../migrations/sqlite")
+            .run(&self.pool)
+            .await?;
+        self.seed_labs().await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn default_lab(&self) -> Result<LabId, StoreError> {
+        sqlx::query_scalar("select id from labs where code = 'default'")
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound("the default lab (run migrations)".into()))
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab))]
+    async fn categories(&self, lab: LabId) -> Result<Vec<Category>, StoreError> {
+        let rows = sqlx::query(
+            "select c.code, c.name_vi, c.name_en, c.legal_group2, y.effective_from, y.months
+             from categories c
+             left join category_cycles y on y.lab_id = c.lab_id and y.category_code = c.code
+             where c.lab_id = ?
+             order by c.code, y.effective_from",
+        )
+        .bind(lab)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<Category> = Vec::new();
+        for row in rows {
+            let code: String = row.try_get("code")?;
+            let code: CategoryCode = CategoryCode::parse(&code)
+                .map_err(|_| corrupt(format_args!("categories.code = {code:?}")))?;
+            if out.last().is_none_or(|c| c.code != code) {
+                out.push(Category {
+                    code,
+                    name_vi: row.try_get("name_vi")?,
+                    name_en: row.try_get("name_en")?,
+                    legal_group2: row.try_get("legal_group2")?,
+                    cycles: Vec::new(),
+                });
+            }
+            let from: Option<NaiveDate> = row.try_get("effective_from")?;
+            let months: Option<i64> = row.try_get("months")?;
+            if let (Some(effective_from), Some(months), Some(category)) =
+                (from, months, out.last_mut())
+            {
+                let months = u32::try_from(months)
+                    .map_err(|_| corrupt(format_args!("category_cycles.months = {months}")))?;
+                category.cycles.push(CycleRule {
+                    effective_from,
+                    months,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = request.lab, kind = %request.kind, mode = %request.mode))]
+    async fn import_batch(
+        &self,
+        request: BatchRequest,
+        events: tokio::sync::mpsc::Receiver<ImportEvent>,
+    ) -> Result<ImportBatch, StoreError> {
+        import::run(self, request, events).await
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab, id = id))]
+    async fn batch(&self, lab: LabId, id: i64) -> Result<ImportBatch, StoreError> {
+        let row = sqlx::query("select * from import_batches where lab_id = ? and id = ?")
+            .bind(lab)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("import batch {id}")))?;
+        batch_from_row(&row)
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab))]
+    async fn batches(&self, lab: LabId) -> Result<Vec<ImportBatch>, StoreError> {
+        sqlx::query("select * from import_batches where lab_id = ? order by id desc")
+            .bind(lab)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(batch_from_row)
+            .collect()
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab, id = id))]
+    async fn void_batch(
+        &self,
+        lab: LabId,
+        id: i64,
+        by: &str,
+        reason: &str,
+    ) -> Result<ImportBatch, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let voided: Option<Option<String>> =
+            sqlx::query_scalar("select voided_at from import_batches where lab_id = ? and id = ?")
+                .bind(lab)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match voided {
+            None => return Err(StoreError::NotFound(format!("import batch {id}"))),
+            Some(Some(at)) => {
+                return Err(StoreError::Invalid(format!(
+                    "import batch {id} was already voided at {at}"
+                )));
+            }
+            Some(None) => {}
+        }
+        let now = Utc::now();
+        sqlx::query(
+            "update import_batches set voided_at = ?, voided_by = ?, void_reason = ?
+             where lab_id = ? and id = ?",
+        )
+        .bind(now)
+        .bind(by)
+        .bind(reason)
+        .bind(lab)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let inspections = sqlx::query(
+            "update inspections set voided_at = ?
+             where lab_id = ? and batch_id = ? and voided_at is null",
+        )
+        .bind(now)
+        .bind(lab)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let tests = sqlx::query(
+            "update earthing_tests set voided_at = ?
+             where lab_id = ? and batch_id = ? and voided_at is null",
+        )
+        .bind(now)
+        .bind(lab)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        Self::audit(
+            &mut tx,
+            lab,
+            by,
+            "import.void",
+            &format!("import_batch:{id}"),
+            serde_json::json!({
+                "reason": reason,
+                "inspections_voided": inspections,
+                "earthing_tests_voided": tests,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.batch(lab, id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab, metric = %target.metric, period = %target.period))]
+    async fn set_plan(&self, lab: LabId, target: &PlanTarget, by: &str) -> Result<(), StoreError> {
+        // PlanTarget::new guards these; a target built by hand must not get past them.
+        if !matches!(
+            target.period,
+            PeriodSpec::Month { .. } | PeriodSpec::Year { .. }
+        ) {
+            return Err(StoreError::Invalid(format!(
+                "plan targets are set for a month or a year, not {}",
+                target.period
+            )));
+        }
+        if target.target == 0 {
+            return Err(StoreError::Invalid("a target is at least 1".into()));
+        }
+        let category = target.category.as_ref().map_or("", CategoryCode::as_str);
+        let mut tx = self.begin_write().await?;
+        let previous: Option<i64> = sqlx::query_scalar(
+            "select target from plan_targets
+             where lab_id = ? and metric = ? and category_code = ? and period = ?",
+        )
+        .bind(lab)
+        .bind(target.metric.as_str())
+        .bind(category)
+        .bind(target.period.label())
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query(
+            "insert into plan_targets (lab_id, metric, category_code, period, target, set_by, set_at)
+             values (?, ?, ?, ?, ?, ?, ?)
+             on conflict (lab_id, metric, category_code, period)
+             do update set target = excluded.target, set_by = excluded.set_by,
+                           set_at = excluded.set_at",
+        )
+        .bind(lab)
+        .bind(target.metric.as_str())
+        .bind(category)
+        .bind(target.period.label())
+        .bind(i64_of(target.target))
+        .bind(by)
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
+        Self::audit(
+            &mut tx,
+            lab,
+            by,
+            "plan.set",
+            &format!("plan:{}:{}:{}", target.period, target.metric, category),
+            serde_json::json!({
+                "metric": target.metric,
+                "category": target.category,
+                "period": target.period,
+                "target": target.target,
+                "previous": previous,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab, year = ?year))]
+    async fn plans(&self, lab: LabId, year: Option<i32>) -> Result<Vec<PlanTarget>, StoreError> {
+        let rows = match year {
+            None => {
+                sqlx::query(
+                    "select metric, category_code, period, target from plan_targets
+                     where lab_id = ? order by period, metric, category_code",
+                )
+                .bind(lab)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            Some(year) => {
+                sqlx::query(
+                    "select metric, category_code, period, target from plan_targets
+                     where lab_id = ? and (period = ? or period like ?)
+                     order by period, metric, category_code",
+                )
+                .bind(lab)
+                .bind(format!("{year:04}"))
+                .bind(format!("{year:04}-%"))
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter()
+            .map(|row| {
+                let metric: String = row.try_get("metric")?;
+                let category: String = row.try_get("category_code")?;
+                let period: String = row.try_get("period")?;
+                let target: i64 = row.try_get("target")?;
+                Ok(PlanTarget {
+                    metric: parse_stored("plan_targets.metric", &metric)?,
+                    category: if category.is_empty() {
+                        None
+                    } else {
+                        Some(CategoryCode::parse(&category).map_err(|_| {
+                            corrupt(format_args!("plan_targets.category_code = {category:?}"))
+                        })?)
+                    },
+                    period: plan_period(&period)?,
+                    target: u64_of(target),
+                })
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab, period = %period.spec))]
+    async fn achievement(
+        &self,
+        lab: LabId,
+        period: ReportingPeriod,
+    ) -> Result<PeriodAchievement, StoreError> {
+        let plans = self.plan_map(lab, period.spec.year()).await?;
+        let no_targets = HashMap::new();
+        let overall = self.actuals(lab, period.start, period.end, None).await?;
+        let mut metrics: Vec<Achievement> = Metric::ALL
+            .into_iter()
+            .map(|metric| {
+                let targets = plans.get(&(metric, None)).unwrap_or(&no_targets);
+                Achievement::new(
+                    metric,
+                    None,
+                    overall.of(metric),
+                    target_for(period.spec, targets),
+                )
+            })
+            .collect();
+        let mut by_category: HashMap<CategoryCode, Actuals> = HashMap::new();
+        for ((metric, category), targets) in &plans {
+            let Some(category) = category else { continue };
+            if !has_target_in(period.spec, targets) {
+                continue;
+            }
+            let actuals = match by_category.get(category) {
+                Some(a) => *a,
+                None => {
+                    let a = self
+                        .actuals(lab, period.start, period.end, Some(category))
+                        .await?;
+                    by_category.insert(category.clone(), a);
+                    a
+                }
+            };
+            metrics.push(Achievement::new(
+                *metric,
+                Some(category.clone()),
+                actuals.of(*metric),
+                target_for(period.spec, targets),
+            ));
+        }
+        Ok(PeriodAchievement { period, metrics })
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab, year = year, scheme = %scheme))]
+    async fn year_achievement(
+        &self,
+        lab: LabId,
+        year: i32,
+        scheme: Scheme,
+        as_of: NaiveDate,
+    ) -> Result<YearAchievement, StoreError> {
+        let year_spec = PeriodSpec::Year { year };
+        let included: Vec<ReportingPeriod> = year_spec
+            .months()
+            .into_iter()
+            .map(|m| m.resolve(scheme))
+            .filter(|m| m.start <= as_of)
+            .collect();
+        let mut months = Vec::with_capacity(included.len());
+        for month in &included {
+            months.push(self.achievement(lab, *month).await?);
+        }
+        let plans = self.plan_map(lab, year).await?;
+        let no_targets = HashMap::new();
+        // Every lab-wide metric, and each (metric, category) planned in the year.
+        let mut keys: BTreeSet<(Metric, Option<CategoryCode>)> =
+            Metric::ALL.into_iter().map(|m| (m, None)).collect();
+        keys.extend(
+            plans
+                .iter()
+                .filter(|(_, targets)| has_target_in(year_spec, targets))
+                .map(|(key, _)| key.clone()),
+        );
+        let span = included.first().zip(included.last());
+        let mut actuals: HashMap<Option<CategoryCode>, Actuals> = HashMap::new();
+        let mut year_to_date = Vec::new();
+        let mut against_annual = Vec::new();
+        for (metric, category) in keys {
+            let span_actuals = match (actuals.get(&category), span) {
+                (Some(a), _) => *a,
+                // Distinct counts are not additive: count over the whole span at once.
+                (None, Some((first, last))) => {
+                    let a = self
+                        .actuals(lab, first.start, last.end, category.as_ref())
+                        .await?;
+                    actuals.insert(category.clone(), a);
+                    a
+                }
+                (None, None) => Actuals {
+                    instruments: 0,
+                    inspections: 0,
+                    points: 0,
+                },
+            };
+            let actual = span_actuals.of(metric);
+            let targets = plans
+                .get(&(metric, category.clone()))
+                .unwrap_or(&no_targets);
+            let month_targets: Vec<u64> = included
+                .iter()
+                .filter_map(|m| targets.get(&m.spec).copied())
+                .collect();
+            let ytd_target = (!month_targets.is_empty()).then(|| month_targets.iter().sum());
+            year_to_date.push(Achievement::new(
+                metric,
+                category.clone(),
+                actual,
+                ytd_target,
+            ));
+            if let Some(&annual) = targets.get(&year_spec) {
+                against_annual.push(Achievement::new(metric, category, actual, Some(annual)));
+            }
+        }
+        Ok(YearAchievement {
+            year,
+            scheme,
+            months,
+            year_to_date,
+            against_annual,
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab, within_days = within_days, as_of = %as_of))]
+    async fn due_list(
+        &self,
+        lab: LabId,
+        within_days: u32,
+        as_of: NaiveDate,
+    ) -> Result<Vec<DueEntry>, StoreError> {
+        let horizon = as_of
+            .checked_add_days(Days::new(u64::from(within_days)))
+            .unwrap_or(NaiveDate::MAX);
+        // The latest inspection that has a valid-until decides: a newer failed inspection
+        // (which has none) does not hide the instrument, whose validity has not been renewed.
+        let rows = sqlx::query(
+            "with latest as (
+                 select instrument_id, inspected_on, valid_until,
+                        row_number() over (
+                            partition by instrument_id order by inspected_on desc, id desc
+                        ) as rank
+                 from inspections
+                 where lab_id = ? and voided_at is null and valid_until is not null
+             )
+             select l.instrument_id, n.category_code, n.serial_number, n.manufacturer, n.owner,
+                    l.inspected_on, l.valid_until
+             from latest l
+             join instruments n on n.id = l.instrument_id
+             where l.rank = 1 and l.valid_until <= ?
+             order by l.valid_until, n.serial_number, l.instrument_id",
+        )
+        .bind(lab)
+        .bind(horizon)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let valid_until: NaiveDate = row.try_get("valid_until")?;
+                let (days_left, overdue) = DueEntry::days_left(valid_until, as_of);
+                let category: String = row.try_get("category_code")?;
+                Ok(DueEntry {
+                    instrument_id: row.try_get("instrument_id")?,
+                    category: CategoryCode::parse(&category).map_err(|_| {
+                        corrupt(format_args!("instruments.category_code = {category:?}"))
+                    })?,
+                    serial_number: row.try_get("serial_number")?,
+                    manufacturer: row.try_get("manufacturer")?,
+                    owner: row.try_get("owner")?,
+                    last_inspected_on: row.try_get("inspected_on")?,
+                    valid_until,
+                    days_left,
+                    overdue,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(
+            redact("postgres://me:secret@db/metrotrack"),
+            "postgres://***@db/metrotrack"
+        );
+        assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
+    }
+
+    #[test]
+    fn quarter_targets_sum_their_months() {
+        let p = |s: &str| PeriodSpec::parse(s).expect("period");
+        let targets: HashMap<PeriodSpec, u64> = [(p("2023-10"), 10), (p("2023-11"), 20)]
+            .into_iter()
+            .collect();
+        assert_eq!(target_for(p("2023-Q4"), &targets), Some(30));
+        assert_eq!(target_for(p("2023-10"), &targets), Some(10));
+        assert_eq!(target_for(p("2023-12"), &targets), None);
+        assert_eq!(target_for(p("2023-Q1"), &targets), None);
+        assert_eq!(target_for(p("2023"), &targets), Some(30));
+        let annual: HashMap<PeriodSpec, u64> =
+            [(p("2023"), 100), (p("2023-10"), 10)].into_iter().collect();
+        assert_eq!(target_for(p("2023"), &annual), Some(100));
+    }
+}

@@ -1,0 +1,150 @@
+//! The SQLite store against a real database file in a temporary directory: the
+//! conformance suite, and what only SQLite has (files, reopening, raw tables).
+
+use metrotrack_core::{BatchOutcome, ImportMode, LogKind};
+use metrotrack_store::conformance::{inspections, row, three_rows, totals};
+use metrotrack_store::{SqliteStore, Store, StoreError};
+use tempfile::TempDir;
+
+/// A migrated store on a new file in a new temporary directory.
+async fn fresh() -> (TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = open(&dir).await;
+    (dir, store)
+}
+
+async fn open(dir: &TempDir) -> SqliteStore {
+    let url = format!("sqlite://{}", dir.path().join("metrotrack.db").display());
+    let store = SqliteStore::connect(&url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    store
+}
+
+metrotrack_store::conformance_suite!(fresh);
+
+async fn count(store: &SqliteStore, table: &'static str) -> i64 {
+    let sql = format!("select count(*) from {table}");
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .fetch_one(store.pool())
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn reopening_the_file_keeps_the_data() {
+    let (dir, store) = fresh().await;
+    let batch = inspections(&store, ImportMode::Strict, "sha-a", three_rows()).await;
+    store.close().await;
+    drop(store);
+    let store = open(&dir).await;
+    assert_eq!(totals(&store).await, (3, 3, 0));
+    let lab = store.default_lab().await.expect("lab");
+    assert_eq!(
+        store
+            .batch(lab, batch.id.expect("id"))
+            .await
+            .expect("batch"),
+        batch
+    );
+    assert_eq!(count(&store, "labs").await, 1);
+}
+
+#[tokio::test]
+async fn a_refused_import_leaves_no_row_in_any_table() {
+    let (_dir, store) = fresh().await;
+    let audit_before = count(&store, "audit_log").await;
+    let rows = vec![
+        row(2, "2023-10-01", "CT1P", "A1"),
+        metrotrack_store::conformance::invalid(3, 1),
+    ];
+    let batch = inspections(&store, ImportMode::Strict, "sha-a", rows).await;
+    assert_eq!(batch.outcome, BatchOutcome::Refused);
+    for table in [
+        "import_batches",
+        "instruments",
+        "inspections",
+        "earthing_points",
+    ] {
+        assert_eq!(count(&store, table).await, 0, "{table}");
+    }
+    assert_eq!(count(&store, "audit_log").await, audit_before);
+}
+
+#[tokio::test]
+async fn every_write_is_audited_and_the_log_is_append_only() {
+    let (_dir, store) = fresh().await;
+    let lab = store.default_lab().await.expect("lab");
+    let batch = inspections(&store, ImportMode::Strict, "sha-a", three_rows()).await;
+    let target = metrotrack_core::PlanTarget::new(
+        metrotrack_core::Metric::Inspections,
+        None,
+        metrotrack_core::PeriodSpec::parse("2023-10").expect("period"),
+        5,
+    )
+    .expect("plan");
+    store
+        .set_plan(lab, &target, "supervisor")
+        .await
+        .expect("plan");
+    store
+        .void_batch(lab, batch.id.expect("id"), "supervisor", "test")
+        .await
+        .expect("void");
+    let actions: Vec<String> = sqlx::query_scalar("select action from audit_log order by id")
+        .fetch_all(store.pool())
+        .await
+        .expect("audit");
+    assert_eq!(actions, vec!["import", "plan.set", "import.void"]);
+    let tampered = sqlx::query("delete from audit_log")
+        .execute(store.pool())
+        .await;
+    assert!(tampered.is_err());
+    let original: String = sqlx::query_scalar("select original from inspections limit 1")
+        .fetch_one(store.pool())
+        .await
+        .expect("original");
+    let original: serde_json::Value = serde_json::from_str(&original).expect("json");
+    assert_eq!(original["Tên PTĐ"], "CT1P");
+}
+
+#[tokio::test]
+async fn in_memory_databases_work() {
+    let store = SqliteStore::connect("sqlite::memory:")
+        .await
+        .expect("connect");
+    store.migrate().await.expect("migrate");
+    let batch = inspections(&store, ImportMode::Partial, "sha-a", three_rows()).await;
+    assert_eq!(batch.inserted, 3);
+    assert_eq!(totals(&store).await, (3, 3, 0));
+    assert!(format!("{store:?}").contains(":memory:"));
+}
+
+#[tokio::test]
+async fn other_urls_are_refused_without_their_secrets() {
+    let err = SqliteStore::connect("postgres://me:secret@db/metrotrack")
+        .await
+        .expect_err("not sqlite");
+    assert!(matches!(err, StoreError::UnsupportedUrl(_)));
+    assert!(!err.to_string().contains("secret"), "{err}");
+}
+
+#[tokio::test]
+async fn earthing_rows_in_an_inspections_log_are_rejected() {
+    let (_dir, store) = fresh().await;
+    let rows = vec![metrotrack_store::conformance::earthing(
+        2,
+        "2023-10-01",
+        "A",
+        "P1",
+        "1",
+    )];
+    let batch = metrotrack_store::conformance::import(
+        &store,
+        LogKind::Inspections,
+        ImportMode::Partial,
+        "x",
+        rows,
+    )
+    .await;
+    assert_eq!((batch.inserted, batch.rejected), (0, 1));
+}
