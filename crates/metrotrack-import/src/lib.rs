@@ -154,10 +154,6 @@ fn is_blank(record: &StringRecord) -> bool {
     record.iter().all(|f| f.trim().is_empty())
 }
 
-fn line_of(record: &StringRecord) -> u64 {
-    record.position().map_or(0, csv::Position::line)
-}
-
 fn read_rows<R: Read>(
     counting: &mut Counting<R>,
     kind: LogKind,
@@ -194,6 +190,14 @@ fn read_rows<R: Read>(
 
     let decoded = Decoding::new(Cursor::new(head).chain(counting), encoding);
     let guarded = RecordGuard::new(decoded, delimiter, limits.max_line_bytes);
+    let starts = guarded.starts();
+    // The physical line a record starts on (the header is line 1).
+    let start_of = |record: &StringRecord| {
+        starts
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or_else(|| record.position().map_or(0, csv::Position::line))
+    };
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -206,9 +210,12 @@ fn read_rows<R: Read>(
             Ok(false) => {
                 return End::fatal(Problem::file("the file is empty: no header row"), false);
             }
-            Ok(true) if is_blank(&record) => {}
+            Ok(true) if is_blank(&record) => {
+                start_of(&record);
+            }
             Ok(true) => {
-                match Header::read(kind, record.iter(), line_of(&record), limits.max_columns) {
+                let line = start_of(&record);
+                match Header::read(kind, record.iter(), line, limits.max_columns) {
                     Ok((header, header_warnings)) => {
                         warnings.extend(header_warnings);
                         break header;
@@ -229,11 +236,14 @@ fn read_rows<R: Read>(
     let end = loop {
         match csv.read_record(&mut record) {
             Ok(false) => break End::Done,
-            Ok(true) if is_blank(&record) => continue,
             Ok(true) => {}
             Err(e) => break End::from_csv(&e),
         }
-        let row = Row::new(line_of(&record), &header, &record, limits.max_field_bytes);
+        let line = start_of(&record);
+        if is_blank(&record) {
+            continue;
+        }
+        let row = Row::new(line, &header, &record, limits.max_field_bytes);
         chunk.push(match kind {
             LogKind::Inspections => inspection::read(row, catalog, options.date_order),
             LogKind::Earthing => earthing::read(row, options.date_order),

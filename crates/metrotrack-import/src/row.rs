@@ -167,8 +167,18 @@ impl<'a> Row<'a> {
         self.required(field, |v| Ok(text::clean(v)))
     }
 
-    /// The row as refused, with every problem found (never an empty list).
+    /// The row as refused, with every problem found (never an empty list), in the
+    /// order of the file's columns.
     pub(crate) fn into_invalid(mut self) -> ParsedRow {
+        let header = self.header;
+        self.problems.sort_by_key(|p| match &p.column {
+            None => 0,
+            Some(name) => header
+                .columns
+                .iter()
+                .position(|c| &c.written == name)
+                .map_or(usize::MAX, |i| i + 1),
+        });
         if self.problems.is_empty() {
             self.problems.push(Problem::new(
                 self.line,

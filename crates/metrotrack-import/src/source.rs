@@ -5,7 +5,8 @@
 //! of memory whatever its size. A layer that refuses input returns an [`io::Error`]
 //! wrapping a [`SourceError`], which the reader turns into a fatal problem.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::rc::Rc;
 
@@ -176,10 +177,12 @@ pub(crate) fn binary_hint(head: &[u8]) -> &'static str {
 }
 
 /// The delimiter of the first non-blank line of `text`: whichever of `,`, `;` and tab
-/// occurs most often outside quotes (comma when none does).
+/// occurs most often outside quotes (comma when none does). Without such a line, the
+/// most frequent one anywhere (a file of blank `;;;` lines).
 pub(crate) fn detect_delimiter(text: &str) -> u8 {
     const CANDIDATES: [u8; 3] = [b',', b';', b'\t'];
     let mut counts = [0usize; 3];
+    let mut totals = [0usize; 3];
     let mut in_quotes = false;
     let mut content = false;
     for c in text.chars() {
@@ -190,6 +193,7 @@ pub(crate) fn detect_delimiter(text: &str) -> u8 {
             }
             '\n' | '\r' if !in_quotes => {
                 if content {
+                    totals = counts;
                     break;
                 }
                 counts = [0; 3];
@@ -197,12 +201,15 @@ pub(crate) fn detect_delimiter(text: &str) -> u8 {
             ',' | ';' | '\t' if !in_quotes => {
                 if let Some(i) = CANDIDATES.iter().position(|&d| char::from(d) == c) {
                     counts[i] += 1;
+                    totals[i] += 1;
                 }
             }
             c if !c.is_whitespace() => content = true,
             _ => {}
         }
     }
+    // No line with content: go by the delimiters seen anywhere.
+    let counts = if content { counts } else { totals };
     let mut best = 0;
     for i in 1..CANDIDATES.len() {
         if counts[i] > counts[best] {
@@ -322,8 +329,13 @@ enum Quoting {
     QuoteInQuoted,
 }
 
+/// The physical lines on which records start, in order, as the guard sees them; the
+/// reader takes one per record the parser returns. Holds at most the parser's read-ahead.
+pub(crate) type RecordStarts = Rc<RefCell<VecDeque<u64>>>;
+
 /// Refuses a record (the bytes between line ends outside quotes) longer than `max`
-/// bytes, and any NUL character, before the parser buffers it.
+/// bytes, and any NUL character, before the parser buffers it. Notes the physical line
+/// each record starts on (the parser's own position lags behind blank lines and CRLF).
 #[derive(Debug)]
 pub(crate) struct RecordGuard<R> {
     inner: R,
@@ -333,6 +345,8 @@ pub(crate) struct RecordGuard<R> {
     len: usize,
     line: u64,
     record_line: u64,
+    at_record_start: bool,
+    starts: RecordStarts,
     pending: Option<SourceError>,
 }
 
@@ -346,8 +360,15 @@ impl<R: Read> RecordGuard<R> {
             len: 0,
             line: 1,
             record_line: 1,
+            at_record_start: true,
+            starts: RecordStarts::default(),
             pending: None,
         }
+    }
+
+    /// The start lines of the records read so far and not yet taken.
+    pub(crate) fn starts(&self) -> RecordStarts {
+        Rc::clone(&self.starts)
     }
 
     /// Scans `bytes`; the index of the first refused byte and why.
@@ -372,7 +393,13 @@ impl<R: Read> RecordGuard<R> {
             if ends_record && self.state == Quoting::FieldStart {
                 self.len = 0;
                 self.record_line = self.line;
+                self.at_record_start = true;
                 continue;
+            }
+            if self.at_record_start {
+                // The parser skips empty lines; any other byte starts a record.
+                self.at_record_start = false;
+                self.starts.borrow_mut().push_back(self.line);
             }
             self.len += 1;
             if self.len > self.max {
@@ -487,6 +514,7 @@ mod tests {
         assert_eq!(detect_delimiter("\"a;b;c\",d\n"), b',');
         assert_eq!(detect_delimiter("\r\n;;;\r\na;b\r\n"), b';');
         assert_eq!(detect_delimiter("only"), b',');
+        assert_eq!(detect_delimiter("\r\n;;;\r\n  \n"), b';');
     }
 
     #[test]
@@ -532,6 +560,15 @@ mod tests {
             read_all(RecordGuard::new(b"a\nb\0".as_slice(), b';', 8)),
             Err(SourceError::Nul { line: 2 })
         );
+    }
+
+    #[test]
+    fn guard_notes_where_records_start() {
+        let text = b"h\r\n\r\na;\"x\ny\"\r\n;;\nlast";
+        let guard = RecordGuard::new(text.as_slice(), b';', 100);
+        let starts = guard.starts();
+        assert!(read_all(guard).is_ok());
+        assert_eq!(Vec::from(starts.take()), [1, 3, 5, 6]);
     }
 
     #[test]

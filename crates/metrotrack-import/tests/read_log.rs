@@ -1,0 +1,962 @@
+//! `read_log` as the CLI and the API use it: whole files in, rows and a summary out.
+
+use std::io::{self, Read};
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use metrotrack_core::category::seed_categories;
+use metrotrack_core::{
+    CategoryCatalog, FileSummary, InspectionKind, LogKind, NewEarthingTest, NewInspection, Outcome,
+    ParsedRow, Problem,
+};
+use metrotrack_import::{CHUNK_ROWS, DateOrder, Limits, ReadOptions, TextEncoding, read_log};
+use proptest::prelude::*;
+use sha2::{Digest, Sha256};
+
+fn catalog() -> CategoryCatalog {
+    CategoryCatalog::new(seed_categories())
+}
+
+fn read_with(bytes: &[u8], kind: LogKind, options: &ReadOptions) -> (Vec<ParsedRow>, FileSummary) {
+    let mut rows = Vec::new();
+    let summary = read_log(bytes, kind, &catalog(), options, |chunk, _| {
+        rows.extend(chunk);
+        true
+    });
+    (rows, summary)
+}
+
+fn read(bytes: &[u8], kind: LogKind) -> (Vec<ParsedRow>, FileSummary) {
+    read_with(bytes, kind, &ReadOptions::default())
+}
+
+fn fixture(path: &str) -> Vec<u8> {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(path);
+    std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+fn inspections(rows: &[ParsedRow]) -> Vec<(u64, &NewInspection)> {
+    rows.iter()
+        .map(|r| match r {
+            ParsedRow::Inspection(s) => (s.line, &s.record),
+            other => panic!("not a valid inspection: {other:?}"),
+        })
+        .collect()
+}
+
+fn earthing_tests(rows: &[ParsedRow]) -> Vec<&NewEarthingTest> {
+    rows.iter()
+        .map(|r| match r {
+            ParsedRow::Earthing(s) => &s.record,
+            other => panic!("not a valid earthing test: {other:?}"),
+        })
+        .collect()
+}
+
+fn invalid(rows: &[ParsedRow]) -> Vec<(u64, &[Problem])> {
+    rows.iter()
+        .filter_map(|r| match r {
+            ParsedRow::Invalid { line, problems } => Some((*line, problems.as_slice())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
+}
+
+fn assert_clean(summary: &FileSummary) {
+    assert!(summary.fatal.is_empty(), "fatal: {:?}", summary.fatal);
+}
+
+fn messages(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+// ---------------------------------------------------------------------------------------
+// The demo month and the fixtures
+
+#[test]
+fn demo_inspections_read_the_same_in_both_shapes() {
+    let (canonical, summary) = read(
+        &fixture("demo/inspections-2023-10.csv"),
+        LogKind::Inspections,
+    );
+    assert_clean(&summary);
+    assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
+    let (excel, excel_summary) = read(
+        &fixture("demo/inspections-2023-10.excel-vi.csv"),
+        LogKind::Inspections,
+    );
+    assert_clean(&excel_summary);
+    assert_eq!(
+        messages(&excel_summary.warnings),
+        "line 1, column \"STT\": row-number column ignored"
+    );
+
+    let canonical = inspections(&canonical);
+    let excel = inspections(&excel);
+    assert_eq!(canonical.len(), 507);
+    assert_eq!(excel.len(), 507);
+    for (a, b) in canonical.iter().zip(&excel) {
+        assert_eq!(a, b);
+    }
+    // One notes field holds a line break: the last record starts on physical line 509.
+    assert_eq!(canonical.last().map(|(line, _)| *line), Some(509));
+    assert_eq!(canonical.first().map(|(line, _)| *line), Some(2));
+
+    // The README's figures are for the period 15/09/2023..14/10/2023 (497 rows).
+    let in_period = |r: &NewInspection| (d(2023, 9, 15)..=d(2023, 10, 14)).contains(&r.date);
+    let count = |f: &dyn Fn(&NewInspection) -> bool| {
+        canonical
+            .iter()
+            .filter(|(_, r)| in_period(r) && f(r))
+            .count()
+    };
+    assert_eq!(count(&|_| true), 497);
+    assert_eq!(count(&|r| r.kind == InspectionKind::Verification), 447);
+    assert_eq!(count(&|r| r.kind == InspectionKind::Calibration), 40);
+    assert_eq!(count(&|r| r.result == Some(Outcome::Fail)), 31);
+    assert_eq!(count(&|r| r.result.is_none()), 13);
+    assert_eq!(count(&|r| r.kind == InspectionKind::Test), 10);
+    assert_eq!(
+        count(&|r| r.result == Some(Outcome::Fail) && r.valid_until.is_some()),
+        0
+    );
+    // Passed verifications all have a valid-until, given or derived from the cycle.
+    assert_eq!(
+        count(&|r| r.kind == InspectionKind::Verification
+            && r.result == Some(Outcome::Pass)
+            && r.valid_until.is_none()),
+        0
+    );
+}
+
+#[test]
+fn demo_earthing_reads_the_same_in_both_shapes() {
+    let (canonical, summary) = read(&fixture("demo/earthing-2023-10.csv"), LogKind::Earthing);
+    assert_clean(&summary);
+    let (excel, summary) = read(
+        &fixture("demo/earthing-2023-10.excel-vi.csv"),
+        LogKind::Earthing,
+    );
+    assert_clean(&summary);
+    let canonical = earthing_tests(&canonical);
+    assert_eq!(canonical.len(), 18);
+    assert_eq!(canonical, earthing_tests(&excel));
+    assert_eq!(canonical.iter().filter(|t| t.limit.is_none()).count(), 3);
+    assert!(
+        canonical
+            .iter()
+            .any(|t| t.resistance.to_string() == "12.40")
+    );
+}
+
+#[test]
+fn each_bad_fixture_has_one_bad_row_at_its_line() {
+    let cases = [
+        (
+            "bad/impossible-date.csv",
+            3,
+            "Ngày kiểm định",
+            "February 2023 has 28 days",
+        ),
+        (
+            "bad/month-first.csv",
+            2,
+            "date",
+            "no month 25; dates are read day-first (dd/mm/yyyy)",
+        ),
+        ("bad/unknown-category.csv", 4, "category", "CB, CDH"),
+        ("bad/unknown-result.csv", 3, "result", "pass (Đạt"),
+    ];
+    for (file, line, column, message) in cases {
+        let (rows, summary) = read(&fixture(file), LogKind::Inspections);
+        assert_clean(&summary);
+        assert_eq!(rows.len(), 4, "{file}");
+        let bad = invalid(&rows);
+        assert_eq!(bad.len(), 1, "{file}: {bad:?}");
+        let (got_line, problems) = bad[0];
+        assert_eq!(got_line, line, "{file}");
+        assert_eq!(problems.len(), 1, "{file}: {}", messages(problems));
+        assert_eq!(problems[0].line, line);
+        assert_eq!(problems[0].column.as_deref(), Some(column), "{file}");
+        assert!(
+            problems[0].message.contains(message),
+            "{file}: {}",
+            problems[0]
+        );
+    }
+}
+
+#[test]
+fn edge_fixtures_read() {
+    let (rows, summary) = read(&fixture("edge/twice.csv"), LogKind::Inspections);
+    assert_clean(&summary);
+    let rows = inspections(&rows);
+    assert_eq!(rows[0].1.valid_until, None);
+    assert_eq!(rows[1].1.valid_until, Some(d(2024, 10, 2)));
+    let (rows, summary) = read(&fixture("edge/earthing-twice.csv"), LogKind::Earthing);
+    assert_clean(&summary);
+    assert_eq!(
+        earthing_tests(&rows)[1].weather.as_deref(),
+        Some("Sau mưa, đất ướt")
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Shapes: Excel on Vietnamese Windows against the canonical template
+
+const EXCEL_HEADER: &str = "STT;Ngày kiểm định;Tên PTĐ;Số sản xuất;Kiểu;Cơ sở sản xuất;Đơn vị sử dụng;Hình thức;Loại kiểm định;Quy trình;Kết quả;Sai số (%);Số GCN;Số tem;Hiệu lực đến;Người thực hiện;Người soát lại;Ghi chú;;";
+const EXCEL_ROW: &str = "1;15/09/2023;Công tơ điện 1 pha;CT-000123;DDS26;EMIC;Điện lực Hòa Bình;Kiểm định;Ban đầu;ĐLVN 39:2012;Đạt;0,5;GCN-1;T-1;;Nguyễn Văn An;Trần Thị Bình;;;";
+const CANONICAL: &str = "date,category,serial_number,model,manufacturer,owner,kind,verification_type,procedure,result,error_percent,certificate_no,stamp_no,valid_until,technician,checked_by,notes\n\
+2023-09-15,CT1P,CT-000123,DDS26,EMIC,Điện lực Hòa Bình,verification,initial,ĐLVN 39:2012,pass,0.5,GCN-1,T-1,,Nguyễn Văn An,Trần Thị Bình,\n";
+
+fn excel_text() -> String {
+    format!("{EXCEL_HEADER}\r\n{EXCEL_ROW}\r\n")
+}
+
+fn excel_bytes() -> Vec<u8> {
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(excel_text().as_bytes());
+    bytes
+}
+
+fn one_inspection(bytes: &[u8], options: &ReadOptions) -> NewInspection {
+    let (rows, summary) = read_with(bytes, LogKind::Inspections, options);
+    assert_clean(&summary);
+    match rows.as_slice() {
+        [ParsedRow::Inspection(s)] => s.record.clone(),
+        other => panic!("expected one inspection, got {other:?}"),
+    }
+}
+
+#[test]
+fn excel_shape_and_canonical_shape_give_the_same_record() {
+    let excel = one_inspection(&excel_bytes(), &ReadOptions::default());
+    let canonical = one_inspection(CANONICAL.as_bytes(), &ReadOptions::default());
+    assert_eq!(excel, canonical);
+    assert_eq!(excel.date, d(2023, 9, 15));
+    assert_eq!(excel.category.as_str(), "CT1P");
+    assert_eq!(
+        excel.error_percent.map(|e| e.to_string()).as_deref(),
+        Some("0.5")
+    );
+    // A passed verification of a 60-month category without a valid-until gets the cycle.
+    assert_eq!(excel.valid_until, Some(d(2028, 9, 15)));
+}
+
+#[test]
+fn originals_keep_what_was_written_without_stt_or_empty_cells() {
+    let (rows, summary) = read(&excel_bytes(), LogKind::Inspections);
+    assert_clean(&summary);
+    let Some(ParsedRow::Inspection(s)) = rows.first() else {
+        panic!("{rows:?}")
+    };
+    assert_eq!(s.line, 2);
+    assert_eq!(
+        s.original.first(),
+        Some(&("Ngày kiểm định".to_owned(), "15/09/2023".to_owned()))
+    );
+    assert!(s.original.iter().all(|(h, v)| h != "STT" && !v.is_empty()));
+    assert!(
+        s.original
+            .contains(&("Sai số (%)".to_owned(), "0,5".to_owned()))
+    );
+    assert_eq!(s.original.len(), 15);
+}
+
+// ---------------------------------------------------------------------------------------
+// Encodings
+
+fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+    let mut bytes = if big_endian {
+        vec![0xFE, 0xFF]
+    } else {
+        vec![0xFF, 0xFE]
+    };
+    for unit in text.encode_utf16() {
+        bytes.extend(if big_endian {
+            unit.to_be_bytes()
+        } else {
+            unit.to_le_bytes()
+        });
+    }
+    bytes
+}
+
+/// Windows-1258 the way Vietnamese Windows writes it: letters with a circumflex, breve or
+/// horn precomposed, tone marks as separate combining characters.
+fn windows_1258(text: &str) -> Vec<u8> {
+    use unicode_normalization::UnicodeNormalization;
+    const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+    let mut out = String::new();
+    for c in text.chars() {
+        let nfd: String = c.to_string().nfd().collect();
+        let base: String = nfd
+            .chars()
+            .filter(|c| !TONES.contains(c))
+            .collect::<String>()
+            .nfc()
+            .collect();
+        out.push_str(&base);
+        out.extend(nfd.chars().filter(|c| TONES.contains(c)));
+    }
+    let (bytes, _, had_errors) = encoding_rs::WINDOWS_1258.encode(&out);
+    assert!(!had_errors, "not encodable: {text}");
+    bytes.into_owned()
+}
+
+#[test]
+fn every_encoding_reads_the_same_record() {
+    let want = one_inspection(&excel_bytes(), &ReadOptions::default());
+    let no_bom = excel_text().into_bytes();
+    let cases = [
+        ("utf-8 without BOM", no_bom.clone()),
+        ("utf-16le", utf16(&excel_text(), false)),
+        ("utf-16be", utf16(&excel_text(), true)),
+        ("windows-1258", windows_1258(&excel_text())),
+    ];
+    for (name, bytes) in cases {
+        let got = one_inspection(&bytes, &ReadOptions::default());
+        assert_eq!(got, want, "{name}");
+    }
+    // Decomposed text from Windows-1258 is stored NFC.
+    let got = one_inspection(&windows_1258(&excel_text()), &ReadOptions::default());
+    assert_eq!(got.owner.as_deref(), Some("Điện lực Hòa Bình"));
+    assert_eq!(got.technician, "Nguyễn Văn An");
+}
+
+#[test]
+fn the_encoding_can_be_forced() {
+    let bytes = windows_1258(&excel_text());
+    let forced = ReadOptions {
+        encoding: Some(TextEncoding::Windows1258),
+        ..ReadOptions::default()
+    };
+    assert_eq!(
+        one_inspection(&bytes, &forced),
+        one_inspection(&excel_bytes(), &ReadOptions::default())
+    );
+    // Windows-1258 bytes read as UTF-8 are invalid text: refused, never replaced.
+    let utf8 = ReadOptions {
+        encoding: Some(TextEncoding::Utf8),
+        ..ReadOptions::default()
+    };
+    let (rows, summary) = read_with(&bytes, LogKind::Inspections, &utf8);
+    assert!(rows.is_empty());
+    assert_eq!(summary.fatal.len(), 1, "{:?}", summary.fatal);
+    assert!(
+        summary.fatal[0].message.contains("not valid utf-8 text"),
+        "{}",
+        summary.fatal[0]
+    );
+}
+
+#[test]
+fn a_multibyte_character_cut_by_the_sniff_window_is_still_utf8() {
+    // Put "Đ" (2 bytes) across the 64 KiB boundary, inside a long notes field.
+    let header = "date,category,serial_number,kind,result,technician,notes\n";
+    let prefix = "2023-09-15,CT1P,A1,verification,pass,An,";
+    let fill = 64 * 1024 - header.len() - prefix.len() - 1;
+    let mut text = format!("{header}{prefix}{}Đạt\n", "x".repeat(fill));
+    text.push_str("2023-09-16,CT1P,A2,verification,pass,Bình,\n");
+    assert!(!text.is_char_boundary(64 * 1024));
+    let (rows, summary) = read(text.as_bytes(), LogKind::Inspections);
+    assert_clean(&summary);
+    let rows = inspections(&rows);
+    assert_eq!(rows[1].1.technician, "Bình");
+    assert!(
+        rows[0]
+            .1
+            .notes
+            .as_deref()
+            .is_some_and(|n| n.ends_with("Đạt"))
+    );
+}
+
+#[test]
+fn invalid_utf8_after_the_sniff_window_is_fatal() {
+    let header = "date,category,serial_number,kind,result,technician,notes\n";
+    let row = "2023-09-15,CT1P,A1,verification,pass,An,ok\n";
+    let mut bytes = header.as_bytes().to_vec();
+    while bytes.len() < 70 * 1024 {
+        bytes.extend_from_slice(row.as_bytes());
+    }
+    bytes.extend_from_slice(b"2023-09-15,CT1P,A1,verification,pass,Nguy\xEAn,\n");
+    let (_, summary) = read(&bytes, LogKind::Inspections);
+    assert_eq!(summary.fatal.len(), 1);
+    assert!(
+        summary.fatal[0].message.contains("not valid utf-8"),
+        "{}",
+        summary.fatal[0]
+    );
+    assert_eq!(summary.size_bytes, bytes.len() as u64);
+}
+
+// ---------------------------------------------------------------------------------------
+// Delimiters, quoting, line numbers
+
+#[test]
+fn tab_and_forced_delimiters() {
+    let tabbed = CANONICAL.replace(',', "\t");
+    let want = one_inspection(CANONICAL.as_bytes(), &ReadOptions::default());
+    assert_eq!(
+        one_inspection(tabbed.as_bytes(), &ReadOptions::default()),
+        want
+    );
+    let piped = CANONICAL.replace(',', "|");
+    let forced = ReadOptions {
+        delimiter: Some(b'|'),
+        ..ReadOptions::default()
+    };
+    assert_eq!(one_inspection(piped.as_bytes(), &forced), want);
+    let bad = ReadOptions {
+        delimiter: Some(b'"'),
+        ..ReadOptions::default()
+    };
+    let (_, summary) = read_with(CANONICAL.as_bytes(), LogKind::Inspections, &bad);
+    assert!(summary.fatal[0].message.contains("cannot be the delimiter"));
+}
+
+const EARTHING_HEADER: &str = "Ngày đo;Công trình;Điểm đo;Điện trở (Ω);Người đo;Ghi chú";
+
+#[test]
+fn quoted_fields_span_lines_and_lines_are_physical() {
+    let text = format!(
+        "{EARTHING_HEADER}\r\n\
+         15/09/2023;\"Trường \"\"A\"\"; khu 1\";Đ1;2,50;An;\"dòng 1\r\ndòng 2\r\ndòng 3\"\r\n\
+         \r\n\
+         16/09/2023;Trường B;Đ2;abc;An;\r\n\
+         ;;;;;\r\n\
+         17/09/2023;Trường C;Đ3;1,0;An;\r\n"
+    );
+    let (rows, summary) = read(text.as_bytes(), LogKind::Earthing);
+    assert_clean(&summary);
+    assert_eq!(rows.len(), 3, "blank lines are no rows");
+    let ParsedRow::Earthing(first) = &rows[0] else {
+        panic!("{rows:?}")
+    };
+    assert_eq!(first.line, 2);
+    assert_eq!(first.record.site, "Trường \"A\"; khu 1");
+    assert_eq!(
+        first.record.notes.as_deref(),
+        Some("dòng 1\r\ndòng 2\r\ndòng 3")
+    );
+    assert_eq!(first.record.resistance.to_string(), "2.50");
+    assert_eq!(invalid(&rows).first().map(|(line, _)| *line), Some(6));
+    let ParsedRow::Earthing(third) = &rows[2] else {
+        panic!("{rows:?}")
+    };
+    assert_eq!(third.line, 8);
+}
+
+#[test]
+fn decimal_comma_point_and_grouping() {
+    let text = format!(
+        "{EARTHING_HEADER}\n15/09/2023;A;1;2,5;An;\n15/09/2023;A;2;2.5;An;\n15/09/2023;A;3;1.234,5;An;\n15/09/2023;A;4;-1;An;\n"
+    );
+    let (rows, summary) = read(text.as_bytes(), LogKind::Earthing);
+    assert_clean(&summary);
+    let ok: Vec<String> = rows
+        .iter()
+        .filter_map(|r| match r {
+            ParsedRow::Earthing(s) => Some(s.record.resistance.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ok, ["2.5", "2.5"]);
+    let bad = invalid(&rows);
+    assert!(
+        bad[0].1[0].message.contains("digit grouping"),
+        "{}",
+        bad[0].1[0]
+    );
+    assert!(bad[1].1[0].message.contains("negative"), "{}", bad[1].1[0]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Problems: all of them, in one pass
+
+#[test]
+fn every_problem_of_a_file_in_one_pass() {
+    let text = "date,category,serial_number,kind,result,valid_until,technician,error_percent\n\
+        2023-09-15,CT1P,A1,verification,pass,,An,0.1\n\
+        31/02/2023,CT1P,A2,verification,pass,,An,\n\
+        2023-09-15,CT1P,A3,verification,pass,,An,\n\
+        09/25/2023,Cân vàng,,kiểm tra,tốt,,,1.2.3\n\
+        2023-09-15,CT1P,A5,verification,,,An,\n\
+        2023-09-15,CT1P,A6,verification,fail,2024-09-15,An,\n\
+        2023-09-15,CT1P,A7,verification,pass,2023-09-01,An,\n\
+        2023-09-15,CT1P,A8,calibration,,,An,\n\
+        2023-09-15,CT1P,A9\n\
+        2023-09-15,CT1P,A10,verification,pass,,An,,extra\n";
+    let (rows, summary) = read(text.as_bytes(), LogKind::Inspections);
+    assert_clean(&summary);
+    assert_eq!(rows.len(), 10);
+    let bad = invalid(&rows);
+    let lines: Vec<u64> = bad.iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [3, 5, 6, 7, 8, 10, 11]);
+
+    let by_line = |line: u64| {
+        bad.iter()
+            .find(|(l, _)| *l == line)
+            .map(|(_, p)| *p)
+            .unwrap_or_default()
+    };
+    let columns = |line: u64| -> Vec<&str> {
+        by_line(line)
+            .iter()
+            .filter_map(|p| p.column.as_deref())
+            .collect()
+    };
+    // Line 5 is wrong in every column it can be.
+    assert_eq!(
+        columns(5),
+        [
+            "date",
+            "category",
+            "serial_number",
+            "kind",
+            "result",
+            "technician",
+            "error_percent"
+        ],
+        "{}",
+        messages(by_line(5))
+    );
+    assert!(messages(by_line(5)).contains("is empty; technician is required"));
+    assert!(
+        by_line(6)[0]
+            .message
+            .contains("a verification needs a result")
+    );
+    assert_eq!(
+        by_line(7)[0].message,
+        "a failed inspection has no valid-until date; leave it empty"
+    );
+    assert_eq!(by_line(7)[0].value.as_deref(), Some("2024-09-15"));
+    assert!(
+        by_line(8)[0]
+            .message
+            .contains("is before the inspection date 15/09/2023")
+    );
+    assert_eq!(columns(10), ["kind", "technician"]);
+    assert_eq!(
+        by_line(11)[0].message,
+        "row has 9 fields, the header has 8; is a delimiter or quote out of place?"
+    );
+    // A calibration needs no result, and gets no valid-until.
+    let calibration = inspections(&rows[7..8]);
+    assert_eq!(calibration[0].1.result, None);
+    assert_eq!(calibration[0].1.valid_until, None);
+}
+
+#[test]
+fn unknown_columns_warn_and_missing_required_columns_are_fatal() {
+    let text = "Ngày;Tên PTĐ;Số seri;Loại hình;Kết luận;Người thực hiện;Màu sơn\n15/09/2023;CT1P;A1;KĐ;Đạt;An;đỏ\n";
+    let (rows, summary) = read(text.as_bytes(), LogKind::Inspections);
+    assert_clean(&summary);
+    assert_eq!(
+        messages(&summary.warnings),
+        "line 1, column \"Màu sơn\": unknown column, ignored"
+    );
+    let ParsedRow::Inspection(s) = &rows[0] else {
+        panic!("{rows:?}")
+    };
+    assert!(
+        s.original
+            .contains(&("Màu sơn".to_owned(), "đỏ".to_owned()))
+    );
+
+    let text = "Ngày;Số seri;Kết luận\n15/09/2023;A1;Đạt\n";
+    let (rows, summary) = read(text.as_bytes(), LogKind::Inspections);
+    assert!(rows.is_empty());
+    let fatal = messages(&summary.fatal);
+    assert_eq!(summary.fatal.len(), 3, "{fatal}");
+    assert!(
+        fatal.contains(
+            "the required column category is missing (accepted headers: category, Tên PTĐ"
+        ),
+        "{fatal}"
+    );
+    assert!(
+        fatal.contains("headers found: \"Ngày\", \"Số seri\", \"Kết luận\""),
+        "{fatal}"
+    );
+    assert_eq!(summary.size_bytes, text.len() as u64);
+}
+
+#[test]
+fn earthing_vocabulary_and_required_cells() {
+    let text = format!(
+        "{EARTHING_HEADER};Hệ thống;Phương pháp;Giới hạn (Ω)\n\
+         15/09/2023;A;Đ1;3,1;An;;An toàn điện;Kìm;4\n\
+         15/09/2023;;Đ1;3,1;;;sấm sét;búa;x\n"
+    );
+    let (rows, summary) = read(text.as_bytes(), LogKind::Earthing);
+    assert_clean(&summary);
+    let ok = earthing_tests(&rows[..1]);
+    assert_eq!(
+        ok[0].system,
+        Some(metrotrack_core::EarthingSystem::ElectricalSafety)
+    );
+    assert_eq!(ok[0].method, Some(metrotrack_core::EarthingMethod::Clamp));
+    assert_eq!(ok[0].limit.map(|l| l.to_string()).as_deref(), Some("4"));
+    let bad = invalid(&rows);
+    let cols: Vec<&str> = bad[0]
+        .1
+        .iter()
+        .filter_map(|p| p.column.as_deref())
+        .collect();
+    assert_eq!(
+        cols,
+        [
+            "Công trình",
+            "Người đo",
+            "Hệ thống",
+            "Phương pháp",
+            "Giới hạn (Ω)"
+        ]
+    );
+    assert!(messages(bad[0].1).contains("is not one of: lightning_protection (Chống sét)"));
+}
+
+#[test]
+fn ymd_date_order_reads_year_first() {
+    let text = "date,site,point,resistance_ohm,technician\n2023/09/15,A,1,2,An\n";
+    let (rows, _) = read(text.as_bytes(), LogKind::Earthing);
+    assert_eq!(invalid(&rows).len(), 1);
+    let ymd = ReadOptions {
+        date_order: DateOrder::Ymd,
+        ..ReadOptions::default()
+    };
+    let (rows, _) = read_with(text.as_bytes(), LogKind::Earthing, &ymd);
+    assert_eq!(earthing_tests(&rows)[0].date, d(2023, 9, 15));
+}
+
+// ---------------------------------------------------------------------------------------
+// Bounds, empty and binary files
+
+/// A reader of `len` bytes of one record: a header, then one row whose notes field never
+/// ends, produced on the fly so the test itself holds no large buffer.
+struct EndlessField {
+    head: io::Cursor<Vec<u8>>,
+    left: u64,
+}
+
+impl EndlessField {
+    fn new(len: u64) -> Self {
+        let head = format!("{EARTHING_HEADER}\n15/09/2023;A;Đ1;2;An;").into_bytes();
+        let left = len - head.len() as u64;
+        Self {
+            head: io::Cursor::new(head),
+            left,
+        }
+    }
+}
+
+impl Read for EndlessField {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.head.read(buf)?;
+        if n > 0 {
+            return Ok(n);
+        }
+        let n = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        buf[..n].fill(b'x');
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_field_past_the_line_bound_is_refused_naming_the_line() {
+    let mut called = false;
+    let summary = read_log(
+        EndlessField::new(2 << 20),
+        LogKind::Earthing,
+        &catalog(),
+        &ReadOptions::default(),
+        |_, _| {
+            called = true;
+            true
+        },
+    );
+    assert!(!called);
+    assert_eq!(summary.fatal.len(), 1);
+    assert_eq!(summary.fatal[0].line, 2);
+    assert_eq!(
+        summary.fatal[0].message,
+        "the record starting on line 2 is longer than 1 MiB"
+    );
+    assert_eq!(
+        summary.size_bytes,
+        2 << 20,
+        "the rest is still read for the hash"
+    );
+}
+
+#[test]
+fn a_64_mib_field_is_refused_without_buffering_it() {
+    let limits = Limits {
+        max_upload_bytes: 1 << 30,
+        ..Limits::default()
+    };
+    let options = ReadOptions {
+        limits,
+        ..ReadOptions::default()
+    };
+    let summary = read_log(
+        EndlessField::new(64 << 20),
+        LogKind::Earthing,
+        &catalog(),
+        &options,
+        |_, _| true,
+    );
+    assert!(summary.fatal[0].message.contains("longer than 1 MiB"));
+}
+
+#[test]
+fn a_field_past_the_field_bound_is_a_row_problem() {
+    let options = ReadOptions {
+        limits: Limits {
+            max_field_bytes: 100,
+            ..Limits::default()
+        },
+        ..ReadOptions::default()
+    };
+    let text = format!(
+        "{EARTHING_HEADER}\n15/09/2023;A;Đ1;2;An;{}\n15/09/2023;A;Đ2;2;An;ok\n",
+        "x".repeat(101)
+    );
+    let (rows, summary) = read_with(text.as_bytes(), LogKind::Earthing, &options);
+    assert_clean(&summary);
+    let bad = invalid(&rows);
+    assert_eq!(bad.len(), 1);
+    assert_eq!(bad[0].1[0].column.as_deref(), Some("Ghi chú"));
+    assert_eq!(
+        bad[0].1[0].message,
+        "is longer than 100 bytes, the most a field may hold"
+    );
+    assert_eq!(
+        bad[0].1[0].value.as_ref().map(|v| v.chars().count()),
+        Some(80)
+    );
+    assert_eq!(rows.len(), 2);
+}
+
+#[test]
+fn a_file_past_the_upload_bound_is_refused() {
+    let options = ReadOptions {
+        limits: Limits {
+            max_upload_bytes: 1000,
+            ..Limits::default()
+        },
+        ..ReadOptions::default()
+    };
+    let mut text = format!("{EARTHING_HEADER}\n");
+    while text.len() < 5000 {
+        text.push_str("15/09/2023;A;Đ1;2;An;\n");
+    }
+    let (_, summary) = read_with(text.as_bytes(), LogKind::Earthing, &options);
+    assert_eq!(
+        messages(&summary.fatal),
+        "file: the file is larger than 1000 bytes; split it into smaller files"
+    );
+    assert!(summary.size_bytes <= 1001, "{}", summary.size_bytes);
+
+    let (_, summary) = read(text.as_bytes(), LogKind::Earthing);
+    assert_clean(&summary);
+    let wide = Limits::default();
+    assert_eq!(wide.max_upload_bytes, 256 << 20);
+}
+
+#[test]
+fn too_many_columns_is_fatal() {
+    let options = ReadOptions {
+        limits: Limits {
+            max_columns: 4,
+            ..Limits::default()
+        },
+        ..ReadOptions::default()
+    };
+    let text = format!("{EARTHING_HEADER};;;\n");
+    let (_, summary) = read_with(text.as_bytes(), LogKind::Earthing, &options);
+    assert!(
+        summary.fatal[0]
+            .message
+            .contains("the header has 6 columns; at most 4"),
+        "{:?}",
+        summary.fatal
+    );
+}
+
+#[test]
+fn empty_files_are_fatal() {
+    for bytes in [
+        b"".as_slice(),
+        b"\xEF\xBB\xBF",
+        b"\r\n\r\n;;;\r\n  \n",
+        b"\xFF\xFE",
+    ] {
+        let (rows, summary) = read(bytes, LogKind::Inspections);
+        assert!(rows.is_empty());
+        assert_eq!(
+            messages(&summary.fatal),
+            "file: the file is empty: no header row",
+            "{bytes:?}"
+        );
+        assert_eq!(summary.size_bytes, bytes.len() as u64);
+    }
+}
+
+#[test]
+fn binary_files_are_fatal() {
+    let (_, summary) = read(b"date,site\x00\x01\x02garbage", LogKind::Earthing);
+    assert_eq!(
+        messages(&summary.fatal),
+        "file: this is not a text CSV file (binary data at byte 9)"
+    );
+    let (_, summary) = read(b"PK\x03\x04\x14\x00\x06\x00", LogKind::Earthing);
+    assert!(
+        summary.fatal[0].message.contains("Excel workbook"),
+        "{:?}",
+        summary.fatal
+    );
+
+    // A NUL past the sniffed head is caught too.
+    let mut text = format!("{EARTHING_HEADER}\n");
+    while text.len() < 70 * 1024 {
+        text.push_str("15/09/2023;A;Đ1;2;An;\n");
+    }
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(b"15/09/2023;A;\0;2;An;\n");
+    let (_, summary) = read(&bytes, LogKind::Earthing);
+    assert!(
+        summary.fatal[0]
+            .message
+            .starts_with("this is not a text CSV file (a NUL character on line"),
+        "{:?}",
+        summary.fatal
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Streaming: chunks, progress, stopping, hashing
+
+fn many_rows(n: usize) -> Vec<u8> {
+    let mut text = format!("{EARTHING_HEADER}\n");
+    for i in 0..n {
+        text.push_str(&format!("15/09/2023;A;P{i};2,{};An;\n", i % 10));
+    }
+    text.into_bytes()
+}
+
+#[test]
+fn rows_arrive_in_chunks_in_file_order_with_progress() {
+    let bytes = many_rows(2500);
+    let mut sizes = Vec::new();
+    let mut progress = Vec::new();
+    let mut lines = Vec::new();
+    let summary = read_log(
+        bytes.as_slice(),
+        LogKind::Earthing,
+        &catalog(),
+        &ReadOptions::default(),
+        |chunk, read| {
+            sizes.push(chunk.len());
+            progress.push(read);
+            lines.extend(chunk.iter().map(|r| match r {
+                ParsedRow::Earthing(s) => s.line,
+                _ => 0,
+            }));
+            true
+        },
+    );
+    assert_clean(&summary);
+    assert_eq!(sizes, [CHUNK_ROWS, CHUNK_ROWS, 2500 - 2 * CHUNK_ROWS]);
+    assert!(progress.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(progress.last().copied(), Some(bytes.len() as u64));
+    assert_eq!(lines, (2..2502).collect::<Vec<u64>>());
+    assert_eq!(summary.sha256, hex::encode(Sha256::digest(&bytes)));
+    assert_eq!(summary.size_bytes, bytes.len() as u64);
+}
+
+#[test]
+fn the_receiver_can_stop_the_reading() {
+    let bytes = many_rows(5000);
+    let mut calls = 0;
+    let summary = read_log(
+        bytes.as_slice(),
+        LogKind::Earthing,
+        &catalog(),
+        &ReadOptions::default(),
+        |_, _| {
+            calls += 1;
+            false
+        },
+    );
+    assert_eq!(calls, 1);
+    assert!(summary.fatal.is_empty());
+    assert!(summary.size_bytes < bytes.len() as u64);
+}
+
+#[test]
+fn the_hash_covers_a_refused_file_too() {
+    let text = "Ngày;Số seri\n15/09/2023;A1\n";
+    let (_, summary) = read(text.as_bytes(), LogKind::Inspections);
+    assert!(!summary.fatal.is_empty());
+    assert_eq!(summary.sha256, hex::encode(Sha256::digest(text.as_bytes())));
+}
+
+// ---------------------------------------------------------------------------------------
+// Whatever the bytes, no panic
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048), kind_insp: bool, small: bool) {
+        let kind = if kind_insp { LogKind::Inspections } else { LogKind::Earthing };
+        let options = ReadOptions {
+            limits: if small {
+                Limits { max_upload_bytes: 1500, max_field_bytes: 8, max_line_bytes: 64, max_columns: 4 }
+            } else {
+                Limits::default()
+            },
+            ..ReadOptions::default()
+        };
+        let (_, summary) = read_with(&bytes, kind, &options);
+        prop_assert!(summary.size_bytes <= bytes.len() as u64);
+    }
+
+    #[test]
+    fn csv_like_text_never_panics(
+        cells in proptest::collection::vec("[\"a-zđĐ0-9,;\\t\\r\\n /.:-]{0,12}", 0..60),
+        header_insp: bool,
+    ) {
+        let header = if header_insp {
+            "date;category;serial_number;kind;result;technician;valid_until;error_percent\n"
+        } else {
+            "date,site,point,resistance_ohm,technician,limit_ohm,system\n"
+        };
+        let text = format!("{header}{}", cells.concat());
+        let kind = if header_insp { LogKind::Inspections } else { LogKind::Earthing };
+        let (rows, summary) = read(text.as_bytes(), kind);
+        prop_assert!(summary.fatal.is_empty() || rows.is_empty() || summary.fatal.iter().all(|p| p.line > 0));
+        for row in &rows {
+            if let ParsedRow::Invalid { problems, .. } = row {
+                prop_assert!(!problems.is_empty());
+            }
+        }
+    }
+}
