@@ -6,11 +6,34 @@ use metrotrack_core::{
 
 use crate::header::Field;
 use crate::options::DateOrder;
-use crate::row::{Reported, Row, said, word};
+use crate::row::{Lexicon, Reported, Row, said};
 use crate::value::parse_date;
 
-/// Reads one earthing-test row, reporting every problem it has.
-pub(crate) fn read(mut row: Row<'_>, order: DateOrder) -> ParsedRow {
+/// Reads the rows of one earthing log.
+#[derive(Debug)]
+pub(crate) struct EarthingReader {
+    order: DateOrder,
+    systems: Lexicon<EarthingSystem>,
+    methods: Lexicon<EarthingMethod>,
+}
+
+impl EarthingReader {
+    pub(crate) fn new(order: DateOrder) -> Self {
+        Self {
+            order,
+            systems: Lexicon::new(),
+            methods: Lexicon::new(),
+        }
+    }
+
+    /// Reads one earthing-test row, reporting every problem it has.
+    pub(crate) fn read(&self, row: Row<'_>) -> ParsedRow {
+        read(row, self)
+    }
+}
+
+fn read(mut row: Row<'_>, words: &EarthingReader) -> ParsedRow {
+    let order = words.order;
     let date = row.required(Field::Date, |v| parse_date(v, order));
     let site = row.required_text(Field::Site);
     let point = row.required(Field::Point, |v| {
@@ -20,8 +43,8 @@ pub(crate) fn read(mut row: Row<'_>, order: DateOrder) -> ParsedRow {
         Ohms::parse(v).map_err(|e| said(v, e))
     });
     let limit = row.optional(Field::LimitOhm, |v| Ohms::parse(v).map_err(|e| said(v, e)));
-    let system = row.optional(Field::System, word::<EarthingSystem>);
-    let method = row.optional(Field::Method, word::<EarthingMethod>);
+    let system = row.optional(Field::System, |v| words.systems.read(v));
+    let method = row.optional(Field::Method, |v| words.methods.read(v));
     let tester_serial = row.text(Field::TesterSerial);
     let weather = row.text(Field::Weather);
     let technician = row.required_text(Field::Technician);

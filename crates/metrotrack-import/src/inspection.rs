@@ -8,11 +8,38 @@ use metrotrack_core::{
 
 use crate::header::Field;
 use crate::options::DateOrder;
-use crate::row::{Reported, Row, said, word};
+use crate::row::{Lexicon, Reported, Row, said};
 use crate::value::{parse_date, show_date};
 
-/// Reads one inspection row, reporting every problem it has.
-pub(crate) fn read(mut row: Row<'_>, catalog: &CategoryCatalog, order: DateOrder) -> ParsedRow {
+/// Reads the rows of one inspections log.
+#[derive(Debug)]
+pub(crate) struct InspectionReader<'c> {
+    catalog: &'c CategoryCatalog,
+    order: DateOrder,
+    kinds: Lexicon<InspectionKind>,
+    verification_types: Lexicon<VerificationType>,
+    outcomes: Lexicon<Outcome>,
+}
+
+impl<'c> InspectionReader<'c> {
+    pub(crate) fn new(catalog: &'c CategoryCatalog, order: DateOrder) -> Self {
+        Self {
+            catalog,
+            order,
+            kinds: Lexicon::new(),
+            verification_types: Lexicon::new(),
+            outcomes: Lexicon::new(),
+        }
+    }
+
+    /// Reads one inspection row, reporting every problem it has.
+    pub(crate) fn read(&self, row: Row<'_>) -> ParsedRow {
+        read(row, self)
+    }
+}
+
+fn read(mut row: Row<'_>, words: &InspectionReader<'_>) -> ParsedRow {
+    let (catalog, order) = (words.catalog, words.order);
     let date = row.required(Field::Date, |v| parse_date(v, order));
     let category = row.required(Field::Category, |v| {
         catalog.resolve(v).ok_or_else(|| {
@@ -29,10 +56,12 @@ pub(crate) fn read(mut row: Row<'_>, catalog: &CategoryCatalog, order: DateOrder
     let model = row.text(Field::Model);
     let manufacturer = row.text(Field::Manufacturer);
     let owner = row.text(Field::Owner);
-    let kind = row.required(Field::Kind, word::<InspectionKind>);
-    let verification_type = row.optional(Field::VerificationType, word::<VerificationType>);
+    let kind = row.required(Field::Kind, |v| words.kinds.read(v));
+    let verification_type = row.optional(Field::VerificationType, |v| {
+        words.verification_types.read(v)
+    });
     let procedure = row.text(Field::Procedure);
-    let result = row.optional(Field::Result, word::<Outcome>);
+    let result = row.optional(Field::Result, |v| words.outcomes.read(v));
     let error_percent = row.optional(Field::ErrorPercent, |v| {
         parse_decimal(v).map_err(|e| said(v, e))
     });

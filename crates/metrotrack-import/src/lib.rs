@@ -23,7 +23,9 @@ use std::io::{self, Cursor, Read};
 use csv::StringRecord;
 use metrotrack_core::{CategoryCatalog, FileSummary, LogKind, ParsedRow, Problem};
 
+use crate::earthing::EarthingReader;
 use crate::header::Header;
+use crate::inspection::InspectionReader;
 use crate::row::Row;
 use crate::source::{Counting, Decoding, RecordGuard, SNIFF_BYTES, SourceError};
 
@@ -150,6 +152,13 @@ fn check_delimiter(d: u8) -> Result<u8, Problem> {
     }
 }
 
+/// The reader of one log kind's rows.
+#[derive(Debug)]
+enum RowReader<'c> {
+    Inspections(InspectionReader<'c>),
+    Earthing(EarthingReader),
+}
+
 fn is_blank(record: &StringRecord) -> bool {
     record.iter().all(|f| f.trim().is_empty())
 }
@@ -232,6 +241,12 @@ fn read_rows<R: Read>(
         }
     };
 
+    let rows = match kind {
+        LogKind::Inspections => {
+            RowReader::Inspections(InspectionReader::new(catalog, options.date_order))
+        }
+        LogKind::Earthing => RowReader::Earthing(EarthingReader::new(options.date_order)),
+    };
     let mut chunk = Vec::with_capacity(CHUNK_ROWS);
     let end = loop {
         match csv.read_record(&mut record) {
@@ -244,9 +259,9 @@ fn read_rows<R: Read>(
             continue;
         }
         let row = Row::new(line, &header, &record, limits.max_field_bytes);
-        chunk.push(match kind {
-            LogKind::Inspections => inspection::read(row, catalog, options.date_order),
-            LogKind::Earthing => earthing::read(row, options.date_order),
+        chunk.push(match &rows {
+            RowReader::Inspections(reader) => reader.read(row),
+            RowReader::Earthing(reader) => reader.read(row),
         });
         if chunk.len() >= CHUNK_ROWS {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));

@@ -1,5 +1,6 @@
 //! One data row: its cells by field, and every problem found in it.
 
+use std::collections::HashMap;
 use std::fmt::Display;
 
 use csv::StringRecord;
@@ -159,12 +160,12 @@ impl<'a> Row<'a> {
 
     /// An optional text, NFC-normalised and trimmed.
     pub(crate) fn text(&mut self, field: Field) -> Result<Option<String>, Reported> {
-        self.optional(field, |v| Ok(text::clean(v)))
+        self.optional(field, |v| Ok(clean(v)))
     }
 
     /// A required text, NFC-normalised and trimmed.
     pub(crate) fn required_text(&mut self, field: Field) -> Result<String, Reported> {
-        self.required(field, |v| Ok(text::clean(v)))
+        self.required(field, |v| Ok(clean(v)))
     }
 
     /// The row as refused, with every problem found (never an empty list), in the
@@ -201,23 +202,92 @@ impl<'a> Row<'a> {
             .iter()
             .zip(self.record.iter())
             .filter(|(c, _)| matches!(c.role, Role::Field(_) | Role::Unknown))
-            .filter_map(|(c, v)| text::clean_opt(v).map(|v| (c.written.clone(), v)))
+            .map(|(c, v)| (c, clean(v)))
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(c, v)| (c.written.clone(), v))
             .collect()
     }
 }
 
-/// Reads an enumerated word, naming the accepted ones when it fails.
-pub(crate) fn word<T: Vocabulary>(written: &str) -> Result<T, String> {
-    T::from_word(written).ok_or_else(|| {
-        format!(
-            "{} is not one of: {}",
-            text::shorten(&text::clean(written), 40),
-            T::accepted()
-        )
-    })
+/// [`text::clean`] that skips normalising text already in NFC (nearly all of it).
+pub(crate) fn clean(s: &str) -> String {
+    use unicode_normalization::{IsNormalized, is_nfc_quick};
+    let trimmed = s.trim();
+    if is_nfc_quick(trimmed.chars()) == IsNormalized::Yes {
+        trimmed.to_owned()
+    } else {
+        text::clean(trimmed)
+    }
+}
+
+/// An enumeration's accepted words, folded once per file rather than once per cell;
+/// reads exactly as [`Vocabulary::from_word`] does.
+#[derive(Debug)]
+pub(crate) struct Lexicon<T> {
+    by_key: HashMap<String, T>,
+}
+
+impl<T: Vocabulary> Lexicon<T> {
+    pub(crate) fn new() -> Self {
+        let mut by_key = HashMap::new();
+        for (value, words) in T::WORDS {
+            for word in *words {
+                by_key.entry(text::fold(word)).or_insert(*value);
+            }
+        }
+        Self { by_key }
+    }
+
+    /// Reads a written word, naming the accepted ones when it fails.
+    pub(crate) fn read(&self, written: &str) -> Result<T, String> {
+        self.by_key
+            .get(&text::fold(written))
+            .copied()
+            .ok_or_else(|| {
+                format!(
+                    "{} is not one of: {}",
+                    text::shorten(&clean(written), 40),
+                    T::accepted()
+                )
+            })
+    }
 }
 
 /// Prefixes a refusal from the domain with the value it refused: `abc is not a number`.
 pub(crate) fn said(written: &str, err: impl Display) -> String {
-    format!("{} {err}", text::shorten(&text::clean(written), 40))
+    format!("{} {err}", text::shorten(&clean(written), 40))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use metrotrack_core::{EarthingMethod, InspectionKind, Outcome};
+    use proptest::prelude::*;
+
+    #[test]
+    fn lexicon_reads_like_from_word() {
+        let outcomes = Lexicon::<Outcome>::new();
+        assert_eq!(outcomes.read("KHÔNG ĐẠT"), Ok(Outcome::Fail));
+        assert_eq!(outcomes.read("Đa\u{323}t"), Ok(Outcome::Pass));
+        assert!(outcomes.read("").is_err());
+        let err = outcomes.read("Tốt").expect_err("unknown");
+        assert!(err.starts_with("Tốt is not one of: pass (Đạt"), "{err}");
+    }
+
+    #[test]
+    fn clean_is_text_clean() {
+        for s in ["", "  a  ", "Đa\u{323}t", " Nguyê\u{303}n ", "Đạt"] {
+            assert_eq!(clean(s), text::clean(s), "{s:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn lexicon_agrees_with_the_domain(s in "\\PC{0,12}|(?i)(kiểm định|hiệu chuẩn|kđ|3 cực|kìm|đạt|không đạt|test)") {
+            prop_assert_eq!(Lexicon::<InspectionKind>::new().read(&s).ok(), InspectionKind::from_word(&s));
+            prop_assert_eq!(Lexicon::<EarthingMethod>::new().read(&s).ok(), EarthingMethod::from_word(&s));
+            prop_assert_eq!(Lexicon::<Outcome>::new().read(&s).ok(), Outcome::from_word(&s));
+            prop_assert_eq!(clean(&s), text::clean(&s));
+        }
+    }
 }
