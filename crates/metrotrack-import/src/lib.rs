@@ -38,8 +38,9 @@ pub const CHUNK_ROWS: usize = 1024;
 ///
 /// Returns the [`FileSummary`]: SHA-256 (lower-case hex) and size of all bytes read,
 /// warnings, and fatal whole-file problems (if `fatal` is non-empty the caller refuses
-/// the whole file). After a fatal problem the rest of the file is still read, unhashed
-/// data being no evidence, unless the file is past the size bound.
+/// the whole file). After a fatal problem the rest of the file is still read, not parsed,
+/// so that the hash and size cover the whole file, unless the file is past the size bound
+/// or cannot be read. Memory stays flat whatever the file's size.
 pub fn read_log<R: Read>(
     input: R,
     kind: LogKind,
