@@ -113,7 +113,7 @@ create index inspections_metrics
     on inspections (lab_id, inspected_on, category_code, instrument_id);
 create index inspections_due
     on inspections (lab_id, instrument_id, inspected_on, valid_until);
-create index inspections_batch on inspections (batch_id);
+create index inspections_batch on inspections (batch_id, source_line);
 
 create table earthing_points (
     id integer primary key,
@@ -153,7 +153,7 @@ create table earthing_tests (
 create unique index earthing_tests_natural_key
     on earthing_tests (lab_id, point_id, tested_on) where voided_at is null;
 create index earthing_tests_metrics on earthing_tests (lab_id, tested_on, point_id);
-create index earthing_tests_batch on earthing_tests (batch_id);
+create index earthing_tests_batch on earthing_tests (batch_id, source_line);
 
 create table plan_targets (
     lab_id integer not null references labs (id),

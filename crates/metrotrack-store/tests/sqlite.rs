@@ -148,3 +148,57 @@ async fn earthing_rows_in_an_inspections_log_are_rejected() {
     .await;
     assert_eq!((batch.inserted, batch.rejected), (0, 1));
 }
+
+/// Throughput of the import path: `METROTRACK_BENCH_ROWS` rows (default 200 000) of
+/// distinct instruments. Run with
+/// `cargo test -p metrotrack-store --release --test sqlite -- --ignored --nocapture bulk_speed`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark; run on demand"]
+async fn bulk_speed() {
+    let n: u64 = std::env::var("METROTRACK_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let (_dir, store) = fresh().await;
+    let request =
+        metrotrack_store::conformance::request(&store, LogKind::Inspections, ImportMode::Strict)
+            .await;
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let feeder = tokio::spawn(async move {
+        let mut chunk = Vec::with_capacity(1000);
+        for i in 0..n {
+            let mut s = metrotrack_store::conformance::verification(
+                i + 2,
+                "2023-10-01",
+                if i % 2 == 0 { "CT1P" } else { "DHN" },
+                &format!("SN-{i:08}"),
+            );
+            s.record.certificate_no = Some(format!("GCN-{i:08}"));
+            chunk.push(metrotrack_core::ParsedRow::Inspection(s));
+            if chunk.len() == 1000 {
+                let rows = std::mem::replace(&mut chunk, Vec::with_capacity(1000));
+                tx.send(metrotrack_store::ImportEvent::Rows(rows))
+                    .await
+                    .expect("send");
+            }
+        }
+        tx.send(metrotrack_store::ImportEvent::Rows(chunk))
+            .await
+            .expect("send");
+        tx.send(metrotrack_store::ImportEvent::Finished(
+            metrotrack_store::conformance::summary("bench"),
+        ))
+        .await
+        .expect("send");
+    });
+    let started = std::time::Instant::now();
+    let batch = store.import_batch(request, rx).await.expect("import");
+    let took = started.elapsed();
+    feeder.await.expect("feeder");
+    assert_eq!(batch.inserted, n);
+    eprintln!(
+        "{n} rows in {:.2} s: {:.0} rows/s",
+        took.as_secs_f64(),
+        n as f64 / took.as_secs_f64()
+    );
+}

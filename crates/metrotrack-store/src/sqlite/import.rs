@@ -1,12 +1,15 @@
 //! Streaming, transactional import of one file into SQLite.
 //!
 //! The whole batch is one `begin immediate` transaction. Valid rows are buffered into
-//! sub-chunks and written with multi-row statements (`insert … values (…),(…) on
-//! conflict do nothing returning …`) whose SQL is built once per size, so each is
-//! prepared once and reused. Sizes are drawn from [`PIECES`], which bounds the number of
-//! distinct statements. A row the insert skipped clashed with a stored record: it is
-//! looked up (rare, one query per row) and counted as a duplicate or reported as a
-//! conflict. Strict refusals and dry runs roll the transaction back at the end.
+//! sub-chunks of [`CHUNK`] rows and written with multi-row statements (`insert … select
+//! … from (values (…),(…)) join … on conflict do nothing`) whose SQL is built once per
+//! size, so each is prepared once and reused; sizes are drawn from [`PIECES`], which
+//! bounds the number of distinct statements. Per chunk: one statement creates the
+//! instruments (or points) first seen, one stores the inspections (or tests), finding
+//! their instrument by key in the same statement. When a statement stores fewer rows
+//! than it was given, the stored lines are read back (one query) and each skipped row is
+//! looked up (rare: one query per row) to count it as a duplicate or report a conflict.
+//! Strict refusals and dry runs roll the transaction back at the end.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -15,9 +18,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use metrotrack_core::{
-    BatchOutcome, CategoryCode, EarthingSystem, FileSummary, ImportBatch, ImportMode,
-    InstrumentKey, LabId, LogKind, NewEarthingTest, NewInspection, Ohms, ParsedRow, PointKey,
-    Problem, Sourced,
+    BatchOutcome, EarthingSystem, FileSummary, ImportBatch, ImportMode, InstrumentKey, LabId,
+    LogKind, NewEarthingTest, NewInspection, Ohms, ParsedRow, PointKey, Problem, Sourced,
 };
 use rust_decimal::Decimal;
 use sqlx::sqlite::SqliteRow;
@@ -29,10 +31,13 @@ use crate::{BatchRequest, ImportEvent, Store, StoreError};
 
 /// Rows per multi-row statement, largest first; a remainder is cut greedily into these
 /// sizes so that at most a handful of distinct statements is ever prepared.
-/// The largest statement (inspections, 19 columns) binds 4 864 values, well under
+/// The largest statement (inspections, 17 values a row) binds 4 355 values, well under
 /// SQLite's limit of 32 766.
 const PIECES: [usize; 5] = [256, 64, 16, 4, 1];
 const CHUNK: usize = PIECES[0];
+
+/// A query with its arguments, ready to run.
+type Query = sqlx::query::Query<'static, Sqlite, sqlx::sqlite::SqliteArguments>;
 
 /// Cuts `0..n` into consecutive ranges whose lengths are taken from [`PIECES`].
 fn pieces(n: usize) -> Vec<Range<usize>> {
@@ -47,68 +52,105 @@ fn pieces(n: usize) -> Vec<Range<usize>> {
     out
 }
 
-/// The multi-row statements of an import.
+/// The multi-row insert statements of an import, by table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Stmt {
-    InsertInstruments,
-    SelectInstruments,
-    InsertInspections,
-    InsertPoints,
-    SelectPoints,
-    InsertTests,
+    Instruments,
+    Inspections,
+    Points,
+    Tests,
 }
 
-/// `(?, ?, …), (?, ?, …)`: `rows` groups of `columns` placeholders.
+/// `(?, ?, …), (?, ?, …)`: `rows` groups of `columns` placeholders. Bare `?` only:
+/// SQLite resolves a numbered `?NNN` by a linear search per bound value, which makes a
+/// statement of thousands of values quadratic.
 fn placeholders(rows: usize, columns: usize) -> String {
     let group = format!("({})", vec!["?"; columns].join(", "));
     vec![group; rows].join(", ")
 }
 
+/// A value bound once per statement.
+#[derive(Debug, Clone, Copy)]
+enum Once {
+    Lab,
+    Batch,
+    Now,
+}
+
 impl Stmt {
+    /// The once-per-statement values before the rows' values, in SQL order.
+    fn head(self) -> &'static [Once] {
+        match self {
+            Self::Instruments => &[Once::Lab, Once::Now, Once::Batch],
+            Self::Inspections | Self::Tests => &[Once::Lab, Once::Batch, Once::Now],
+            Self::Points => &[Once::Lab, Once::Now],
+        }
+    }
+
+    /// The once-per-statement values after the rows' values (the join's lab).
+    fn tail(self) -> &'static [Once] {
+        match self {
+            Self::Instruments | Self::Points => &[],
+            Self::Inspections | Self::Tests => &[Once::Lab],
+        }
+    }
+
+    /// The statement for `rows` rows. The values bound once per statement (lab, batch,
+    /// created-at) come first, in the order of [`Stmt::head`], then each row's values,
+    /// then the lab again for the joins ([`Stmt::tail`]). Inspections and tests find their instrument or point by key in the same statement
+    /// (`insert … select … join`), in file order, so no ids travel back and forth.
     fn sql(self, rows: usize) -> String {
         match self {
-            Self::InsertInstruments => format!(
+            Self::Instruments => format!(
                 "insert into instruments (lab_id, category_code, manufacturer_key, serial_key, \
                  serial_number, manufacturer, model, owner, created_at, created_batch_id) \
-                 values {} on conflict do nothing",
-                placeholders(rows, 10)
+                 select ?, v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, \
+                 v.column7, ?, ? from (values {}) v where true on conflict do nothing",
+                placeholders(rows, 7)
             ),
-            Self::SelectInstruments => format!(
-                "with k (c, m, s) as (values {}) \
-                 select i.id, i.category_code, i.manufacturer_key, i.serial_key \
-                 from k join instruments i on i.lab_id = ? and i.category_code = k.c \
-                 and i.manufacturer_key = k.m and i.serial_key = k.s",
-                placeholders(rows, 3)
-            ),
-            Self::InsertInspections => format!(
+            Self::Inspections => format!(
                 "insert into inspections (lab_id, instrument_id, category_code, kind, \
                  inspected_on, verification_type, procedure, result, error_percent, \
                  certificate_no, stamp_no, valid_until, technician, checked_by, notes, \
                  batch_id, source_line, original, created_at) \
-                 values {} on conflict do nothing returning source_line",
-                placeholders(rows, 19)
+                 select ?, i.id, i.category_code, v.column4, v.column5, v.column6, v.column7, \
+                 v.column8, v.column9, v.column10, v.column11, v.column12, v.column13, \
+                 v.column14, v.column15, ?, v.column16, v.column17, ? \
+                 from (values {}) v \
+                 join instruments i on i.lab_id = ? and i.category_code = v.column1 \
+                 and i.manufacturer_key = v.column2 and i.serial_key = v.column3 \
+                 where true order by v.column16 on conflict do nothing",
+                placeholders(rows, 17)
             ),
-            Self::InsertPoints => format!(
+            Self::Points => format!(
                 "insert into earthing_points (lab_id, site, site_key, code, code_key, system, \
-                 limit_ohm, created_at) values {} on conflict do nothing",
-                placeholders(rows, 8)
+                 limit_ohm, created_at) \
+                 select ?, v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, ? \
+                 from (values {}) v where true on conflict do nothing",
+                placeholders(rows, 6)
             ),
-            Self::SelectPoints => format!(
-                "with k (s, c) as (values {}) \
-                 select p.id, p.site_key, p.code_key, p.system, p.limit_ohm \
-                 from k join earthing_points p on p.lab_id = ? and p.site_key = k.s \
-                 and p.code_key = k.c",
-                placeholders(rows, 2)
-            ),
-            Self::InsertTests => format!(
+            Self::Tests => format!(
                 "insert into earthing_tests (lab_id, point_id, tested_on, resistance_ohm, \
                  limit_ohm, method, tester_serial, weather, technician, notes, batch_id, \
                  source_line, original, created_at) \
-                 values {} on conflict do nothing returning source_line",
-                placeholders(rows, 14)
+                 select ?, p.id, v.column3, v.column4, coalesce(v.column5, p.limit_ohm), \
+                 v.column6, v.column7, v.column8, v.column9, v.column10, ?, v.column11, \
+                 v.column12, ? \
+                 from (values {}) v \
+                 join earthing_points p on p.lab_id = ? and p.site_key = v.column1 \
+                 and p.code_key = v.column2 \
+                 where true order by v.column11 on conflict do nothing",
+                placeholders(rows, 12)
             ),
         }
     }
+}
+
+/// The first and last line of a piece of rows.
+fn piece_lines<T>(piece: &[Sourced<T>]) -> (i64, i64) {
+    let first = piece.first().map_or(0, |s| i64_of(s.line));
+    let last = piece.last().map_or(0, |s| i64_of(s.line));
+    (first, last)
 }
 
 /// The original observations as a JSON object, header → value, in file order.
@@ -232,9 +274,61 @@ impl Import {
         Ok(())
     }
 
+    /// The lines of this batch between `lines.0` and `lines.1` that were stored: after a
+    /// multi-row insert stored fewer rows than it was given, which ones it skipped.
+    /// Lines within a statement strictly increase (see [`Import::take`]).
+    async fn stored_lines(
+        &mut self,
+        kind: LogKind,
+        (first, last): (i64, i64),
+    ) -> Result<HashSet<i64>, StoreError> {
+        let sql = match kind {
+            LogKind::Inspections => {
+                "select source_line from inspections
+                 where batch_id = ? and source_line between ? and ?"
+            }
+            LogKind::Earthing => {
+                "select source_line from earthing_tests
+                 where batch_id = ? and source_line between ? and ?"
+            }
+        };
+        Ok(sqlx::query_scalar(sql)
+            .bind(self.batch_id)
+            .bind(first)
+            .bind(last)
+            .fetch_all(&mut *self.tx)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     async fn flush(&mut self) -> Result<(), StoreError> {
         self.flush_inspections().await?;
         self.flush_tests().await
+    }
+
+    /// A statement for `rows` rows with its leading per-statement values bound; the rows'
+    /// values follow, then [`Import::run`] binds the trailing ones and executes it.
+    fn statement(&mut self, stmt: Stmt, rows: usize) -> Query {
+        let sql = self.sql(stmt, rows);
+        self.bind_once(sqlx::query(sql), stmt.head())
+    }
+
+    fn bind_once(&self, mut query: Query, values: &[Once]) -> Query {
+        for value in values {
+            query = match value {
+                Once::Lab => query.bind(self.lab),
+                Once::Batch => query.bind(self.batch_id),
+                Once::Now => query.bind(Arc::clone(&self.now)),
+            };
+        }
+        query
+    }
+
+    /// Binds `stmt`'s trailing values and executes it: the rows it stored.
+    async fn run(&mut self, stmt: Stmt, query: Query) -> Result<u64, StoreError> {
+        let query = self.bind_once(query, stmt.tail());
+        Ok(query.execute(&mut *self.tx).await?.rows_affected())
     }
 
     async fn flush_inspections(&mut self) -> Result<(), StoreError> {
@@ -242,21 +336,23 @@ impl Import {
         if rows.is_empty() {
             return Ok(());
         }
-        let ids = self.instrument_ids(&rows).await?;
-        for range in pieces(rows.len()) {
-            let piece = &rows[range];
-            let sql = self.sql(Stmt::InsertInspections, piece.len());
-            let mut query = sqlx::query(sql);
-            for s in piece {
+        let keys: Vec<InstrumentKey> = rows
+            .iter()
+            .map(|s| {
                 let r = &s.record;
-                let key = InstrumentKey::new(&r.category, r.manufacturer.as_deref(), &r.serial);
-                let instrument_id = ids.get(&key).copied().ok_or_else(|| {
-                    corrupt(format_args!("instrument of line {} was not stored", s.line))
-                })?;
+                InstrumentKey::new(&r.category, r.manufacturer.as_deref(), &r.serial)
+            })
+            .collect();
+        self.insert_instruments(&rows, &keys).await?;
+        for range in pieces(rows.len()) {
+            let (piece, piece_keys) = (&rows[range.clone()], &keys[range]);
+            let mut query = self.statement(Stmt::Inspections, piece.len());
+            for (s, key) in piece.iter().zip(piece_keys) {
+                let r = &s.record;
                 query = query
-                    .bind(self.lab)
-                    .bind(instrument_id)
-                    .bind(r.category.as_str())
+                    .bind(key.category.as_str())
+                    .bind(key.manufacturer_key.as_str())
+                    .bind(key.serial_key.as_str())
                     .bind(r.kind.as_str())
                     .bind(r.date)
                     .bind(r.verification_type.map(|v| v.as_str()))
@@ -269,28 +365,18 @@ impl Import {
                     .bind(r.technician.as_str())
                     .bind(r.checked_by.as_deref())
                     .bind(r.notes.as_deref())
-                    .bind(self.batch_id)
                     .bind(i64_of(s.line))
-                    .bind(original_json(&s.original))
-                    .bind(Arc::clone(&self.now));
+                    .bind(original_json(&s.original));
             }
-            let stored: HashSet<i64> = query
-                .fetch_all(&mut *self.tx)
-                .await?
-                .iter()
-                .map(|row| row.try_get(0))
-                .collect::<Result<_, _>>()?;
-            self.inserted += stored.len() as u64;
-            if stored.len() < piece.len() {
-                for s in piece {
+            let inserted = self.run(Stmt::Inspections, query).await?;
+            self.inserted += inserted;
+            if inserted < piece.len() as u64 {
+                let stored = self
+                    .stored_lines(LogKind::Inspections, piece_lines(piece))
+                    .await?;
+                for (s, key) in piece.iter().zip(piece_keys) {
                     if !stored.contains(&i64_of(s.line)) {
-                        let key = InstrumentKey::new(
-                            &s.record.category,
-                            s.record.manufacturer.as_deref(),
-                            &s.record.serial,
-                        );
-                        let instrument_id = ids.get(&key).copied().unwrap_or_default();
-                        self.inspection_not_inserted(s, instrument_id).await?;
+                        self.inspection_not_inserted(s, key).await?;
                     }
                 }
             }
@@ -298,65 +384,36 @@ impl Import {
         Ok(())
     }
 
-    /// Creates the instruments of `rows` first seen here, and answers every row's
-    /// instrument id.
-    async fn instrument_ids(
+    /// Creates the instruments of `rows` not stored yet (the first row naming one
+    /// describes it).
+    async fn insert_instruments(
         &mut self,
         rows: &[Sourced<NewInspection>],
-    ) -> Result<HashMap<InstrumentKey, i64>, StoreError> {
-        let mut first: HashMap<InstrumentKey, usize> = HashMap::new();
-        let mut keys: Vec<(InstrumentKey, &NewInspection)> = Vec::new();
-        for s in rows {
-            let r = &s.record;
-            let key = InstrumentKey::new(&r.category, r.manufacturer.as_deref(), &r.serial);
-            if !first.contains_key(&key) {
-                first.insert(key.clone(), keys.len());
-                keys.push((key, r));
-            }
-        }
-        for range in pieces(keys.len()) {
-            let piece = &keys[range];
-            let sql = self.sql(Stmt::InsertInstruments, piece.len());
-            let mut query = sqlx::query(sql);
+        keys: &[InstrumentKey],
+    ) -> Result<(), StoreError> {
+        let mut seen: HashSet<&InstrumentKey> = HashSet::with_capacity(keys.len());
+        let firsts: Vec<(&InstrumentKey, &NewInspection)> = keys
+            .iter()
+            .zip(rows)
+            .filter(|(key, _)| seen.insert(key))
+            .map(|(key, s)| (key, &s.record))
+            .collect();
+        for range in pieces(firsts.len()) {
+            let piece = &firsts[range];
+            let mut query = self.statement(Stmt::Instruments, piece.len());
             for (key, r) in piece {
                 query = query
-                    .bind(self.lab)
                     .bind(key.category.as_str())
                     .bind(key.manufacturer_key.as_str())
                     .bind(key.serial_key.as_str())
                     .bind(r.serial.written())
                     .bind(r.manufacturer.as_deref())
                     .bind(r.model.as_deref())
-                    .bind(r.owner.as_deref())
-                    .bind(Arc::clone(&self.now))
-                    .bind(self.batch_id);
+                    .bind(r.owner.as_deref());
             }
-            query.execute(&mut *self.tx).await?;
+            self.run(Stmt::Instruments, query).await?;
         }
-        let mut ids = HashMap::with_capacity(keys.len());
-        for range in pieces(keys.len()) {
-            let piece = &keys[range];
-            let sql = self.sql(Stmt::SelectInstruments, piece.len());
-            let mut query = sqlx::query(sql);
-            for (key, _) in piece {
-                query = query
-                    .bind(key.category.as_str())
-                    .bind(key.manufacturer_key.as_str())
-                    .bind(key.serial_key.as_str());
-            }
-            for row in query.bind(self.lab).fetch_all(&mut *self.tx).await? {
-                let category: String = row.try_get(1)?;
-                let key = InstrumentKey {
-                    category: CategoryCode::parse(&category).map_err(|_| {
-                        corrupt(format_args!("instruments.category_code = {category:?}"))
-                    })?,
-                    manufacturer_key: row.try_get(2)?,
-                    serial_key: row.try_get(3)?,
-                };
-                ids.insert(key, row.try_get::<i64, _>(0)?);
-            }
-        }
-        Ok(ids)
+        Ok(())
     }
 
     /// A row the insert skipped: the same record again (a duplicate), a different one
@@ -365,9 +422,19 @@ impl Import {
     async fn inspection_not_inserted(
         &mut self,
         s: &Sourced<NewInspection>,
-        instrument_id: i64,
+        key: &InstrumentKey,
     ) -> Result<(), StoreError> {
         let r = &s.record;
+        let instrument_id: Option<i64> = sqlx::query_scalar(
+            "select id from instruments
+             where lab_id = ? and category_code = ? and manufacturer_key = ? and serial_key = ?",
+        )
+        .bind(self.lab)
+        .bind(key.category.as_str())
+        .bind(key.manufacturer_key.as_str())
+        .bind(key.serial_key.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await?;
         let existing = sqlx::query(
             "select batch_id, source_line, verification_type, procedure, result, error_percent,
                     certificate_no, stamp_no, valid_until, technician, checked_by, notes
@@ -457,48 +524,39 @@ impl Import {
         if rows.is_empty() {
             return Ok(());
         }
-        let points = self.point_infos(&rows).await?;
+        let keys: Vec<PointKey> = rows
+            .iter()
+            .map(|s| PointKey::new(&s.record.site, &s.record.point))
+            .collect();
+        self.insert_points(&rows, &keys).await?;
         for range in pieces(rows.len()) {
-            let piece = &rows[range];
-            let sql = self.sql(Stmt::InsertTests, piece.len());
-            let mut query = sqlx::query(sql);
-            for s in piece {
+            let (piece, piece_keys) = (&rows[range.clone()], &keys[range]);
+            let mut query = self.statement(Stmt::Tests, piece.len());
+            for (s, key) in piece.iter().zip(piece_keys) {
                 let r = &s.record;
-                let point = points
-                    .get(&PointKey::new(&r.site, &r.point))
-                    .ok_or_else(|| {
-                        corrupt(format_args!("point of line {} was not stored", s.line))
-                    })?;
                 query = query
-                    .bind(self.lab)
-                    .bind(point.id)
+                    .bind(key.site_key.as_str())
+                    .bind(key.code_key.as_str())
                     .bind(r.date)
                     .bind(r.resistance.to_string())
-                    .bind(r.limit.unwrap_or(point.limit).to_string())
+                    .bind(r.limit.map(|l| l.to_string()))
                     .bind(r.method.map(|m| m.as_str()))
                     .bind(r.tester_serial.as_deref())
                     .bind(r.weather.as_deref())
                     .bind(r.technician.as_str())
                     .bind(r.notes.as_deref())
-                    .bind(self.batch_id)
                     .bind(i64_of(s.line))
-                    .bind(original_json(&s.original))
-                    .bind(Arc::clone(&self.now));
+                    .bind(original_json(&s.original));
             }
-            let stored: HashSet<i64> = query
-                .fetch_all(&mut *self.tx)
-                .await?
-                .iter()
-                .map(|row| row.try_get(0))
-                .collect::<Result<_, _>>()?;
-            self.inserted += stored.len() as u64;
-            if stored.len() < piece.len() {
-                for s in piece {
+            let inserted = self.run(Stmt::Tests, query).await?;
+            self.inserted += inserted;
+            if inserted < piece.len() as u64 {
+                let stored = self
+                    .stored_lines(LogKind::Earthing, piece_lines(piece))
+                    .await?;
+                for (s, key) in piece.iter().zip(piece_keys) {
                     if !stored.contains(&i64_of(s.line)) {
-                        let key = PointKey::new(&s.record.site, &s.record.point);
-                        if let Some(point) = points.get(&key).cloned() {
-                            self.test_not_inserted(s, &point).await?;
-                        }
+                        self.test_not_inserted(s, key).await?;
                     }
                 }
             }
@@ -506,76 +564,75 @@ impl Import {
         Ok(())
     }
 
-    /// Creates the earthing points of `rows` first seen here (with the row's system,
-    /// lightning protection by default, and the row's limit, else the system's default),
-    /// and answers every row's point.
-    async fn point_infos(
+    /// Creates the earthing points of `rows` not stored yet, with the first row's
+    /// system (lightning protection by default) and limit (else the system's default).
+    async fn insert_points(
         &mut self,
         rows: &[Sourced<NewEarthingTest>],
-    ) -> Result<HashMap<PointKey, PointInfo>, StoreError> {
-        let mut seen: HashMap<PointKey, ()> = HashMap::new();
-        let mut keys: Vec<(PointKey, &NewEarthingTest)> = Vec::new();
-        for s in rows {
-            let key = PointKey::new(&s.record.site, &s.record.point);
-            if seen.insert(key.clone(), ()).is_none() {
-                keys.push((key, &s.record));
-            }
-        }
-        for range in pieces(keys.len()) {
-            let piece = &keys[range];
-            let sql = self.sql(Stmt::InsertPoints, piece.len());
-            let mut query = sqlx::query(sql);
+        keys: &[PointKey],
+    ) -> Result<(), StoreError> {
+        let mut seen: HashSet<&PointKey> = HashSet::with_capacity(keys.len());
+        let firsts: Vec<(&PointKey, &NewEarthingTest)> = keys
+            .iter()
+            .zip(rows)
+            .filter(|(key, _)| seen.insert(key))
+            .map(|(key, s)| (key, &s.record))
+            .collect();
+        for range in pieces(firsts.len()) {
+            let piece = &firsts[range];
+            let mut query = self.statement(Stmt::Points, piece.len());
             for (key, r) in piece {
                 let system = r.system.unwrap_or(EarthingSystem::LightningProtection);
                 let limit = r.limit.unwrap_or_else(|| system.default_limit());
                 query = query
-                    .bind(self.lab)
                     .bind(r.site.as_str())
                     .bind(key.site_key.as_str())
                     .bind(r.point.written())
                     .bind(key.code_key.as_str())
                     .bind(system.as_str())
-                    .bind(limit.to_string())
-                    .bind(Arc::clone(&self.now));
+                    .bind(limit.to_string());
             }
-            query.execute(&mut *self.tx).await?;
+            self.run(Stmt::Points, query).await?;
         }
-        let mut out = HashMap::with_capacity(keys.len());
-        for range in pieces(keys.len()) {
-            let piece = &keys[range];
-            let sql = self.sql(Stmt::SelectPoints, piece.len());
-            let mut query = sqlx::query(sql);
-            for (key, _) in piece {
-                query = query
-                    .bind(key.site_key.as_str())
-                    .bind(key.code_key.as_str());
-            }
-            for row in query.bind(self.lab).fetch_all(&mut *self.tx).await? {
-                let system: String = row.try_get(3)?;
-                let limit: String = row.try_get(4)?;
-                let key = PointKey {
-                    site_key: row.try_get(1)?,
-                    code_key: row.try_get(2)?,
-                };
-                out.insert(
-                    key,
-                    PointInfo {
-                        id: row.try_get(0)?,
-                        system: parse_stored("earthing_points.system", &system)?,
-                        limit: stored_ohms("earthing_points.limit_ohm", &limit)?,
-                    },
-                );
-            }
-        }
-        Ok(out)
+        Ok(())
+    }
+
+    /// The stored point with `key`.
+    async fn point(&mut self, key: &PointKey) -> Result<Option<PointInfo>, StoreError> {
+        let row = sqlx::query(
+            "select id, system, limit_ohm from earthing_points
+             where lab_id = ? and site_key = ? and code_key = ?",
+        )
+        .bind(self.lab)
+        .bind(key.site_key.as_str())
+        .bind(key.code_key.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let system: String = row.try_get(1)?;
+        let limit: String = row.try_get(2)?;
+        Ok(Some(PointInfo {
+            id: row.try_get(0)?,
+            system: parse_stored("earthing_points.system", &system)?,
+            limit: stored_ohms("earthing_points.limit_ohm", &limit)?,
+        }))
     }
 
     /// A test the insert skipped: the point already has a test on that date.
     async fn test_not_inserted(
         &mut self,
         s: &Sourced<NewEarthingTest>,
-        point: &PointInfo,
+        key: &PointKey,
     ) -> Result<(), StoreError> {
+        let Some(point) = self.point(key).await? else {
+            self.reject(Problem::new(
+                s.line,
+                None,
+                None,
+                "could not be stored: its earthing point was not found",
+            ));
+            return Ok(());
+        };
         // Compare what would have been stored: the limit applied and the point's system.
         let mut new = s.record.clone();
         new.limit = Some(new.limit.unwrap_or(point.limit));
@@ -918,6 +975,29 @@ mod tests {
             assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
         }
         assert_eq!(pieces(300).len(), 6); // 256 + 16 + 16 + 4 + 4 + 4
+    }
+
+    #[test]
+    fn every_placeholder_has_a_value() {
+        for stmt in [
+            Stmt::Instruments,
+            Stmt::Inspections,
+            Stmt::Points,
+            Stmt::Tests,
+        ] {
+            let columns = match stmt {
+                Stmt::Instruments => 7,
+                Stmt::Inspections => 17,
+                Stmt::Points => 6,
+                Stmt::Tests => 12,
+            };
+            let marks = stmt.sql(3).matches('?').count();
+            assert_eq!(
+                marks,
+                stmt.head().len() + 3 * columns + stmt.tail().len(),
+                "{stmt:?}"
+            );
+        }
     }
 
     #[test]
