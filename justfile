@@ -1,0 +1,35 @@
+# metrotrack's everyday commands. None of them is needed to build or test:
+# the README's two commands are plain cargo.
+
+# List the recipes.
+default:
+    @just --list
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Lint: formatting and clippy with warnings as errors.
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Every test (the README's test command).
+test:
+    cargo nextest run --workspace
+
+# The same tests with plain cargo test (also runs doc tests).
+test-cargo:
+    cargo test --workspace
+
+# Run metrotrack with the given arguments, e.g. `just run report --period 2023-10`.
+run *ARGS:
+    cargo run --release -- {{ARGS}}
+
+# Load the October 2023 demo month into metrotrack-demo.db and print its report.
+demo:
+    cargo run --release -- demo
+
+# Regenerate the demo fixtures (deterministic).
+fixtures:
+    python3 fixtures/gen_demo.py

@@ -1,0 +1,194 @@
+//! `metrotrack import inspections|earthing FILE...`
+
+use std::fs::File;
+use std::io::{BufReader, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use metrotrack_api::ingest::ingest;
+use metrotrack_core::{BatchOutcome, ImportBatch, ImportMode, LogKind};
+use metrotrack_import::{DateOrder, ReadOptions, TextEncoding};
+use metrotrack_store::{BatchRequest, Store};
+
+use super::{EXIT_USAGE, Format, UserArg};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum KindArg {
+    Inspections,
+    Earthing,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ModeArg {
+    /// Store nothing if any row is invalid.
+    Strict,
+    /// Store the valid rows and reject the others.
+    Partial,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Which kind of log the files are.
+    #[arg(value_enum)]
+    kind: KindArg,
+    /// The CSV files; each becomes one batch.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// strict stores nothing if any row is invalid; partial stores the valid rows.
+    #[arg(long, value_enum, default_value = "strict")]
+    mode: ModeArg,
+    /// Validate only: report every problem, store nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Field delimiter (`,`, `;` or `tab`); detected when not given.
+    #[arg(long, value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
+    /// Text encoding (utf-8, utf-16le, utf-16be, windows-1258); detected when not given.
+    #[arg(long)]
+    encoding: Option<TextEncoding>,
+    /// How slashed dates are read: dmy (dd/mm/yyyy) or ymd (yyyy/mm/dd). Never month-first.
+    #[arg(long, default_value = "dmy")]
+    date_order: DateOrder,
+    #[command(flatten)]
+    user: UserArg,
+    /// text: a summary and the problems; json: one batch object per file, one per line.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\t" | "tab" | "\\t" => Ok(b'\t'),
+        other => Err(format!(
+            "{other:?} is not a delimiter; use ',', ';' or 'tab'"
+        )),
+    }
+}
+
+pub async fn run<S: Store>(store: &S, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let lab = store.default_lab().await?;
+    let kind = match args.kind {
+        KindArg::Inspections => LogKind::Inspections,
+        KindArg::Earthing => LogKind::Earthing,
+    };
+    let mode = match (args.dry_run, args.mode) {
+        (true, _) => ImportMode::DryRun,
+        (false, ModeArg::Strict) => ImportMode::Strict,
+        (false, ModeArg::Partial) => ImportMode::Partial,
+    };
+    let options = ReadOptions {
+        delimiter: args.delimiter,
+        encoding: args.encoding,
+        date_order: args.date_order,
+        ..ReadOptions::default()
+    };
+
+    // Open every file first: a typo in the last name should not leave the first imported.
+    let mut opened = Vec::with_capacity(args.files.len());
+    for path in &args.files {
+        match File::open(path).and_then(|f| f.metadata().map(|m| (f, m.len()))) {
+            Ok((file, size)) => opened.push((path, file, size)),
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", path.display());
+                return Ok(ExitCode::from(EXIT_USAGE));
+            }
+        }
+    }
+
+    let mut refused = false;
+    for (path, file, size) in opened {
+        let request = BatchRequest {
+            lab,
+            kind,
+            mode,
+            file_name: file_name(path),
+            uploaded_by: args.user.name(),
+        };
+        let bar = progress_bar(size, args.format);
+        let ticker = bar.clone();
+        let batch = ingest(
+            store,
+            request,
+            BufReader::new(file),
+            options.clone(),
+            move |bytes| ticker.set_position(bytes),
+        )
+        .await
+        .with_context(|| format!("importing {}", path.display()))?;
+        bar.finish_and_clear();
+        refused |= matches!(batch.outcome, BatchOutcome::Refused)
+            || (batch.outcome == BatchOutcome::DryRun && !batch.problems.is_empty());
+        match args.format {
+            Format::Json => println!("{}", serde_json::to_string(&batch)?),
+            Format::Text => print!("{}", summary(path, &batch)),
+        }
+    }
+    Ok(if refused {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// A byte-count progress bar on a terminal; hidden otherwise (and for JSON output).
+fn progress_bar(size: u64, format: Format) -> ProgressBar {
+    if format == Format::Json || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(size);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// The human summary of one file's import.
+fn summary(path: &Path, batch: &ImportBatch) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let headline = match (batch.outcome, batch.id) {
+        (BatchOutcome::Stored, Some(id)) => format!("stored as batch {id}"),
+        (BatchOutcome::AlreadyImported, Some(id)) => {
+            format!("already imported as batch {id} (same file): nothing new stored")
+        }
+        (BatchOutcome::Refused, _) if batch.mode == ImportMode::Strict => {
+            "REFUSED (strict mode): nothing stored; fix the problems below and import again"
+                .to_owned()
+        }
+        (BatchOutcome::Refused, _) => "REFUSED: nothing stored".to_owned(),
+        (BatchOutcome::DryRun, _) => "dry run: nothing stored".to_owned(),
+        (_, None) => "nothing stored".to_owned(),
+    };
+    let _ = writeln!(out, "{}: {headline}", path.display());
+    let _ = writeln!(
+        out,
+        "  rows read {}, inserted {}, duplicates {}, rejected {}",
+        batch.rows, batch.inserted, batch.duplicates, batch.rejected
+    );
+    if !batch.problems.is_empty() {
+        let _ = writeln!(out, "  problems ({}):", batch.problems.len());
+        for p in &batch.problems {
+            let _ = writeln!(out, "    {p}");
+        }
+    }
+    if !batch.warnings.is_empty() {
+        let _ = writeln!(out, "  warnings ({}):", batch.warnings.len());
+        for w in &batch.warnings {
+            let _ = writeln!(out, "    {w}");
+        }
+    }
+    out
+}

@@ -1,0 +1,157 @@
+//! Command-line arguments and dispatch.
+
+mod demo;
+mod due;
+mod import;
+mod plan;
+mod report;
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use metrotrack_store::{SqliteStore, Store};
+
+/// The database used when none is named.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://metrotrack.db";
+
+/// Exit status for a usage error (bad arguments, a file that cannot be opened).
+pub const EXIT_USAGE: u8 = 2;
+
+/// metrotrack: verification, calibration and earthing-test records of a legal-metrology
+/// lab, and its monthly achievement against plan.
+#[derive(Debug, Parser)]
+#[command(name = "metrotrack", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Database: sqlite://FILE (created and migrated on first use) or postgres://…
+    #[arg(long, global = true, env = "METROTRACK_DATABASE_URL")]
+    database_url: Option<String>,
+
+    /// Write logs as JSON lines (to stderr).
+    #[arg(long, global = true, env = "METROTRACK_LOG_JSON")]
+    pub log_json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the database if needed and apply pending migrations.
+    Migrate,
+    /// Import lab logs (CSV): each file becomes one batch.
+    Import(import::ImportArgs),
+    /// Set and list plan targets.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
+    /// The period's achievement against plan, as the monthly report's sentences or data.
+    Report(report::ReportArgs),
+    /// Instruments whose verification expires soon, and the overdue ones.
+    Due(due::DueArgs),
+    /// Load the October 2023 demo month into a demo database and print its report.
+    Demo(demo::DemoArgs),
+}
+
+/// Output shape shared by the commands that print data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Arguments naming a lab user, for records of who did what.
+#[derive(Debug, Args)]
+pub struct UserArg {
+    /// Who is doing this (recorded with the batch and in the audit log).
+    #[arg(long, env = "METROTRACK_USER")]
+    user: Option<String>,
+}
+
+impl UserArg {
+    pub fn name(&self) -> String {
+        self.user
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| "cli".to_owned())
+    }
+}
+
+/// Sets up `tracing`: quiet by default (`RUST_LOG` raises it), JSON on request.
+pub fn init_tracing(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Runs the parsed command on the store its database URL names.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let url = match (&cli.command, cli.database_url.clone()) {
+        (_, Some(url)) => url,
+        (Command::Demo(_), None) => demo::DEFAULT_DEMO_DATABASE_URL.to_owned(),
+        (_, None) => DEFAULT_DATABASE_URL.to_owned(),
+    };
+    if url.starts_with("sqlite:") {
+        let store = SqliteStore::connect(&url)
+            .await
+            .with_context(|| format!("cannot open the database {}", redact(&url)))?;
+        run_on(store, cli.command).await
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        bail!("PostgreSQL is not available in this build yet; use a sqlite:// database URL")
+    } else {
+        bail!(
+            "unsupported database URL {:?}: use sqlite://FILE or postgres://…",
+            redact(&url)
+        )
+    }
+}
+
+async fn run_on<S: Store>(store: S, command: Command) -> anyhow::Result<ExitCode> {
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    match command {
+        Command::Migrate => {
+            println!("database is up to date");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import(args) => import::run(&store, args).await,
+        Command::Plan(cmd) => plan::run(&store, cmd).await,
+        Command::Report(args) => report::run(&store, args).await,
+        Command::Due(args) => due::run(&store, args).await,
+        Command::Demo(args) => demo::run(&store, args).await,
+    }
+}
+
+/// A database URL with any password hidden, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("sqlite://metrotrack.db"), "sqlite://metrotrack.db");
+    }
+}
