@@ -133,9 +133,11 @@ impl End {
 /// The problem an I/O error from the byte layers (or the input itself) means.
 fn io_problem(err: &io::Error) -> Problem {
     match SourceError::from_io(err) {
-        Some(e @ (SourceError::LineTooLong { line, .. } | SourceError::Nul { line })) => {
-            Problem::new(*line, None, None, e.to_string())
-        }
+        Some(
+            e @ (SourceError::LineTooLong { line, .. }
+            | SourceError::Nul { line }
+            | SourceError::Malformed { line, .. }),
+        ) => Problem::new(*line, None, None, e.to_string()),
         Some(e) => Problem::file(e.to_string()),
         None => Problem::file(format!("the file could not be read: {err}")),
     }
@@ -195,10 +197,17 @@ fn read_rows<R: Read>(
             Ok(d) => d,
             Err(problem) => return End::fatal(problem, true),
         },
-        None => source::detect_delimiter(&encoding.encoding().decode_without_bom_handling(body).0),
+        None => source::detect_delimiter(
+            &encoding
+                .unwrap_or(TextEncoding::Utf8)
+                .encoding()
+                .decode_without_bom_handling(body)
+                .0,
+        ),
     };
 
-    let decoded = Decoding::new(Cursor::new(head).chain(counting), encoding);
+    let detected = options.encoding.is_none() && bom_len == 0;
+    let decoded = Decoding::new(Cursor::new(head).chain(counting), encoding, detected);
     let guarded = RecordGuard::new(decoded, delimiter, limits.max_line_bytes);
     let starts = guarded.starts();
     // The physical line a record starts on (the header is line 1).
@@ -275,4 +284,40 @@ fn read_rows<R: Read>(
         return End::Stopped;
     }
     end
+}
+
+/// Entry points for the fuzz targets in `fuzz/` (feature `fuzzing`): the row validator
+/// without the byte layers under it.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::*;
+
+    /// Every header a log kind accepts: each field's canonical name and aliases.
+    pub fn accepted_headers(kind: LogKind) -> Vec<&'static str> {
+        header::fields_of(kind)
+            .iter()
+            .flat_map(|s| std::iter::once(s.field.canonical()).chain(s.aliases.iter().copied()))
+            .collect()
+    }
+
+    /// Reads one data row found on `line` under `header`, as [`read_log`] does: the
+    /// header's fatal problems, or the row read.
+    pub fn read_row(
+        kind: LogKind,
+        catalog: &CategoryCatalog,
+        header: &[&str],
+        cells: &[&str],
+        line: u64,
+        options: &ReadOptions,
+    ) -> Result<ParsedRow, Vec<Problem>> {
+        let (header, _) =
+            Header::read(kind, header.iter().copied(), 1, options.limits.max_columns)?;
+        let record = StringRecord::from(cells.to_vec());
+        let row = Row::new(line, &header, &record, options.limits.max_field_bytes);
+        Ok(match kind {
+            LogKind::Inspections => InspectionReader::new(catalog, options.date_order).read(row),
+            LogKind::Earthing => EarthingReader::new(options.date_order).read(row),
+        })
+    }
 }

@@ -36,9 +36,18 @@ pub(crate) enum SourceError {
     #[error("this is not a text CSV file (a NUL character on line {line})")]
     Nul { line: u64 },
     #[error(
-        "the file is not valid {encoding} text (bad bytes at byte {offset}); save it as UTF-8 CSV or give its encoding"
+        "{}the text is not valid {encoding} (bad bytes at byte {offset}){}; save the file as UTF-8 CSV, or give its encoding (a file from an old Vietnamese Windows machine is windows-1258: on the command line, --encoding windows-1258)",
+        if *line > 0 { format!("line {line}: ") } else { String::new() },
+        if *detected { ", although the file reads as that up to there" } else { "" }
     )]
-    Malformed { encoding: TextEncoding, offset: u64 },
+    Malformed {
+        encoding: TextEncoding,
+        offset: u64,
+        /// The physical line of the bad bytes (0 until the line guard above knows it).
+        line: u64,
+        /// Whether the encoding was detected (not given, not from a byte-order mark).
+        detected: bool,
+    },
 }
 
 impl SourceError {
@@ -126,13 +135,14 @@ pub(crate) fn read_head<R: Read>(input: &mut R, max: usize) -> io::Result<(Vec<u
 }
 
 /// The encoding a file is in, and the length of its byte-order mark (0 when none).
-/// A BOM decides; without one, UTF-8 when the head is valid UTF-8 (a character cut at
-/// the end of the head is allowed), otherwise Windows-1258. `forced` overrides all.
+/// A BOM decides; without one, [`sniff`] the head; `forced` overrides all. `None` when
+/// the head is ASCII only and the file goes on: ASCII reads the same in UTF-8 and
+/// Windows-1258, so [`Decoding`] decides at the first non-ASCII byte, wherever it is.
 pub(crate) fn detect_encoding(
     head: &[u8],
     at_eof: bool,
     forced: Option<TextEncoding>,
-) -> (TextEncoding, usize) {
+) -> (Option<TextEncoding>, usize) {
     let bom = Encoding::for_bom(head)
         .and_then(|(enc, len)| TextEncoding::from_encoding(enc).map(|e| (e, len)));
     if let Some(forced) = forced {
@@ -140,28 +150,41 @@ pub(crate) fn detect_encoding(
             Some((enc, len)) if enc == forced => len,
             _ => 0,
         };
-        return (forced, bom_len);
+        return (Some(forced), bom_len);
     }
-    if let Some(found) = bom {
-        return found;
+    if let Some((found, len)) = bom {
+        return (Some(found), len);
     }
-    let utf8 = match std::str::from_utf8(head) {
+    match sniff(head, at_eof) {
+        None if at_eof => (Some(TextEncoding::Utf8), 0),
+        found => (found, 0),
+    }
+}
+
+/// The 8-bit encoding of `window`, text without a BOM: `None` when it is ASCII only
+/// (undecided); UTF-8 when it is valid UTF-8 (a character cut by the window's end is
+/// allowed unless the file ends there), or when at least one whole multi-byte UTF-8
+/// character comes before the first invalid byte (a damaged UTF-8 file, refused at the
+/// damage rather than misread); otherwise Windows-1258.
+pub(crate) fn sniff(window: &[u8], at_eof: bool) -> Option<TextEncoding> {
+    let first = window.iter().position(|b| !b.is_ascii())?;
+    let utf8 = match std::str::from_utf8(window) {
         Ok(_) => true,
-        Err(e) => e.error_len().is_none() && !at_eof,
+        Err(e) => (e.error_len().is_none() && !at_eof) || e.valid_up_to() > first,
     };
-    if utf8 {
-        (TextEncoding::Utf8, 0)
+    Some(if utf8 {
+        TextEncoding::Utf8
     } else {
-        (TextEncoding::Windows1258, 0)
-    }
+        TextEncoding::Windows1258
+    })
 }
 
 /// The offset of the first byte no text file holds (NUL and the other C0 controls but
 /// tab, line feed, vertical tab, form feed and carriage return), for 8-bit encodings.
-pub(crate) fn binary_at(head: &[u8], encoding: TextEncoding) -> Option<usize> {
+pub(crate) fn binary_at(head: &[u8], encoding: Option<TextEncoding>) -> Option<usize> {
     match encoding {
-        TextEncoding::Utf16Le | TextEncoding::Utf16Be => None,
-        TextEncoding::Utf8 | TextEncoding::Windows1258 => head
+        Some(TextEncoding::Utf16Le | TextEncoding::Utf16Be) => None,
+        None | Some(TextEncoding::Utf8 | TextEncoding::Windows1258) => head
             .iter()
             .position(|&b| matches!(b, 0x00..=0x08 | 0x0E..=0x1F)),
     }
@@ -221,10 +244,16 @@ pub(crate) fn detect_delimiter(text: &str) -> u8 {
 
 /// Decodes a byte stream to UTF-8 as it is read, removing the encoding's BOM and
 /// refusing malformed input rather than replacing it.
+///
+/// Built undecided (`None`), it passes ASCII through until the first non-ASCII byte,
+/// then [`sniff`]s the input buffer from there to choose UTF-8 or Windows-1258: the
+/// ASCII before is the same text in both, so a file whose first 64 KiB are ASCII is read
+/// right without being read twice (an upload stream cannot be).
 pub(crate) struct Decoding<R> {
     inner: R,
-    decoder: Decoder,
-    encoding: TextEncoding,
+    decoder: Option<Decoder>,
+    encoding: Option<TextEncoding>,
+    detected: bool,
     input: Box<[u8]>,
     in_pos: usize,
     in_len: usize,
@@ -246,13 +275,19 @@ impl<R> std::fmt::Debug for Decoding<R> {
     }
 }
 
+/// Bytes of input decoded at a time, and the most the undecided reader looks at from
+/// the first non-ASCII byte on.
+const DECODE_INPUT_BYTES: usize = 16 * 1024;
+
 impl<R: Read> Decoding<R> {
-    pub(crate) fn new(inner: R, encoding: TextEncoding) -> Self {
+    /// `detected` says whether `encoding` was guessed (its refusals then say so).
+    pub(crate) fn new(inner: R, encoding: Option<TextEncoding>, detected: bool) -> Self {
         Self {
             inner,
-            decoder: encoding.encoding().new_decoder_with_bom_removal(),
+            decoder: encoding.map(|e| e.encoding().new_decoder_with_bom_removal()),
             encoding,
-            input: vec![0; 16 * 1024].into_boxed_slice(),
+            detected,
+            input: vec![0; DECODE_INPUT_BYTES].into_boxed_slice(),
             in_pos: 0,
             in_len: 0,
             input_done: false,
@@ -263,6 +298,54 @@ impl<R: Read> Decoding<R> {
             finished: false,
             pending: None,
         }
+    }
+
+    /// The encoding decided so far (`None`: ASCII only so far).
+    #[cfg(test)]
+    pub(crate) fn encoding(&self) -> Option<TextEncoding> {
+        self.encoding
+    }
+
+    fn read_input(&mut self) -> io::Result<usize> {
+        loop {
+            match self.inner.read(&mut self.input[self.in_len..]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                other => return other,
+            }
+        }
+    }
+
+    /// Undecided: passes the buffered ASCII through; at the first non-ASCII byte, fills
+    /// the buffer from it and decides the encoding.
+    fn pass_ascii(&mut self) -> io::Result<()> {
+        let pending = &self.input[self.in_pos..self.in_len];
+        let ascii = pending
+            .iter()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(pending.len())
+            .min(self.output.len());
+        self.output[..ascii].copy_from_slice(&pending[..ascii]);
+        self.out_pos = 0;
+        self.out_len = ascii;
+        self.in_pos += ascii;
+        self.consumed += ascii as u64;
+        if self.in_pos == self.in_len || ascii > 0 {
+            return Ok(());
+        }
+        // At a non-ASCII byte: look at as much as the buffer holds from here.
+        self.input.copy_within(self.in_pos..self.in_len, 0);
+        self.in_len -= self.in_pos;
+        self.in_pos = 0;
+        while self.in_len < self.input.len() && !self.input_done {
+            let n = self.read_input()?;
+            self.in_len += n;
+            self.input_done = n == 0;
+        }
+        let encoding =
+            sniff(&self.input[..self.in_len], self.input_done).unwrap_or(TextEncoding::Utf8);
+        self.encoding = Some(encoding);
+        self.decoder = Some(encoding.encoding().new_decoder_without_bom_handling());
+        Ok(())
     }
 }
 
@@ -282,18 +365,22 @@ impl<R: Read> Read for Decoding<R> {
                 return Ok(0);
             }
             if self.in_pos == self.in_len && !self.input_done {
-                let n = loop {
-                    match self.inner.read(&mut self.input) {
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        other => break other?,
-                    }
-                };
                 self.in_pos = 0;
+                self.in_len = 0;
+                let n = self.read_input()?;
                 self.in_len = n;
                 self.input_done = n == 0;
             }
             let last = self.input_done;
-            let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(
+            let (Some(decoder), Some(encoding)) = (self.decoder.as_mut(), self.encoding) else {
+                if last && self.in_pos == self.in_len {
+                    self.finished = true;
+                } else {
+                    self.pass_ascii()?;
+                }
+                continue;
+            };
+            let (result, read, written) = decoder.decode_to_utf8_without_replacement(
                 &self.input[self.in_pos..self.in_len],
                 &mut self.output,
                 last,
@@ -310,8 +397,10 @@ impl<R: Read> Read for Decoding<R> {
                         .consumed
                         .saturating_sub(u64::from(bad) + u64::from(extra));
                     self.pending = Some(SourceError::Malformed {
-                        encoding: self.encoding,
+                        encoding,
                         offset,
+                        line: 0,
+                        detected: self.detected,
                     });
                 }
             }
@@ -422,7 +511,27 @@ impl<R: Read> Read for RecordGuard<R> {
         if let Some(err) = self.pending.clone() {
             return Err(err.into_io());
         }
-        let n = self.inner.read(buf)?;
+        let n = match self.inner.read(buf) {
+            Ok(n) => n,
+            Err(e) => {
+                // Text the decoder refuses is on the line the guard has reached.
+                return Err(match SourceError::from_io(&e) {
+                    Some(SourceError::Malformed {
+                        encoding,
+                        offset,
+                        line: 0,
+                        detected,
+                    }) => SourceError::Malformed {
+                        encoding: *encoding,
+                        offset: *offset,
+                        line: self.line,
+                        detected: *detected,
+                    }
+                    .into_io(),
+                    _ => e,
+                });
+            }
+        };
         match self.scan(&buf[..n]) {
             None => Ok(n),
             Some((at, err)) => {
@@ -468,42 +577,55 @@ mod tests {
 
     #[test]
     fn encoding_detection() {
+        use TextEncoding::*;
         assert_eq!(
             detect_encoding(b"\xEF\xBB\xBFa", true, None),
-            (TextEncoding::Utf8, 3)
+            (Some(Utf8), 3)
         );
         assert_eq!(
             detect_encoding(b"\xFF\xFEa\0", true, None),
-            (TextEncoding::Utf16Le, 2)
+            (Some(Utf16Le), 2)
         );
         assert_eq!(
             detect_encoding(b"\xFE\xFF\0a", true, None),
-            (TextEncoding::Utf16Be, 2)
+            (Some(Utf16Be), 2)
         );
         assert_eq!(
             detect_encoding("Ngày".as_bytes(), true, None),
-            (TextEncoding::Utf8, 0)
+            (Some(Utf8), 0)
         );
         // A character cut by the end of the sniffed head is still UTF-8…
         let cut = &"Ngà".as_bytes()[..3];
-        assert_eq!(detect_encoding(cut, false, None), (TextEncoding::Utf8, 0));
+        assert_eq!(detect_encoding(cut, false, None), (Some(Utf8), 0));
         // …but not when the file really ends there.
-        assert_eq!(
-            detect_encoding(cut, true, None),
-            (TextEncoding::Windows1258, 0)
-        );
+        assert_eq!(detect_encoding(cut, true, None), (Some(Windows1258), 0));
         assert_eq!(
             detect_encoding(b"Ng\xE0y", true, None),
-            (TextEncoding::Windows1258, 0)
+            (Some(Windows1258), 0)
+        );
+        // ASCII only: UTF-8 if that is all, undecided if the file goes on.
+        assert_eq!(detect_encoding(b"date,site", true, None), (Some(Utf8), 0));
+        assert_eq!(detect_encoding(b"date,site", false, None), (None, 0));
+        assert_eq!(
+            detect_encoding(b"\xEF\xBB\xBFa", true, Some(Utf8)),
+            (Some(Utf8), 3)
         );
         assert_eq!(
-            detect_encoding(b"\xEF\xBB\xBFa", true, Some(TextEncoding::Utf8)),
-            (TextEncoding::Utf8, 3)
+            detect_encoding(b"abc", false, Some(Windows1258)),
+            (Some(Windows1258), 0)
         );
-        assert_eq!(
-            detect_encoding(b"abc", true, Some(TextEncoding::Windows1258)),
-            (TextEncoding::Windows1258, 0)
-        );
+    }
+
+    #[test]
+    fn sniffing_refuses_to_misread_damaged_utf8() {
+        use TextEncoding::*;
+        assert_eq!(sniff(b"plain", false), None);
+        assert_eq!(sniff("Đạt".as_bytes(), true), Some(Utf8));
+        // Windows-1258: "Nguyê" + combining tilde + "n".
+        assert_eq!(sniff(b"Nguy\xEA\xDEn", true), Some(Windows1258));
+        // UTF-8 with one damaged byte after a whole UTF-8 character stays UTF-8, so
+        // that the damage is refused where it is instead of the file being misread.
+        assert_eq!(sniff(b"\xC4\x90a\xFFt", true), Some(Utf8));
     }
 
     #[test]
@@ -520,16 +642,83 @@ mod tests {
     #[test]
     fn decoding_streams_and_refuses_malformed_input() {
         let bytes = [b"\xFF\xFE".as_slice(), &[b'a', 0, 0xA1, 0x1E]].concat();
-        let got = read_all(Decoding::new(bytes.as_slice(), TextEncoding::Utf16Le));
+        let got = read_all(Decoding::new(
+            bytes.as_slice(),
+            Some(TextEncoding::Utf16Le),
+            false,
+        ));
         assert_eq!(got, Ok("aạ".as_bytes().to_vec()));
         let bad = b"ok\xFFno".as_slice();
         assert_eq!(
-            read_all(Decoding::new(bad, TextEncoding::Utf8)),
+            read_all(Decoding::new(bad, Some(TextEncoding::Utf8), false)),
             Err(SourceError::Malformed {
                 encoding: TextEncoding::Utf8,
-                offset: 2
+                offset: 2,
+                line: 0,
+                detected: false,
             })
         );
+    }
+
+    /// ASCII well past the buffer, then `tail`.
+    fn ascii_then(tail: &[u8]) -> Vec<u8> {
+        let mut bytes = b"a;b\n".repeat(3 * DECODE_INPUT_BYTES / 4);
+        bytes.extend_from_slice(tail);
+        bytes
+    }
+
+    #[test]
+    fn undecided_decoding_chooses_at_the_first_non_ascii_byte() {
+        // Windows-1258 after a long ASCII stretch: "Nguyê" + combining tilde + "n".
+        let bytes = ascii_then(b"Nguy\xEA\xDEn\n");
+        let mut decoding = Decoding::new(bytes.as_slice(), None, true);
+        let mut out = Vec::new();
+        decoding.read_to_end(&mut out).expect("decodes");
+        assert_eq!(decoding.encoding(), Some(TextEncoding::Windows1258));
+        let text = String::from_utf8(out).expect("utf-8 out");
+        assert!(
+            text.ends_with("Nguyê\u{303}n\n"),
+            "{:?}",
+            &text[text.len() - 20..]
+        );
+        assert_eq!(
+            text.len(),
+            bytes.len() + 2,
+            "two 1-byte letters became 2-byte ones"
+        );
+
+        let bytes = ascii_then("Nguyễn\n".as_bytes());
+        let mut decoding = Decoding::new(bytes.as_slice(), None, true);
+        let mut out = Vec::new();
+        decoding.read_to_end(&mut out).expect("decodes");
+        assert_eq!(decoding.encoding(), Some(TextEncoding::Utf8));
+        assert_eq!(out, bytes);
+
+        let bytes = ascii_then(b"");
+        let mut decoding = Decoding::new(bytes.as_slice(), None, true);
+        let mut out = Vec::new();
+        decoding.read_to_end(&mut out).expect("decodes");
+        assert_eq!(decoding.encoding(), None);
+        assert_eq!(out, bytes);
+    }
+
+    #[test]
+    fn the_guard_names_the_line_of_bad_text() {
+        let bytes = ascii_then(&[&b"\xC4\x90\nok\nx"[..], b"\xFFy\n"].concat());
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        let guarded = RecordGuard::new(Decoding::new(bytes.as_slice(), None, true), b';', 100);
+        let err = read_all(guarded).expect_err("damaged UTF-8");
+        let SourceError::Malformed { line, detected, .. } = err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(line, lines);
+        assert!(detected);
+        let message = err.to_string();
+        assert!(
+            message.starts_with(&format!("line {lines}: the text is not valid utf-8")),
+            "{message}"
+        );
+        assert!(message.contains("--encoding windows-1258"), "{message}");
     }
 
     #[test]

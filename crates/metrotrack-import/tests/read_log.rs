@@ -353,8 +353,19 @@ fn the_encoding_can_be_forced() {
     let (rows, summary) = read_with(&bytes, LogKind::Inspections, &utf8);
     assert!(rows.is_empty());
     assert_eq!(summary.fatal.len(), 1, "{:?}", summary.fatal);
+    assert_eq!(
+        summary.fatal[0].line, 1,
+        "the header has the first bad byte"
+    );
     assert!(
-        summary.fatal[0].message.contains("not valid utf-8 text"),
+        summary.fatal[0]
+            .message
+            .starts_with("line 1: the text is not valid utf-8 (bad bytes at byte"),
+        "{}",
+        summary.fatal[0]
+    );
+    assert!(
+        summary.fatal[0].message.contains("windows-1258"),
         "{}",
         summary.fatal[0]
     );
@@ -382,23 +393,69 @@ fn a_multibyte_character_cut_by_the_sniff_window_is_still_utf8() {
     );
 }
 
-#[test]
-fn invalid_utf8_after_the_sniff_window_is_fatal() {
+/// A log whose first 64 KiB are ASCII, then `last` as its last row.
+fn ascii_head_then(last: &[u8]) -> Vec<u8> {
     let header = "date,category,serial_number,kind,result,technician,notes\n";
     let row = "2023-09-15,CT1P,A1,verification,pass,An,ok\n";
     let mut bytes = header.as_bytes().to_vec();
     while bytes.len() < 70 * 1024 {
         bytes.extend_from_slice(row.as_bytes());
     }
-    bytes.extend_from_slice(b"2023-09-15,CT1P,A1,verification,pass,Nguy\xEAn,\n");
+    bytes.extend_from_slice(last);
+    bytes
+}
+
+#[test]
+fn windows_1258_after_an_ascii_head_is_read() {
+    // Regression: the encoding was decided on the first 64 KiB alone, so a Windows-1258
+    // file whose first non-ASCII letter came later was refused as broken UTF-8.
+    // "Nguyê" + combining tilde + "n" (Nguyễn).
+    let bytes = ascii_head_then(b"2023-09-16,CT1P,A2,verification,\xD0a\xF2t,Nguy\xEA\xDEn,\n");
+    let (rows, summary) = read(&bytes, LogKind::Inspections);
+    assert_clean(&summary);
+    let rows = inspections(&rows);
+    let (line, last) = rows.last().expect("rows");
+    assert_eq!(*line, rows.len() as u64 + 1);
+    assert_eq!(last.technician, "Nguyễn");
+    assert_eq!(last.result, Some(Outcome::Pass));
+    assert_eq!(summary.size_bytes, bytes.len() as u64);
+}
+
+#[test]
+fn damaged_utf8_is_refused_at_its_line_not_misread() {
+    // UTF-8 after an ASCII head, then a byte no UTF-8 holds: refused naming its line.
+    let bytes = ascii_head_then(
+        &[
+            "2023-09-16,CT1P,A2,verification,Đạt,Bình,\n".as_bytes(),
+            b"2023-09-17,CT1P,A3,verification,pass,Nguy\xEAn,\n",
+        ]
+        .concat(),
+    );
+    let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
     let (_, summary) = read(&bytes, LogKind::Inspections);
-    assert_eq!(summary.fatal.len(), 1);
+    assert_eq!(summary.fatal.len(), 1, "{:?}", summary.fatal);
+    let problem = &summary.fatal[0];
+    assert_eq!(problem.line, lines);
     assert!(
-        summary.fatal[0].message.contains("not valid utf-8"),
-        "{}",
-        summary.fatal[0]
+        problem.message.starts_with(&format!(
+            "line {lines}: the text is not valid utf-8 (bad bytes at byte {}), although the file reads as that up to there",
+            bytes.len() - 4
+        )),
+        "{problem}"
+    );
+    assert!(
+        problem.message.contains("--encoding windows-1258"),
+        "{problem}"
     );
     assert_eq!(summary.size_bytes, bytes.len() as u64);
+
+    // The same damage within the first 64 KiB, after UTF-8 letters: refused too, not
+    // read as Windows-1258 mojibake.
+    let text = b"date,category,serial_number,kind,result,technician\n15/09/2023,CT1P,A1,verification,\xC4\x90\xE1\xBA\xA1t,Nguy\xEAn\n";
+    let (rows, summary) = read(text, LogKind::Inspections);
+    assert!(rows.is_empty());
+    assert_eq!(summary.fatal.len(), 1, "{:?}", summary.fatal);
+    assert_eq!(summary.fatal[0].line, 2, "{}", summary.fatal[0]);
 }
 
 // ---------------------------------------------------------------------------------------
