@@ -435,6 +435,8 @@ pub(crate) struct RecordGuard<R> {
     line: u64,
     record_line: u64,
     at_record_start: bool,
+    /// The last byte scanned was a CR (so an LF now ends no new line).
+    after_cr: bool,
     starts: RecordStarts,
     pending: Option<SourceError>,
 }
@@ -450,6 +452,7 @@ impl<R: Read> RecordGuard<R> {
             line: 1,
             record_line: 1,
             at_record_start: true,
+            after_cr: false,
             starts: RecordStarts::default(),
             pending: None,
         }
@@ -466,9 +469,11 @@ impl<R: Read> RecordGuard<R> {
             if b == 0 {
                 return Some((i, SourceError::Nul { line: self.line }));
             }
-            if b == b'\n' {
+            // A line ends with LF, CRLF or a lone CR (old Mac Excel "CSV (Macintosh)").
+            if b == b'\r' || (b == b'\n' && !self.after_cr) {
                 self.line += 1;
             }
+            self.after_cr = b == b'\r';
             let ends_record = matches!(b, b'\n' | b'\r');
             let delimiter = b == self.delimiter;
             self.state = match self.state {
@@ -758,6 +763,21 @@ mod tests {
         let starts = guard.starts();
         assert!(read_all(guard).is_ok());
         assert_eq!(Vec::from(starts.take()), [1, 3, 5, 6]);
+    }
+
+    #[test]
+    fn a_lone_cr_ends_a_line_too() {
+        // Found by fuzzing: records split by a bare CR all started on the same line.
+        let text = b"h\ra;b\r\rc\r\nd\n\"x\ry\"\re";
+        let guard = RecordGuard::new(text.as_slice(), b';', 100);
+        let starts = guard.starts();
+        assert!(read_all(guard).is_ok());
+        assert_eq!(Vec::from(starts.take()), [1, 2, 4, 5, 6, 8]);
+        // A CRLF split across two reads is still one line end.
+        let mut guard = RecordGuard::new(b"".as_slice(), b';', 100);
+        assert!(guard.scan(b"h\r").is_none());
+        assert!(guard.scan(b"\nx\n").is_none());
+        assert_eq!(Vec::from(guard.starts().take()), [1, 2]);
     }
 
     #[test]

@@ -486,6 +486,20 @@ fn tab_and_forced_delimiters() {
 const EARTHING_HEADER: &str = "Ngày đo;Công trình;Điểm đo;Điện trở (Ω);Người đo;Ghi chú";
 
 #[test]
+fn old_mac_line_ends_count_as_lines() {
+    // Found by fuzzing: a lone CR ends a record for the parser but was not counted as a
+    // line, so every row of a CR-only file ("CSV (Macintosh)") was "line 1".
+    let text = format!(
+        "{EARTHING_HEADER}\r15/09/2023;A;Đ1;2,50;An;\r16/09/2023;A;Đ2;abc;An;\r\r17/09/2023;A;Đ3;x;An;\r"
+    );
+    let (rows, summary) = read(text.as_bytes(), LogKind::Earthing);
+    assert_clean(&summary);
+    assert_eq!(rows.len(), 3);
+    let bad: Vec<u64> = invalid(&rows).iter().map(|(line, _)| *line).collect();
+    assert_eq!(bad, [3, 5]);
+}
+
+#[test]
 fn quoted_fields_span_lines_and_lines_are_physical() {
     let text = format!(
         "{EARTHING_HEADER}\r\n\
