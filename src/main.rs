@@ -10,7 +10,8 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    cli::init_tracing(args.log_json);
+    let level = args.default_log_level();
+    cli::init_tracing(args.log_json, level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -6,7 +6,8 @@ use clap::Args;
 use metrotrack_api::ingest::ingest;
 use metrotrack_core::report::render_text;
 use metrotrack_core::{
-    BatchOutcome, ImportMode, Lang, LogKind, Metric, PeriodSpec, PlanTarget, Scheme,
+    BatchOutcome, ImportBatch, ImportMode, LabId, Lang, LogKind, Metric, PeriodSpec, PlanTarget,
+    Scheme,
 };
 use metrotrack_import::ReadOptions;
 use metrotrack_store::{BatchRequest, Store};
@@ -52,8 +53,10 @@ pub struct DemoArgs {
     lang: Lang,
 }
 
-pub async fn run<S: Store>(store: &S, args: DemoArgs) -> anyhow::Result<ExitCode> {
-    let lab = store.default_lab().await?;
+/// Loads the demo month into `lab`: the logs (each file one batch; loading again adds
+/// nothing) and the month's plan. Returns each file's name and batch.
+pub async fn load<S: Store>(store: &S, lab: LabId) -> anyhow::Result<Vec<(&'static str, ImportBatch)>> {
+    let mut out = Vec::with_capacity(DEMO_LOGS.len());
     for &(name, kind, bytes) in DEMO_LOGS {
         let request = BatchRequest {
             lab,
@@ -63,6 +66,18 @@ pub async fn run<S: Store>(store: &S, args: DemoArgs) -> anyhow::Result<ExitCode
             uploaded_by: "demo".to_owned(),
         };
         let batch = ingest(store, request, bytes, ReadOptions::default(), |_| {}).await?;
+        out.push((name, batch));
+    }
+    for &(period, metric, target) in DEMO_PLANS {
+        let target = PlanTarget::new(metric, None, PeriodSpec::parse(period)?, target)?;
+        store.set_plan(lab, &target, "demo").await?;
+    }
+    Ok(out)
+}
+
+pub async fn run<S: Store>(store: &S, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let lab = store.default_lab().await?;
+    for (name, batch) in load(store, lab).await? {
         let what = match batch.outcome {
             BatchOutcome::Stored => "stored",
             BatchOutcome::AlreadyImported => "already loaded",
@@ -76,10 +91,6 @@ pub async fn run<S: Store>(store: &S, args: DemoArgs) -> anyhow::Result<ExitCode
         for p in &batch.problems {
             println!("  {p}");
         }
-    }
-    for &(period, metric, target) in DEMO_PLANS {
-        let target = PlanTarget::new(metric, None, PeriodSpec::parse(period)?, target)?;
-        store.set_plan(lab, &target, "demo").await?;
     }
     let october = PeriodSpec::parse("2023-10")?.resolve(Scheme::Decree09);
     println!();

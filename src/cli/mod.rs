@@ -1,10 +1,12 @@
 //! Command-line arguments and dispatch.
 
+mod accounts;
 mod demo;
 mod due;
 mod import;
 mod plan;
 mod report;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -37,6 +39,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve the HTTP API (and, with --demo, a temporary demo database).
+    Serve(serve::ServeArgs),
     /// Create the database if needed and apply pending migrations.
     Migrate,
     /// Import lab logs (CSV): each file becomes one batch.
@@ -50,6 +54,15 @@ enum Command {
     Due(due::DueArgs),
     /// Load the October 2023 demo month into a demo database and print its report.
     Demo(demo::DemoArgs),
+    /// Users who sign in with a password.
+    #[command(subcommand)]
+    User(accounts::UserCommand),
+    /// API tokens (`Authorization: Bearer …`).
+    #[command(subcommand)]
+    Token(accounts::TokenCommand),
+    /// Labs of a multi-lab (national) deployment.
+    #[command(subcommand)]
+    Lab(accounts::LabCommand),
 }
 
 /// Output shape shared by the commands that print data.
@@ -77,10 +90,20 @@ impl UserArg {
     }
 }
 
-/// Sets up `tracing`: quiet by default (`RUST_LOG` raises it), JSON on request.
-pub fn init_tracing(json: bool) {
+impl Cli {
+    /// The log level when `RUST_LOG` names none: the server says what it serves.
+    pub fn default_log_level(&self) -> &'static str {
+        match self.command {
+            Command::Serve(_) => "info",
+            _ => "warn",
+        }
+    }
+}
+
+/// Sets up `tracing`: `default` unless `RUST_LOG` says otherwise, JSON on request.
+pub fn init_tracing(json: bool, default: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -93,7 +116,15 @@ pub fn init_tracing(json: bool) {
 
 /// Runs the parsed command on the store its database URL names.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // `serve --demo` runs on a temporary database, removed when the server stops.
+    let mut _demo_dir = None;
     let url = match (&cli.command, cli.database_url.clone()) {
+        (Command::Serve(args), _) if args.demo => {
+            let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
+            let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+            _demo_dir = Some(dir);
+            url
+        }
         (_, Some(url)) => url,
         (Command::Demo(_), None) => demo::DEFAULT_DEMO_DATABASE_URL.to_owned(),
         (_, None) => DEFAULT_DATABASE_URL.to_owned(),
@@ -102,7 +133,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let store = SqliteStore::connect(&url)
             .await
             .with_context(|| format!("cannot open the database {}", redact(&url)))?;
-        run_on(store, cli.command).await
+        let location = redact(&url);
+        run_on(store, cli.command, &location).await
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         bail!("PostgreSQL is not available in this build yet; use a sqlite:// database URL")
     } else {
@@ -113,7 +145,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn run_on<S: Store>(store: S, command: Command) -> anyhow::Result<ExitCode> {
+async fn run_on<S: Store>(
+    store: S,
+    command: Command,
+    location: &str,
+) -> anyhow::Result<ExitCode> {
     store
         .migrate()
         .await
@@ -128,6 +164,10 @@ async fn run_on<S: Store>(store: S, command: Command) -> anyhow::Result<ExitCode
         Command::Report(args) => report::run(&store, args).await,
         Command::Due(args) => due::run(&store, args).await,
         Command::Demo(args) => demo::run(&store, args).await,
+        Command::Serve(args) => serve::run(store, args, location).await,
+        Command::User(cmd) => accounts::user(&store, cmd).await,
+        Command::Token(cmd) => accounts::token(&store, cmd).await,
+        Command::Lab(cmd) => accounts::lab(&store, cmd).await,
     }
 }
 

@@ -11,8 +11,18 @@ use metrotrack_core::{
 };
 use std::future::Future;
 
+use accounts::{ApiToken, AuditEntry, Lab, NewToken, NewUser, User, UserCredentials};
+use chrono::{DateTime, Utc};
+use records::{
+    EarthingPointHistory, EarthingPointRecord, EarthingTestFilter, EarthingTestRecord,
+    InspectionFilter, InspectionRecord, InstrumentFilter, InstrumentHistory, InstrumentRecord,
+    Page, PointFilter,
+};
+
+pub mod accounts;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod records;
 pub mod sqlite;
 
 pub use sqlite::SqliteStore;
@@ -33,6 +43,12 @@ pub enum StoreError {
     ImportAbandoned(String),
     #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://…")]
     UnsupportedUrl(String),
+    /// A unique name is taken (a username in its lab, a lab code).
+    #[error("{0}")]
+    Conflict(String),
+    /// The backend does not implement this operation yet.
+    #[error("{0} is not available on this database backend yet")]
+    Unsupported(&'static str),
 }
 
 /// Who imports what, and how: everything about a batch known before its first row.
@@ -148,4 +164,198 @@ pub trait Store: Clone + Send + Sync + 'static {
         within_days: u32,
         as_of: NaiveDate,
     ) -> impl Future<Output = Result<Vec<DueEntry>, StoreError>> + Send;
+
+    // ----- labs, accounts and the audit log -----------------------------------------
+    //
+    // Default bodies answer `Unsupported` so that a backend can be brought up method by
+    // method; every backend implements them all (the conformance suite checks).
+
+    /// Every lab, by id.
+    fn labs(&self) -> impl Future<Output = Result<Vec<Lab>, StoreError>> + Send {
+        async { Err(StoreError::Unsupported("labs")) }
+    }
+
+    /// Creates a lab with the seeded categories; [`StoreError::Conflict`] if the code
+    /// is taken. Recorded in the new lab's audit log.
+    fn create_lab(
+        &self,
+        code: &str,
+        name: &str,
+        by: &str,
+    ) -> impl Future<Output = Result<Lab, StoreError>> + Send {
+        let _ = (code, name, by);
+        async { Err(StoreError::Unsupported("create_lab")) }
+    }
+
+    /// Creates a user; [`StoreError::Conflict`] if the username is taken in the lab.
+    /// Recorded in the audit log.
+    fn create_user(
+        &self,
+        lab: LabId,
+        user: &NewUser,
+        by: &str,
+    ) -> impl Future<Output = Result<User, StoreError>> + Send {
+        let _ = (lab, user, by);
+        async { Err(StoreError::Unsupported("create_user")) }
+    }
+
+    /// The lab's users, by id.
+    fn users(&self, lab: LabId) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send {
+        let _ = lab;
+        async { Err(StoreError::Unsupported("users")) }
+    }
+
+    /// A user of the lab with their password hash, to sign in.
+    fn user_credentials(
+        &self,
+        lab: LabId,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<UserCredentials>, StoreError>> + Send {
+        let _ = (lab, username);
+        async { Err(StoreError::Unsupported("user_credentials")) }
+    }
+
+    /// Stores a token's hash; recorded in the audit log.
+    fn create_token(
+        &self,
+        lab: LabId,
+        token: &NewToken,
+        by: &str,
+    ) -> impl Future<Output = Result<ApiToken, StoreError>> + Send {
+        let _ = (lab, token, by);
+        async { Err(StoreError::Unsupported("create_token")) }
+    }
+
+    /// The lab's tokens (revoked ones included), by id.
+    fn tokens(&self, lab: LabId) -> impl Future<Output = Result<Vec<ApiToken>, StoreError>> + Send {
+        let _ = lab;
+        async { Err(StoreError::Unsupported("tokens")) }
+    }
+
+    /// The token with this SHA-256 (lower-case hex), revoked or not, in any lab.
+    fn token_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<ApiToken>, StoreError>> + Send {
+        let _ = token_hash;
+        async { Err(StoreError::Unsupported("token_by_hash")) }
+    }
+
+    /// Notes that a token was used at `at` (not audited: it is not a change).
+    fn touch_token(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = (id, at);
+        async { Err(StoreError::Unsupported("touch_token")) }
+    }
+
+    /// Revokes a token at once; revoking a revoked token is [`StoreError::Invalid`].
+    /// Recorded in the audit log.
+    fn revoke_token(
+        &self,
+        lab: LabId,
+        id: i64,
+        by: &str,
+    ) -> impl Future<Output = Result<ApiToken, StoreError>> + Send {
+        let _ = (lab, id, by);
+        async { Err(StoreError::Unsupported("revoke_token")) }
+    }
+
+    /// The lab's audit log, newest first.
+    fn audit_log(
+        &self,
+        lab: LabId,
+        page: Page,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send {
+        let _ = (lab, page);
+        async { Err(StoreError::Unsupported("audit_log")) }
+    }
+
+    // ----- records, a page at a time ------------------------------------------------
+
+    /// The lab's batches, newest first (`page.after` is the last id of the page before).
+    fn batch_page(
+        &self,
+        lab: LabId,
+        page: Page,
+    ) -> impl Future<Output = Result<Vec<ImportBatch>, StoreError>> + Send {
+        let _ = (lab, page);
+        async { Err(StoreError::Unsupported("batch_page")) }
+    }
+
+    /// The lab's instruments matching `filter`, by id.
+    fn instruments(
+        &self,
+        lab: LabId,
+        filter: &InstrumentFilter,
+        page: Page,
+    ) -> impl Future<Output = Result<Vec<InstrumentRecord>, StoreError>> + Send {
+        let _ = (lab, filter, page);
+        async { Err(StoreError::Unsupported("instruments")) }
+    }
+
+    /// An instrument with every inspection of it.
+    fn instrument(
+        &self,
+        lab: LabId,
+        id: i64,
+    ) -> impl Future<Output = Result<InstrumentHistory, StoreError>> + Send {
+        let _ = (lab, id);
+        async { Err(StoreError::Unsupported("instrument")) }
+    }
+
+    /// The lab's inspections matching `filter`, by id.
+    fn inspections(
+        &self,
+        lab: LabId,
+        filter: &InspectionFilter,
+        page: Page,
+    ) -> impl Future<Output = Result<Vec<InspectionRecord>, StoreError>> + Send {
+        let _ = (lab, filter, page);
+        async { Err(StoreError::Unsupported("inspections")) }
+    }
+
+    /// One inspection.
+    fn inspection(
+        &self,
+        lab: LabId,
+        id: i64,
+    ) -> impl Future<Output = Result<InspectionRecord, StoreError>> + Send {
+        let _ = (lab, id);
+        async { Err(StoreError::Unsupported("inspection")) }
+    }
+
+    /// The lab's earthing points matching `filter`, by id.
+    fn earthing_points(
+        &self,
+        lab: LabId,
+        filter: &PointFilter,
+        page: Page,
+    ) -> impl Future<Output = Result<Vec<EarthingPointRecord>, StoreError>> + Send {
+        let _ = (lab, filter, page);
+        async { Err(StoreError::Unsupported("earthing_points")) }
+    }
+
+    /// An earthing point with every test of it in date order, rises flagged.
+    fn earthing_point(
+        &self,
+        lab: LabId,
+        id: i64,
+    ) -> impl Future<Output = Result<EarthingPointHistory, StoreError>> + Send {
+        let _ = (lab, id);
+        async { Err(StoreError::Unsupported("earthing_point")) }
+    }
+
+    /// The lab's earthing tests matching `filter`, by id.
+    fn earthing_tests(
+        &self,
+        lab: LabId,
+        filter: &EarthingTestFilter,
+        page: Page,
+    ) -> impl Future<Output = Result<Vec<EarthingTestRecord>, StoreError>> + Send {
+        let _ = (lab, filter, page);
+        async { Err(StoreError::Unsupported("earthing_tests")) }
+    }
 }

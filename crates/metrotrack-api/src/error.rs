@@ -1,0 +1,339 @@
+//! Errors of the HTTP API, as RFC 9457 `application/problem+json`.
+//!
+//! Policy:
+//! - Every error response is problem+json with a stable `type` URI from [`ProblemType`]
+//!   (documented in the README and the OpenAPI document), a `title` that depends only on
+//!   the type, the HTTP `status`, and a `detail` written for the person reading it.
+//! - A client's mistake (4xx) says what was wrong and how to put it right. Import
+//!   refusals carry every row problem (`problems`), the `warnings` and the `batch`.
+//! - An internal failure (5xx) never leaks: the response says only that something went
+//!   wrong on our side; the cause is logged with `tracing` at `error` level.
+//! - Failed authentication is one answer whatever the cause (unknown user, wrong
+//!   password, unknown or revoked token), so that it reveals nothing.
+//! - Store errors map to statuses in one place ([`From<StoreError>`]).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use metrotrack_core::ImportBatch;
+use metrotrack_store::StoreError;
+
+use crate::dto::{BatchDto, ProblemDetails, RowProblem};
+
+/// The stable `type` of each kind of problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemType {
+    BadRequest,
+    Validation,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ImportRefused,
+    TooManyRequests,
+    Timeout,
+    Internal,
+    Unavailable,
+}
+
+impl ProblemType {
+    pub const ALL: [ProblemType; 14] = [
+        Self::BadRequest,
+        Self::Validation,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::Conflict,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::ImportRefused,
+        Self::TooManyRequests,
+        Self::Timeout,
+        Self::Internal,
+        Self::Unavailable,
+    ];
+
+    /// The `type` URI: `https://metrotrack.dev/problems/<slug>`.
+    pub fn uri(self) -> String {
+        format!("https://metrotrack.dev/problems/{}", self.slug())
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad-request",
+            Self::Validation => "validation",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not-found",
+            Self::MethodNotAllowed => "method-not-allowed",
+            Self::Conflict => "conflict",
+            Self::PayloadTooLarge => "payload-too-large",
+            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::ImportRefused => "import-refused",
+            Self::TooManyRequests => "too-many-requests",
+            Self::Timeout => "timeout",
+            Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::BadRequest => "The request is malformed",
+            Self::Validation => "A value in the request is not valid",
+            Self::Unauthorized => "Authentication required",
+            Self::Forbidden => "Not allowed",
+            Self::NotFound => "Not found",
+            Self::MethodNotAllowed => "Method not allowed",
+            Self::Conflict => "Conflict",
+            Self::PayloadTooLarge => "The upload is too large",
+            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::ImportRefused => "The import was refused",
+            Self::TooManyRequests => "Too many failed attempts",
+            Self::Timeout => "The request took too long",
+            Self::Internal => "Internal error",
+            Self::Unavailable => "Not available",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::ImportRefused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::Timeout => StatusCode::REQUEST_TIMEOUT,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable => StatusCode::NOT_IMPLEMENTED,
+        }
+    }
+}
+
+/// An error answered to the client. Build with the small constructors below.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A client-facing problem: its type and a human detail.
+    #[error("{detail}")]
+    Problem {
+        kind: ProblemType,
+        detail: String,
+        /// Seconds, for `Retry-After` (429).
+        retry_after: Option<u64>,
+    },
+    /// Strict mode (or a whole-file problem) refused an upload: nothing was stored.
+    #[error("import refused")]
+    ImportRefused(Box<ImportBatch>),
+    /// Something failed on our side; logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+fn problem(kind: ProblemType, detail: impl Into<String>) -> ApiError {
+    ApiError::Problem {
+        kind,
+        detail: detail.into(),
+        retry_after: None,
+    }
+}
+
+/// 400: the request cannot be read (malformed JSON, query string, path, cursor).
+pub fn bad_request(detail: impl Into<String>) -> ApiError {
+    problem(ProblemType::BadRequest, detail)
+}
+
+/// 422: the request is well-formed but a value is not acceptable.
+pub fn validation(detail: impl Into<String>) -> ApiError {
+    problem(ProblemType::Validation, detail)
+}
+
+/// 401, always with the same detail.
+pub fn unauthorized() -> ApiError {
+    problem(
+        ProblemType::Unauthorized,
+        "Send a valid API token as `Authorization: Bearer …` (or a username and password \
+         as HTTP Basic).",
+    )
+}
+
+/// 403: authenticated, but the role or lab does not allow this.
+pub fn forbidden(detail: impl Into<String>) -> ApiError {
+    problem(ProblemType::Forbidden, detail)
+}
+
+/// 404.
+pub fn not_found(detail: impl Into<String>) -> ApiError {
+    problem(ProblemType::NotFound, detail)
+}
+
+/// 409.
+pub fn conflict(detail: impl Into<String>) -> ApiError {
+    problem(ProblemType::Conflict, detail)
+}
+
+/// 413.
+pub fn payload_too_large(detail: impl Into<String>) -> ApiError {
+    problem(ProblemType::PayloadTooLarge, detail)
+}
+
+/// 415.
+pub fn unsupported_media_type(detail: impl Into<String>) -> ApiError {
+    problem(ProblemType::UnsupportedMediaType, detail)
+}
+
+/// 429 with `Retry-After`.
+pub fn too_many_requests(retry_after_secs: u64) -> ApiError {
+    ApiError::Problem {
+        kind: ProblemType::TooManyRequests,
+        detail: format!(
+            "Too many failed sign-in attempts from this address; try again in {retry_after_secs} s."
+        ),
+        retry_after: Some(retry_after_secs),
+    }
+}
+
+/// 408.
+pub fn timeout() -> ApiError {
+    problem(
+        ProblemType::Timeout,
+        "The request did not finish in time; nothing was changed unless it says otherwise.",
+    )
+}
+
+/// 500 from an infrastructure failure; the cause is logged, not shown.
+pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(cause.to_string())
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => not_found(format!("{what} was not found.")),
+            StoreError::Invalid(why) => validation(why),
+            StoreError::Conflict(why) => conflict(why),
+            StoreError::Unsupported(what) => problem(
+                ProblemType::Unavailable,
+                format!("{what} is not available on this database backend yet."),
+            ),
+            other => internal(other),
+        }
+    }
+}
+
+impl From<crate::ingest::IngestError> for ApiError {
+    fn from(e: crate::ingest::IngestError) -> Self {
+        match e {
+            crate::ingest::IngestError::Store(s) => s.into(),
+            other => internal(other),
+        }
+    }
+}
+
+/// The problem+json document of `kind`.
+pub fn document(kind: ProblemType, detail: String) -> ProblemDetails {
+    ProblemDetails {
+        r#type: kind.uri(),
+        title: kind.title().to_owned(),
+        status: kind.status().as_u16(),
+        detail,
+        problems: None,
+        warnings: None,
+        batch: None,
+    }
+}
+
+/// Writes `doc` as `application/problem+json`.
+pub fn problem_response(doc: &ProblemDetails) -> Response {
+    let status = StatusCode::from_u16(doc.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_vec(doc).unwrap_or_else(|_| b"{}".to_vec());
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Problem {
+                kind,
+                detail,
+                retry_after,
+            } => {
+                let mut response = problem_response(&document(kind, detail));
+                if let Some(secs) = retry_after {
+                    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                        response.headers_mut().insert(header::RETRY_AFTER, v);
+                    }
+                }
+                if kind == ProblemType::Unauthorized {
+                    response.headers_mut().insert(
+                        header::WWW_AUTHENTICATE,
+                        HeaderValue::from_static("Bearer realm=\"metrotrack\""),
+                    );
+                }
+                response
+            }
+            ApiError::ImportRefused(batch) => {
+                let mut doc = document(
+                    ProblemType::ImportRefused,
+                    format!(
+                        "Nothing was stored: {} problem(s) in {} ({} rows read). Fix them and \
+                         upload the file again, or import with mode=partial to store the valid rows.",
+                        batch.problems.len(),
+                        batch.file_name,
+                        batch.rows
+                    ),
+                );
+                doc.problems = Some(batch.problems.iter().map(RowProblem::from).collect());
+                doc.warnings = Some(batch.warnings.iter().map(RowProblem::from).collect());
+                doc.batch = Some(Box::new(BatchDto::from(*batch)));
+                problem_response(&doc)
+            }
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "internal error answered with 500");
+                problem_response(&document(
+                    ProblemType::Internal,
+                    "Something went wrong on our side; it has been logged.".to_owned(),
+                ))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_uris_are_distinct_and_stable() {
+        let uris: std::collections::BTreeSet<String> =
+            ProblemType::ALL.iter().map(|k| k.uri()).collect();
+        assert_eq!(uris.len(), ProblemType::ALL.len());
+        assert_eq!(
+            ProblemType::ImportRefused.uri(),
+            "https://metrotrack.dev/problems/import-refused"
+        );
+    }
+
+    #[test]
+    fn internals_never_leak() {
+        let response = internal("database is locked at /secret/path").into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let doc = document(ProblemType::Internal, String::new());
+        assert!(!doc.title.contains("secret"));
+    }
+}

@@ -1,0 +1,73 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations and the DTOs.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{dto, routes, upload};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "metrotrack API",
+        description = "Records of a legal-metrology lab: CSV logs in, monthly achievement out.\n\n\
+            Authenticate with `Authorization: Bearer <token>` (tokens: `metrotrack token create`) \
+            or HTTP Basic with a username and password. Errors are RFC 9457 \
+            `application/problem+json` with a stable `type` URI under \
+            `https://metrotrack.dev/problems/`.",
+    ),
+    paths(
+        routes::health,
+        upload::upload,
+        routes::imports::list,
+        routes::imports::show,
+        routes::imports::void,
+        routes::records::instruments,
+        routes::records::instrument,
+        routes::records::inspections,
+        routes::records::inspection,
+        routes::records::points,
+        routes::records::point,
+        routes::records::tests,
+        routes::figures::categories,
+        routes::figures::plans,
+        routes::figures::set_plan,
+        routes::figures::achievement,
+        routes::figures::report,
+        routes::figures::due,
+        routes::admin::audit,
+        routes::admin::users,
+        routes::admin::create_user,
+        routes::admin::tokens,
+        routes::admin::create_token,
+        routes::admin::revoke_token,
+    ),
+    components(schemas(dto::ProblemDetails, dto::RowProblem, upload::UploadForm)),
+    modifiers(&Security),
+    security(("bearer" = []), ("basic" = [])),
+    tags(
+        (name = "imports", description = "Upload lab logs; import batches"),
+        (name = "records", description = "Instruments, inspections, earthing points and tests"),
+        (name = "figures", description = "Categories, plans, achievement, reports, due list"),
+        (name = "admin", description = "Audit log, users and tokens"),
+        (name = "meta", description = "Health"),
+    ),
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+    }
+}
+
+/// The API's OpenAPI document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

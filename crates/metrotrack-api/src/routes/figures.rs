@@ -1,0 +1,296 @@
+//! Categories, plans, achievement, reports and the due list.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{NaiveDate, Utc};
+use metrotrack_core::report::render_text;
+use metrotrack_core::{CategoryCode, Lang, Metric, PeriodSpec, PlanTarget, Scheme};
+use metrotrack_store::Store;
+use metrotrack_store::accounts::Role;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::dto::{
+    AchievementResponse, CategoryList, DueList, PeriodAchievementDto, PlanDto, PlanList,
+    ProblemDetails, SetPlan, YearAchievementDto,
+};
+use crate::error::{ApiResult, bad_request, validation};
+use crate::extract::{Json, Path, Query};
+use crate::routes::CommonErrors;
+use crate::routes::imports::LabParam;
+use crate::{AppState, Caller};
+
+fn parse<T>(name: &str, value: &str) -> ApiResult<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value
+        .trim()
+        .parse()
+        .map_err(|e| bad_request(format!("{name}: {e}")))
+}
+
+fn scheme_or(value: Option<&str>, default: Scheme) -> ApiResult<Scheme> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => parse("scheme", v),
+        None => Ok(default),
+    }
+}
+
+/// The lab's instrument categories with their verification cycles.
+#[utoipa::path(
+    get,
+    path = "/api/v1/categories",
+    tag = "figures",
+    params(LabParam),
+    responses((status = 200, body = CategoryList), CommonErrors),
+)]
+pub async fn categories<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Query(q): Query<LabParam>,
+) -> ApiResult<Json<CategoryList>> {
+    caller.require(Role::Reader)?;
+    let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    let items = app.store.categories(lab).await?;
+    Ok(Json(CategoryList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Which plans to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlanParams {
+    /// Only this year's targets (its months and the year).
+    pub year: Option<i32>,
+    pub lab: Option<String>,
+}
+
+/// The lab's plan targets.
+#[utoipa::path(
+    get,
+    path = "/api/v1/plans",
+    tag = "figures",
+    params(PlanParams),
+    responses((status = 200, body = PlanList), CommonErrors),
+)]
+pub async fn plans<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Query(q): Query<PlanParams>,
+) -> ApiResult<Json<PlanList>> {
+    caller.require(Role::Reader)?;
+    let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    if let Some(year) = q.year {
+        if !(1900..=9999).contains(&year) {
+            return Err(bad_request("year must be between 1900 and 9999."));
+        }
+    }
+    let items = app.store.plans(lab, q.year).await?;
+    Ok(Json(PlanList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Sets (or replaces) a plan target for a month or a year.
+#[utoipa::path(
+    put,
+    path = "/api/v1/plans/{period}/{metric}",
+    tag = "figures",
+    params(
+        ("period" = String, Path, description = "`2023-10` (month) or `2023` (year)", example = "2023-10"),
+        ("metric" = String, Path, description = "`instruments_inspected`, `inspections` or `earthing_points_measured`", example = "instruments_inspected"),
+    ),
+    request_body = SetPlan,
+    responses(
+        (status = 200, description = "Set", body = PlanDto),
+        (status = 422, description = "Not a plannable target", body = ProblemDetails, content_type = "application/problem+json"),
+        CommonErrors,
+    ),
+)]
+pub async fn set_plan<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Path((period, metric)): Path<(String, String)>,
+    Json(body): Json<SetPlan>,
+) -> ApiResult<Json<PlanDto>> {
+    caller.require(Role::Supervisor)?;
+    let period: PeriodSpec = parse("period", &period)?;
+    let metric: Metric = parse("metric", &metric)?;
+    let category = match body.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => {
+            let code =
+                CategoryCode::parse(c).map_err(|e| validation(format!("category: {e}")))?;
+            let known = app.store.categories(caller.lab).await?;
+            if !known.iter().any(|k| k.code == code) {
+                return Err(validation(format!("category: {code} is not a category of this lab.")));
+            }
+            Some(code)
+        }
+    };
+    let target = PlanTarget::new(metric, category, period, body.target)
+        .map_err(|e| validation(e.to_string()))?;
+    app.store.set_plan(caller.lab, &target, &caller.actor).await?;
+    Ok(Json(target.into()))
+}
+
+/// Which achievement to compute.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AchievementParams {
+    /// A period: `2023-10`, `2023-Q4`, `2023-H2` or `2023`.
+    pub period: Option<String>,
+    /// Instead of `period`: a year's monthly series and year to date.
+    pub year: Option<i32>,
+    /// `decree09` (default) or `calendar`.
+    pub scheme: Option<String>,
+    /// With `year`: the series runs to this date's month (default today).
+    pub as_of: Option<NaiveDate>,
+    pub lab: Option<String>,
+}
+
+/// Achievement against plan: a period's (`?period=2023-10`) or a year's (`?year=2023`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/achievement",
+    tag = "figures",
+    params(AchievementParams),
+    responses(
+        (status = 200, description = "`PeriodAchievementDto` for `period`, `YearAchievementDto` for `year`", body = AchievementResponse),
+        CommonErrors,
+    ),
+)]
+pub async fn achievement<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Query(q): Query<AchievementParams>,
+) -> ApiResult<Json<AchievementResponse>> {
+    caller.require(Role::Reader)?;
+    let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    let scheme = scheme_or(q.scheme.as_deref(), app.config.scheme)?;
+    match (q.period.as_deref(), q.year) {
+        (Some(period), None) => {
+            let spec: PeriodSpec = parse("period", period)?;
+            let a = app.store.achievement(lab, spec.resolve(scheme)).await?;
+            Ok(Json(AchievementResponse::Period(PeriodAchievementDto::from(a))))
+        }
+        (None, Some(year)) => {
+            if !(1900..=9999).contains(&year) {
+                return Err(bad_request("year must be between 1900 and 9999."));
+            }
+            let as_of = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
+            let y = app.store.year_achievement(lab, year, scheme, as_of).await?;
+            Ok(Json(AchievementResponse::Year(YearAchievementDto::from(y))))
+        }
+        _ => Err(bad_request("Give either period (e.g. 2023-10) or year (e.g. 2023).")),
+    }
+}
+
+/// How to render a report.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportParams {
+    /// `text` (default: the monthly report's sentences) or `json` (the achievement).
+    pub format: Option<String>,
+    /// `vi` (default) or `en`.
+    pub lang: Option<String>,
+    /// `decree09` (default) or `calendar`.
+    pub scheme: Option<String>,
+    pub lab: Option<String>,
+}
+
+/// The period's report: its sentences as in the monthly report, or the achievement JSON.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/{period}",
+    tag = "figures",
+    params(
+        ("period" = String, Path, description = "`2023-10`, `2023-Q4`, `2023-H2` or `2023`", example = "2023-10"),
+        ReportParams,
+    ),
+    responses(
+        (status = 200, description = "The report", content(
+            (String = "text/plain"),
+            (PeriodAchievementDto = "application/json"),
+        )),
+        CommonErrors,
+    ),
+)]
+pub async fn report<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Path(period): Path<String>,
+    Query(q): Query<ReportParams>,
+) -> ApiResult<Response> {
+    caller.require(Role::Reader)?;
+    let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    let spec: PeriodSpec = parse("period", &period)?;
+    let scheme = scheme_or(q.scheme.as_deref(), app.config.scheme)?;
+    let lang: Lang = match q.lang.as_deref() {
+        Some(l) => parse("lang", l)?,
+        None => Lang::Vi,
+    };
+    let format = q.format.as_deref().unwrap_or("text").trim().to_ascii_lowercase();
+    if format != "text" && format != "json" {
+        return Err(bad_request(
+            "format: use text or json over HTTP (csv and xlsx: `metrotrack report`).",
+        ));
+    }
+    let a = app.store.achievement(lab, spec.resolve(scheme)).await?;
+    if format == "json" {
+        return Ok(Json(PeriodAchievementDto::from(a)).into_response());
+    }
+    let mut response = render_text(&a, lang).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    Ok(response)
+}
+
+/// Which part of the due list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DueParams {
+    /// Days ahead, 0 to 3660 (default 30).
+    pub within: Option<u32>,
+    /// The date to count from (default today), `YYYY-MM-DD`.
+    pub as_of: Option<NaiveDate>,
+    pub lab: Option<String>,
+}
+
+/// Instruments whose verification expires within `within` days, and the overdue ones.
+#[utoipa::path(
+    get,
+    path = "/api/v1/due",
+    tag = "figures",
+    params(DueParams),
+    responses(
+        (status = 200, body = DueList),
+        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        CommonErrors,
+    ),
+)]
+pub async fn due<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Query(q): Query<DueParams>,
+) -> ApiResult<Json<DueList>> {
+    caller.require(Role::Reader)?;
+    let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    let within = q.within.unwrap_or(30);
+    if within > 3660 {
+        return Err(bad_request("within must be between 0 and 3660 days."));
+    }
+    let as_of = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
+    let items = app.store.due_list(lab, within, as_of).await?;
+    Ok(Json(DueList {
+        as_of,
+        within_days: within,
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}

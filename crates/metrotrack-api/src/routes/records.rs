@@ -1,0 +1,357 @@
+//! Instruments, inspections, earthing points and tests: lists, search, histories.
+
+use axum::extract::State;
+use chrono::NaiveDate;
+use metrotrack_core::{CategoryCode, InspectionKind, Outcome, PeriodSpec, Scheme};
+use metrotrack_store::Store;
+use metrotrack_store::accounts::Role;
+use metrotrack_store::records::{
+    EarthingTestFilter, InspectionFilter, InstrumentFilter, PointFilter,
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::dto::{
+    InspectionDto, InspectionPage, InstrumentHistoryDto, InstrumentPage, PointHistoryDto,
+    PointPage, ProblemDetails, TestPage,
+};
+use crate::error::{ApiResult, bad_request};
+use crate::extract::{Json, Path, Query};
+use crate::pagination::{finish, page};
+use crate::routes::CommonErrors;
+use crate::routes::imports::LabParam;
+use crate::{AppState, Caller};
+
+/// Parses an optional query value with `FromStr`, naming the parameter on failure.
+fn opt<T>(name: &str, value: Option<&str>) -> ApiResult<Option<T>>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| v.parse::<T>().map_err(|e| bad_request(format!("{name}: {e}"))))
+        .transpose()
+}
+
+fn category(value: Option<&str>) -> ApiResult<Option<CategoryCode>> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| CategoryCode::parse(v).map_err(|e| bad_request(format!("category: {e}"))))
+        .transpose()
+}
+
+fn text(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// The dates of `period` under `scheme`, or `from`/`to` as given.
+fn span(
+    period: Option<&str>,
+    scheme: Option<&str>,
+    default_scheme: Scheme,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> ApiResult<(Option<NaiveDate>, Option<NaiveDate>)> {
+    let scheme = opt::<Scheme>("scheme", scheme)?.unwrap_or(default_scheme);
+    match opt::<PeriodSpec>("period", period)? {
+        Some(spec) => {
+            let p = spec.resolve(scheme);
+            Ok((
+                Some(from.map_or(p.start, |f| f.max(p.start))),
+                Some(to.map_or(p.end, |t| t.min(p.end))),
+            ))
+        }
+        None => Ok((from, to)),
+    }
+}
+
+/// Instrument search.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InstrumentParams {
+    /// Matches the serial number (spaces and case ignored) or the owner.
+    pub q: Option<String>,
+    /// Serial number contains (spaces and case ignored).
+    pub serial: Option<String>,
+    /// Owner contains.
+    pub owner: Option<String>,
+    /// Category code.
+    pub category: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    pub lab: Option<String>,
+}
+
+/// The lab's instruments, by id; search by serial number or owner.
+#[utoipa::path(
+    get,
+    path = "/api/v1/instruments",
+    tag = "records",
+    params(InstrumentParams),
+    responses((status = 200, body = InstrumentPage), CommonErrors),
+)]
+pub async fn instruments<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Query(q): Query<InstrumentParams>,
+) -> ApiResult<Json<InstrumentPage>> {
+    caller.require(Role::Reader)?;
+    let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    let (p, limit) = page(q.limit, q.cursor.as_deref())?;
+    let filter = InstrumentFilter {
+        search: text(q.q),
+        serial: text(q.serial),
+        owner: text(q.owner),
+        category: category(q.category.as_deref())?,
+    };
+    let rows = app.store.instruments(lab, &filter, p).await?;
+    let (rows, next_cursor) = finish(rows, limit, |r| r.id);
+    Ok(Json(InstrumentPage {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// One instrument with every inspection of it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/instruments/{id}",
+    tag = "records",
+    params(("id" = i64, Path, description = "The instrument id"), LabParam),
+    responses(
+        (status = 200, body = InstrumentHistoryDto),
+        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        CommonErrors,
+    ),
+)]
+pub async fn instrument<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<LabParam>,
+) -> ApiResult<Json<InstrumentHistoryDto>> {
+    caller.require(Role::Reader)?;
+    let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    Ok(Json(app.store.instrument(lab, id).await?.into()))
+}
+
+/// Inspection filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InspectionParams {
+    /// A reporting period: `2023-10`, `2023-Q4`, `2023-H2` or `2023`.
+    pub period: Option<String>,
+    /// `decree09` (default) or `calendar`.
+    pub scheme: Option<String>,
+    /// First date (inclusive), `YYYY-MM-DD`.
+    pub from: Option<NaiveDate>,
+    /// Last date (inclusive), `YYYY-MM-DD`.
+    pub to: Option<NaiveDate>,
+    /// Category code.
+    pub category: Option<String>,
+    /// `verification`, `calibration` or `test`.
+    pub kind: Option<String>,
+    /// `pass` or `fail`.
+    pub result: Option<String>,
+    /// Technician's name, exactly.
+    pub technician: Option<String>,
+    pub instrument_id: Option<i64>,
+    pub batch_id: Option<i64>,
+    /// Include voided records.
+    pub include_voided: Option<bool>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    pub lab: Option<String>,
+}
+
+/// The lab's inspections, by id, filtered.
+#[utoipa::path(
+    get,
+    path = "/api/v1/inspections",
+    tag = "records",
+    params(InspectionParams),
+    responses((status = 200, body = InspectionPage), CommonErrors),
+)]
+pub async fn inspections<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Query(q): Query<InspectionParams>,
+) -> ApiResult<Json<InspectionPage>> {
+    caller.require(Role::Reader)?;
+    let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    let (p, limit) = page(q.limit, q.cursor.as_deref())?;
+    let (from, to) = span(
+        q.period.as_deref(),
+        q.scheme.as_deref(),
+        app.config.scheme,
+        q.from,
+        q.to,
+    )?;
+    let filter = InspectionFilter {
+        from,
+        to,
+        category: category(q.category.as_deref())?,
+        kind: opt::<InspectionKind>("kind", q.kind.as_deref())?,
+        result: opt::<Outcome>("result", q.result.as_deref())?,
+        technician: text(q.technician),
+        instrument_id: q.instrument_id,
+        batch_id: q.batch_id,
+        include_voided: q.include_voided.unwrap_or(false),
+    };
+    let rows = app.store.inspections(lab, &filter, p).await?;
+    let (rows, next_cursor) = finish(rows, limit, |r| r.id);
+    Ok(Json(InspectionPage {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// One inspection, with its evidence.
+#[utoipa::path(
+    get,
+    path = "/api/v1/inspections/{id}",
+    tag = "records",
+    params(("id" = i64, Path, description = "The inspection id"), LabParam),
+    responses(
+        (status = 200, body = InspectionDto),
+        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        CommonErrors,
+    ),
+)]
+pub async fn inspection<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<LabParam>,
+) -> ApiResult<Json<InspectionDto>> {
+    caller.require(Role::Reader)?;
+    let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    Ok(Json(app.store.inspection(lab, id).await?.into()))
+}
+
+/// Earthing point search.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PointParams {
+    /// Site or point code contains.
+    pub q: Option<String>,
+    /// Only points whose latest test is over its limit.
+    pub over_limit: Option<bool>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    pub lab: Option<String>,
+}
+
+/// The lab's earthing points with their latest test, by id.
+#[utoipa::path(
+    get,
+    path = "/api/v1/earthing-points",
+    tag = "records",
+    params(PointParams),
+    responses((status = 200, body = PointPage), CommonErrors),
+)]
+pub async fn points<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Query(q): Query<PointParams>,
+) -> ApiResult<Json<PointPage>> {
+    caller.require(Role::Reader)?;
+    let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    let (p, limit) = page(q.limit, q.cursor.as_deref())?;
+    let filter = PointFilter {
+        search: text(q.q),
+        over_limit: q.over_limit.unwrap_or(false),
+    };
+    let rows = app.store.earthing_points(lab, &filter, p).await?;
+    let (rows, next_cursor) = finish(rows, limit, |r| r.id);
+    Ok(Json(PointPage {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// One earthing point and every test of it in date order, rises over the previous
+/// test flagged.
+#[utoipa::path(
+    get,
+    path = "/api/v1/earthing-points/{id}",
+    tag = "records",
+    params(("id" = i64, Path, description = "The point id"), LabParam),
+    responses(
+        (status = 200, body = PointHistoryDto),
+        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        CommonErrors,
+    ),
+)]
+pub async fn point<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<LabParam>,
+) -> ApiResult<Json<PointHistoryDto>> {
+    caller.require(Role::Reader)?;
+    let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    Ok(Json(app.store.earthing_point(lab, id).await?.into()))
+}
+
+/// Earthing test filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TestParams {
+    /// A reporting period: `2023-10`, `2023-Q4`, `2023-H2` or `2023`.
+    pub period: Option<String>,
+    /// `decree09` (default) or `calendar`.
+    pub scheme: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub point_id: Option<i64>,
+    /// Technician's name, exactly.
+    pub technician: Option<String>,
+    pub batch_id: Option<i64>,
+    pub include_voided: Option<bool>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    pub lab: Option<String>,
+}
+
+/// The lab's earthing tests, by id, filtered.
+#[utoipa::path(
+    get,
+    path = "/api/v1/earthing-tests",
+    tag = "records",
+    params(TestParams),
+    responses((status = 200, body = TestPage), CommonErrors),
+)]
+pub async fn tests<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Query(q): Query<TestParams>,
+) -> ApiResult<Json<TestPage>> {
+    caller.require(Role::Reader)?;
+    let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    let (p, limit) = page(q.limit, q.cursor.as_deref())?;
+    let (from, to) = span(
+        q.period.as_deref(),
+        q.scheme.as_deref(),
+        app.config.scheme,
+        q.from,
+        q.to,
+    )?;
+    let filter = EarthingTestFilter {
+        from,
+        to,
+        point_id: q.point_id,
+        technician: text(q.technician),
+        batch_id: q.batch_id,
+        include_voided: q.include_voided.unwrap_or(false),
+    };
+    let rows = app.store.earthing_tests(lab, &filter, p).await?;
+    let (rows, next_cursor) = finish(rows, limit, |r| r.id);
+    Ok(Json(TestPage {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}

@@ -1,0 +1,322 @@
+//! `POST /api/v1/imports`: a log streamed from the request into the importer.
+//!
+//! The body (raw `text/csv`, or the `file` field of a `multipart/form-data` form) is
+//! pumped chunk by chunk through a small bounded channel to a reader on a blocking
+//! thread, which parses while the store writes: memory holds a few chunks, whatever the
+//! file's size. The pump counts bytes and stops past `max_upload_bytes` (413).
+
+use std::io::{self, Read};
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::{Buf, Bytes};
+use futures_util::{Stream, StreamExt};
+use metrotrack_core::{BatchOutcome, ImportMode, LogKind};
+use metrotrack_import::{DateOrder, ReadOptions, TextEncoding};
+use metrotrack_store::accounts::Role;
+use metrotrack_store::{BatchRequest, Store};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use utoipa::IntoParams;
+
+use crate::dto::{BatchDto, ProblemDetails};
+use crate::error::{
+    ApiError, ApiResult, bad_request, payload_too_large, unsupported_media_type, validation,
+};
+use crate::extract::{Json, Query};
+use crate::ingest::ingest;
+use crate::{AppState, Caller};
+
+/// Chunks in flight between the request and the reader thread.
+const CHUNKS_IN_FLIGHT: usize = 8;
+
+/// How to import the uploaded log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadParams {
+    /// `inspections` or `earthing`.
+    pub kind: String,
+    /// `strict` (default: nothing stored if any row is invalid) or `partial`.
+    pub mode: Option<String>,
+    /// Validate and report every problem, store nothing.
+    pub dry_run: Option<bool>,
+    /// The file's name, kept with the batch (a multipart part's own name wins).
+    pub file_name: Option<String>,
+    /// `,`, `;` or `tab`; detected when absent.
+    pub delimiter: Option<String>,
+    /// `utf-8`, `utf-16le`, `utf-16be` or `windows-1258`; detected when absent.
+    pub encoding: Option<String>,
+    /// `dmy` (default) or `ymd`.
+    pub date_order: Option<String>,
+}
+
+/// Reads the chunks the request pumps in, on the reader's blocking thread.
+struct ChannelReader {
+    rx: mpsc::Receiver<io::Result<Bytes>>,
+    current: Bytes,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.current.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(Ok(chunk)) => self.current = chunk,
+                Some(Err(e)) => return Err(e),
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current[..n]);
+        self.current.advance(n);
+        Ok(n)
+    }
+}
+
+/// Why the pump stopped early.
+#[derive(Debug)]
+enum PumpEnd {
+    Done,
+    TooLarge,
+    Broken(String),
+}
+
+/// Sends `stream`'s chunks to the reader until it ends, breaks, passes `max` bytes or
+/// the reader stops listening.
+async fn pump<St, E>(
+    stream: St,
+    tx: mpsc::Sender<io::Result<Bytes>>,
+    max: u64,
+    too_large: &AtomicBool,
+) -> PumpEnd
+where
+    St: Stream<Item = Result<Bytes, E>>,
+    E: std::fmt::Display,
+{
+    let mut stream = pin!(stream);
+    let mut total: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(bytes) => {
+                total = total.saturating_add(bytes.len() as u64);
+                if total > max {
+                    too_large.store(true, Ordering::Relaxed);
+                    let _ = tx
+                        .send(Err(io::Error::other("the upload exceeds the size limit")))
+                        .await;
+                    return PumpEnd::TooLarge;
+                }
+                if tx.send(Ok(bytes)).await.is_err() {
+                    return PumpEnd::Done;
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                let _ = tx.send(Err(io::Error::other(message.clone()))).await;
+                return PumpEnd::Broken(message);
+            }
+        }
+    }
+    PumpEnd::Done
+}
+
+fn parse_params(q: &UploadParams, max_upload_bytes: u64) -> ApiResult<(LogKind, ImportMode, ReadOptions)> {
+    let kind: LogKind = q.kind.parse().map_err(|e| bad_request(format!("kind: {e}")))?;
+    let mode: ImportMode = match q.mode.as_deref() {
+        None => ImportMode::Strict,
+        Some(m) => m.parse().map_err(|e| bad_request(format!("mode: {e}")))?,
+    };
+    let mode = if q.dry_run == Some(true) {
+        ImportMode::DryRun
+    } else {
+        mode
+    };
+    let delimiter = match q.delimiter.as_deref() {
+        None | Some("") => None,
+        Some("," | "comma") => Some(b','),
+        Some(";" | "semicolon") => Some(b';'),
+        Some("\t" | "tab" | "\\t") => Some(b'\t'),
+        Some(other) => {
+            return Err(bad_request(format!(
+                "delimiter: {other:?} is not one; use ',', ';' or 'tab'"
+            )));
+        }
+    };
+    let encoding = q
+        .encoding
+        .as_deref()
+        .filter(|e| !e.is_empty())
+        .map(str::parse::<TextEncoding>)
+        .transpose()
+        .map_err(|e| bad_request(format!("encoding: {e}")))?;
+    let date_order = q
+        .date_order
+        .as_deref()
+        .map(str::parse::<DateOrder>)
+        .transpose()
+        .map_err(|e| bad_request(format!("date_order: {e}")))?
+        .unwrap_or_default();
+    let mut options = ReadOptions {
+        delimiter,
+        encoding,
+        date_order,
+        ..ReadOptions::default()
+    };
+    options.limits.max_upload_bytes = max_upload_bytes;
+    Ok((kind, mode, options))
+}
+
+/// A file name fit to keep: its last path component, at most 255 characters.
+fn clean_file_name(name: Option<&str>) -> String {
+    let name = name
+        .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim())
+        .filter(|n| !n.is_empty())
+        .unwrap_or("upload.csv");
+    name.chars().filter(|c| !c.is_control()).take(255).collect()
+}
+
+/// Upload a lab log (CSV) as one import batch.
+#[utoipa::path(
+    post,
+    path = "/api/v1/imports",
+    tag = "imports",
+    params(UploadParams),
+    request_body(
+        description = "The log: a `text/csv` body, or a `multipart/form-data` form whose `file` field is the log.",
+        content(
+            (String = "text/csv"),
+            (UploadForm = "multipart/form-data"),
+        ),
+    ),
+    responses(
+        (status = 201, description = "Stored as a new batch", body = BatchDto,
+         headers(("Location" = String, description = "The new batch"))),
+        (status = 200, description = "The same file was imported before (this is that batch), or a dry run", body = BatchDto),
+        (status = 422, description = "Refused: nothing stored; every row problem is listed", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 400, description = "Bad parameters", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Needs the technician role", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than the upload limit", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "Not CSV or multipart", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn upload<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Query(q): Query<UploadParams>,
+    request: Request,
+) -> ApiResult<Response> {
+    caller.require(Role::Technician)?;
+    let max = app.config.max_upload_bytes;
+    let (kind, mode, options) = parse_params(&q, max)?;
+    let declared: Option<u64> = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    if declared.is_some_and(|n| n > max) {
+        return Err(too_large(max));
+    }
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_owned();
+
+    let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
+    let reader = ChannelReader {
+        rx,
+        current: Bytes::new(),
+    };
+    let too_large_flag = AtomicBool::new(false);
+    let mut batch_request = BatchRequest {
+        lab: caller.lab,
+        kind,
+        mode,
+        file_name: clean_file_name(q.file_name.as_deref()),
+        uploaded_by: caller.actor.clone(),
+    };
+
+    let (pumped, stored) = if essence == "multipart/form-data" {
+        let mut form = Multipart::from_request(request, &())
+            .await
+            .map_err(|e| bad_request(format!("The multipart form cannot be read: {}", e.body_text())))?;
+        let field = loop {
+            match form.next_field().await {
+                Ok(Some(field)) if field.name() == Some("file") => break field,
+                Ok(Some(_)) => continue,
+                Ok(None) => {
+                    return Err(validation("The multipart form has no `file` field."));
+                }
+                Err(e) => {
+                    return Err(bad_request(format!(
+                        "The multipart form cannot be read: {}",
+                        e.body_text()
+                    )));
+                }
+            }
+        };
+        if let Some(name) = field.file_name() {
+            batch_request.file_name = clean_file_name(Some(name));
+        }
+        tokio::join!(
+            pump(field, tx, max, &too_large_flag),
+            ingest(&app.store, batch_request, reader, options, |_| {})
+        )
+    } else if essence.is_empty()
+        || essence.starts_with("text/")
+        || essence == "application/csv"
+        || essence == "application/octet-stream"
+        || essence == "application/vnd.ms-excel"
+    {
+        let body = request.into_body().into_data_stream();
+        tokio::join!(
+            pump(body, tx, max, &too_large_flag),
+            ingest(&app.store, batch_request, reader, options, |_| {})
+        )
+    } else {
+        return Err(unsupported_media_type(format!(
+            "Upload the log as `text/csv` or as the `file` field of `multipart/form-data` (got {essence:?})."
+        )));
+    };
+
+    if too_large_flag.load(Ordering::Relaxed) || matches!(pumped, PumpEnd::TooLarge) {
+        return Err(too_large(max));
+    }
+    if let PumpEnd::Broken(why) = pumped {
+        return Err(bad_request(format!(
+            "The upload was interrupted ({why}); nothing was stored."
+        )));
+    }
+    let batch = stored?;
+    let status = match batch.outcome {
+        BatchOutcome::Stored => StatusCode::CREATED,
+        BatchOutcome::AlreadyImported | BatchOutcome::DryRun => StatusCode::OK,
+        BatchOutcome::Refused => return Err(ApiError::ImportRefused(Box::new(batch))),
+    };
+    let location = batch.id.map(|id| format!("/api/v1/imports/{id}"));
+    let mut response = (status, Json(BatchDto::from(batch))).into_response();
+    if let Some(location) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+fn too_large(max: u64) -> ApiError {
+    payload_too_large(format!(
+        "The upload is larger than the limit of {max} bytes; nothing was stored."
+    ))
+}
+
+/// The multipart form of an upload.
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The log file.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}

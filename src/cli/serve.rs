@@ -1,0 +1,108 @@
+//! `metrotrack serve [--bind 127.0.0.1:8080] [--demo]`
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use metrotrack_api::auth::{generate_password, generate_token, hash_password, hash_token};
+use metrotrack_api::{ApiConfig, AppState};
+use metrotrack_core::Scheme;
+use metrotrack_store::Store;
+use metrotrack_store::accounts::{NewToken, NewUser, Role};
+
+use super::demo;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:8080", env = "METROTRACK_BIND")]
+    pub bind: String,
+    /// Serve a temporary database loaded with the October 2023 demo month, and print a
+    /// supervisor sign-in (and an admin API token) created for it.
+    #[arg(long)]
+    pub demo: bool,
+    /// Largest upload accepted, in bytes.
+    #[arg(long, default_value_t = 256 * 1024 * 1024, env = "METROTRACK_MAX_UPLOAD_BYTES")]
+    pub max_upload_bytes: u64,
+    /// Seconds a request (other than an upload) may take.
+    #[arg(long, default_value_t = 30, env = "METROTRACK_REQUEST_TIMEOUT_SECS")]
+    pub request_timeout_secs: u64,
+    /// Seconds an upload may take.
+    #[arg(long, default_value_t = 1800, env = "METROTRACK_UPLOAD_TIMEOUT_SECS")]
+    pub upload_timeout_secs: u64,
+    /// The reporting scheme when a request names none: decree09 or calendar.
+    #[arg(long, default_value = "decree09", env = "METROTRACK_SCHEME")]
+    pub scheme: Scheme,
+}
+
+/// The demo's sign-in.
+const DEMO_SUPERVISOR: &str = "demo-supervisor";
+
+pub async fn run<S: Store>(store: S, args: ServeArgs, location: &str) -> anyhow::Result<ExitCode> {
+    let listener = tokio::net::TcpListener::bind(&args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    let address = listener.local_addr()?;
+    let lab = store.default_lab().await?;
+    let mut sign_in = None;
+    if args.demo {
+        for (name, batch) in demo::load(&store, lab).await? {
+            tracing::info!(file = name, inserted = batch.inserted, "demo log loaded");
+        }
+        let password = generate_password()?;
+        let hash = {
+            let p = password.clone();
+            tokio::task::spawn_blocking(move || hash_password(&p))
+                .await?
+                .map_err(anyhow::Error::msg)?
+        };
+        store
+            .create_user(
+                lab,
+                &NewUser {
+                    username: DEMO_SUPERVISOR.to_owned(),
+                    password_hash: hash,
+                    role: Role::Supervisor,
+                },
+                "demo",
+            )
+            .await?;
+        let token = generate_token()?;
+        store
+            .create_token(
+                lab,
+                &NewToken {
+                    name: "demo-admin".to_owned(),
+                    role: Role::Admin,
+                    user_id: None,
+                    token_hash: hash_token(&token),
+                },
+                "demo",
+            )
+            .await?;
+        sign_in = Some((password, token));
+    }
+    let config = ApiConfig {
+        max_upload_bytes: args.max_upload_bytes,
+        request_timeout: Duration::from_secs(args.request_timeout_secs),
+        upload_timeout: Duration::from_secs(args.upload_timeout_secs),
+        scheme: args.scheme,
+        ..ApiConfig::default()
+    };
+    let router = metrotrack_api::router(AppState::new(store, config));
+    println!("metrotrack is serving http://{address}");
+    println!("  API:  http://{address}/api/v1   (OpenAPI: /api/v1/openapi.json, docs: /api/docs)");
+    println!("  database: {location}");
+    if let Some((password, token)) = sign_in {
+        println!("  demo data: October 2023 (report: /api/v1/reports/2023-10)");
+        println!("  sign in as supervisor: username {DEMO_SUPERVISOR}  password {password}");
+        println!("  demo admin API token (Authorization: Bearer …):");
+        println!("{token}");
+    }
+    tracing::info!(%address, "serving");
+    metrotrack_api::serve(listener, router, metrotrack_api::shutdown_signal())
+        .await
+        .context("the server stopped")?;
+    Ok(ExitCode::SUCCESS)
+}
