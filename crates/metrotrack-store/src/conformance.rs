@@ -24,11 +24,20 @@ use crate::{BatchRequest, ImportEvent, Store, StoreError};
 
 /// Runs every check of the suite as a `#[tokio::test]`. `$fresh` is an async function
 /// returning `(guard, store)`: a freshly migrated store, and whatever must live as long
-/// as it (a temporary directory, a throwaway database).
+/// as it (a temporary directory, a throwaway database). With `optional $fresh`, it
+/// returns `Option<(guard, store)>` instead, `None` for a backend not available here.
 #[macro_export]
 macro_rules! conformance_suite {
+    // `$fresh` returns `Option<(guard, store)>`: `None` when the backend is not
+    // available here, and the test passes after saying so (it prints why).
+    (optional $fresh:path) => {
+        $crate::conformance_suite!(@expand $fresh; optional);
+    };
     ($fresh:path) => {
-        $crate::conformance_suite!(@tests $fresh;
+        $crate::conformance_suite!(@expand $fresh; tests);
+    };
+    (@expand $fresh:path; $arm:ident) => {
+        $crate::conformance_suite!(@$arm $fresh;
             categories_are_seeded,
             migrating_again_changes_nothing,
             import_stores_rows_and_counts,
@@ -57,6 +66,15 @@ macro_rules! conformance_suite {
             #[tokio::test]
             async fn $name() {
                 let (_guard, store) = $fresh().await;
+                $crate::conformance::$name(&store).await;
+            }
+        )*
+    };
+    (@optional $fresh:path; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let Some((_guard, store)) = $fresh().await else { return };
                 $crate::conformance::$name(&store).await;
             }
         )*

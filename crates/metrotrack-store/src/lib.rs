@@ -1,5 +1,5 @@
 //! metrotrack's storage: one [`Store`] trait with coarse, use-case-sized methods, and its
-//! implementations (SQLite now; PostgreSQL behind the same trait).
+//! implementations: SQLite (embedded, the default) and PostgreSQL.
 //!
 //! The backend is chosen once, from the database URL's scheme, and the application is
 //! generic over it: no `dyn`, no `Any` driver.
@@ -22,9 +22,13 @@ use records::{
 pub mod accounts;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod figures;
+pub mod postgres;
 pub mod records;
+mod rules;
 pub mod sqlite;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// Why a store operation failed. Row problems are not errors: they are reported in the

@@ -12,14 +12,13 @@
 //! Strict refusals and dry runs roll the transaction back at the end.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 use std::ops::Range;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use metrotrack_core::{
-    BatchOutcome, EarthingSystem, FileSummary, ImportBatch, ImportMode, InstrumentKey, LabId,
-    LogKind, NewEarthingTest, NewInspection, Ohms, ParsedRow, PointKey, Problem, Sourced,
+    BatchOutcome, EarthingSystem, FileSummary, ImportBatch, InstrumentKey, LabId, LogKind,
+    NewEarthingTest, NewInspection, Ohms, ParsedRow, PointKey, Problem, Sourced,
 };
 use rust_decimal::Decimal;
 use sqlx::sqlite::SqliteRow;
@@ -27,6 +26,10 @@ use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 use tokio::sync::mpsc::Receiver;
 
 use super::{SqliteStore, corrupt, i64_of, parse_stored};
+use crate::rules::{
+    self, Admitted, INSPECTION_CLASH, POINT_MISSING, StoredTest, TEST_CLASH, Tally, original_json,
+    whence,
+};
 use crate::{BatchRequest, ImportEvent, Store, StoreError};
 
 /// Rows per multi-row statement, largest first; a remainder is cut greedily into these
@@ -153,35 +156,6 @@ fn piece_lines<T>(piece: &[Sourced<T>]) -> (i64, i64) {
     (first, last)
 }
 
-/// The original observations as a JSON object, header → value, in file order.
-fn original_json(original: &[(String, String)]) -> String {
-    let mut out = String::from("{");
-    for (i, (header, value)) in original.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        // Serialising a string cannot fail.
-        let _ = write!(
-            out,
-            "{}:{}",
-            serde_json::Value::from(header.as_str()),
-            serde_json::Value::from(value.as_str())
-        );
-    }
-    out.push('}');
-    out
-}
-
-/// Where a stored record came from, for a conflict message.
-fn whence(current_batch: i64, batch: Option<i64>, line: Option<i64>) -> String {
-    match (batch, line) {
-        (Some(b), Some(l)) if b == current_batch => format!("earlier in this file, line {l}"),
-        (Some(b), Some(l)) => format!("from batch {b}, line {l}"),
-        (Some(b), None) => format!("from batch {b}"),
-        (None, _) => "entered directly".to_owned(),
-    }
-}
-
 /// A stored point: its id and the system and limit it was created with.
 #[derive(Debug, Clone)]
 struct PointInfo {
@@ -197,11 +171,7 @@ struct Import {
     kind: LogKind,
     batch_id: i64,
     now: Arc<str>,
-    rows: u64,
-    inserted: u64,
-    duplicates: u64,
-    rejected: u64,
-    problems: Vec<Problem>,
+    tally: Tally,
     inspections: Vec<Sourced<NewInspection>>,
     tests: Vec<Sourced<NewEarthingTest>>,
     statements: HashMap<(Stmt, usize), Arc<str>>,
@@ -217,28 +187,14 @@ impl Import {
     }
 
     fn reject(&mut self, problem: Problem) {
-        self.rejected += 1;
-        self.problems.push(problem);
+        self.tally.reject(problem);
     }
 
     async fn take(&mut self, rows: Vec<ParsedRow>) -> Result<(), StoreError> {
         for row in rows {
-            self.rows += 1;
-            match row {
-                ParsedRow::Invalid { line, problems } => {
-                    self.rejected += 1;
-                    if problems.is_empty() {
-                        self.problems.push(Problem::new(
-                            line,
-                            None,
-                            None,
-                            "the row could not be read",
-                        ));
-                    } else {
-                        self.problems.extend(problems);
-                    }
-                }
-                ParsedRow::Inspection(s) if self.kind == LogKind::Inspections => {
+            match self.tally.admit(self.kind, row) {
+                None => {}
+                Some(Admitted::Inspection(s)) => {
                     // RETURNING answers by line: a statement must not hold a line twice.
                     if self.inspections.last().is_some_and(|l| l.line >= s.line) {
                         self.flush_inspections().await?;
@@ -248,7 +204,7 @@ impl Import {
                         self.flush_inspections().await?;
                     }
                 }
-                ParsedRow::Earthing(s) if self.kind == LogKind::Earthing => {
+                Some(Admitted::Earthing(s)) => {
                     if self.tests.last().is_some_and(|l| l.line >= s.line) {
                         self.flush_tests().await?;
                     }
@@ -257,18 +213,6 @@ impl Import {
                         self.flush_tests().await?;
                     }
                 }
-                ParsedRow::Inspection(s) => self.reject(Problem::new(
-                    s.line,
-                    None,
-                    None,
-                    "an inspection row in an earthing log",
-                )),
-                ParsedRow::Earthing(s) => self.reject(Problem::new(
-                    s.line,
-                    None,
-                    None,
-                    "an earthing row in an inspections log",
-                )),
             }
         }
         Ok(())
@@ -369,7 +313,7 @@ impl Import {
                     .bind(original_json(&s.original));
             }
             let inserted = self.run(Stmt::Inspections, query).await?;
-            self.inserted += inserted;
+            self.tally.inserted += inserted;
             if inserted < piece.len() as u64 {
                 let stored = self
                     .stored_lines(LogKind::Inspections, piece_lines(piece))
@@ -450,35 +394,16 @@ impl Import {
         .await?;
         if let Some(row) = existing {
             let stored = stored_inspection(&row, r)?;
-            let differs = stored.differing_fields(r);
-            let Some(&first) = differs.first() else {
-                self.duplicates += 1;
-                return Ok(());
-            };
             let from = whence(
                 self.batch_id,
                 row.try_get("batch_id")?,
                 row.try_get("source_line")?,
             );
-            let was = inspection_value(&stored, first).unwrap_or_else(|| "empty".into());
-            let message = format!(
-                "conflicts with the record already stored for this instrument, kind and date \
-                 ({from}): {} {} (stored: {was}); corrections go through amendments",
-                differs.join(", "),
-                if differs.len() == 1 {
-                    "differs"
-                } else {
-                    "differ"
-                },
-            );
-            let value = inspection_value(r, first);
-            self.reject(Problem::new(s.line, Some(first), value.as_deref(), message));
+            self.tally
+                .judge(rules::inspection_conflict(s.line, r, &stored, &from));
             return Ok(());
         }
-        for (column, number, what) in [
-            ("certificate_no", r.certificate_no.as_deref(), "certificate"),
-            ("stamp_no", r.stamp_no.as_deref(), "stamp"),
-        ] {
+        for (column, number, what) in rules::unique_numbers(r) {
             let Some(number) = number else { continue };
             let sql = if column == "certificate_no" {
                 "select batch_id, source_line from inspections
@@ -498,24 +423,11 @@ impl Import {
                     row.try_get("batch_id")?,
                     row.try_get("source_line")?,
                 );
-                self.reject(Problem::new(
-                    s.line,
-                    Some(column),
-                    Some(number),
-                    format!(
-                        "{what} number {number} is already used by another inspection ({from}); \
-                         a {what} number is unique within the lab"
-                    ),
-                ));
+                self.reject(rules::number_in_use(s.line, column, number, what, &from));
                 return Ok(());
             }
         }
-        self.reject(Problem::new(
-            s.line,
-            None,
-            None,
-            "could not be stored: it clashes with a stored inspection",
-        ));
+        self.reject(Problem::new(s.line, None, None, INSPECTION_CLASH));
         Ok(())
     }
 
@@ -549,7 +461,7 @@ impl Import {
                     .bind(original_json(&s.original));
             }
             let inserted = self.run(Stmt::Tests, query).await?;
-            self.inserted += inserted;
+            self.tally.inserted += inserted;
             if inserted < piece.len() as u64 {
                 let stored = self
                     .stored_lines(LogKind::Earthing, piece_lines(piece))
@@ -625,18 +537,9 @@ impl Import {
         key: &PointKey,
     ) -> Result<(), StoreError> {
         let Some(point) = self.point(key).await? else {
-            self.reject(Problem::new(
-                s.line,
-                None,
-                None,
-                "could not be stored: its earthing point was not found",
-            ));
+            self.reject(Problem::new(s.line, None, None, POINT_MISSING));
             return Ok(());
         };
-        // Compare what would have been stored: the limit applied and the point's system.
-        let mut new = s.record.clone();
-        new.limit = Some(new.limit.unwrap_or(point.limit));
-        new.system = Some(new.system.unwrap_or(point.system));
         let existing = sqlx::query(
             "select batch_id, source_line, resistance_ohm, limit_ohm, method, tester_serial,
                     weather, technician, notes
@@ -645,59 +548,40 @@ impl Import {
         )
         .bind(self.lab)
         .bind(point.id)
-        .bind(new.date)
+        .bind(s.record.date)
         .fetch_optional(&mut *self.tx)
         .await?;
         let Some(row) = existing else {
-            self.reject(Problem::new(
-                s.line,
-                None,
-                None,
-                "could not be stored: it clashes with a stored earthing test",
-            ));
+            self.reject(Problem::new(s.line, None, None, TEST_CLASH));
             return Ok(());
         };
-        let mut stored = new.clone();
-        stored.system = Some(point.system);
-        stored.resistance = stored_ohms(
-            "resistance_ohm",
-            &row.try_get::<String, _>("resistance_ohm")?,
-        )?;
-        stored.limit = Some(stored_ohms(
-            "limit_ohm",
-            &row.try_get::<String, _>("limit_ohm")?,
-        )?);
-        stored.method = row
-            .try_get::<Option<String>, _>("method")?
-            .map(|m| parse_stored("method", &m))
-            .transpose()?;
-        stored.tester_serial = row.try_get("tester_serial")?;
-        stored.weather = row.try_get("weather")?;
-        stored.technician = row.try_get("technician")?;
-        stored.notes = row.try_get("notes")?;
-        let differs = stored.differing_fields(&new);
-        let Some(&first) = differs.first() else {
-            self.duplicates += 1;
-            return Ok(());
+        let stored = StoredTest {
+            resistance: stored_ohms(
+                "resistance_ohm",
+                &row.try_get::<String, _>("resistance_ohm")?,
+            )?,
+            limit: stored_ohms("limit_ohm", &row.try_get::<String, _>("limit_ohm")?)?,
+            method: row
+                .try_get::<Option<String>, _>("method")?
+                .map(|m| parse_stored("method", &m))
+                .transpose()?,
+            tester_serial: row.try_get("tester_serial")?,
+            weather: row.try_get("weather")?,
+            technician: row.try_get("technician")?,
+            notes: row.try_get("notes")?,
         };
         let from = whence(
             self.batch_id,
             row.try_get("batch_id")?,
             row.try_get("source_line")?,
         );
-        let was = test_value(&stored, first).unwrap_or_else(|| "empty".into());
-        let message = format!(
-            "conflicts with the test already stored for this point and date ({from}): \
-             {} {} (stored: {was}); corrections go through amendments",
-            differs.join(", "),
-            if differs.len() == 1 {
-                "differs"
-            } else {
-                "differ"
-            },
-        );
-        let value = test_value(&new, first);
-        self.reject(Problem::new(s.line, Some(first), value.as_deref(), message));
+        self.tally.judge(rules::test_conflict(
+            s.line,
+            &s.record,
+            (point.system, point.limit),
+            stored,
+            &from,
+        ));
         Ok(())
     }
 }
@@ -731,38 +615,6 @@ fn stored_inspection(row: &SqliteRow, new: &NewInspection) -> Result<NewInspecti
     Ok(stored)
 }
 
-/// A compared field's value as text, for a problem report.
-fn inspection_value(r: &NewInspection, field: &str) -> Option<String> {
-    match field {
-        "verification_type" => r.verification_type.map(|v| v.as_str().to_owned()),
-        "procedure" => r.procedure.clone(),
-        "result" => r.result.map(|v| v.as_str().to_owned()),
-        "error_percent" => r.error_percent.map(|d| d.to_string()),
-        "certificate_no" => r.certificate_no.clone(),
-        "stamp_no" => r.stamp_no.clone(),
-        "valid_until" => r.valid_until.map(|d| d.to_string()),
-        "technician" => Some(r.technician.clone()),
-        "checked_by" => r.checked_by.clone(),
-        "notes" => r.notes.clone(),
-        _ => None,
-    }
-}
-
-/// A compared field's value as text, for a problem report.
-fn test_value(r: &NewEarthingTest, field: &str) -> Option<String> {
-    match field {
-        "resistance_ohm" => Some(r.resistance.to_string()),
-        "limit_ohm" => r.limit.map(|l| l.to_string()),
-        "system" => r.system.map(|v| v.as_str().to_owned()),
-        "method" => r.method.map(|v| v.as_str().to_owned()),
-        "tester_serial" => r.tester_serial.clone(),
-        "weather" => r.weather.clone(),
-        "technician" => Some(r.technician.clone()),
-        "notes" => r.notes.clone(),
-        _ => None,
-    }
-}
-
 /// Runs one import: see [`Store::import_batch`].
 pub(super) async fn run(
     store: &SqliteStore,
@@ -789,11 +641,7 @@ pub(super) async fn run(
         kind: request.kind,
         batch_id,
         now: Arc::from(uploaded_at.to_rfc3339()),
-        rows: 0,
-        inserted: 0,
-        duplicates: 0,
-        rejected: 0,
-        problems: Vec::new(),
+        tally: Tally::default(),
         inspections: Vec::new(),
         tests: Vec::new(),
         statements: HashMap::new(),
@@ -806,13 +654,13 @@ pub(super) async fn run(
                 import.tx.rollback().await?;
                 return Err(StoreError::ImportAbandoned(format!(
                     "{} after {} rows; nothing was stored",
-                    request.file_name, import.rows
+                    request.file_name, import.tally.rows
                 )));
             }
         }
     };
     import.flush().await?;
-    import.problems.sort_by_key(|p| p.line);
+    import.tally.problems.sort_by_key(|p| p.line);
     finish(store, request, import, summary, uploaded_at).await
 }
 
@@ -825,42 +673,17 @@ async fn finish(
     summary: FileSummary,
     uploaded_at: DateTime<Utc>,
 ) -> Result<ImportBatch, StoreError> {
-    let (rows, inserted, duplicates, rejected) = (
-        import.rows,
-        import.inserted,
-        import.duplicates,
-        import.rejected,
-    );
-    // Nothing stored: a refusal reports nothing inserted; a dry run what would have been.
-    let unstored = |outcome, problems| ImportBatch {
-        id: None,
-        outcome,
-        kind: request.kind,
-        mode: request.mode,
-        file_name: request.file_name.clone(),
-        size_bytes: summary.size_bytes,
-        sha256: summary.sha256.clone(),
-        uploaded_by: request.uploaded_by.clone(),
-        uploaded_at,
-        rows,
-        inserted: if outcome == BatchOutcome::DryRun {
-            inserted
-        } else {
-            0
-        },
-        duplicates,
-        rejected,
-        problems,
-        warnings: summary.warnings.clone(),
-        voided_at: None,
-        voided_by: None,
-        void_reason: None,
-    };
     if !summary.fatal.is_empty() {
         import.tx.rollback().await?;
         let mut problems = summary.fatal.clone();
-        problems.append(&mut import.problems);
-        return Ok(unstored(BatchOutcome::Refused, problems));
+        problems.append(&mut import.tally.problems);
+        return Ok(import.tally.unstored(
+            &request,
+            &summary,
+            uploaded_at,
+            BatchOutcome::Refused,
+            problems,
+        ));
     }
     let sha256 = (!summary.sha256.is_empty()).then_some(summary.sha256.as_str());
     if let Some(sha) = sha256 {
@@ -875,21 +698,18 @@ async fn finish(
         .await?;
         if let Some(id) = existing {
             import.tx.rollback().await?;
-            return already_imported(store, request.lab, id).await;
+            return rules::already_imported(store, request.lab, id).await;
         }
     }
-    let refused = match request.mode {
-        ImportMode::Strict if !import.problems.is_empty() => Some(BatchOutcome::Refused),
-        ImportMode::DryRun => Some(BatchOutcome::DryRun),
-        ImportMode::Strict | ImportMode::Partial => None,
-    };
-    if let Some(outcome) = refused {
+    if let Some(outcome) = import.tally.unstored_outcome(request.mode) {
         import.tx.rollback().await?;
-        let problems = std::mem::take(&mut import.problems);
-        return Ok(unstored(outcome, problems));
+        let problems = std::mem::take(&mut import.tally.problems);
+        return Ok(import
+            .tally
+            .unstored(&request, &summary, uploaded_at, outcome, problems));
     }
     let problems_json =
-        serde_json::to_string(&import.problems).map_err(|e| corrupt(format_args!("{e}")))?;
+        serde_json::to_string(&import.tally.problems).map_err(|e| corrupt(format_args!("{e}")))?;
     let warnings_json =
         serde_json::to_string(&summary.warnings).map_err(|e| corrupt(format_args!("{e}")))?;
     let updated = sqlx::query(
@@ -899,10 +719,10 @@ async fn finish(
     )
     .bind(sha256)
     .bind(i64_of(summary.size_bytes))
-    .bind(i64_of(import.rows))
-    .bind(i64_of(import.inserted))
-    .bind(i64_of(import.duplicates))
-    .bind(i64_of(import.rejected))
+    .bind(i64_of(import.tally.rows))
+    .bind(i64_of(import.tally.inserted))
+    .bind(i64_of(import.tally.duplicates))
+    .bind(i64_of(import.tally.rejected))
     .bind(problems_json)
     .bind(warnings_json)
     .bind(import.batch_id)
@@ -921,7 +741,7 @@ async fn finish(
             .fetch_optional(store.pool())
             .await?;
             return match id {
-                Some(id) => already_imported(store, request.lab, id).await,
+                Some(id) => rules::already_imported(store, request.lab, id).await,
                 None => Err(StoreError::Invalid(
                     "the same file is being imported at the same time; try again".into(),
                 )),
@@ -935,31 +755,12 @@ async fn finish(
         &request.uploaded_by,
         "import",
         &format!("import_batch:{}", import.batch_id),
-        serde_json::json!({
-            "kind": request.kind,
-            "mode": request.mode,
-            "file_name": request.file_name,
-            "sha256": summary.sha256,
-            "rows": import.rows,
-            "inserted": import.inserted,
-            "duplicates": import.duplicates,
-            "rejected": import.rejected,
-        }),
+        import.tally.audit_detail(&request, &summary.sha256),
     )
     .await?;
     let batch_id = import.batch_id;
     import.tx.commit().await?;
     store.batch(request.lab, batch_id).await
-}
-
-async fn already_imported(
-    store: &SqliteStore,
-    lab: LabId,
-    id: i64,
-) -> Result<ImportBatch, StoreError> {
-    let mut batch = store.batch(lab, id).await?;
-    batch.outcome = BatchOutcome::AlreadyImported;
-    Ok(batch)
 }
 
 #[cfg(test)]
@@ -998,15 +799,5 @@ mod tests {
                 "{stmt:?}"
             );
         }
-    }
-
-    #[test]
-    fn original_keeps_file_order_and_escapes() {
-        let json = original_json(&[
-            ("Số sản xuất".into(), "A\"1".into()),
-            ("Kết quả".into(), "Đạt".into()),
-        ]);
-        assert_eq!(json, r#"{"Số sản xuất":"A\"1","Kết quả":"Đạt"}"#);
-        assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
     }
 }

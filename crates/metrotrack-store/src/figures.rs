@@ -1,0 +1,230 @@
+//! The figures every backend reports the same way: achievement of a period and of a
+//! year, from the backend's counts of distinct instruments, inspections and points.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+
+use chrono::NaiveDate;
+use metrotrack_core::{
+    Achievement, CategoryCode, LabId, Metric, PeriodAchievement, PeriodSpec, ReportingPeriod,
+    Scheme, YearAchievement,
+};
+
+use crate::{Store, StoreError};
+
+/// What a backend counts in SQL; the rest of the figures follow from it.
+pub(crate) trait CountRecords: Store {
+    /// The actual of every metric between `start` and `end` (inclusive), lab-wide or
+    /// narrowed to one category (the earthing metric has no category: it stays lab-wide).
+    fn actuals(
+        &self,
+        lab: LabId,
+        start: NaiveDate,
+        end: NaiveDate,
+        category: Option<&CategoryCode>,
+    ) -> impl Future<Output = Result<Actuals, StoreError>> + Send;
+}
+
+/// The lab's plan targets of `year` (its months and the year), keyed by
+/// (metric, category) then period.
+async fn plan_map<S: Store>(
+    store: &S,
+    lab: LabId,
+    year: i32,
+) -> Result<BTreeMap<(Metric, Option<CategoryCode>), HashMap<PeriodSpec, u64>>, StoreError> {
+    let mut map: BTreeMap<_, HashMap<_, _>> = BTreeMap::new();
+    for plan in store.plans(lab, Some(year)).await? {
+        map.entry((plan.metric, plan.category))
+            .or_default()
+            .insert(plan.period, plan.target);
+    }
+    Ok(map)
+}
+
+/// Every metric's actual over one span of dates.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Actuals {
+    pub instruments: u64,
+    pub inspections: u64,
+    pub points: u64,
+}
+
+impl Actuals {
+    fn of(self, metric: Metric) -> u64 {
+        match metric {
+            Metric::InstrumentsInspected => self.instruments,
+            Metric::Inspections => self.inspections,
+            Metric::EarthingPointsMeasured => self.points,
+        }
+    }
+}
+
+/// The target of `spec` from one (metric, category)'s targets: a month's or year's own
+/// target; otherwise (a quarter, a half, a year with no annual target) the sum of its
+/// months' targets when any is set.
+fn target_for(spec: PeriodSpec, targets: &HashMap<PeriodSpec, u64>) -> Option<u64> {
+    if let Some(&own) = targets.get(&spec) {
+        return Some(own);
+    }
+    if matches!(spec, PeriodSpec::Month { .. }) {
+        return None;
+    }
+    let months: Vec<u64> = spec
+        .months()
+        .iter()
+        .filter_map(|m| targets.get(m).copied())
+        .collect();
+    (!months.is_empty()).then(|| months.iter().sum())
+}
+
+/// Whether any of `targets` is set for `spec` or one of its months.
+fn has_target_in(spec: PeriodSpec, targets: &HashMap<PeriodSpec, u64>) -> bool {
+    targets.contains_key(&spec) || spec.months().iter().any(|m| targets.contains_key(m))
+}
+
+/// [`Store::achievement`], from the backend's counts.
+pub(crate) async fn achievement<S: CountRecords>(
+    store: &S,
+    lab: LabId,
+    period: ReportingPeriod,
+) -> Result<PeriodAchievement, StoreError> {
+    let plans = plan_map(store, lab, period.spec.year()).await?;
+    let no_targets = HashMap::new();
+    let overall = store.actuals(lab, period.start, period.end, None).await?;
+    let mut metrics: Vec<Achievement> = Metric::ALL
+        .into_iter()
+        .map(|metric| {
+            let targets = plans.get(&(metric, None)).unwrap_or(&no_targets);
+            Achievement::new(
+                metric,
+                None,
+                overall.of(metric),
+                target_for(period.spec, targets),
+            )
+        })
+        .collect();
+    let mut by_category: HashMap<CategoryCode, Actuals> = HashMap::new();
+    for ((metric, category), targets) in &plans {
+        let Some(category) = category else { continue };
+        if !has_target_in(period.spec, targets) {
+            continue;
+        }
+        let actuals = match by_category.get(category) {
+            Some(a) => *a,
+            None => {
+                let a = store
+                    .actuals(lab, period.start, period.end, Some(category))
+                    .await?;
+                by_category.insert(category.clone(), a);
+                a
+            }
+        };
+        metrics.push(Achievement::new(
+            *metric,
+            Some(category.clone()),
+            actuals.of(*metric),
+            target_for(period.spec, targets),
+        ));
+    }
+    Ok(PeriodAchievement { period, metrics })
+}
+
+/// [`Store::year_achievement`], from the backend's counts.
+pub(crate) async fn year_achievement<S: CountRecords>(
+    store: &S,
+    lab: LabId,
+    year: i32,
+    scheme: Scheme,
+    as_of: NaiveDate,
+) -> Result<YearAchievement, StoreError> {
+    let year_spec = PeriodSpec::Year { year };
+    let included: Vec<ReportingPeriod> = year_spec
+        .months()
+        .into_iter()
+        .map(|m| m.resolve(scheme))
+        .filter(|m| m.start <= as_of)
+        .collect();
+    let mut months = Vec::with_capacity(included.len());
+    for month in &included {
+        months.push(achievement(store, lab, *month).await?);
+    }
+    let plans = plan_map(store, lab, year).await?;
+    let no_targets = HashMap::new();
+    // Every lab-wide metric, and each (metric, category) planned in the year.
+    let mut keys: BTreeSet<(Metric, Option<CategoryCode>)> =
+        Metric::ALL.into_iter().map(|m| (m, None)).collect();
+    keys.extend(
+        plans
+            .iter()
+            .filter(|(_, targets)| has_target_in(year_spec, targets))
+            .map(|(key, _)| key.clone()),
+    );
+    let span = included.first().zip(included.last());
+    let mut actuals: HashMap<Option<CategoryCode>, Actuals> = HashMap::new();
+    let mut year_to_date = Vec::new();
+    let mut against_annual = Vec::new();
+    for (metric, category) in keys {
+        let span_actuals = match (actuals.get(&category), span) {
+            (Some(a), _) => *a,
+            // Distinct counts are not additive: count over the whole span at once.
+            (None, Some((first, last))) => {
+                let a = store
+                    .actuals(lab, first.start, last.end, category.as_ref())
+                    .await?;
+                actuals.insert(category.clone(), a);
+                a
+            }
+            (None, None) => Actuals {
+                instruments: 0,
+                inspections: 0,
+                points: 0,
+            },
+        };
+        let actual = span_actuals.of(metric);
+        let targets = plans
+            .get(&(metric, category.clone()))
+            .unwrap_or(&no_targets);
+        let month_targets: Vec<u64> = included
+            .iter()
+            .filter_map(|m| targets.get(&m.spec).copied())
+            .collect();
+        let ytd_target = (!month_targets.is_empty()).then(|| month_targets.iter().sum());
+        year_to_date.push(Achievement::new(
+            metric,
+            category.clone(),
+            actual,
+            ytd_target,
+        ));
+        if let Some(&annual) = targets.get(&year_spec) {
+            against_annual.push(Achievement::new(metric, category, actual, Some(annual)));
+        }
+    }
+    Ok(YearAchievement {
+        year,
+        scheme,
+        months,
+        year_to_date,
+        against_annual,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarter_targets_sum_their_months() {
+        let p = |s: &str| PeriodSpec::parse(s).expect("period");
+        let targets: HashMap<PeriodSpec, u64> = [(p("2023-10"), 10), (p("2023-11"), 20)]
+            .into_iter()
+            .collect();
+        assert_eq!(target_for(p("2023-Q4"), &targets), Some(30));
+        assert_eq!(target_for(p("2023-10"), &targets), Some(10));
+        assert_eq!(target_for(p("2023-12"), &targets), None);
+        assert_eq!(target_for(p("2023-Q1"), &targets), None);
+        assert_eq!(target_for(p("2023"), &targets), Some(30));
+        let annual: HashMap<PeriodSpec, u64> =
+            [(p("2023"), 100), (p("2023-10"), 10)].into_iter().collect();
+        assert_eq!(target_for(p("2023"), &annual), Some(100));
+    }
+}

@@ -1,0 +1,355 @@
+//! What every backend's import decides the same way, whatever its SQL: which rows are
+//! admitted, how a row the database skipped is judged (a duplicate or a conflict, and
+//! the problem's wording), and what a batch that stored nothing reports.
+//!
+//! Backends find the stored record; these functions say what it means, so that the
+//! same file gives the same counts and the same messages on SQLite and PostgreSQL.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use metrotrack_core::{
+    BatchOutcome, EarthingMethod, EarthingSystem, FileSummary, ImportBatch, ImportMode, LabId,
+    LogKind, NewEarthingTest, NewInspection, Ohms, ParsedRow, Problem, Sourced,
+};
+
+use crate::{BatchRequest, Store, StoreError};
+
+/// The message of a row whose insert was skipped for a reason no lookup explains (a
+/// race with another writer, or a unique index this module does not know).
+pub(crate) const INSPECTION_CLASH: &str =
+    "could not be stored: it clashes with a stored inspection";
+pub(crate) const TEST_CLASH: &str = "could not be stored: it clashes with a stored earthing test";
+pub(crate) const POINT_MISSING: &str = "could not be stored: its earthing point was not found";
+
+/// A valid row of the batch's kind, ready to store.
+#[derive(Debug)]
+pub(crate) enum Admitted {
+    Inspection(Sourced<NewInspection>),
+    Earthing(Sourced<NewEarthingTest>),
+}
+
+/// The counts and problems of a running import.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    pub rows: u64,
+    pub inserted: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub problems: Vec<Problem>,
+}
+
+impl Tally {
+    pub fn reject(&mut self, problem: Problem) {
+        self.rejected += 1;
+        self.problems.push(problem);
+    }
+
+    /// Counts `row`; returns it when it is a valid record of `kind`, and otherwise
+    /// records why it is rejected.
+    pub fn admit(&mut self, kind: LogKind, row: ParsedRow) -> Option<Admitted> {
+        self.rows += 1;
+        match row {
+            ParsedRow::Invalid { line, problems } => {
+                self.rejected += 1;
+                if problems.is_empty() {
+                    self.problems
+                        .push(Problem::new(line, None, None, "the row could not be read"));
+                } else {
+                    self.problems.extend(problems);
+                }
+                None
+            }
+            ParsedRow::Inspection(s) if kind == LogKind::Inspections => {
+                Some(Admitted::Inspection(s))
+            }
+            ParsedRow::Earthing(s) if kind == LogKind::Earthing => Some(Admitted::Earthing(s)),
+            ParsedRow::Inspection(s) => {
+                self.reject(Problem::new(
+                    s.line,
+                    None,
+                    None,
+                    "an inspection row in an earthing log",
+                ));
+                None
+            }
+            ParsedRow::Earthing(s) => {
+                self.reject(Problem::new(
+                    s.line,
+                    None,
+                    None,
+                    "an earthing row in an inspections log",
+                ));
+                None
+            }
+        }
+    }
+
+    /// A skipped row judged by [`inspection_conflict`] or [`test_conflict`]: a
+    /// duplicate when there is no problem.
+    pub fn judge(&mut self, problem: Option<Problem>) {
+        match problem {
+            None => self.duplicates += 1,
+            Some(p) => self.reject(p),
+        }
+    }
+
+    /// The batch as reported when nothing is stored: a refusal reports nothing
+    /// inserted, a dry run what would have been.
+    pub fn unstored(
+        &self,
+        request: &BatchRequest,
+        summary: &FileSummary,
+        uploaded_at: DateTime<Utc>,
+        outcome: BatchOutcome,
+        problems: Vec<Problem>,
+    ) -> ImportBatch {
+        ImportBatch {
+            id: None,
+            outcome,
+            kind: request.kind,
+            mode: request.mode,
+            file_name: request.file_name.clone(),
+            size_bytes: summary.size_bytes,
+            sha256: summary.sha256.clone(),
+            uploaded_by: request.uploaded_by.clone(),
+            uploaded_at,
+            rows: self.rows,
+            inserted: if outcome == BatchOutcome::DryRun {
+                self.inserted
+            } else {
+                0
+            },
+            duplicates: self.duplicates,
+            rejected: self.rejected,
+            problems,
+            warnings: summary.warnings.clone(),
+            voided_at: None,
+            voided_by: None,
+            void_reason: None,
+        }
+    }
+
+    /// Whether the batch, read to its end without a whole-file problem, is stored:
+    /// `Some` outcome when it is not (strict mode with problems, a dry run).
+    pub fn unstored_outcome(&self, mode: ImportMode) -> Option<BatchOutcome> {
+        match mode {
+            ImportMode::Strict if !self.problems.is_empty() => Some(BatchOutcome::Refused),
+            ImportMode::DryRun => Some(BatchOutcome::DryRun),
+            ImportMode::Strict | ImportMode::Partial => None,
+        }
+    }
+
+    /// The audit entry's detail for a stored batch.
+    pub fn audit_detail(&self, request: &BatchRequest, sha256: &str) -> serde_json::Value {
+        serde_json::json!({
+            "kind": request.kind,
+            "mode": request.mode,
+            "file_name": request.file_name,
+            "sha256": sha256,
+            "rows": self.rows,
+            "inserted": self.inserted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+        })
+    }
+}
+
+/// The stored batch `id`, as the answer to a file imported before.
+pub(crate) async fn already_imported<S: Store>(
+    store: &S,
+    lab: LabId,
+    id: i64,
+) -> Result<ImportBatch, StoreError> {
+    let mut batch = store.batch(lab, id).await?;
+    batch.outcome = BatchOutcome::AlreadyImported;
+    Ok(batch)
+}
+
+/// The original observations as a JSON object, header → value, in file order.
+pub(crate) fn original_json(original: &[(String, String)]) -> String {
+    let mut out = String::from("{");
+    for (i, (header, value)) in original.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        // Serialising a string cannot fail.
+        let _ = write!(
+            out,
+            "{}:{}",
+            serde_json::Value::from(header.as_str()),
+            serde_json::Value::from(value.as_str())
+        );
+    }
+    out.push('}');
+    out
+}
+
+/// Where a stored record came from, for a conflict message.
+pub(crate) fn whence(current_batch: i64, batch: Option<i64>, line: Option<i64>) -> String {
+    match (batch, line) {
+        (Some(b), Some(l)) if b == current_batch => format!("earlier in this file, line {l}"),
+        (Some(b), Some(l)) => format!("from batch {b}, line {l}"),
+        (Some(b), None) => format!("from batch {b}"),
+        (None, _) => "entered directly".to_owned(),
+    }
+}
+
+/// A compared field's value as text, for a problem report.
+fn inspection_value(r: &NewInspection, field: &str) -> Option<String> {
+    match field {
+        "verification_type" => r.verification_type.map(|v| v.as_str().to_owned()),
+        "procedure" => r.procedure.clone(),
+        "result" => r.result.map(|v| v.as_str().to_owned()),
+        "error_percent" => r.error_percent.map(|d| d.to_string()),
+        "certificate_no" => r.certificate_no.clone(),
+        "stamp_no" => r.stamp_no.clone(),
+        "valid_until" => r.valid_until.map(|d| d.to_string()),
+        "technician" => Some(r.technician.clone()),
+        "checked_by" => r.checked_by.clone(),
+        "notes" => r.notes.clone(),
+        _ => None,
+    }
+}
+
+/// A compared field's value as text, for a problem report.
+fn test_value(r: &NewEarthingTest, field: &str) -> Option<String> {
+    match field {
+        "resistance_ohm" => Some(r.resistance.to_string()),
+        "limit_ohm" => r.limit.map(|l| l.to_string()),
+        "system" => r.system.map(|v| v.as_str().to_owned()),
+        "method" => r.method.map(|v| v.as_str().to_owned()),
+        "tester_serial" => r.tester_serial.clone(),
+        "weather" => r.weather.clone(),
+        "technician" => Some(r.technician.clone()),
+        "notes" => r.notes.clone(),
+        _ => None,
+    }
+}
+
+fn differ(fields: &[&str]) -> &'static str {
+    if fields.len() == 1 {
+        "differs"
+    } else {
+        "differ"
+    }
+}
+
+/// A row whose natural key is stored (`stored`, from `from`): `None` when it is the
+/// same record (a duplicate), else the conflict, reported on the first differing field.
+pub(crate) fn inspection_conflict(
+    line: u64,
+    new: &NewInspection,
+    stored: &NewInspection,
+    from: &str,
+) -> Option<Problem> {
+    let differs = stored.differing_fields(new);
+    let first = *differs.first()?;
+    let was = inspection_value(stored, first).unwrap_or_else(|| "empty".into());
+    let message = format!(
+        "conflicts with the record already stored for this instrument, kind and date \
+         ({from}): {} {} (stored: {was}); corrections go through amendments",
+        differs.join(", "),
+        differ(&differs),
+    );
+    let value = inspection_value(new, first);
+    Some(Problem::new(line, Some(first), value.as_deref(), message))
+}
+
+/// The compared values of a stored earthing test.
+#[derive(Debug)]
+pub(crate) struct StoredTest {
+    pub resistance: Ohms,
+    pub limit: Ohms,
+    pub method: Option<EarthingMethod>,
+    pub tester_serial: Option<String>,
+    pub weather: Option<String>,
+    pub technician: String,
+    pub notes: Option<String>,
+}
+
+/// An earthing test whose point (with `point_system` and `point_limit`) already has a
+/// test on that date: see [`inspection_conflict`]. The row is compared as it would have
+/// been stored: with the point's system, and the point's limit when it gives none.
+pub(crate) fn test_conflict(
+    line: u64,
+    record: &NewEarthingTest,
+    (point_system, point_limit): (EarthingSystem, Ohms),
+    stored: StoredTest,
+    from: &str,
+) -> Option<Problem> {
+    let mut new = record.clone();
+    new.limit = Some(new.limit.unwrap_or(point_limit));
+    new.system = Some(new.system.unwrap_or(point_system));
+    let stored = NewEarthingTest {
+        system: Some(point_system),
+        resistance: stored.resistance,
+        limit: Some(stored.limit),
+        method: stored.method,
+        tester_serial: stored.tester_serial,
+        weather: stored.weather,
+        technician: stored.technician,
+        notes: stored.notes,
+        ..new.clone()
+    };
+    let differs = stored.differing_fields(&new);
+    let first = *differs.first()?;
+    let was = test_value(&stored, first).unwrap_or_else(|| "empty".into());
+    let message = format!(
+        "conflicts with the test already stored for this point and date ({from}): \
+         {} {} (stored: {was}); corrections go through amendments",
+        differs.join(", "),
+        differ(&differs),
+    );
+    let value = test_value(&new, first);
+    Some(Problem::new(line, Some(first), value.as_deref(), message))
+}
+
+/// The lab-unique numbers of an inspection: (column, value, what it is called).
+pub(crate) fn unique_numbers(r: &NewInspection) -> [(&'static str, Option<&str>, &'static str); 2] {
+    [
+        ("certificate_no", r.certificate_no.as_deref(), "certificate"),
+        ("stamp_no", r.stamp_no.as_deref(), "stamp"),
+    ]
+}
+
+/// A certificate or stamp number already used by another inspection (from `from`).
+pub(crate) fn number_in_use(
+    line: u64,
+    column: &str,
+    number: &str,
+    what: &str,
+    from: &str,
+) -> Problem {
+    Problem::new(
+        line,
+        Some(column),
+        Some(number),
+        format!(
+            "{what} number {number} is already used by another inspection ({from}); \
+             a {what} number is unique within the lab"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn original_keeps_file_order_and_escapes() {
+        let json = original_json(&[
+            ("Số sản xuất".into(), "A\"1".into()),
+            ("Kết quả".into(), "Đạt".into()),
+        ]);
+        assert_eq!(json, r#"{"Số sản xuất":"A\"1","Kết quả":"Đạt"}"#);
+        assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
+    }
+
+    #[test]
+    fn whence_names_this_file_or_another_batch() {
+        assert_eq!(whence(7, Some(7), Some(3)), "earlier in this file, line 3");
+        assert_eq!(whence(7, Some(2), Some(3)), "from batch 2, line 3");
+        assert_eq!(whence(7, None, None), "entered directly");
+    }
+}

@@ -1,0 +1,418 @@
+//! The PostgreSQL store against a real server: the conformance suite, and what only a
+//! server has (concurrent writers, types, the schema's own guards).
+//!
+//! Each test gets a database of its own (`mt_test_<pid>_<n>`), created from the server
+//! named by `METROTRACK_TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`)
+//! and dropped afterwards, also when the test panics. Without that variable every test
+//! says it was skipped and passes.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use metrotrack_core::{BatchOutcome, ImportMode, LogKind, ParsedRow};
+use metrotrack_store::conformance::{
+    earthing, import, inspections, request, row, summary, three_rows, totals, verification,
+};
+use metrotrack_store::{ImportEvent, PgStore, Store, StoreError};
+use sqlx::{Connection, PgConnection};
+
+const URL_VAR: &str = "METROTRACK_TEST_POSTGRES_URL";
+
+/// A throwaway database, dropped (with any connection still open to it) when this is.
+struct TestDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime, which must not be blocked on: use a
+        // runtime of its own on another thread.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let mut conn = PgConnection::connect(&admin_url).await?;
+                let sql = format!("drop database if exists {name} with (force)");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut conn)
+                    .await?;
+                conn.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop the test database {}", self.name);
+        }
+    }
+}
+
+/// The server URL, or `None` (and a line saying the test is skipped).
+fn server_url() -> Option<String> {
+    match std::env::var(URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            eprintln!("skipped: {URL_VAR} not set");
+            None
+        }
+    }
+}
+
+/// `url` with its database replaced by `database`.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{database}?{q}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+/// Drops the test databases left by test processes that are gone (killed before their
+/// guards ran). Names carry the creating process id; only this machine's are judged.
+async fn drop_stale(conn: &mut PgConnection) {
+    let names: Vec<String> =
+        sqlx::query_scalar("select datname from pg_database where datname like 'mt\\_test\\_%'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
+    for name in names {
+        let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            let sql = format!("drop database if exists {name} with (force)");
+            let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *conn)
+                .await;
+        }
+    }
+}
+
+/// A new, empty database on the test server, and its URL.
+async fn fresh_database() -> Option<(TestDatabase, String)> {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let admin_url = server_url()?;
+    let mut conn = PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("{URL_VAR} is set but the server is unreachable: {e}"));
+    if NEXT.load(Ordering::Relaxed) == 0 {
+        drop_stale(&mut conn).await;
+    }
+    let name = format!(
+        "mt_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let sql = format!("create database {name}");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut conn)
+        .await
+        .expect("create the test database");
+    conn.close().await.ok();
+    let url = with_database(&admin_url, &name);
+    Some((TestDatabase { admin_url, name }, url))
+}
+
+/// A migrated store on a new database.
+async fn fresh() -> Option<(TestDatabase, PgStore)> {
+    let (guard, url) = fresh_database().await?;
+    let store = PgStore::connect(&url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    Some((guard, store))
+}
+
+metrotrack_store::conformance_suite!(optional fresh);
+
+async fn count(store: &PgStore, table: &'static str) -> i64 {
+    let sql = format!("select count(*) from {table}");
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .fetch_one(store.pool())
+        .await
+        .expect("count")
+}
+
+#[test]
+fn the_database_is_replaced_in_urls() {
+    assert_eq!(
+        with_database("postgres://u:p@h:5432/test", "x"),
+        "postgres://u:p@h:5432/x"
+    );
+    assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+    assert_eq!(
+        with_database("postgresql://h/db?sslmode=disable", "x"),
+        "postgresql://h/x?sslmode=disable"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_import_leaves_no_row_in_any_table() {
+    let Some((_db, store)) = fresh().await else {
+        return;
+    };
+    let audit_before = count(&store, "audit_log").await;
+    let rows = vec![
+        row(2, "2023-10-01", "CT1P", "A1"),
+        metrotrack_store::conformance::invalid(3, 1),
+    ];
+    let batch = inspections(&store, ImportMode::Strict, "sha-a", rows).await;
+    assert_eq!(batch.outcome, BatchOutcome::Refused);
+    for table in [
+        "import_batches",
+        "instruments",
+        "inspections",
+        "earthing_points",
+        "earthing_tests",
+    ] {
+        assert_eq!(count(&store, table).await, 0, "{table}");
+    }
+    assert_eq!(count(&store, "audit_log").await, audit_before);
+}
+
+#[tokio::test]
+async fn every_write_is_audited_and_the_log_is_append_only() {
+    let Some((_db, store)) = fresh().await else {
+        return;
+    };
+    let lab = store.default_lab().await.expect("lab");
+    let batch = inspections(&store, ImportMode::Strict, "sha-a", three_rows()).await;
+    let target = metrotrack_core::PlanTarget::new(
+        metrotrack_core::Metric::Inspections,
+        None,
+        metrotrack_core::PeriodSpec::parse("2023-10").expect("period"),
+        5,
+    )
+    .expect("plan");
+    store
+        .set_plan(lab, &target, "supervisor")
+        .await
+        .expect("plan");
+    store
+        .void_batch(lab, batch.id.expect("id"), "supervisor", "test")
+        .await
+        .expect("void");
+    let actions: Vec<String> = sqlx::query_scalar("select action from audit_log order by id")
+        .fetch_all(store.pool())
+        .await
+        .expect("audit");
+    assert_eq!(actions, vec!["import", "plan.set", "import.void"]);
+    for tamper in [
+        "delete from audit_log",
+        "update audit_log set actor = 'someone else'",
+        "truncate audit_log",
+    ] {
+        let result = sqlx::query(tamper).execute(store.pool()).await;
+        assert!(result.is_err(), "{tamper} was allowed");
+    }
+    let name: String = sqlx::query_scalar("select original ->> 'Tên PTĐ' from inspections limit 1")
+        .fetch_one(store.pool())
+        .await
+        .expect("original");
+    assert_eq!(name, "CT1P");
+}
+
+/// `numeric` keeps the scale as written: 2.50 Ω is stored as 2.50, not 2.5.
+#[tokio::test]
+async fn measured_values_keep_their_written_scale() {
+    let Some((_db, store)) = fresh().await else {
+        return;
+    };
+    let rows = vec![earthing(2, "2023-10-01", "Trường A", "P1", "2.50")];
+    let batch = import(&store, LogKind::Earthing, ImportMode::Strict, "sha-e", rows).await;
+    assert_eq!(batch.inserted, 1);
+    let (resistance, limit): (String, String) =
+        sqlx::query_as("select resistance_ohm::text, limit_ohm::text from earthing_tests")
+            .fetch_one(store.pool())
+            .await
+            .expect("test");
+    assert_eq!((resistance.as_str(), limit.as_str()), ("2.50", "10"));
+    let error: rust_decimal::Decimal = {
+        let rows = vec![metrotrack_store::conformance::row_with(
+            2,
+            "2023-10-01",
+            "CT1P",
+            "A1",
+            |r| r.error_percent = Some("-0.120".parse().expect("decimal")),
+        )];
+        inspections(&store, ImportMode::Strict, "sha-i", rows).await;
+        sqlx::query_scalar("select error_percent from inspections")
+            .fetch_one(store.pool())
+            .await
+            .expect("inspection")
+    };
+    assert_eq!(error.to_string(), "-0.120");
+}
+
+#[tokio::test]
+async fn other_urls_are_refused_and_debug_hides_the_password() {
+    let err = PgStore::connect("sqlite://me:secret@x.db")
+        .await
+        .expect_err("not postgres");
+    assert!(matches!(err, StoreError::UnsupportedUrl(_)));
+    assert!(!err.to_string().contains("secret"), "{err}");
+    let Some(url) = server_url() else { return };
+    let with_password = match url.split_once("://") {
+        Some((scheme, rest)) if !rest.contains('@') => {
+            format!("{scheme}://postgres:hunter2@{rest}")
+        }
+        _ => url,
+    };
+    let store = PgStore::connect(&with_password).await.expect("connect");
+    let debug = format!("{store:?}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    assert!(debug.contains("PgStore"), "{debug}");
+}
+
+/// A file of `n` inspections of `n` instruments (`SN-<i>`) on `date`, streamed in
+/// events of 1 000 rows, in the given order of instruments.
+async fn import_file(
+    store: PgStore,
+    sha: &str,
+    date: &'static str,
+    serials: Vec<u64>,
+) -> Result<metrotrack_core::ImportBatch, StoreError> {
+    let request = request(&store, LogKind::Inspections, ImportMode::Strict).await;
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let sha = sha.to_owned();
+    let feeder = tokio::spawn(async move {
+        let mut chunk = Vec::new();
+        for (line, i) in serials.into_iter().enumerate() {
+            let s = verification(line as u64 + 2, date, "CT1P", &format!("SN-{i:06}"));
+            chunk.push(ParsedRow::Inspection(s));
+            if chunk.len() == 1_000 {
+                let rows = std::mem::take(&mut chunk);
+                if tx.send(ImportEvent::Rows(rows)).await.is_err() {
+                    return;
+                }
+            }
+        }
+        let _ = tx.send(ImportEvent::Rows(chunk)).await;
+        let _ = tx.send(ImportEvent::Finished(summary(&sha))).await;
+    });
+    let result = store.import_batch(request, rx).await;
+    feeder.await.expect("feeder");
+    result
+}
+
+/// Two different files naming the same 12 000 instruments in opposite orders, imported
+/// at once: both land whole (no deadlock, no lost or doubled instrument).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn different_files_racing_both_land_whole() {
+    let Some((_db, store)) = fresh().await else {
+        return;
+    };
+    let n = 12_000u64;
+    let forward: Vec<u64> = (0..n).collect();
+    let backward: Vec<u64> = (0..n).rev().collect();
+    let a = tokio::spawn(import_file(store.clone(), "sha-a", "2023-10-01", forward));
+    let b = tokio::spawn(import_file(store.clone(), "sha-b", "2023-10-02", backward));
+    let (a, b) = (a.await.expect("task a"), b.await.expect("task b"));
+    let (a, b) = (a.expect("import a"), b.expect("import b"));
+    assert_eq!((a.outcome, a.inserted), (BatchOutcome::Stored, n));
+    assert_eq!((b.outcome, b.inserted), (BatchOutcome::Stored, n));
+    assert_eq!(totals(&store).await, (n, 2 * n, 0));
+    assert_eq!(count(&store, "instruments").await, n as i64);
+}
+
+/// The same file uploaded twice at once ends as one batch: the other upload answers
+/// with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_file_racing_is_one_batch() {
+    let Some((_db, store)) = fresh().await else {
+        return;
+    };
+    let n = 6_000u64;
+    let a = tokio::spawn(import_file(
+        store.clone(),
+        "sha-same",
+        "2023-10-01",
+        (0..n).collect(),
+    ));
+    let b = tokio::spawn(import_file(
+        store.clone(),
+        "sha-same",
+        "2023-10-01",
+        (0..n).collect(),
+    ));
+    let (a, b) = (a.await.expect("task a"), b.await.expect("task b"));
+    let (a, b) = (a.expect("import a"), b.expect("import b"));
+    let mut outcomes = [a.outcome, b.outcome];
+    outcomes.sort_by_key(|o| format!("{o:?}"));
+    assert_eq!(
+        outcomes,
+        [BatchOutcome::AlreadyImported, BatchOutcome::Stored]
+    );
+    assert_eq!(a.id, b.id);
+    assert_eq!((a.inserted, b.inserted), (n, n));
+    assert_eq!(count(&store, "import_batches").await, 1);
+    assert_eq!(totals(&store).await, (n, n, 0));
+}
+
+/// The schema refuses what the code never writes: a second live batch of one file, a
+/// negative resistance, a failed inspection with a valid-until.
+#[tokio::test]
+async fn the_schema_guards_its_invariants() {
+    let Some((_db, store)) = fresh().await else {
+        return;
+    };
+    inspections(&store, ImportMode::Strict, "sha-a", three_rows()).await;
+    let lab = store.default_lab().await.expect("lab");
+    let second = sqlx::query(
+        "insert into import_batches (lab_id, kind, mode, file_name, uploaded_by, uploaded_at,
+             sha256)
+         values ($1, 'inspections', 'strict', 'x.csv', 'x', now(), 'sha-a')",
+    )
+    .bind(lab)
+    .execute(store.pool())
+    .await
+    .expect_err("a second live batch of one file");
+    assert!(
+        second
+            .as_database_error()
+            .is_some_and(|e| e.is_unique_violation()),
+        "{second}"
+    );
+    let failed =
+        sqlx::query("update inspections set result = 'fail', valid_until = date '2030-01-01'")
+            .execute(store.pool())
+            .await;
+    assert!(failed.is_err());
+}
+
+/// Throughput of the import path: `METROTRACK_BENCH_ROWS` rows (default 200 000) of
+/// distinct instruments, then the same rows again as another file (all duplicates). Run
+/// with `cargo test -p metrotrack-store --release --test postgres -- --ignored
+/// --nocapture bulk_speed`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark; run on demand"]
+async fn bulk_speed() {
+    let n: u64 = std::env::var("METROTRACK_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let Some((_db, store)) = fresh().await else {
+        return;
+    };
+    for (sha, what) in [("bench-a", "new"), ("bench-b", "duplicate")] {
+        let started = std::time::Instant::now();
+        let batch = import_file(store.clone(), sha, "2023-10-01", (0..n).collect())
+            .await
+            .expect("import");
+        let took = started.elapsed();
+        assert_eq!(batch.inserted + batch.duplicates, n);
+        eprintln!(
+            "{n} {what} rows in {:.2} s: {:.0} rows/s",
+            took.as_secs_f64(),
+            n as f64 / took.as_secs_f64()
+        );
+    }
+}
