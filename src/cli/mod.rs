@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use metrotrack_store::{SqliteStore, Store};
+use metrotrack_store::{PgStore, SqliteStore, Store};
 
 /// The database used when none is named.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://metrotrack.db";
@@ -136,7 +136,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let location = redact(&url);
         run_on(store, cli.command, &location).await
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        bail!("PostgreSQL is not available in this build yet; use a sqlite:// database URL")
+        let store = PgStore::connect(&url)
+            .await
+            .with_context(|| format!("cannot connect to the database {}", redact(&url)))?;
+        let location = redact(&url);
+        run_on(store, cli.command, &location).await
     } else {
         bail!(
             "unsupported database URL {:?}: use sqlite://FILE or postgres://…",

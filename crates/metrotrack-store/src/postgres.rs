@@ -10,6 +10,8 @@
 //! feature added to the workspace dependency (and `sslmode=require` in the URL).
 
 mod import;
+#[cfg(feature = "conformance")]
+pub mod testing;
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,127 +1,16 @@
 //! The PostgreSQL store against a real server: the conformance suite, and what only a
 //! server has (concurrent writers, types, the schema's own guards).
 //!
-//! Each test gets a database of its own (`mt_test_<pid>_<n>`), created from the server
-//! named by `METROTRACK_TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`)
-//! and dropped afterwards, also when the test panics. Without that variable every test
+//! Each test gets a database of its own ([`fresh_database`]), on the server named by
+//! `METROTRACK_TEST_POSTGRES_URL`, dropped afterwards. Without that variable every test
 //! says it was skipped and passes.
-
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use metrotrack_core::{BatchOutcome, ImportMode, LogKind, ParsedRow};
 use metrotrack_store::conformance::{
     earthing, import, inspections, request, row, summary, three_rows, totals, verification,
 };
+use metrotrack_store::postgres::testing::{TestDatabase, fresh_database, server_url};
 use metrotrack_store::{ImportEvent, PgStore, Store, StoreError};
-use sqlx::{Connection, PgConnection};
-
-const URL_VAR: &str = "METROTRACK_TEST_POSTGRES_URL";
-
-/// A throwaway database, dropped (with any connection still open to it) when this is.
-struct TestDatabase {
-    admin_url: String,
-    name: String,
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let admin_url = self.admin_url.clone();
-        let name = self.name.clone();
-        // Drop runs inside the test's runtime, which must not be blocked on: use a
-        // runtime of its own on another thread.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async {
-                let mut conn = PgConnection::connect(&admin_url).await?;
-                let sql = format!("drop database if exists {name} with (force)");
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut conn)
-                    .await?;
-                conn.close().await
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("could not drop the test database {}", self.name);
-        }
-    }
-}
-
-/// The server URL, or `None` (and a line saying the test is skipped).
-fn server_url() -> Option<String> {
-    match std::env::var(URL_VAR) {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            eprintln!("skipped: {URL_VAR} not set");
-            None
-        }
-    }
-}
-
-/// `url` with its database replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[authority_start..].find('/') {
-        Some(slash) => &base[..authority_start + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{database}?{q}"),
-        None => format!("{base}/{database}"),
-    }
-}
-
-/// Drops the test databases left by test processes that are gone (killed before their
-/// guards ran). Names carry the creating process id; only this machine's are judged.
-async fn drop_stale(conn: &mut PgConnection) {
-    let names: Vec<String> =
-        sqlx::query_scalar("select datname from pg_database where datname like 'mt\\_test\\_%'")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap_or_default();
-    for name in names {
-        let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
-        let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
-        if !alive {
-            let sql = format!("drop database if exists {name} with (force)");
-            let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(&mut *conn)
-                .await;
-        }
-    }
-}
-
-/// A new, empty database on the test server, and its URL.
-async fn fresh_database() -> Option<(TestDatabase, String)> {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let admin_url = server_url()?;
-    let mut conn = PgConnection::connect(&admin_url)
-        .await
-        .unwrap_or_else(|e| panic!("{URL_VAR} is set but the server is unreachable: {e}"));
-    if NEXT.load(Ordering::Relaxed) == 0 {
-        drop_stale(&mut conn).await;
-    }
-    let name = format!(
-        "mt_test_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    let sql = format!("create database {name}");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .execute(&mut conn)
-        .await
-        .expect("create the test database");
-    conn.close().await.ok();
-    let url = with_database(&admin_url, &name);
-    Some((TestDatabase { admin_url, name }, url))
-}
 
 /// A migrated store on a new database.
 async fn fresh() -> Option<(TestDatabase, PgStore)> {
@@ -139,19 +28,6 @@ async fn count(store: &PgStore, table: &'static str) -> i64 {
         .fetch_one(store.pool())
         .await
         .expect("count")
-}
-
-#[test]
-fn the_database_is_replaced_in_urls() {
-    assert_eq!(
-        with_database("postgres://u:p@h:5432/test", "x"),
-        "postgres://u:p@h:5432/x"
-    );
-    assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
-    assert_eq!(
-        with_database("postgresql://h/db?sslmode=disable", "x"),
-        "postgresql://h/x?sslmode=disable"
-    );
 }
 
 #[tokio::test]
