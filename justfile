@@ -33,3 +33,8 @@ demo:
 # Regenerate the demo fixtures (deterministic).
 fixtures:
     python3 fixtures/gen_demo.py
+
+# Fuzz the log reader and the row validator (nightly + `cargo install cargo-fuzz`),
+# e.g. `just fuzz read_log 600`. Targets: read_log, encodings, row.
+fuzz target="read_log" seconds="600":
+    cargo +nightly fuzz run {{target}} fuzz/corpus/{{target}} -O -- -max_total_time={{seconds}} -rss_limit_mb=512 -malloc_limit_mb=256 -timeout=10

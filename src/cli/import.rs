@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use metrotrack_api::ingest::ingest;
 use metrotrack_core::{BatchOutcome, ImportBatch, ImportMode, LogKind};
-use metrotrack_import::{DateOrder, ReadOptions, TextEncoding};
+use metrotrack_import::{DateOrder, Limits, ReadOptions, TextEncoding};
 use metrotrack_store::{BatchRequest, Store};
 
 use super::{EXIT_USAGE, Format, UserArg};
@@ -57,6 +57,37 @@ pub struct ImportArgs {
     /// text: a summary and the problems; json: one batch object per file, one per line.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// The bounds a file must keep to; past one it is refused before memory grows.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Bounds")]
+struct LimitArgs {
+    /// Largest file accepted, in bytes.
+    #[arg(long, env = "METROTRACK_MAX_UPLOAD_BYTES", default_value_t = Limits::default().max_upload_bytes)]
+    max_upload_bytes: u64,
+    /// Longest field accepted, in bytes (a longer one is a row problem).
+    #[arg(long, env = "METROTRACK_MAX_FIELD_BYTES", default_value_t = Limits::default().max_field_bytes)]
+    max_field_bytes: usize,
+    /// Longest record (a line, or several when a quoted field spans lines), in bytes.
+    #[arg(long, env = "METROTRACK_MAX_LINE_BYTES", default_value_t = Limits::default().max_line_bytes)]
+    max_line_bytes: usize,
+    /// Most columns a header may have.
+    #[arg(long, env = "METROTRACK_MAX_COLUMNS", default_value_t = Limits::default().max_columns)]
+    max_columns: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_upload_bytes: self.max_upload_bytes,
+            max_field_bytes: self.max_field_bytes,
+            max_line_bytes: self.max_line_bytes,
+            max_columns: self.max_columns,
+        }
+    }
 }
 
 fn parse_delimiter(s: &str) -> Result<u8, String> {
@@ -85,7 +116,7 @@ pub async fn run<S: Store>(store: &S, args: ImportArgs) -> anyhow::Result<ExitCo
         delimiter: args.delimiter,
         encoding: args.encoding,
         date_order: args.date_order,
-        ..ReadOptions::default()
+        limits: args.limits.limits(),
     };
 
     // Open every file first: a typo in the last name should not leave the first imported.

@@ -1,6 +1,7 @@
 //! Command-line arguments and dispatch.
 
 mod accounts;
+mod batch;
 mod demo;
 mod due;
 mod import;
@@ -45,6 +46,9 @@ enum Command {
     Migrate,
     /// Import lab logs (CSV): each file becomes one batch.
     Import(import::ImportArgs),
+    /// List, show and void import batches.
+    #[command(subcommand)]
+    Batch(batch::BatchCommand),
     /// Set and list plan targets.
     #[command(subcommand)]
     Plan(plan::PlanCommand),
@@ -164,6 +168,7 @@ async fn run_on<S: Store>(
             Ok(ExitCode::SUCCESS)
         }
         Command::Import(args) => import::run(&store, args).await,
+        Command::Batch(cmd) => batch::run(&store, cmd).await,
         Command::Plan(cmd) => plan::run(&store, cmd).await,
         Command::Report(args) => report::run(&store, args).await,
         Command::Due(args) => due::run(&store, args).await,

@@ -509,6 +509,17 @@ impl Header {
         self.columns.get(i).map(|c| (i, c.written.as_str()))
     }
 
+    /// (canonical name, header as written) of each field the header has, in column order.
+    pub(crate) fn named_fields(&self) -> Vec<(&'static str, String)> {
+        self.columns
+            .iter()
+            .filter_map(|c| match c.role {
+                Role::Field(field) => Some((field.canonical(), c.written.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The number of columns the header names (trailing empty cells not counted).
     pub(crate) fn width(&self) -> usize {
         self.columns.len()

@@ -9,7 +9,10 @@ use metrotrack_core::{
     CategoryCatalog, FileSummary, InspectionKind, LogKind, NewEarthingTest, NewInspection, Outcome,
     ParsedRow, Problem,
 };
-use metrotrack_import::{CHUNK_ROWS, DateOrder, Limits, ReadOptions, TextEncoding, read_log};
+use metrotrack_import::{
+    CHUNK_ROWS, ColumnNames, DateOrder, Limits, ReadOptions, TextEncoding, read_log,
+    read_log_columns,
+};
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -251,6 +254,35 @@ fn excel_shape_and_canonical_shape_give_the_same_record() {
     );
     // A passed verification of a 60-month category without a valid-until gets the cycle.
     assert_eq!(excel.valid_until, Some(d(2028, 9, 15)));
+}
+
+#[test]
+fn column_names_map_fields_to_the_headers_as_written() {
+    let (_, columns) = read_log_columns(
+        excel_bytes().as_slice(),
+        LogKind::Inspections,
+        &catalog(),
+        &ReadOptions::default(),
+        |_, _| true,
+    );
+    assert_eq!(columns.written("result"), Some("Kết quả"));
+    assert_eq!(columns.written("error_percent"), Some("Sai số (%)"));
+    assert_eq!(columns.written("STT"), None);
+    let mut conflict = Problem::new(3, Some("result"), Some("fail"), "conflicts");
+    columns.rename(&mut conflict);
+    assert_eq!(conflict.column.as_deref(), Some("Kết quả"));
+    let mut written = Problem::new(3, Some("Kết quả"), None, "x");
+    columns.rename(&mut written);
+    assert_eq!(written.column.as_deref(), Some("Kết quả"));
+
+    let (_, columns) = read_log_columns(
+        b"".as_slice(),
+        LogKind::Inspections,
+        &catalog(),
+        &ReadOptions::default(),
+        |_, _| true,
+    );
+    assert_eq!(columns, ColumnNames::default());
 }
 
 #[test]
