@@ -22,6 +22,13 @@ test:
 test-cargo:
     cargo test --workspace
 
+# The PostgreSQL tests against a local server (started if it is not running): the
+# conformance suite, the PostgreSQL-only tests and the binary end to end.
+test-pg url="postgres://postgres@127.0.0.1:5432/test":
+    pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+    METROTRACK_TEST_POSTGRES_URL={{url}} cargo test -p metrotrack-store --test postgres
+    METROTRACK_TEST_POSTGRES_URL={{url}} cargo test --test cli_postgres
+
 # Run metrotrack with the given arguments, e.g. `just run report --period 2023-10`.
 run *ARGS:
     cargo run --release -- {{ARGS}}
