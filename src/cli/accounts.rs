@@ -137,9 +137,11 @@ pub async fn user<S: Store>(store: &S, cmd: UserCommand) -> anyhow::Result<ExitC
             } else {
                 (generate_password()?, true)
             };
-            let hash = tokio::task::spawn_blocking(move || hash_password(&password).map(|h| (h, password)))
-                .await?
-                .map_err(anyhow::Error::msg)?;
+            let hash = tokio::task::spawn_blocking(move || {
+                hash_password(&password).map(|h| (h, password))
+            })
+            .await?
+            .map_err(anyhow::Error::msg)?;
             let (hash, password) = hash;
             let user = store
                 .create_user(
@@ -152,7 +154,10 @@ pub async fn user<S: Store>(store: &S, cmd: UserCommand) -> anyhow::Result<ExitC
                     &by.name(),
                 )
                 .await?;
-            println!("created user {} ({}) with id {}", user.username, user.role, user.id);
+            println!(
+                "created user {} ({}) with id {}",
+                user.username, user.role, user.id
+            );
             if generated {
                 println!("password (shown once):");
                 println!("{password}");
@@ -161,7 +166,13 @@ pub async fn user<S: Store>(store: &S, cmd: UserCommand) -> anyhow::Result<ExitC
         UserCommand::List { lab } => {
             let lab = lab.resolve(store).await?;
             for u in store.users(lab).await? {
-                println!("{}\t{}\t{}\t{}", u.id, u.username, u.role, u.created_at.to_rfc3339());
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.id,
+                    u.username,
+                    u.role,
+                    u.created_at.to_rfc3339()
+                );
             }
         }
     }
@@ -187,8 +198,14 @@ pub async fn token<S: Store>(store: &S, cmd: TokenCommand) -> anyhow::Result<Exi
                         .into_iter()
                         .find(|u| u.username == username)
                         .with_context(|| format!("there is no user {username:?} in this lab"))?;
-                    if !user.role.at_least(role) || (role == Role::National && user.role != Role::National) {
-                        bail!("a token of {} may not exceed their role ({})", user.username, user.role);
+                    if !user.role.at_least(role)
+                        || (role == Role::National && user.role != Role::National)
+                    {
+                        bail!(
+                            "a token of {} may not exceed their role ({})",
+                            user.username,
+                            user.role
+                        );
                     }
                     Some(user.id)
                 }
@@ -206,7 +223,10 @@ pub async fn token<S: Store>(store: &S, cmd: TokenCommand) -> anyhow::Result<Exi
                     &by.name(),
                 )
                 .await?;
-            println!("created token {} ({}, {}); it is shown this once:", info.id, info.name, info.role);
+            println!(
+                "created token {} ({}, {}); it is shown this once:",
+                info.id, info.name, info.role
+            );
             println!("{token}");
         }
         TokenCommand::List { lab } => {

@@ -55,7 +55,10 @@ pub struct DemoArgs {
 
 /// Loads the demo month into `lab`: the logs (each file one batch; loading again adds
 /// nothing) and the month's plan. Returns each file's name and batch.
-pub async fn load<S: Store>(store: &S, lab: LabId) -> anyhow::Result<Vec<(&'static str, ImportBatch)>> {
+pub async fn load<S: Store>(
+    store: &S,
+    lab: LabId,
+) -> anyhow::Result<Vec<(&'static str, ImportBatch)>> {
     let mut out = Vec::with_capacity(DEMO_LOGS.len());
     for &(name, kind, bytes) in DEMO_LOGS {
         let request = BatchRequest {

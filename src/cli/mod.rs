@@ -153,11 +153,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn run_on<S: Store>(
-    store: S,
-    command: Command,
-    location: &str,
-) -> anyhow::Result<ExitCode> {
+async fn run_on<S: Store>(store: S, command: Command, location: &str) -> anyhow::Result<ExitCode> {
     store
         .migrate()
         .await

@@ -10,9 +10,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
@@ -24,7 +24,9 @@ use metrotrack_store::accounts::Role;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, forbidden, internal, not_found, too_many_requests, unauthorized};
+use crate::error::{
+    ApiError, ApiResult, forbidden, internal, not_found, too_many_requests, unauthorized,
+};
 
 /// Every token starts with this, so that a leaked one is easy to recognise.
 pub const TOKEN_PREFIX: &str = "mt_";
@@ -95,8 +97,7 @@ impl Caller {
     /// Refuses unless the caller's role reaches `needed` (a national account writes
     /// nothing and reads what readers read).
     pub fn require(&self, needed: Role) -> ApiResult<()> {
-        if self.role.at_least(needed) && !(self.role == Role::National && needed != Role::Reader)
-        {
+        if self.role.at_least(needed) && !(self.role == Role::National && needed != Role::Reader) {
             Ok(())
         } else {
             Err(forbidden(format!(
@@ -251,7 +252,10 @@ impl<S: Store> FromRequestParts<AppState<S>> for Caller {
             let (username, lab) = match login.rsplit_once('@') {
                 Some((user, code)) => {
                     let labs = state.store.labs().await?;
-                    (user.to_owned(), labs.into_iter().find(|l| l.code == code).map(|l| l.id))
+                    (
+                        user.to_owned(),
+                        labs.into_iter().find(|l| l.code == code).map(|l| l.id),
+                    )
                 }
                 None => (login.clone(), Some(state.store.default_lab().await?)),
             };

@@ -135,12 +135,28 @@ macro_rules! page_of {
     };
 }
 
-page_of!(BatchPage, BatchDto, "A page of import batches, newest first.");
-page_of!(InstrumentPage, InstrumentDto, "A page of instruments, by id.");
-page_of!(InspectionPage, InspectionDto, "A page of inspections, by id.");
+page_of!(
+    BatchPage,
+    BatchDto,
+    "A page of import batches, newest first."
+);
+page_of!(
+    InstrumentPage,
+    InstrumentDto,
+    "A page of instruments, by id."
+);
+page_of!(
+    InspectionPage,
+    InspectionDto,
+    "A page of inspections, by id."
+);
 page_of!(PointPage, PointDto, "A page of earthing points, by id.");
 page_of!(TestPage, TestDto, "A page of earthing tests, by id.");
-page_of!(AuditPage, AuditDto, "A page of the audit log, newest first.");
+page_of!(
+    AuditPage,
+    AuditDto,
+    "A page of the audit log, newest first."
+);
 
 /// A measuring instrument (phương tiện đo).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -274,10 +274,10 @@ impl IntoResponse for ApiError {
                 retry_after,
             } => {
                 let mut response = problem_response(&document(kind, detail));
-                if let Some(secs) = retry_after {
-                    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                        response.headers_mut().insert(header::RETRY_AFTER, v);
-                    }
+                if let Some(v) =
+                    retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok())
+                {
+                    response.headers_mut().insert(header::RETRY_AFTER, v);
                 }
                 if kind == ProblemType::Unauthorized {
                     response.headers_mut().insert(

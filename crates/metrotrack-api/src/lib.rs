@@ -105,19 +105,46 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
     let api = Router::new()
         .route("/healthz", get(routes::health))
         .route("/api/v1/imports/{id}", get(routes::imports::show::<S>))
-        .route("/api/v1/imports/{id}/void", post(routes::imports::void::<S>))
-        .route("/api/v1/instruments", get(routes::records::instruments::<S>))
-        .route("/api/v1/instruments/{id}", get(routes::records::instrument::<S>))
-        .route("/api/v1/inspections", get(routes::records::inspections::<S>))
-        .route("/api/v1/inspections/{id}", get(routes::records::inspection::<S>))
+        .route(
+            "/api/v1/imports/{id}/void",
+            post(routes::imports::void::<S>),
+        )
+        .route(
+            "/api/v1/instruments",
+            get(routes::records::instruments::<S>),
+        )
+        .route(
+            "/api/v1/instruments/{id}",
+            get(routes::records::instrument::<S>),
+        )
+        .route(
+            "/api/v1/inspections",
+            get(routes::records::inspections::<S>),
+        )
+        .route(
+            "/api/v1/inspections/{id}",
+            get(routes::records::inspection::<S>),
+        )
         .route("/api/v1/earthing-points", get(routes::records::points::<S>))
-        .route("/api/v1/earthing-points/{id}", get(routes::records::point::<S>))
+        .route(
+            "/api/v1/earthing-points/{id}",
+            get(routes::records::point::<S>),
+        )
         .route("/api/v1/earthing-tests", get(routes::records::tests::<S>))
         .route("/api/v1/categories", get(routes::figures::categories::<S>))
         .route("/api/v1/plans", get(routes::figures::plans::<S>))
-        .route("/api/v1/plans/{period}/{metric}", put(routes::figures::set_plan::<S>))
-        .route("/api/v1/achievement", get(routes::figures::achievement::<S>))
-        .route("/api/v1/reports/{period}", get(routes::figures::report::<S>))
+        .route(
+            "/api/v1/plans/{period}/{metric}",
+            put(routes::figures::set_plan::<S>),
+        )
+        .route(
+            "/api/v1/achievement",
+            get(routes::figures::achievement::<S>),
+        )
+        .route(
+            "/api/v1/reports/{period}",
+            get(routes::figures::report::<S>),
+        )
         .route("/api/v1/due", get(routes::figures::due::<S>))
         .route("/api/v1/audit", get(routes::admin::audit::<S>))
         .route(
@@ -128,7 +155,10 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             "/api/v1/tokens",
             get(routes::admin::tokens::<S>).post(routes::admin::create_token::<S>),
         )
-        .route("/api/v1/tokens/{id}/revoke", post(routes::admin::revoke_token::<S>))
+        .route(
+            "/api/v1/tokens/{id}/revoke",
+            post(routes::admin::revoke_token::<S>),
+        )
         .layer(DefaultBodyLimit::max(config.max_json_bytes));
     let docs = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
         .url("/api/v1/openapi.json", openapi::document());

@@ -32,7 +32,11 @@ pub fn page(limit: Option<u32>, cursor: Option<&str>) -> ApiResult<(Page, u32)> 
 }
 
 /// Cuts the extra row off and makes the next cursor from the last row kept.
-pub fn finish<T>(mut items: Vec<T>, limit: u32, id_of: impl Fn(&T) -> i64) -> (Vec<T>, Option<String>) {
+pub fn finish<T>(
+    mut items: Vec<T>,
+    limit: u32,
+    id_of: impl Fn(&T) -> i64,
+) -> (Vec<T>, Option<String>) {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     if items.len() > limit {
         items.truncate(limit);
@@ -69,6 +73,9 @@ mod tests {
         assert!(page(Some(1001), None).is_err());
         let (items, next) = finish(vec![1, 2, 3], 2, |&i| i);
         assert_eq!(items, vec![1, 2]);
-        assert_eq!(next.as_deref().map(decode_cursor).and_then(Result::ok), Some(2));
+        assert_eq!(
+            next.as_deref().map(decode_cursor).and_then(Result::ok),
+            Some(2)
+        );
     }
 }

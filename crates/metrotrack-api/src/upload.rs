@@ -122,8 +122,14 @@ where
     PumpEnd::Done
 }
 
-fn parse_params(q: &UploadParams, max_upload_bytes: u64) -> ApiResult<(LogKind, ImportMode, ReadOptions)> {
-    let kind: LogKind = q.kind.parse().map_err(|e| bad_request(format!("kind: {e}")))?;
+fn parse_params(
+    q: &UploadParams,
+    max_upload_bytes: u64,
+) -> ApiResult<(LogKind, ImportMode, ReadOptions)> {
+    let kind: LogKind = q
+        .kind
+        .parse()
+        .map_err(|e| bad_request(format!("kind: {e}")))?;
     let mode: ImportMode = match q.mode.as_deref() {
         None => ImportMode::Strict,
         Some(m) => m.parse().map_err(|e| bad_request(format!("mode: {e}")))?,
@@ -225,7 +231,12 @@ pub async fn upload<S: Store>(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_owned();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
 
     let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
     let reader = ChannelReader {
@@ -242,9 +253,12 @@ pub async fn upload<S: Store>(
     };
 
     let (pumped, stored) = if essence == "multipart/form-data" {
-        let mut form = Multipart::from_request(request, &())
-            .await
-            .map_err(|e| bad_request(format!("The multipart form cannot be read: {}", e.body_text())))?;
+        let mut form = Multipart::from_request(request, &()).await.map_err(|e| {
+            bad_request(format!(
+                "The multipart form cannot be read: {}",
+                e.body_text()
+            ))
+        })?;
         let field = loop {
             match form.next_field().await {
                 Ok(Some(field)) if field.name() == Some("file") => break field,

@@ -7,7 +7,9 @@ use metrotrack_store::accounts::{NewToken, NewUser, Role};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::{MIN_PASSWORD_CHARS, generate_password, generate_token, hash_password, hash_token};
+use crate::auth::{
+    MIN_PASSWORD_CHARS, generate_password, generate_token, hash_password, hash_token,
+};
 use crate::dto::{
     AuditPage, CreateToken, CreateUser, CreatedToken, CreatedUser, ProblemDetails, TokenDto,
     TokenList, UserList,
@@ -227,6 +229,9 @@ pub async fn revoke_token<S: Store>(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<TokenDto>> {
     caller.require(Role::Admin)?;
-    let token = app.store.revoke_token(caller.lab, id, &caller.actor).await?;
+    let token = app
+        .store
+        .revoke_token(caller.lab, id, &caller.actor)
+        .await?;
     Ok(Json(token.into()))
 }

@@ -84,10 +84,8 @@ pub async fn plans<S: Store>(
 ) -> ApiResult<Json<PlanList>> {
     caller.require(Role::Reader)?;
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
-    if let Some(year) = q.year {
-        if !(1900..=9999).contains(&year) {
-            return Err(bad_request("year must be between 1900 and 9999."));
-        }
+    if q.year.is_some_and(|year| !(1900..=9999).contains(&year)) {
+        return Err(bad_request("year must be between 1900 and 9999."));
     }
     let items = app.store.plans(lab, q.year).await?;
     Ok(Json(PlanList {
@@ -120,21 +118,29 @@ pub async fn set_plan<S: Store>(
     caller.require(Role::Supervisor)?;
     let period: PeriodSpec = parse("period", &period)?;
     let metric: Metric = parse("metric", &metric)?;
-    let category = match body.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+    let category = match body
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         None => None,
         Some(c) => {
-            let code =
-                CategoryCode::parse(c).map_err(|e| validation(format!("category: {e}")))?;
+            let code = CategoryCode::parse(c).map_err(|e| validation(format!("category: {e}")))?;
             let known = app.store.categories(caller.lab).await?;
             if !known.iter().any(|k| k.code == code) {
-                return Err(validation(format!("category: {code} is not a category of this lab.")));
+                return Err(validation(format!(
+                    "category: {code} is not a category of this lab."
+                )));
             }
             Some(code)
         }
     };
     let target = PlanTarget::new(metric, category, period, body.target)
         .map_err(|e| validation(e.to_string()))?;
-    app.store.set_plan(caller.lab, &target, &caller.actor).await?;
+    app.store
+        .set_plan(caller.lab, &target, &caller.actor)
+        .await?;
     Ok(Json(target.into()))
 }
 
@@ -176,7 +182,9 @@ pub async fn achievement<S: Store>(
         (Some(period), None) => {
             let spec: PeriodSpec = parse("period", period)?;
             let a = app.store.achievement(lab, spec.resolve(scheme)).await?;
-            Ok(Json(AchievementResponse::Period(PeriodAchievementDto::from(a))))
+            Ok(Json(AchievementResponse::Period(
+                PeriodAchievementDto::from(a),
+            )))
         }
         (None, Some(year)) => {
             if !(1900..=9999).contains(&year) {
@@ -186,7 +194,9 @@ pub async fn achievement<S: Store>(
             let y = app.store.year_achievement(lab, year, scheme, as_of).await?;
             Ok(Json(AchievementResponse::Year(YearAchievementDto::from(y))))
         }
-        _ => Err(bad_request("Give either period (e.g. 2023-10) or year (e.g. 2023).")),
+        _ => Err(bad_request(
+            "Give either period (e.g. 2023-10) or year (e.g. 2023).",
+        )),
     }
 }
 
@@ -234,7 +244,12 @@ pub async fn report<S: Store>(
         Some(l) => parse("lang", l)?,
         None => Lang::Vi,
     };
-    let format = q.format.as_deref().unwrap_or("text").trim().to_ascii_lowercase();
+    let format = q
+        .format
+        .as_deref()
+        .unwrap_or("text")
+        .trim()
+        .to_ascii_lowercase();
     if format != "text" && format != "json" {
         return Err(bad_request(
             "format: use text or json over HTTP (csv and xlsx: `metrotrack report`).",

@@ -103,7 +103,9 @@ pub async fn void<S: Store>(
     caller.require(Role::Supervisor)?;
     let reason = body.reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(validation("reason: say why the batch is voided (1 to 1000 characters)."));
+        return Err(validation(
+            "reason: say why the batch is voided (1 to 1000 characters).",
+        ));
     }
     let batch = app
         .store

@@ -31,7 +31,10 @@ where
     value
         .map(str::trim)
         .filter(|v| !v.is_empty())
-        .map(|v| v.parse::<T>().map_err(|e| bad_request(format!("{name}: {e}"))))
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|e| bad_request(format!("{name}: {e}")))
+        })
         .transpose()
 }
 
