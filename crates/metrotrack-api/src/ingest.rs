@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use metrotrack_core::{CategoryCatalog, ImportBatch};
-use metrotrack_import::{ReadOptions, read_log};
+use metrotrack_import::{ReadOptions, read_log_columns};
 use metrotrack_store::{BatchRequest, ImportEvent, Store, StoreError};
 use tokio::sync::mpsc;
 
@@ -22,7 +22,10 @@ pub enum IngestError {
 
 /// Reads `input` as a `request.kind` log and stores it as one batch.
 ///
-/// `progress` is called with the number of bytes read so far after each chunk.
+/// `progress` is called with the number of bytes read so far after each chunk. Every
+/// problem in the returned batch names its column as the file's header writes it: the
+/// store names the fields of the conflicts it finds canonically (`result`), and this
+/// layer, which knows the file's header, renames them (`Kết quả`).
 pub async fn ingest<S, R, P>(
     store: &S,
     request: BatchRequest,
@@ -39,16 +42,22 @@ where
     let kind = request.kind;
     let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
     let reader = tokio::task::spawn_blocking(move || {
-        let summary = read_log(input, kind, &catalog, &options, |rows, bytes| {
-            progress(bytes);
-            tx.blocking_send(ImportEvent::Rows(rows)).is_ok()
-        });
+        let (summary, columns) =
+            read_log_columns(input, kind, &catalog, &options, |rows, bytes| {
+                progress(bytes);
+                tx.blocking_send(ImportEvent::Rows(rows)).is_ok()
+            });
         // The store may have given up already; its error is the one worth reporting.
         let _ = tx.blocking_send(ImportEvent::Finished(summary));
+        columns
     });
     let stored = store.import_batch(request, rx).await;
-    reader
+    let columns = reader
         .await
         .map_err(|e| IngestError::Reader(e.to_string()))?;
-    Ok(stored?)
+    let mut batch = stored?;
+    for problem in &mut batch.problems {
+        columns.rename(problem);
+    }
+    Ok(batch)
 }
