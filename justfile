@@ -45,3 +45,20 @@ fixtures:
 # e.g. `just fuzz read_log 600`. Targets: read_log, encodings, row.
 fuzz target="read_log" seconds="600":
     cargo +nightly fuzz run {{target}} fuzz/corpus/{{target}} -O -- -max_total_time={{seconds}} -rss_limit_mb=512 -malloc_limit_mb=256 -timeout=10
+
+# Fuzz the HTTP API from its OpenAPI document with schemathesis (PyPI, into target/venv):
+# a demo server on a free port, every operation, fails on any 5xx.
+fuzz-api:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    test -x target/venv/bin/schemathesis || { python3 -m venv target/venv && target/venv/bin/pip install -q schemathesis; }
+    cargo build --release
+    out=$(mktemp)
+    target/release/metrotrack serve --demo --bind 127.0.0.1:0 > "$out" 2>/dev/null &
+    pid=$!
+    trap 'kill $pid' EXIT
+    for _ in $(seq 1 60); do grep -q '^mt_' "$out" && break; sleep 1; done
+    base=$(grep -o 'http://[0-9.:]*' "$out" | head -1)
+    token=$(grep '^mt_' "$out")
+    target/venv/bin/schemathesis run "$base/api/v1/openapi.json" --checks not_a_server_error \
+        -H "Authorization: Bearer $token" --max-examples 50
