@@ -756,6 +756,12 @@ fn conflicts_name_the_column_as_the_file_writes_it() {
             .is_some_and(|m| m.contains("from batch 1, line 2")),
         "{batch}"
     );
+    // The stored batch names it the same way.
+    let shown = lab.ok(&["batch", "show", &batch["id"].to_string()]);
+    assert!(
+        shown.contains("line 2, column \"Kết quả\", value \"fail\""),
+        "{shown}"
+    );
 }
 
 /// A log whose first 64 KiB are ASCII, then `last` (raw bytes) as its last row.

@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use metrotrack_core::{CategoryCatalog, ImportBatch};
-use metrotrack_import::{ReadOptions, read_log_columns};
+use metrotrack_import::{ReadOptions, read_log};
 use metrotrack_store::{BatchRequest, ImportEvent, Store, StoreError};
 use tokio::sync::mpsc;
 
@@ -22,10 +22,7 @@ pub enum IngestError {
 
 /// Reads `input` as a `request.kind` log and stores it as one batch.
 ///
-/// `progress` is called with the number of bytes read so far after each chunk. Every
-/// problem in the returned batch names its column as the file's header writes it: the
-/// store names the fields of the conflicts it finds canonically (`result`), and this
-/// layer, which knows the file's header, renames them (`Kết quả`).
+/// `progress` is called with the number of bytes read so far after each chunk.
 pub async fn ingest<S, R, P>(
     store: &S,
     request: BatchRequest,
@@ -42,22 +39,16 @@ where
     let kind = request.kind;
     let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
     let reader = tokio::task::spawn_blocking(move || {
-        let (summary, columns) =
-            read_log_columns(input, kind, &catalog, &options, |rows, bytes| {
-                progress(bytes);
-                tx.blocking_send(ImportEvent::Rows(rows)).is_ok()
-            });
+        let summary = read_log(input, kind, &catalog, &options, |rows, bytes| {
+            progress(bytes);
+            tx.blocking_send(ImportEvent::Rows(rows)).is_ok()
+        });
         // The store may have given up already; its error is the one worth reporting.
         let _ = tx.blocking_send(ImportEvent::Finished(summary));
-        columns
     });
     let stored = store.import_batch(request, rx).await;
-    let columns = reader
+    reader
         .await
         .map_err(|e| IngestError::Reader(e.to_string()))?;
-    let mut batch = stored?;
-    for problem in &mut batch.problems {
-        columns.rename(problem);
-    }
-    Ok(batch)
+    Ok(stored?)
 }

@@ -213,4 +213,22 @@ pub struct FileSummary {
     /// Problems of the whole file (unreadable encoding, missing required column, a
     /// bound exceeded, …): the file is refused whatever the mode.
     pub fatal: Vec<Problem>,
+    /// (canonical field name, header as the file writes it) for each field the file has.
+    pub columns: Vec<(String, String)>,
+}
+
+impl FileSummary {
+    /// Renames problems' columns from canonical field names (`result`, as a store names
+    /// the field of a conflict) to the file's own headers (`Kết quả`). A column already
+    /// as written is left alone: a header that is some field's canonical name always
+    /// names that same field.
+    pub fn name_columns_as_written(&self, problems: &mut [Problem]) {
+        for problem in problems {
+            if let Some(column) = &mut problem.column
+                && let Some((_, written)) = self.columns.iter().find(|(c, _)| c == column)
+            {
+                column.clone_from(written);
+            }
+        }
+    }
 }

@@ -510,11 +510,11 @@ impl Header {
     }
 
     /// (canonical name, header as written) of each field the header has, in column order.
-    pub(crate) fn named_fields(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn named_fields(&self) -> Vec<(String, String)> {
         self.columns
             .iter()
             .filter_map(|c| match c.role {
-                Role::Field(field) => Some((field.canonical(), c.written.clone())),
+                Role::Field(field) => Some((field.canonical().to_owned(), c.written.clone())),
                 _ => None,
             })
             .collect()

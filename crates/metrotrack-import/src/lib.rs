@@ -46,53 +46,11 @@ pub fn read_log<R: Read>(
     kind: LogKind,
     catalog: &CategoryCatalog,
     options: &ReadOptions,
-    on_rows: impl FnMut(Vec<ParsedRow>, u64) -> bool,
-) -> FileSummary {
-    read_log_columns(input, kind, catalog, options, on_rows).0
-}
-
-/// The file's own header for each field it has: a problem found later against a field
-/// (a conflict the store finds, named by the field's canonical name) can then name the
-/// column as the technician wrote it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ColumnNames {
-    /// (canonical name, header as written), in the file's column order.
-    pairs: Vec<(&'static str, String)>,
-}
-
-impl ColumnNames {
-    /// The header as written of the field whose canonical name is `canonical`.
-    pub fn written(&self, canonical: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(c, _)| *c == canonical)
-            .map(|(_, w)| w.as_str())
-    }
-
-    /// Renames `problem`'s column from a canonical field name to the file's header.
-    /// A column already as written is left alone: a written header that is some field's
-    /// canonical name always names that same field.
-    pub fn rename(&self, problem: &mut Problem) {
-        if let Some(column) = &mut problem.column
-            && let Some(written) = self.written(column)
-        {
-            *column = written.to_owned();
-        }
-    }
-}
-
-/// [`read_log`], also returning the file's [`ColumnNames`] (empty when the header could
-/// not be read).
-pub fn read_log_columns<R: Read>(
-    input: R,
-    kind: LogKind,
-    catalog: &CategoryCatalog,
-    options: &ReadOptions,
     mut on_rows: impl FnMut(Vec<ParsedRow>, u64) -> bool,
-) -> (FileSummary, ColumnNames) {
+) -> FileSummary {
     let mut counting = Counting::new(input, options.limits.max_upload_bytes);
     let mut warnings = Vec::new();
-    let mut columns = ColumnNames::default();
+    let mut columns = Vec::new();
     let fatal = match read_rows(
         &mut counting,
         kind,
@@ -114,13 +72,13 @@ pub fn read_log_columns<R: Read>(
         }
     };
     let (sha256, size_bytes) = counting.finish();
-    let summary = FileSummary {
+    FileSummary {
         sha256,
         size_bytes,
         warnings,
         fatal,
-    };
-    (summary, columns)
+        columns,
+    }
 }
 
 /// How reading the rows ended.
@@ -217,7 +175,7 @@ fn read_rows<R: Read>(
     catalog: &CategoryCatalog,
     options: &ReadOptions,
     warnings: &mut Vec<Problem>,
-    columns: &mut ColumnNames,
+    columns: &mut Vec<(String, String)>,
     on_rows: &mut impl FnMut(Vec<ParsedRow>, u64) -> bool,
 ) -> End {
     let limits = options.limits;
@@ -283,7 +241,7 @@ fn read_rows<R: Read>(
                 match Header::read(kind, record.iter(), line, limits.max_columns) {
                     Ok((header, header_warnings)) => {
                         warnings.extend(header_warnings);
-                        columns.pairs = header.named_fields();
+                        *columns = header.named_fields();
                         break header;
                     }
                     Err(problems) => {

@@ -9,10 +9,7 @@ use metrotrack_core::{
     CategoryCatalog, FileSummary, InspectionKind, LogKind, NewEarthingTest, NewInspection, Outcome,
     ParsedRow, Problem,
 };
-use metrotrack_import::{
-    CHUNK_ROWS, ColumnNames, DateOrder, Limits, ReadOptions, TextEncoding, read_log,
-    read_log_columns,
-};
+use metrotrack_import::{CHUNK_ROWS, DateOrder, Limits, ReadOptions, TextEncoding, read_log};
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -257,32 +254,30 @@ fn excel_shape_and_canonical_shape_give_the_same_record() {
 }
 
 #[test]
-fn column_names_map_fields_to_the_headers_as_written() {
-    let (_, columns) = read_log_columns(
-        excel_bytes().as_slice(),
-        LogKind::Inspections,
-        &catalog(),
-        &ReadOptions::default(),
-        |_, _| true,
-    );
-    assert_eq!(columns.written("result"), Some("Kết quả"));
-    assert_eq!(columns.written("error_percent"), Some("Sai số (%)"));
-    assert_eq!(columns.written("STT"), None);
-    let mut conflict = Problem::new(3, Some("result"), Some("fail"), "conflicts");
-    columns.rename(&mut conflict);
-    assert_eq!(conflict.column.as_deref(), Some("Kết quả"));
-    let mut written = Problem::new(3, Some("Kết quả"), None, "x");
-    columns.rename(&mut written);
-    assert_eq!(written.column.as_deref(), Some("Kết quả"));
+fn the_summary_maps_fields_to_the_headers_as_written() {
+    let (_, summary) = read(&excel_bytes(), LogKind::Inspections);
+    let written = |canonical: &str| {
+        summary
+            .columns
+            .iter()
+            .find(|(c, _)| c == canonical)
+            .map(|(_, w)| w.as_str())
+    };
+    assert_eq!(written("result"), Some("Kết quả"));
+    assert_eq!(written("error_percent"), Some("Sai số (%)"));
+    assert_eq!(written("STT"), None);
+    // A conflict the store names canonically gets the file's header.
+    let mut problems = [
+        Problem::new(3, Some("result"), Some("fail"), "conflicts"),
+        Problem::new(3, Some("Kết quả"), None, "x"),
+        Problem::new(3, None, None, "y"),
+    ];
+    summary.name_columns_as_written(&mut problems);
+    let columns: Vec<Option<&str>> = problems.iter().map(|p| p.column.as_deref()).collect();
+    assert_eq!(columns, [Some("Kết quả"), Some("Kết quả"), None]);
 
-    let (_, columns) = read_log_columns(
-        b"".as_slice(),
-        LogKind::Inspections,
-        &catalog(),
-        &ReadOptions::default(),
-        |_, _| true,
-    );
-    assert_eq!(columns, ColumnNames::default());
+    let (_, summary) = read(b"", LogKind::Inspections);
+    assert!(summary.columns.is_empty());
 }
 
 #[test]

@@ -203,6 +203,7 @@ pub fn summary(sha: &str) -> FileSummary {
             "unknown column, ignored",
         )],
         fatal: Vec::new(),
+        columns: Vec::new(),
     }
 }
 

@@ -627,6 +627,7 @@ pub(super) async fn run(
     };
     import.flush().await?;
     import.tally.problems.sort_by_key(|p| p.line);
+    summary.name_columns_as_written(&mut import.tally.problems);
     finish(store, request, import, summary, uploaded_at).await
 }
 
