@@ -4,7 +4,9 @@
 //! [`CHUNK`] rows; each chunk is copied (`COPY … FROM STDIN`, text format) into a
 //! temporary staging table dropped at commit, then moved with two set statements: one
 //! creates the instruments (or points) first seen, one stores the inspections (or tests),
-//! finding their instrument by key (`insert … select … join … on conflict do nothing`).
+//! finding their instrument by key, one index probe per row (`insert … select … cross
+//! join lateral (…) … on conflict do nothing`: a plain join would hash the lab's whole
+//! instrument table for every chunk).
 //! When fewer rows are stored than staged, the skipped lines are found with one query,
 //! their stored counterparts with another, and each is judged by [`crate::rules`]
 //! exactly as SQLite judges it.
@@ -298,13 +300,16 @@ impl Import {
                  verification_type, procedure, result, error_percent, certificate_no, stamp_no,
                  valid_until, technician, checked_by, notes, batch_id, source_line, original,
                  created_at)
-             select $1, i.id, i.category_code, s.kind, s.inspected_on, s.verification_type,
+             select $1, i.id, s.category_code, s.kind, s.inspected_on, s.verification_type,
                     s.procedure, s.result, s.error_percent, s.certificate_no, s.stamp_no,
                     s.valid_until, s.technician, s.checked_by, s.notes, $2, s.line, s.original,
                     $3
              from staged_inspections s
-             join instruments i on i.lab_id = $1 and i.category_code = s.category_code
-                  and i.manufacturer_key = s.manufacturer_key and i.serial_key = s.serial_key
+             cross join lateral (
+                 select i.id from instruments i
+                 where i.lab_id = $1 and i.category_code = s.category_code
+                   and i.manufacturer_key = s.manufacturer_key and i.serial_key = s.serial_key
+                 limit 1) i
              order by s.line
              on conflict do nothing
              returning source_line",
@@ -456,8 +461,10 @@ impl Import {
                     s.method, s.tester_serial, s.weather, s.technician, s.notes, $2, s.line,
                     s.original, $3
              from staged_tests s
-             join earthing_points p on p.lab_id = $1 and p.site_key = s.site_key
-                  and p.code_key = s.code_key
+             cross join lateral (
+                 select p.id, p.limit_ohm from earthing_points p
+                 where p.lab_id = $1 and p.site_key = s.site_key and p.code_key = s.code_key
+                 limit 1) p
              order by s.line
              on conflict do nothing
              returning source_line",
