@@ -726,6 +726,16 @@ async fn tokens_passwords_and_throttling() {
         last = s.get("/api/v1/imports", "mt_guess").await.0;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    // ... which does not lock out a valid token from the same address.
+    assert_eq!(s.get("/api/v1/imports", admin).await.0, StatusCode::OK);
+    // A username that keeps failing is refused before its password is checked.
+    for _ in 0..10 {
+        let _ = send(basic("ann", "guess guess guess")).await;
+    }
+    assert_eq!(
+        send(basic("ann", "correct horse battery")).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,7 +3,9 @@
 //! hashes and tokens as SHA-256 hashes; neither is ever stored or logged in clear.
 //!
 //! Every failure answers the same 401 (see [`crate::error::unauthorized`]); repeated
-//! failures from one address (and username) are refused with 429 for a while.
+//! failures from one address (and username) are refused with 429 for a while: a
+//! throttled username is refused before its password is checked, while a valid token
+//! still passes (only failing tokens get 429).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -207,7 +209,9 @@ impl<S: Store> FromRequestParts<AppState<S>> for Caller {
         let (scheme, credentials) = header.trim().split_once(' ').ok_or_else(unauthorized)?;
         let credentials = credentials.trim();
         if scheme.eq_ignore_ascii_case("bearer") {
-            state.throttle.check(ip, "")?;
+            // A valid token always passes (tokens are 256 random bits: guessing is not a
+            // threat, and a throttled address must not lock out its good tokens); failures
+            // from an address that keeps failing answer 429 instead of 401.
             let token = state.store.token_by_hash(&hash_token(credentials)).await?;
             match token {
                 Some(t) if t.revoked_at.is_none() => {
@@ -236,6 +240,7 @@ impl<S: Store> FromRequestParts<AppState<S>> for Caller {
                 }
                 _ => {
                     state.throttle.fail(ip, "");
+                    state.throttle.check(ip, "")?;
                     Err(unauthorized())
                 }
             }
