@@ -9,7 +9,9 @@
 //! No TLS feature is built in: a server on another machine needs sqlx's `tls-rustls`
 //! feature added to the workspace dependency (and `sslmode=require` in the URL).
 
+mod accounts;
 mod import;
+mod records;
 #[cfg(feature = "conformance")]
 pub mod testing;
 
@@ -602,6 +604,155 @@ impl Store for PgStore {
                 })
             })
             .collect()
+    }
+
+    // ----- labs, accounts, audit log, record reads (postgres/accounts.rs, postgres/records.rs)
+
+    async fn labs(&self) -> Result<Vec<crate::accounts::Lab>, StoreError> {
+        self.labs_impl().await
+    }
+
+    #[tracing::instrument(skip_all, fields(code = code))]
+    async fn create_lab(
+        &self,
+        code: &str,
+        name: &str,
+        by: &str,
+    ) -> Result<crate::accounts::Lab, StoreError> {
+        self.create_lab_impl(code, name, by).await
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab))]
+    async fn create_user(
+        &self,
+        lab: LabId,
+        user: &crate::accounts::NewUser,
+        by: &str,
+    ) -> Result<crate::accounts::User, StoreError> {
+        self.create_user_impl(lab, user, by).await
+    }
+
+    async fn users(&self, lab: LabId) -> Result<Vec<crate::accounts::User>, StoreError> {
+        self.users_impl(lab).await
+    }
+
+    async fn user_credentials(
+        &self,
+        lab: LabId,
+        username: &str,
+    ) -> Result<Option<crate::accounts::UserCredentials>, StoreError> {
+        self.user_credentials_impl(lab, username).await
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab))]
+    async fn create_token(
+        &self,
+        lab: LabId,
+        token: &crate::accounts::NewToken,
+        by: &str,
+    ) -> Result<crate::accounts::ApiToken, StoreError> {
+        self.create_token_impl(lab, token, by).await
+    }
+
+    async fn tokens(&self, lab: LabId) -> Result<Vec<crate::accounts::ApiToken>, StoreError> {
+        self.tokens_impl(lab).await
+    }
+
+    async fn token_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<crate::accounts::ApiToken>, StoreError> {
+        self.token_by_hash_impl(token_hash).await
+    }
+
+    async fn touch_token(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.touch_token_impl(id, at).await
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab, id = id))]
+    async fn revoke_token(
+        &self,
+        lab: LabId,
+        id: i64,
+        by: &str,
+    ) -> Result<crate::accounts::ApiToken, StoreError> {
+        self.revoke_token_impl(lab, id, by).await
+    }
+
+    async fn audit_log(
+        &self,
+        lab: LabId,
+        page: crate::records::Page,
+    ) -> Result<Vec<crate::accounts::AuditEntry>, StoreError> {
+        self.audit_log_impl(lab, page).await
+    }
+
+    async fn batch_page(
+        &self,
+        lab: LabId,
+        page: crate::records::Page,
+    ) -> Result<Vec<ImportBatch>, StoreError> {
+        self.batch_page_impl(lab, page).await
+    }
+
+    async fn instruments(
+        &self,
+        lab: LabId,
+        filter: &crate::records::InstrumentFilter,
+        page: crate::records::Page,
+    ) -> Result<Vec<crate::records::InstrumentRecord>, StoreError> {
+        self.instruments_impl(lab, filter, page).await
+    }
+
+    async fn instrument(
+        &self,
+        lab: LabId,
+        id: i64,
+    ) -> Result<crate::records::InstrumentHistory, StoreError> {
+        self.instrument_impl(lab, id).await
+    }
+
+    async fn inspections(
+        &self,
+        lab: LabId,
+        filter: &crate::records::InspectionFilter,
+        page: crate::records::Page,
+    ) -> Result<Vec<crate::records::InspectionRecord>, StoreError> {
+        self.inspections_impl(lab, filter, page).await
+    }
+
+    async fn inspection(
+        &self,
+        lab: LabId,
+        id: i64,
+    ) -> Result<crate::records::InspectionRecord, StoreError> {
+        self.inspection_impl(lab, id).await
+    }
+
+    async fn earthing_points(
+        &self,
+        lab: LabId,
+        filter: &crate::records::PointFilter,
+        page: crate::records::Page,
+    ) -> Result<Vec<crate::records::EarthingPointRecord>, StoreError> {
+        self.earthing_points_impl(lab, filter, page).await
+    }
+
+    async fn earthing_point(
+        &self,
+        lab: LabId,
+        id: i64,
+    ) -> Result<crate::records::EarthingPointHistory, StoreError> {
+        self.earthing_point_impl(lab, id).await
+    }
+
+    async fn earthing_tests(
+        &self,
+        lab: LabId,
+        filter: &crate::records::EarthingTestFilter,
+        page: crate::records::Page,
+    ) -> Result<Vec<crate::records::EarthingTestRecord>, StoreError> {
+        self.earthing_tests_impl(lab, filter, page).await
     }
 }
 
