@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// Seconds an upload may take.
     #[arg(long, default_value_t = 1800, env = "METROTRACK_UPLOAD_TIMEOUT_SECS")]
     pub upload_timeout_secs: u64,
+    /// Failed sign-ins per address (and username) in five minutes before answering 429
+    /// (0 turns throttling off: for fuzzing a test server only).
+    #[arg(long, default_value_t = 10, env = "METROTRACK_MAX_AUTH_FAILURES")]
+    pub max_auth_failures: u32,
     /// The reporting scheme when a request names none: decree09 or calendar.
     #[arg(long, default_value = "decree09", env = "METROTRACK_SCHEME")]
     pub scheme: Scheme,
@@ -88,6 +92,7 @@ pub async fn run<S: Store>(store: S, args: ServeArgs, location: &str) -> anyhow:
         request_timeout: Duration::from_secs(args.request_timeout_secs),
         upload_timeout: Duration::from_secs(args.upload_timeout_secs),
         scheme: args.scheme,
+        max_auth_failures: args.max_auth_failures,
         ..ApiConfig::default()
     };
     let router = metrotrack_api::router(AppState::new(store, config));

@@ -130,16 +130,32 @@ impl Caller {
 
 /// Failed sign-ins remembered per (address, username): after [`Throttle::MAX_FAILURES`]
 /// failures within [`Throttle::WINDOW`], the pair is refused until the window ends.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Throttle {
     failures: Mutex<HashMap<(IpAddr, String), (Instant, u32)>>,
+    max_failures: u32,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Self::new(Self::MAX_FAILURES)
+    }
 }
 
 impl Throttle {
+    /// The default number of failures allowed per window.
     pub const MAX_FAILURES: u32 = 10;
     pub const WINDOW: Duration = Duration::from_secs(300);
     /// Entries kept at most; expired ones are dropped first when full.
     const CAPACITY: usize = 100_000;
+
+    /// A throttle allowing `max_failures` failures per window (0: never throttles).
+    pub fn new(max_failures: u32) -> Self {
+        Self {
+            failures: Mutex::new(HashMap::new()),
+            max_failures,
+        }
+    }
 
     /// Err(429) when the pair is blocked.
     pub fn check(&self, ip: IpAddr, who: &str) -> ApiResult<()> {
@@ -148,7 +164,7 @@ impl Throttle {
         };
         if let Some((start, count)) = map.get(&(ip, who.to_owned())) {
             let elapsed = start.elapsed();
-            if *count >= Self::MAX_FAILURES && elapsed < Self::WINDOW {
+            if self.max_failures > 0 && *count >= self.max_failures && elapsed < Self::WINDOW {
                 let left = (Self::WINDOW - elapsed).as_secs().max(1);
                 return Err(too_many_requests(left));
             }

@@ -49,6 +49,9 @@ pub struct ApiConfig {
     pub upload_timeout: Duration,
     /// The reporting scheme used when a request names none.
     pub scheme: Scheme,
+    /// Failed sign-ins per address (and username) in five minutes before 429 (0: no
+    /// throttling, for fuzzing only).
+    pub max_auth_failures: u32,
 }
 
 impl Default for ApiConfig {
@@ -59,6 +62,7 @@ impl Default for ApiConfig {
             request_timeout: Duration::from_secs(30),
             upload_timeout: Duration::from_secs(30 * 60),
             scheme: Scheme::Decree09,
+            max_auth_failures: auth::Throttle::MAX_FAILURES,
         }
     }
 }
@@ -85,8 +89,8 @@ impl<S: Store> AppState<S> {
     pub fn new(store: S, config: ApiConfig) -> Self {
         Self {
             store,
+            throttle: Arc::new(auth::Throttle::new(config.max_auth_failures)),
             config: Arc::new(config),
-            throttle: Arc::new(auth::Throttle::default()),
         }
     }
 }
