@@ -1,6 +1,9 @@
 //! End-to-end tests of the HTTP API: the real server on port 0, a real SQLite file, a
 //! real HTTP client. Two labs; a token of every role in each.
 
+#[path = "web/browser.rs"]
+mod browser;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 

@@ -16,6 +16,7 @@ pub mod openapi;
 mod pagination;
 mod routes;
 mod upload;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -99,6 +100,7 @@ impl<S: Store> AppState<S> {
 /// `/api/v1/openapi.json` and its page at `/api/docs`.
 pub fn router<S: Store>(state: AppState<S>) -> Router {
     let config = state.config.clone();
+    let pages = web::router(state.clone());
     let uploads = Router::new()
         .route(
             "/api/v1/imports",
@@ -170,6 +172,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .merge(api)
         .with_state(state)
         .merge(docs)
+        .merge(pages)
         .fallback(routes::fallback)
         .layer(middleware::from_fn_with_state(config, guard))
         .layer(

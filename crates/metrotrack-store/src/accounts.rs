@@ -187,3 +187,42 @@ pub struct AuditEntry {
     pub subject: String,
     pub detail: serde_json::Value,
 }
+
+/// A web sign-in to store: the SHA-256 of the session id (the id itself lives only in
+/// the browser's cookie), and the CSRF token its forms must carry.
+#[derive(Clone)]
+pub struct NewSession {
+    pub session_hash: String,
+    pub user_id: i64,
+    pub lab: LabId,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewSession")
+            .field("user_id", &self.user_id)
+            .field("lab", &self.lab)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A live web session: who signed in, and the CSRF token of their forms.
+#[derive(Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.user)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}

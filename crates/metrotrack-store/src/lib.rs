@@ -11,7 +11,9 @@ use metrotrack_core::{
 };
 use std::future::Future;
 
-use accounts::{ApiToken, AuditEntry, Lab, NewToken, NewUser, User, UserCredentials};
+use accounts::{
+    ApiToken, AuditEntry, Lab, NewSession, NewToken, NewUser, Session, User, UserCredentials,
+};
 use chrono::{DateTime, Utc};
 use records::{
     EarthingPointHistory, EarthingPointRecord, EarthingTestFilter, EarthingTestRecord,
@@ -265,6 +267,34 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<ApiToken, StoreError>> + Send {
         let _ = (lab, id, by);
         async { Err(StoreError::Unsupported("revoke_token")) }
+    }
+
+    /// Stores a web session (and drops the expired ones).
+    fn create_session(
+        &self,
+        session: &NewSession,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = session;
+        async { Err(StoreError::Unsupported("create_session")) }
+    }
+
+    /// The session with this SHA-256 (lower-case hex) if it has not expired at `now`.
+    fn session(
+        &self,
+        session_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send {
+        let _ = (session_hash, now);
+        async { Err(StoreError::Unsupported("session")) }
+    }
+
+    /// Ends a session (signing out); ending an unknown one is not an error.
+    fn delete_session(
+        &self,
+        session_hash: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = session_hash;
+        async { Err(StoreError::Unsupported("delete_session")) }
     }
 
     /// The lab's audit log, newest first.

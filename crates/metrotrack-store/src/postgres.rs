@@ -12,6 +12,7 @@
 mod accounts;
 mod import;
 mod records;
+mod sessions;
 #[cfg(feature = "conformance")]
 pub mod testing;
 
@@ -267,6 +268,27 @@ impl Store for PgStore {
             .run(&self.pool)
             .await?;
         self.seed_labs().await
+    }
+
+    #[tracing::instrument(skip_all, fields(user = session.user_id))]
+    async fn create_session(
+        &self,
+        session: &crate::accounts::NewSession,
+    ) -> Result<(), StoreError> {
+        self.create_session_impl(session).await
+    }
+
+    async fn session(
+        &self,
+        session_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::accounts::Session>, StoreError> {
+        self.session_impl(session_hash, now).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_session(&self, session_hash: &str) -> Result<(), StoreError> {
+        self.delete_session_impl(session_hash).await
     }
 
     #[tracing::instrument(skip_all)]

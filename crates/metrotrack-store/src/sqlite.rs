@@ -7,6 +7,7 @@
 mod accounts;
 mod import;
 mod records;
+mod sessions;
 
 use std::fmt;
 use std::str::FromStr;
@@ -703,6 +704,27 @@ impl Store for SqliteStore {
 
     async fn touch_token(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.touch_token_impl(id, at).await
+    }
+
+    #[tracing::instrument(skip_all, fields(user = session.user_id))]
+    async fn create_session(
+        &self,
+        session: &crate::accounts::NewSession,
+    ) -> Result<(), StoreError> {
+        self.create_session_impl(session).await
+    }
+
+    async fn session(
+        &self,
+        session_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::accounts::Session>, StoreError> {
+        self.session_impl(session_hash, now).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_session(&self, session_hash: &str) -> Result<(), StoreError> {
+        self.delete_session_impl(session_hash).await
     }
 
     #[tracing::instrument(skip_all, fields(lab = lab, id = id))]

@@ -20,7 +20,7 @@ fn role_of(row: &SqliteRow, column: &str) -> Result<Role, StoreError> {
     parse_stored(column, &text)
 }
 
-fn user_from_row(row: &SqliteRow) -> Result<User, StoreError> {
+pub(super) fn user_from_row(row: &SqliteRow) -> Result<User, StoreError> {
     Ok(User {
         id: row.try_get("id")?,
         lab: row.try_get("lab_id")?,
