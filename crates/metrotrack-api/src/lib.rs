@@ -185,7 +185,9 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
 /// Per-request guard: the request timeout (longer for uploads), and axum's own empty
 /// error answers (405, 413, …) rewritten as problem+json.
 async fn guard(State(config): State<Arc<ApiConfig>>, req: Request, next: Next) -> Response {
-    let upload = req.method() == Method::POST && req.uri().path() == "/api/v1/imports";
+    // The API's upload and the web page's upload stream large files: both get the long limit.
+    let upload =
+        req.method() == Method::POST && matches!(req.uri().path(), "/api/v1/imports" | "/upload");
     let limit = if upload {
         config.upload_timeout
     } else {
