@@ -1,8 +1,7 @@
 //! End-to-end tests of the HTTP API: the real server on port 0, a real SQLite file, a
-//! real HTTP client. Two labs; a token of every role in each.
-
-#[path = "web/browser.rs"]
-mod browser;
+//! real HTTP client. Two labs; a token of every role in each. The acceptance path and
+//! the role matrix run once more on PostgreSQL (`METROTRACK_TEST_POSTGRES_URL`; skipped,
+//! saying so, without it).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -11,7 +10,8 @@ use metrotrack_api::auth::{generate_token, hash_token};
 use metrotrack_api::{ApiConfig, AppState};
 use metrotrack_core::LabId;
 use metrotrack_store::accounts::{NewToken, Role};
-use metrotrack_store::{SqliteStore, Store};
+use metrotrack_store::postgres::testing::fresh_database;
+use metrotrack_store::{PgStore, SqliteStore, Store};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -21,14 +21,16 @@ fn fixture(path: &str) -> PathBuf {
         .join(path)
 }
 
-/// A running server with two labs (`default` = A, `lab-b` = B) and a token per role.
-struct Server {
-    _dir: tempfile::TempDir,
+/// A running server on a fresh database (SQLite unless said otherwise) with two labs
+/// (`default` = A, `lab-b` = B) and a token per role.
+struct Server<S: Store = SqliteStore> {
     base: String,
-    store: SqliteStore,
+    store: S,
     lab_a: LabId,
     tokens: HashMap<(char, Role), String>,
     http: reqwest::Client,
+    /// What must outlive the store: its temporary directory or throwaway database.
+    _database: Box<dyn std::any::Any + Send + Sync>,
 }
 
 impl Server {
@@ -40,6 +42,26 @@ impl Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("api.db").display());
         let store = SqliteStore::connect(&url).await.expect("connect");
+        Server::launch(store, Box::new(dir), config).await
+    }
+}
+
+impl Server<PgStore> {
+    /// The server on a new PostgreSQL database, or `None` (saying the test is skipped)
+    /// without `METROTRACK_TEST_POSTGRES_URL`.
+    async fn start_postgres() -> Option<Self> {
+        let (database, url) = fresh_database().await?;
+        let store = PgStore::connect(&url).await.expect("connect");
+        Some(Server::launch(store, Box::new(database), ApiConfig::default()).await)
+    }
+}
+
+impl<S: Store> Server<S> {
+    async fn launch(
+        store: S,
+        database: Box<dyn std::any::Any + Send + Sync>,
+        config: ApiConfig,
+    ) -> Self {
         store.migrate().await.expect("migrate");
         let lab_a = store.default_lab().await.expect("lab A");
         let lab_b = store
@@ -78,12 +100,12 @@ impl Server {
             std::future::pending(),
         ));
         Self {
-            _dir: dir,
             base,
             store,
             lab_a,
             tokens,
             http: reqwest::Client::new(),
+            _database: database,
         }
     }
 
@@ -164,7 +186,21 @@ fn metric<'a>(achievement: &'a Value, name: &str) -> &'a Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_acceptance_path() {
-    let s = Server::start().await;
+    acceptance_path(&Server::start().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_acceptance_path_on_postgres() {
+    let Some(s) = Server::start_postgres().await else {
+        return;
+    };
+    acceptance_path(&s).await;
+}
+
+/// A technician uploads the October logs (201, again 200, an impossible date 422 and
+/// nothing stored), a supervisor sets the plans, a reader reads 467 / 116 % and
+/// 13 / 130 %; lab B sees nothing of it.
+async fn acceptance_path<S: Store>(s: &Server<S>) {
     let tech = s.token('A', Role::Technician);
     let reader = s.token('A', Role::Reader);
     let supervisor = s.token('A', Role::Supervisor);
@@ -418,7 +454,20 @@ async fn pages_cover_every_row_once_in_a_stable_order() {
 /// Every route, every role of lab A, and no token: who may and who may not.
 #[tokio::test(flavor = "multi_thread")]
 async fn role_matrix() {
-    let s = Server::start().await;
+    every_route_for_every_role(&Server::start().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn role_matrix_on_postgres() {
+    let Some(s) = Server::start_postgres().await else {
+        return;
+    };
+    every_route_for_every_role(&s).await;
+}
+
+/// Every route × every role of lab A, without a token, and lab B's accounts on lab A's
+/// records.
+async fn every_route_for_every_role<S: Store>(s: &Server<S>) {
     let admin = s.token('A', Role::Admin);
     let (status, batch) = s
         .upload(
