@@ -23,11 +23,12 @@ test-cargo:
     cargo test --workspace
 
 # The PostgreSQL tests against a local server (started if it is not running): the
-# conformance suite, the PostgreSQL-only tests and the binary end to end.
+# conformance suite, the PostgreSQL-only tests, the binary and the API end to end.
 test-pg url="postgres://postgres@127.0.0.1:5432/test":
     pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
     METROTRACK_TEST_POSTGRES_URL={{url}} cargo test -p metrotrack-store --test postgres
-    METROTRACK_TEST_POSTGRES_URL={{url}} cargo test --test cli_postgres
+    METROTRACK_TEST_POSTGRES_URL={{url}} cargo test --test cli -- postgres::
+    METROTRACK_TEST_POSTGRES_URL={{url}} cargo test --test api -- on_postgres
 
 # Run metrotrack with the given arguments, e.g. `just run report --period 2023-10`.
 run *ARGS:
