@@ -3,6 +3,9 @@
 //! the role matrix run once more on PostgreSQL (`METROTRACK_TEST_POSTGRES_URL`; skipped,
 //! saying so, without it).
 
+#[path = "web/browser.rs"]
+mod browser;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 
