@@ -222,10 +222,6 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => not_found(format!("{what} was not found.")),
             StoreError::Invalid(why) => validation(why),
             StoreError::Conflict(why) => conflict(why),
-            StoreError::Unsupported(what) => problem(
-                ProblemType::Unavailable,
-                format!("{what} is not available on this database backend yet."),
-            ),
             other => internal(other),
         }
     }

@@ -52,9 +52,6 @@ pub enum StoreError {
     /// A unique name is taken (a username in its lab, a lab code).
     #[error("{0}")]
     Conflict(String),
-    /// The backend does not implement this operation yet.
-    #[error("{0} is not available on this database backend yet")]
-    Unsupported(&'static str),
 }
 
 /// Who imports what, and how: everything about a batch known before its first row.
@@ -172,14 +169,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<DueEntry>, StoreError>> + Send;
 
     // ----- labs, accounts and the audit log -----------------------------------------
-    //
-    // Default bodies answer `Unsupported` so that a backend can be brought up method by
-    // method; every backend implements them all (the conformance suite checks).
 
     /// Every lab, by id.
-    fn labs(&self) -> impl Future<Output = Result<Vec<Lab>, StoreError>> + Send {
-        async { Err(StoreError::Unsupported("labs")) }
-    }
+    fn labs(&self) -> impl Future<Output = Result<Vec<Lab>, StoreError>> + Send;
 
     /// Creates a lab with the seeded categories; [`StoreError::Conflict`] if the code
     /// is taken. Recorded in the new lab's audit log.
@@ -188,10 +180,7 @@ pub trait Store: Clone + Send + Sync + 'static {
         code: &str,
         name: &str,
         by: &str,
-    ) -> impl Future<Output = Result<Lab, StoreError>> + Send {
-        let _ = (code, name, by);
-        async { Err(StoreError::Unsupported("create_lab")) }
-    }
+    ) -> impl Future<Output = Result<Lab, StoreError>> + Send;
 
     /// Creates a user; [`StoreError::Conflict`] if the username is taken in the lab.
     /// Recorded in the audit log.
@@ -200,26 +189,17 @@ pub trait Store: Clone + Send + Sync + 'static {
         lab: LabId,
         user: &NewUser,
         by: &str,
-    ) -> impl Future<Output = Result<User, StoreError>> + Send {
-        let _ = (lab, user, by);
-        async { Err(StoreError::Unsupported("create_user")) }
-    }
+    ) -> impl Future<Output = Result<User, StoreError>> + Send;
 
     /// The lab's users, by id.
-    fn users(&self, lab: LabId) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send {
-        let _ = lab;
-        async { Err(StoreError::Unsupported("users")) }
-    }
+    fn users(&self, lab: LabId) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
 
     /// A user of the lab with their password hash, to sign in.
     fn user_credentials(
         &self,
         lab: LabId,
         username: &str,
-    ) -> impl Future<Output = Result<Option<UserCredentials>, StoreError>> + Send {
-        let _ = (lab, username);
-        async { Err(StoreError::Unsupported("user_credentials")) }
-    }
+    ) -> impl Future<Output = Result<Option<UserCredentials>, StoreError>> + Send;
 
     /// Stores a token's hash; recorded in the audit log.
     fn create_token(
@@ -227,35 +207,23 @@ pub trait Store: Clone + Send + Sync + 'static {
         lab: LabId,
         token: &NewToken,
         by: &str,
-    ) -> impl Future<Output = Result<ApiToken, StoreError>> + Send {
-        let _ = (lab, token, by);
-        async { Err(StoreError::Unsupported("create_token")) }
-    }
+    ) -> impl Future<Output = Result<ApiToken, StoreError>> + Send;
 
     /// The lab's tokens (revoked ones included), by id.
-    fn tokens(&self, lab: LabId) -> impl Future<Output = Result<Vec<ApiToken>, StoreError>> + Send {
-        let _ = lab;
-        async { Err(StoreError::Unsupported("tokens")) }
-    }
+    fn tokens(&self, lab: LabId) -> impl Future<Output = Result<Vec<ApiToken>, StoreError>> + Send;
 
     /// The token with this SHA-256 (lower-case hex), revoked or not, in any lab.
     fn token_by_hash(
         &self,
         token_hash: &str,
-    ) -> impl Future<Output = Result<Option<ApiToken>, StoreError>> + Send {
-        let _ = token_hash;
-        async { Err(StoreError::Unsupported("token_by_hash")) }
-    }
+    ) -> impl Future<Output = Result<Option<ApiToken>, StoreError>> + Send;
 
     /// Notes that a token was used at `at` (not audited: it is not a change).
     fn touch_token(
         &self,
         id: i64,
         at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        let _ = (id, at);
-        async { Err(StoreError::Unsupported("touch_token")) }
-    }
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Revokes a token at once; revoking a revoked token is [`StoreError::Invalid`].
     /// Recorded in the audit log.
@@ -264,48 +232,33 @@ pub trait Store: Clone + Send + Sync + 'static {
         lab: LabId,
         id: i64,
         by: &str,
-    ) -> impl Future<Output = Result<ApiToken, StoreError>> + Send {
-        let _ = (lab, id, by);
-        async { Err(StoreError::Unsupported("revoke_token")) }
-    }
+    ) -> impl Future<Output = Result<ApiToken, StoreError>> + Send;
 
     /// Stores a web session (and drops the expired ones).
     fn create_session(
         &self,
         session: &NewSession,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        let _ = session;
-        async { Err(StoreError::Unsupported("create_session")) }
-    }
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The session with this SHA-256 (lower-case hex) if it has not expired at `now`.
     fn session(
         &self,
         session_hash: &str,
         now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send {
-        let _ = (session_hash, now);
-        async { Err(StoreError::Unsupported("session")) }
-    }
+    ) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send;
 
     /// Ends a session (signing out); ending an unknown one is not an error.
     fn delete_session(
         &self,
         session_hash: &str,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        let _ = session_hash;
-        async { Err(StoreError::Unsupported("delete_session")) }
-    }
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The lab's audit log, newest first.
     fn audit_log(
         &self,
         lab: LabId,
         page: Page,
-    ) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send {
-        let _ = (lab, page);
-        async { Err(StoreError::Unsupported("audit_log")) }
-    }
+    ) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send;
 
     // ----- records, a page at a time ------------------------------------------------
 
@@ -314,10 +267,7 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         lab: LabId,
         page: Page,
-    ) -> impl Future<Output = Result<Vec<ImportBatch>, StoreError>> + Send {
-        let _ = (lab, page);
-        async { Err(StoreError::Unsupported("batch_page")) }
-    }
+    ) -> impl Future<Output = Result<Vec<ImportBatch>, StoreError>> + Send;
 
     /// The lab's instruments matching `filter`, by id.
     fn instruments(
@@ -325,20 +275,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         lab: LabId,
         filter: &InstrumentFilter,
         page: Page,
-    ) -> impl Future<Output = Result<Vec<InstrumentRecord>, StoreError>> + Send {
-        let _ = (lab, filter, page);
-        async { Err(StoreError::Unsupported("instruments")) }
-    }
+    ) -> impl Future<Output = Result<Vec<InstrumentRecord>, StoreError>> + Send;
 
     /// An instrument with every inspection of it.
     fn instrument(
         &self,
         lab: LabId,
         id: i64,
-    ) -> impl Future<Output = Result<InstrumentHistory, StoreError>> + Send {
-        let _ = (lab, id);
-        async { Err(StoreError::Unsupported("instrument")) }
-    }
+    ) -> impl Future<Output = Result<InstrumentHistory, StoreError>> + Send;
 
     /// The lab's inspections matching `filter`, by id.
     fn inspections(
@@ -346,20 +290,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         lab: LabId,
         filter: &InspectionFilter,
         page: Page,
-    ) -> impl Future<Output = Result<Vec<InspectionRecord>, StoreError>> + Send {
-        let _ = (lab, filter, page);
-        async { Err(StoreError::Unsupported("inspections")) }
-    }
+    ) -> impl Future<Output = Result<Vec<InspectionRecord>, StoreError>> + Send;
 
     /// One inspection.
     fn inspection(
         &self,
         lab: LabId,
         id: i64,
-    ) -> impl Future<Output = Result<InspectionRecord, StoreError>> + Send {
-        let _ = (lab, id);
-        async { Err(StoreError::Unsupported("inspection")) }
-    }
+    ) -> impl Future<Output = Result<InspectionRecord, StoreError>> + Send;
 
     /// The lab's earthing points matching `filter`, by id.
     fn earthing_points(
@@ -367,20 +305,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         lab: LabId,
         filter: &PointFilter,
         page: Page,
-    ) -> impl Future<Output = Result<Vec<EarthingPointRecord>, StoreError>> + Send {
-        let _ = (lab, filter, page);
-        async { Err(StoreError::Unsupported("earthing_points")) }
-    }
+    ) -> impl Future<Output = Result<Vec<EarthingPointRecord>, StoreError>> + Send;
 
     /// An earthing point with every test of it in date order, rises flagged.
     fn earthing_point(
         &self,
         lab: LabId,
         id: i64,
-    ) -> impl Future<Output = Result<EarthingPointHistory, StoreError>> + Send {
-        let _ = (lab, id);
-        async { Err(StoreError::Unsupported("earthing_point")) }
-    }
+    ) -> impl Future<Output = Result<EarthingPointHistory, StoreError>> + Send;
 
     /// The lab's earthing tests matching `filter`, by id.
     fn earthing_tests(
@@ -388,8 +320,5 @@ pub trait Store: Clone + Send + Sync + 'static {
         lab: LabId,
         filter: &EarthingTestFilter,
         page: Page,
-    ) -> impl Future<Output = Result<Vec<EarthingTestRecord>, StoreError>> + Send {
-        let _ = (lab, filter, page);
-        async { Err(StoreError::Unsupported("earthing_tests")) }
-    }
+    ) -> impl Future<Output = Result<Vec<EarthingTestRecord>, StoreError>> + Send;
 }
