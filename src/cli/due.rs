@@ -4,9 +4,13 @@ use std::process::ExitCode;
 
 use chrono::{Local, NaiveDate};
 use clap::Args;
+use metrotrack_core::DueAfter;
 use metrotrack_store::Store;
 
 use super::Format;
+
+/// Instruments read from the store at a time.
+const PAGE: u32 = 1000;
 
 #[derive(Debug, Args)]
 pub struct DueArgs {
@@ -23,7 +27,24 @@ pub struct DueArgs {
 pub async fn run<S: Store>(store: &S, args: DueArgs) -> anyhow::Result<ExitCode> {
     let lab = store.default_lab().await?;
     let as_of = args.as_of.unwrap_or_else(|| Local::now().date_naive());
-    let due = store.due_list(lab, args.within, as_of).await?;
+    // The whole list, a page at a time.
+    let mut due = Vec::new();
+    loop {
+        let page = store
+            .due_list(
+                lab,
+                args.within,
+                as_of,
+                due.last().map(DueAfter::from).as_ref(),
+                PAGE,
+            )
+            .await?;
+        let last_page = page.len() < PAGE as usize;
+        due.extend(page);
+        if last_page {
+            break;
+        }
+    }
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&due)?),
         Format::Text => {

@@ -599,6 +599,8 @@ pub struct DueList {
     pub as_of: NaiveDate,
     pub within_days: u32,
     pub items: Vec<DueDto>,
+    /// The `cursor` of the next page; absent on the last one.
+    pub next_cursor: Option<String>,
 }
 
 /// `POST /api/v1/imports/{id}/void`.

@@ -2,6 +2,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use metrotrack_core::DueAfter;
 use metrotrack_store::records::{MAX_PAGE, Page};
 
 use crate::error::{ApiResult, bad_request};
@@ -47,6 +48,33 @@ pub fn finish<T>(
     }
 }
 
+/// The cursor of the due list's next page: the due-order key of the last entry shown.
+pub fn encode_due_cursor(after: &DueAfter) -> String {
+    URL_SAFE_NO_PAD.encode(format!(
+        "due:{}:{}:{}",
+        after.valid_until, after.instrument_id, after.serial_number
+    ))
+}
+
+/// Reads a cursor made by [`encode_due_cursor`].
+pub fn decode_due_cursor(cursor: &str) -> ApiResult<DueAfter> {
+    let text = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
+    text.as_deref()
+        .and_then(|s| s.strip_prefix("due:"))
+        .and_then(|s| {
+            let mut parts = s.splitn(3, ':');
+            Some(DueAfter {
+                valid_until: parts.next()?.parse().ok()?,
+                instrument_id: parts.next()?.parse().ok()?,
+                serial_number: parts.next()?.to_owned(),
+            })
+        })
+        .ok_or_else(|| bad_request("cursor is not one this server gave out."))
+}
+
 fn encode_cursor(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("id:{id}"))
 }
@@ -66,6 +94,13 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_refuse_garbage() {
+        let due = DueAfter {
+            valid_until: chrono::NaiveDate::from_ymd_opt(2024, 2, 29).expect("date"),
+            serial_number: "CT1P:00 12".to_owned(),
+            instrument_id: 7,
+        };
+        assert_eq!(decode_due_cursor(&encode_due_cursor(&due)).ok(), Some(due));
+        assert!(decode_due_cursor(&encode_cursor(42)).is_err());
         let c = encode_cursor(42);
         assert_eq!(decode_cursor(&c).ok(), Some(42));
         assert!(decode_cursor("nope").is_err());

@@ -27,3 +27,22 @@ impl DueEntry {
         (days, valid_until < as_of)
     }
 }
+
+/// Where a page of the due list ends: the due order's key (valid-until, serial number,
+/// instrument id) of the last entry shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueAfter {
+    pub valid_until: NaiveDate,
+    pub serial_number: String,
+    pub instrument_id: i64,
+}
+
+impl From<&DueEntry> for DueAfter {
+    fn from(e: &DueEntry) -> Self {
+        Self {
+            valid_until: e.valid_until,
+            serial_number: e.serial_number.clone(),
+            instrument_id: e.instrument_id,
+        }
+    }
+}

@@ -21,7 +21,7 @@ pub mod vocab;
 pub use achievement::{Achievement, AchievementStatus, PeriodAchievement, YearAchievement};
 pub use batch::{BatchOutcome, FileSummary, ImportBatch, ImportMode, LogKind, ParsedRow, Problem};
 pub use category::{Category, CategoryCatalog, CategoryCode, CycleRule};
-pub use due::DueEntry;
+pub use due::{DueAfter, DueEntry};
 pub use earthing::{EarthingMethod, EarthingSystem, NewEarthingTest, Ohms, PointCode, PointKey};
 pub use inspection::{InspectionKind, NewInspection, Outcome, VerificationType};
 pub use instrument::{InstrumentKey, SerialNumber};

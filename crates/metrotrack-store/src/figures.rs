@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use metrotrack_core::{
     Achievement, CategoryCode, LabId, Metric, PeriodAchievement, PeriodSpec, ReportingPeriod,
     Scheme, YearAchievement,
@@ -39,6 +39,21 @@ async fn plan_map<S: Store>(
             .insert(plan.period, plan.target);
     }
     Ok(map)
+}
+
+/// The half-months `start..=end` covers, numbered `(year * 12 + month - 1) * 2 + (day >=
+/// 15)` as the inspection tallies are (see migration 0005), when the span is a whole
+/// number of them, and no longer than a year: every reporting period of both schemes.
+/// Other spans are counted from the records themselves.
+pub(crate) fn half_months(start: NaiveDate, end: NaiveDate) -> Option<(i64, i64)> {
+    let seg = |d: NaiveDate| {
+        (i64::from(d.year()) * 12 + i64::from(d.month0())) * 2 + i64::from(d.day() >= 15)
+    };
+    let after = end.succ_opt()?;
+    let aligned = |d: NaiveDate| d.day() == 1 || d.day() == 15;
+    let (first, last) = (seg(start), seg(end));
+    (aligned(start) && aligned(after) && first <= last && last - first < 24)
+        .then_some((first, last))
 }
 
 /// Every metric's actual over one span of dates.
@@ -211,6 +226,31 @@ pub(crate) async fn year_achievement<S: CountRecords>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_period_is_a_run_of_half_months() {
+        for year in [2023, 2024] {
+            for scheme in [Scheme::Decree09, Scheme::Calendar] {
+                let y = PeriodSpec::Year { year }.resolve(scheme);
+                let (first, last) = half_months(y.start, y.end).expect("a year is aligned");
+                assert_eq!(last - first, 23, "{scheme:?} {year}");
+                for m in (PeriodSpec::Year { year }).months() {
+                    let m = m.resolve(scheme);
+                    let (a, b) = half_months(m.start, m.end).expect("a month is aligned");
+                    assert_eq!(b - a, 1);
+                }
+            }
+        }
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+        // 15/09/2023 is the second half of September: (2023 * 12 + 8) * 2 + 1.
+        assert_eq!(
+            half_months(d(2023, 9, 15), d(2023, 10, 14)),
+            Some((48569, 48570))
+        );
+        assert_eq!(half_months(d(2023, 9, 16), d(2023, 10, 14)), None);
+        assert_eq!(half_months(d(2023, 9, 15), d(2023, 10, 13)), None);
+        assert_eq!(half_months(d(2022, 1, 1), d(2023, 12, 31)), None);
+    }
 
     #[test]
     fn quarter_targets_sum_their_months() {

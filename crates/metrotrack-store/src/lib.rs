@@ -6,7 +6,7 @@
 
 use chrono::NaiveDate;
 use metrotrack_core::{
-    Category, DueEntry, FileSummary, ImportBatch, ImportMode, LabId, LogKind, ParsedRow,
+    Category, DueAfter, DueEntry, FileSummary, ImportBatch, ImportMode, LabId, LogKind, ParsedRow,
     PeriodAchievement, PlanTarget, ReportingPeriod, Scheme, YearAchievement,
 };
 use std::future::Future;
@@ -160,12 +160,15 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<YearAchievement, StoreError>> + Send;
 
     /// Instruments whose latest valid inspection expires within `within_days` of
-    /// `as_of`, and those already overdue, soonest first.
+    /// `as_of`, and those already overdue, soonest first (then by serial number and id):
+    /// at most `limit` entries, those after `after` when given.
     fn due_list(
         &self,
         lab: LabId,
         within_days: u32,
         as_of: NaiveDate,
+        after: Option<&DueAfter>,
+        limit: u32,
     ) -> impl Future<Output = Result<Vec<DueEntry>, StoreError>> + Send;
 
     // ----- labs, accounts and the audit log -----------------------------------------

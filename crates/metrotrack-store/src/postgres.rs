@@ -23,14 +23,14 @@ use std::time::Duration;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use metrotrack_core::category::seed_categories;
 use metrotrack_core::{
-    BatchOutcome, Category, CategoryCode, CycleRule, DueEntry, ImportBatch, ImportMode, LabId,
-    LogKind, PeriodAchievement, PeriodSpec, PlanTarget, Problem, ReportingPeriod, Scheme,
+    BatchOutcome, Category, CategoryCode, CycleRule, DueAfter, DueEntry, ImportBatch, ImportMode,
+    LabId, LogKind, PeriodAchievement, PeriodSpec, PlanTarget, Problem, ReportingPeriod, Scheme,
     YearAchievement,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
-use crate::figures::{self, Actuals, CountRecords};
+use crate::figures::{self, Actuals, CountRecords, half_months};
 use crate::sqlite::{corrupt, parse_stored};
 use crate::{BatchRequest, ImportEvent, Store, StoreError};
 
@@ -194,17 +194,37 @@ impl CountRecords for PgStore {
         end: NaiveDate,
         category: Option<&CategoryCode>,
     ) -> Result<Actuals, StoreError> {
-        let row = sqlx::query(
-            "select count(distinct instrument_id), count(*) from inspections
-             where lab_id = $1 and inspected_on between $2 and $3
-               and ($4::text is null or category_code = $4) and voided_at is null",
-        )
-        .bind(lab)
-        .bind(start)
-        .bind(end)
-        .bind(category.map(CategoryCode::as_str))
-        .fetch_one(&self.pool)
-        .await?;
+        // Every reporting period reads the tallies (a few rows per half-month); any
+        // other span counts the records.
+        let (instruments, inspections): (i64, i64) =
+            match half_months(start, end) {
+                Some((first, last)) => sqlx::query_as(
+                    "select coalesce(sum(instrument_days) filter (where prev_seg < $2), 0)::bigint,
+                            coalesce(sum(inspections), 0)::bigint
+                     from inspection_tallies
+                     where lab_id = $1 and seg between $2 and $3
+                       and ($4::text is null or category_code = $4)",
+                )
+                .bind(lab)
+                .bind(first)
+                .bind(last)
+                .bind(category.map(CategoryCode::as_str))
+                .fetch_one(&self.pool)
+                .await?,
+                None => {
+                    sqlx::query_as(
+                        "select count(distinct instrument_id), count(*) from inspections
+                     where lab_id = $1 and inspected_on between $2 and $3
+                       and ($4::text is null or category_code = $4) and voided_at is null",
+                    )
+                    .bind(lab)
+                    .bind(start)
+                    .bind(end)
+                    .bind(category.map(CategoryCode::as_str))
+                    .fetch_one(&self.pool)
+                    .await?
+                }
+            };
         let points: i64 = sqlx::query_scalar(
             "select count(distinct point_id) from earthing_tests
              where lab_id = $1 and tested_on between $2 and $3 and voided_at is null",
@@ -215,8 +235,8 @@ impl CountRecords for PgStore {
         .fetch_one(&self.pool)
         .await?;
         Ok(Actuals {
-            instruments: u64_of(row.try_get(0)?),
-            inspections: u64_of(row.try_get(1)?),
+            instruments: u64_of(instruments),
+            inspections: u64_of(inspections),
             points: u64_of(points),
         })
     }
@@ -580,32 +600,45 @@ impl Store for PgStore {
         lab: LabId,
         within_days: u32,
         as_of: NaiveDate,
+        after: Option<&DueAfter>,
+        limit: u32,
     ) -> Result<Vec<DueEntry>, StoreError> {
         let horizon = as_of
             .checked_add_days(Days::new(u64::from(within_days)))
             .unwrap_or(NaiveDate::MAX);
-        // The latest inspection that has a valid-until decides: a newer failed inspection
-        // (which has none) does not hide the instrument, whose validity has not been renewed.
-        let rows = sqlx::query(
-            "with latest as (
-                 select instrument_id, inspected_on, valid_until,
-                        row_number() over (
-                            partition by instrument_id order by inspected_on desc, id desc
-                        ) as rank
-                 from inspections
-                 where lab_id = $1 and voided_at is null and valid_until is not null
-             )
-             select l.instrument_id, n.category_code, n.serial_number, n.manufacturer, n.owner,
-                    l.inspected_on, l.valid_until
-             from latest l
-             join instruments n on n.lab_id = $1 and n.id = l.instrument_id
-             where l.rank = 1 and l.valid_until <= $2
-             order by l.valid_until, n.serial_number collate \"C\", l.instrument_id",
-        )
-        .bind(lab)
-        .bind(horizon)
-        .fetch_all(&self.pool)
-        .await?;
+        // Each instrument carries its latest valid inspection (kept by triggers, see
+        // migration 0005): a newer failed inspection, which has no valid-until, does not
+        // hide an instrument whose validity has not been renewed.
+        const SELECT: &str = "select id as instrument_id, category_code, serial_number,
+                    manufacturer, owner, due_inspected_on as inspected_on, due_on as valid_until
+             from instruments
+             where lab_id = $1 and due_on is not null and due_on <= $2";
+        const ORDER: &str = "order by due_on, serial_number collate \"C\", id";
+        let limit = i64::from(limit);
+        let rows = match after {
+            None => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} {ORDER} limit $3")))
+                    .bind(lab)
+                    .bind(horizon)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            Some(a) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{SELECT} and (due_on, serial_number collate \"C\", id) > ($3, $4, $5)
+                     {ORDER} limit $6"
+                )))
+                .bind(lab)
+                .bind(horizon)
+                .bind(a.valid_until)
+                .bind(a.serial_number.as_str())
+                .bind(a.instrument_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
         rows.iter()
             .map(|row| {
                 let valid_until: NaiveDate = row.try_get("valid_until")?;

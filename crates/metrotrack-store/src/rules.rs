@@ -5,7 +5,7 @@
 //! Backends find the stored record; these functions say what it means, so that the
 //! same file gives the same counts and the same messages on SQLite and PostgreSQL.
 
-use std::fmt::Write as _;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use metrotrack_core::{
@@ -166,23 +166,69 @@ pub(crate) async fn already_imported<S: Store>(
     Ok(batch)
 }
 
-/// The original observations as a JSON object, header → value, in file order.
-pub(crate) fn original_json(original: &[(String, String)]) -> String {
-    let mut out = String::from("{");
-    for (i, (header, value)) in original.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
+/// The original observations of a batch's rows, stored compactly: the batch keeps its
+/// columns (headers as written) once, and each row only its values, as a JSON array in
+/// the order of those columns (`""` where the row has no value, trailing ones left out).
+/// Repeating every header on every row made the original the largest part of a stored
+/// inspection.
+#[derive(Debug, Default)]
+pub(crate) struct OriginalColumns {
+    index: HashMap<String, usize>,
+    columns: Vec<String>,
+}
+
+impl OriginalColumns {
+    /// A row's values as a JSON array; headers not seen before become new columns.
+    pub(crate) fn encode(&mut self, original: &[(String, String)]) -> String {
+        let mut slots: Vec<&str> = Vec::with_capacity(self.columns.len());
+        for (header, value) in original {
+            let at = match self.index.get(header.as_str()) {
+                Some(&at) => at,
+                None => {
+                    self.columns.push(header.clone());
+                    self.index.insert(header.clone(), self.columns.len() - 1);
+                    self.columns.len() - 1
+                }
+            };
+            if slots.len() <= at {
+                slots.resize(at + 1, "");
+            }
+            slots[at] = value;
         }
-        // Serialising a string cannot fail.
-        let _ = write!(
-            out,
-            "{}:{}",
-            serde_json::Value::from(header.as_str()),
-            serde_json::Value::from(value.as_str())
-        );
+        // Serialising strings cannot fail.
+        serde_json::to_string(&slots).unwrap_or_default()
     }
-    out.push('}');
-    out
+
+    /// The batch's columns as a JSON array, to store with the batch.
+    pub(crate) fn columns_json(&self) -> String {
+        serde_json::to_string(&self.columns).unwrap_or_default()
+    }
+}
+
+/// A stored record's original observations as a JSON object (header → value as
+/// written): rebuilt from the row's values and its batch's columns when stored compactly
+/// (see [`OriginalColumns`]), or as stored when it is already an object.
+pub(crate) fn original_object(
+    original: Option<&str>,
+    columns: Option<&str>,
+) -> Result<serde_json::Value, serde_json::Error> {
+    let Some(original) = original else {
+        return Ok(serde_json::Value::Null);
+    };
+    let value: serde_json::Value = serde_json::from_str(original)?;
+    let serde_json::Value::Array(values) = value else {
+        return Ok(value);
+    };
+    let columns: Vec<String> = match columns {
+        Some(c) => serde_json::from_str(c)?,
+        None => Vec::new(),
+    };
+    let object = columns
+        .into_iter()
+        .zip(values)
+        .filter(|(_, v)| v.as_str().is_none_or(|s| !s.is_empty()))
+        .collect();
+    Ok(serde_json::Value::Object(object))
 }
 
 /// Where a stored record came from, for a conflict message.
@@ -337,13 +383,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn original_keeps_file_order_and_escapes() {
-        let json = original_json(&[
+    fn original_values_follow_the_batch_columns() {
+        let mut columns = OriginalColumns::default();
+        let first = columns.encode(&[
             ("Số sản xuất".into(), "A\"1".into()),
             ("Kết quả".into(), "Đạt".into()),
         ]);
-        assert_eq!(json, r#"{"Số sản xuất":"A\"1","Kết quả":"Đạt"}"#);
-        assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
+        // A row without the first column's value, with a column not seen before.
+        let second = columns.encode(&[
+            ("Kết quả".into(), "Không đạt".into()),
+            ("Ghi chú".into(), "x".into()),
+        ]);
+        assert_eq!(first, r#"["A\"1","Đạt"]"#);
+        assert_eq!(second, r#"["","Không đạt","x"]"#);
+        let header = columns.columns_json();
+        assert_eq!(header, r#"["Số sản xuất","Kết quả","Ghi chú"]"#);
+        let back = original_object(Some(&second), Some(&header)).expect("json");
+        assert_eq!(
+            back,
+            serde_json::json!({"Kết quả": "Không đạt", "Ghi chú": "x"})
+        );
+        let back = original_object(Some(&first), Some(&header)).expect("json");
+        assert_eq!(
+            back,
+            serde_json::json!({"Số sản xuất": "A\"1", "Kết quả": "Đạt"})
+        );
+        // Records stored before keep their object.
+        let old = original_object(Some(r#"{"Số tem":"T1"}"#), None).expect("json");
+        assert_eq!(old, serde_json::json!({"Số tem": "T1"}));
+        assert_eq!(
+            original_object(None, None).expect("json"),
+            serde_json::Value::Null
+        );
     }
 
     #[test]

@@ -16,8 +16,8 @@ use std::time::Duration;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use metrotrack_core::category::seed_categories;
 use metrotrack_core::{
-    BatchOutcome, Category, CategoryCode, CycleRule, DueEntry, ImportBatch, ImportMode, LabId,
-    LogKind, PeriodAchievement, PeriodSpec, PlanTarget, Problem, ReportingPeriod, Scheme,
+    BatchOutcome, Category, CategoryCode, CycleRule, DueAfter, DueEntry, ImportBatch, ImportMode,
+    LabId, LogKind, PeriodAchievement, PeriodSpec, PlanTarget, Problem, ReportingPeriod, Scheme,
     YearAchievement,
 };
 use sqlx::sqlite::{
@@ -26,7 +26,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, Sqlite, Transaction};
 
-use crate::figures::{self, Actuals, CountRecords};
+use crate::figures::{self, Actuals, CountRecords, half_months};
 use crate::{BatchRequest, ImportEvent, Store, StoreError};
 
 /// Connections in a file database's pool: readers run alongside the one writer (WAL).
@@ -215,9 +215,39 @@ impl CountRecords for SqliteStore {
         end: NaiveDate,
         category: Option<&CategoryCode>,
     ) -> Result<Actuals, StoreError> {
-        let row = match category {
-            None => {
-                sqlx::query(
+        // Every reporting period reads the tallies (a few rows per half-month); any
+        // other span counts the records.
+        let (instruments, inspections): (i64, i64) = match (half_months(start, end), category) {
+            (Some((first, last)), None) => {
+                sqlx::query_as(
+                    "select coalesce(sum(case when prev_seg < ? then instrument_days end), 0),
+                            coalesce(sum(inspections), 0)
+                     from inspection_tallies where lab_id = ? and seg between ? and ?",
+                )
+                .bind(first)
+                .bind(lab)
+                .bind(first)
+                .bind(last)
+                .fetch_one(&self.pool)
+                .await?
+            }
+            (Some((first, last)), Some(code)) => {
+                sqlx::query_as(
+                    "select coalesce(sum(case when prev_seg < ? then instrument_days end), 0),
+                            coalesce(sum(inspections), 0)
+                     from inspection_tallies
+                     where lab_id = ? and seg between ? and ? and category_code = ?",
+                )
+                .bind(first)
+                .bind(lab)
+                .bind(first)
+                .bind(last)
+                .bind(code.as_str())
+                .fetch_one(&self.pool)
+                .await?
+            }
+            (None, None) => {
+                sqlx::query_as(
                     "select count(distinct instrument_id), count(*) from inspections
                      where lab_id = ? and inspected_on between ? and ? and voided_at is null",
                 )
@@ -227,8 +257,8 @@ impl CountRecords for SqliteStore {
                 .fetch_one(&self.pool)
                 .await?
             }
-            Some(code) => {
-                sqlx::query(
+            (None, Some(code)) => {
+                sqlx::query_as(
                     "select count(distinct instrument_id), count(*) from inspections
                      where lab_id = ? and inspected_on between ? and ? and category_code = ?
                        and voided_at is null",
@@ -251,8 +281,8 @@ impl CountRecords for SqliteStore {
         .fetch_one(&self.pool)
         .await?;
         Ok(Actuals {
-            instruments: u64_of(row.try_get(0)?),
-            inspections: u64_of(row.try_get(1)?),
+            instruments: u64_of(instruments),
+            inspections: u64_of(inspections),
             points: u64_of(points),
         })
     }
@@ -595,32 +625,46 @@ impl Store for SqliteStore {
         lab: LabId,
         within_days: u32,
         as_of: NaiveDate,
+        after: Option<&DueAfter>,
+        limit: u32,
     ) -> Result<Vec<DueEntry>, StoreError> {
         let horizon = as_of
             .checked_add_days(Days::new(u64::from(within_days)))
             .unwrap_or(NaiveDate::MAX);
-        // The latest inspection that has a valid-until decides: a newer failed inspection
-        // (which has none) does not hide the instrument, whose validity has not been renewed.
-        let rows = sqlx::query(
-            "with latest as (
-                 select instrument_id, inspected_on, valid_until,
-                        row_number() over (
-                            partition by instrument_id order by inspected_on desc, id desc
-                        ) as rank
-                 from inspections
-                 where lab_id = ? and voided_at is null and valid_until is not null
-             )
-             select l.instrument_id, n.category_code, n.serial_number, n.manufacturer, n.owner,
-                    l.inspected_on, l.valid_until
-             from latest l
-             join instruments n on n.id = l.instrument_id
-             where l.rank = 1 and l.valid_until <= ?
-             order by l.valid_until, n.serial_number, l.instrument_id",
-        )
-        .bind(lab)
-        .bind(horizon)
-        .fetch_all(&self.pool)
-        .await?;
+        // Each instrument carries its latest valid inspection (kept by triggers, see
+        // migration 0005): a newer failed inspection, which has no valid-until, does not
+        // hide an instrument whose validity has not been renewed.
+        const SELECT: &str = "select id as instrument_id, category_code, serial_number,
+                    manufacturer, owner, due_inspected_on as inspected_on, due_on as valid_until
+             from instruments
+             where lab_id = ? and due_on is not null and due_on <= ?";
+        let limit = i64::from(limit);
+        let rows = match after {
+            None => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{SELECT} order by due_on, serial_number, id limit ?"
+                )))
+                .bind(lab)
+                .bind(horizon)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            Some(a) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{SELECT} and (due_on, serial_number, id) > (?, ?, ?)
+                     order by due_on, serial_number, id limit ?"
+                )))
+                .bind(lab)
+                .bind(horizon)
+                .bind(a.valid_until)
+                .bind(a.serial_number.as_str())
+                .bind(a.instrument_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
         rows.iter()
             .map(|row| {
                 let valid_until: NaiveDate = row.try_get("valid_until")?;

@@ -99,12 +99,18 @@ async fn every_write_is_audited_and_the_log_is_append_only() {
         .execute(store.pool())
         .await;
     assert!(tampered.is_err());
-    let original: String = sqlx::query_scalar("select original from inspections limit 1")
-        .fetch_one(store.pool())
-        .await
-        .expect("original");
-    let original: serde_json::Value = serde_json::from_str(&original).expect("json");
-    assert_eq!(original["Tên PTĐ"], "CT1P");
+    // The original observations: the row's values, in the order of its batch's columns.
+    let (original, columns): (String, String) = sqlx::query_as(
+        "select s.original, b.original_columns
+         from inspections s join import_batches b on b.id = s.batch_id limit 1",
+    )
+    .fetch_one(store.pool())
+    .await
+    .expect("original");
+    let original: Vec<String> = serde_json::from_str(&original).expect("json");
+    let columns: Vec<String> = serde_json::from_str(&columns).expect("json");
+    let at = columns.iter().position(|c| c == "Tên PTĐ").expect("column");
+    assert_eq!(original[at], "CT1P");
 }
 
 #[tokio::test]

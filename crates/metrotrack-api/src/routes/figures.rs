@@ -17,6 +17,7 @@ use crate::dto::{
 };
 use crate::error::{ApiResult, bad_request, validation};
 use crate::extract::{Json, Path, Query};
+use crate::pagination;
 use crate::routes::CommonErrors;
 use crate::routes::imports::LabParam;
 use crate::{AppState, Caller};
@@ -276,9 +277,14 @@ pub struct DueParams {
     /// The date to count from (default today), `YYYY-MM-DD`.
     pub as_of: Option<NaiveDate>,
     pub lab: Option<String>,
+    /// Entries per page (default 50, at most 1000).
+    pub limit: Option<u32>,
+    /// The previous page's `next_cursor`.
+    pub cursor: Option<String>,
 }
 
-/// Instruments whose verification expires within `within` days, and the overdue ones.
+/// Instruments whose verification expires within `within` days, and the overdue ones,
+/// soonest first, a page at a time.
 #[utoipa::path(
     get,
     path = "/api/v1/due",
@@ -302,10 +308,27 @@ pub async fn due<S: Store>(
         return Err(bad_request("within must be between 0 and 3660 days."));
     }
     let as_of = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
-    let items = app.store.due_list(lab, within, as_of).await?;
+    let (page, limit) = pagination::page(q.limit, None)?;
+    let after = q
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(pagination::decode_due_cursor)
+        .transpose()?;
+    let mut items = app
+        .store
+        .due_list(lab, within, as_of, after.as_ref(), page.limit)
+        .await?;
+    let next_cursor = (items.len() > limit as usize).then(|| {
+        items.truncate(limit as usize);
+        items
+            .last()
+            .map(|last| pagination::encode_due_cursor(&last.into()))
+    });
     Ok(Json(DueList {
         as_of,
         within_days: within,
         items: items.into_iter().map(Into::into).collect(),
+        next_cursor: next_cursor.flatten(),
     }))
 }

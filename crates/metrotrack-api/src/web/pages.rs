@@ -609,7 +609,11 @@ pub async fn void<S: Store>(
 pub struct DueQuery {
     within: Option<u32>,
     as_of: Option<NaiveDate>,
+    cursor: Option<String>,
 }
+
+/// Instruments on one page of the due list.
+const DUE_PAGE: u32 = 500;
 
 #[derive(Template)]
 #[template(path = "due.html")]
@@ -618,6 +622,7 @@ struct DuePage {
     within: u32,
     as_of: String,
     items: Vec<DueEntry>,
+    next: Option<String>,
 }
 
 pub async fn due<S: Store>(
@@ -627,19 +632,40 @@ pub async fn due<S: Store>(
 ) -> Response {
     let within = q.within.unwrap_or(30).min(3650);
     let as_of = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
-    let items = match app
+    // A cursor this server did not give out starts the list from its beginning.
+    let after = q
+        .cursor
+        .as_deref()
+        .and_then(|c| crate::pagination::decode_due_cursor(c).ok());
+    let mut items = match app
         .store
-        .due_list(user.session.user.lab, within, as_of)
+        .due_list(
+            user.session.user.lab,
+            within,
+            as_of,
+            after.as_ref(),
+            DUE_PAGE + 1,
+        )
         .await
     {
         Ok(i) => i,
         Err(e) => return store_failure(e),
     };
+    let next = (items.len() > DUE_PAGE as usize).then(|| {
+        items.truncate(DUE_PAGE as usize);
+        items.last().map(|last| {
+            format!(
+                "/due?within={within}&as_of={as_of}&cursor={}",
+                crate::pagination::encode_due_cursor(&last.into())
+            )
+        })
+    });
     render(&DuePage {
         chrome: Chrome::new(&user, "/due"),
         within,
         as_of: as_of.to_string(),
         items,
+        next: next.flatten(),
     })
 }
 

@@ -31,8 +31,8 @@ use tokio::sync::mpsc::Receiver;
 
 use super::{PgStore, corrupt, i64_of, now, parse_stored};
 use crate::rules::{
-    self, Admitted, INSPECTION_CLASH, POINT_MISSING, StoredTest, TEST_CLASH, Tally, original_json,
-    whence,
+    self, Admitted, INSPECTION_CLASH, OriginalColumns, POINT_MISSING, StoredTest, TEST_CLASH,
+    Tally, whence,
 };
 use crate::{BatchRequest, ImportEvent, Store, StoreError};
 
@@ -158,6 +158,7 @@ struct Import {
     tests: Vec<Sourced<NewEarthingTest>>,
     /// Whether the staging table holds rows of an earlier chunk.
     staged: bool,
+    original: OriginalColumns,
 }
 
 impl Import {
@@ -272,7 +273,7 @@ impl Import {
                 .text(&r.technician)
                 .field(r.checked_by.as_deref())
                 .field(r.notes.as_deref())
-                .text(&original_json(&s.original))
+                .text(&self.original.encode(&s.original))
                 .end_row();
         }
         self.stage("staged_inspections", COPY_INSPECTIONS, data.buf)
@@ -435,7 +436,7 @@ impl Import {
                 .field(r.weather.as_deref())
                 .text(&r.technician)
                 .field(r.notes.as_deref())
-                .text(&original_json(&s.original))
+                .text(&self.original.encode(&s.original))
                 .end_row();
         }
         self.stage("staged_tests", COPY_TESTS, data.buf).await?;
@@ -618,6 +619,7 @@ pub(super) async fn run(
         inspections: Vec::new(),
         tests: Vec::new(),
         staged: false,
+        original: OriginalColumns::default(),
     };
     let summary = loop {
         match events.recv().await {
@@ -688,7 +690,8 @@ async fn finish(
         serde_json::to_string(&summary.warnings).map_err(|e| corrupt(format_args!("{e}")))?;
     let updated = sqlx::query(
         "update import_batches set sha256 = $1, size_bytes = $2, rows = $3, inserted = $4,
-                duplicates = $5, rejected = $6, problems = $7::jsonb, warnings = $8::jsonb
+                duplicates = $5, rejected = $6, problems = $7::jsonb, warnings = $8::jsonb,
+                original_columns = $11::jsonb
          where lab_id = $9 and id = $10",
     )
     .bind(sha256)
@@ -701,6 +704,7 @@ async fn finish(
     .bind(warnings_json)
     .bind(request.lab)
     .bind(import.batch_id)
+    .bind(import.original.columns_json())
     .execute(&mut *import.tx)
     .await;
     match updated {

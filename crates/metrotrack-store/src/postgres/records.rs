@@ -101,12 +101,12 @@ fn category_of(row: &PgRow, column: &str) -> Result<CategoryCode, StoreError> {
 }
 
 /// A `jsonb` column selected as `…::text`.
-fn json_of(row: &PgRow, column: &str) -> Result<serde_json::Value, StoreError> {
-    let text: Option<String> = row.try_get(column)?;
-    match text {
-        None => Ok(serde_json::Value::Null),
-        Some(t) => serde_json::from_str(&t).map_err(|e| corrupt(format_args!("{column}: {e}"))),
-    }
+/// A record's original observations as header → value (see [`rules::original_object`]).
+fn original_of(row: &PgRow) -> Result<serde_json::Value, StoreError> {
+    let original: Option<String> = row.try_get("original")?;
+    let columns: Option<String> = row.try_get("original_columns")?;
+    crate::rules::original_object(original.as_deref(), columns.as_deref())
+        .map_err(|e| corrupt(format_args!("original: {e}")))
 }
 
 /// A `numeric` column as its canonical text (the written scale kept: 2.50).
@@ -142,8 +142,9 @@ const INSPECTION_SELECT: &str = "select s.id, s.instrument_id, s.category_code, 
      i.serial_number, s.kind, s.inspected_on, s.verification_type, s.procedure, s.result, \
      s.error_percent, s.certificate_no, s.stamp_no, s.valid_until, s.technician, \
      s.checked_by, s.notes, s.batch_id, s.source_line, s.original::text as original, \
-     s.version::bigint as version, s.voided_at, s.created_at \
-     from inspections s join instruments i on i.lab_id = s.lab_id and i.id = s.instrument_id";
+     b.original_columns::text as original_columns, s.version::bigint as version, s.voided_at, s.created_at \
+     from inspections s join instruments i on i.lab_id = s.lab_id and i.id = s.instrument_id \
+     left join import_batches b on b.lab_id = s.lab_id and b.id = s.batch_id";
 
 fn inspection_from_row(row: &PgRow) -> Result<InspectionRecord, StoreError> {
     let kind: String = row.try_get("kind")?;
@@ -169,7 +170,7 @@ fn inspection_from_row(row: &PgRow) -> Result<InspectionRecord, StoreError> {
         notes: row.try_get("notes")?,
         batch_id: row.try_get("batch_id")?,
         source_line: row.try_get("source_line")?,
-        original: json_of(row, "original")?,
+        original: original_of(row)?,
         version: row.try_get("version")?,
         voided_at: row.try_get("voided_at")?,
         created_at: row.try_get("created_at")?,
@@ -208,8 +209,9 @@ fn point_from_row(row: &PgRow) -> Result<EarthingPointRecord, StoreError> {
 const TEST_SELECT: &str = "select t.id, t.point_id, p.site, p.code as point_code, t.tested_on, \
      t.resistance_ohm, t.limit_ohm, t.method, t.tester_serial, t.weather, t.technician, \
      t.notes, t.batch_id, t.source_line, t.original::text as original, \
-     t.version::bigint as version, t.voided_at, t.created_at \
-     from earthing_tests t join earthing_points p on p.lab_id = t.lab_id and p.id = t.point_id";
+     b.original_columns::text as original_columns, t.version::bigint as version, t.voided_at, t.created_at \
+     from earthing_tests t join earthing_points p on p.lab_id = t.lab_id and p.id = t.point_id \
+     left join import_batches b on b.lab_id = t.lab_id and b.id = t.batch_id";
 
 fn test_from_row(row: &PgRow) -> Result<EarthingTestRecord, StoreError> {
     let resistance: Decimal = row.try_get("resistance_ohm")?;
@@ -230,7 +232,7 @@ fn test_from_row(row: &PgRow) -> Result<EarthingTestRecord, StoreError> {
         notes: row.try_get("notes")?,
         batch_id: row.try_get("batch_id")?,
         source_line: row.try_get("source_line")?,
-        original: json_of(row, "original")?,
+        original: original_of(row)?,
         version: row.try_get("version")?,
         voided_at: row.try_get("voided_at")?,
         created_at: row.try_get("created_at")?,

@@ -27,8 +27,8 @@ use tokio::sync::mpsc::Receiver;
 
 use super::{SqliteStore, corrupt, i64_of, parse_stored};
 use crate::rules::{
-    self, Admitted, INSPECTION_CLASH, POINT_MISSING, StoredTest, TEST_CLASH, Tally, original_json,
-    whence,
+    self, Admitted, INSPECTION_CLASH, OriginalColumns, POINT_MISSING, StoredTest, TEST_CLASH,
+    Tally, whence,
 };
 use crate::{BatchRequest, ImportEvent, Store, StoreError};
 
@@ -175,6 +175,7 @@ struct Import {
     inspections: Vec<Sourced<NewInspection>>,
     tests: Vec<Sourced<NewEarthingTest>>,
     statements: HashMap<(Stmt, usize), Arc<str>>,
+    original: OriginalColumns,
 }
 
 impl Import {
@@ -310,7 +311,7 @@ impl Import {
                     .bind(r.checked_by.as_deref())
                     .bind(r.notes.as_deref())
                     .bind(i64_of(s.line))
-                    .bind(original_json(&s.original));
+                    .bind(self.original.encode(&s.original));
             }
             let inserted = self.run(Stmt::Inspections, query).await?;
             self.tally.inserted += inserted;
@@ -458,7 +459,7 @@ impl Import {
                     .bind(r.technician.as_str())
                     .bind(r.notes.as_deref())
                     .bind(i64_of(s.line))
-                    .bind(original_json(&s.original));
+                    .bind(self.original.encode(&s.original));
             }
             let inserted = self.run(Stmt::Tests, query).await?;
             self.tally.inserted += inserted;
@@ -645,6 +646,7 @@ pub(super) async fn run(
         inspections: Vec::new(),
         tests: Vec::new(),
         statements: HashMap::new(),
+        original: OriginalColumns::default(),
     };
     let summary = loop {
         match events.recv().await {
@@ -715,7 +717,7 @@ async fn finish(
         serde_json::to_string(&summary.warnings).map_err(|e| corrupt(format_args!("{e}")))?;
     let updated = sqlx::query(
         "update import_batches set sha256 = ?, size_bytes = ?, rows = ?, inserted = ?,
-                duplicates = ?, rejected = ?, problems = ?, warnings = ?
+                duplicates = ?, rejected = ?, problems = ?, warnings = ?, original_columns = ?
          where id = ?",
     )
     .bind(sha256)
@@ -726,6 +728,7 @@ async fn finish(
     .bind(i64_of(import.tally.rejected))
     .bind(problems_json)
     .bind(warnings_json)
+    .bind(import.original.columns_json())
     .bind(import.batch_id)
     .execute(&mut *import.tx)
     .await;

@@ -73,12 +73,12 @@ fn category_of(row: &SqliteRow, column: &str) -> Result<CategoryCode, StoreError
     CategoryCode::parse(&code).map_err(|_| corrupt(format_args!("{column} = {code:?}")))
 }
 
-fn json_of(row: &SqliteRow, column: &str) -> Result<serde_json::Value, StoreError> {
-    let text: Option<String> = row.try_get(column)?;
-    match text {
-        None => Ok(serde_json::Value::Null),
-        Some(t) => serde_json::from_str(&t).map_err(|e| corrupt(format_args!("{column}: {e}"))),
-    }
+/// A record's original observations as header → value (see [`rules::original_object`]).
+fn original_of(row: &SqliteRow) -> Result<serde_json::Value, StoreError> {
+    let original: Option<String> = row.try_get("original")?;
+    let columns: Option<String> = row.try_get("original_columns")?;
+    crate::rules::original_object(original.as_deref(), columns.as_deref())
+        .map_err(|e| corrupt(format_args!("original: {e}")))
 }
 
 fn decimal_of(column: &str, text: &str) -> Result<Decimal, StoreError> {
@@ -106,8 +106,9 @@ fn instrument_from_row(row: &SqliteRow) -> Result<InstrumentRecord, StoreError> 
 const INSPECTION_SELECT: &str = "select s.id, s.instrument_id, s.category_code, \
      i.serial_number, s.kind, s.inspected_on, s.verification_type, s.procedure, s.result, \
      s.error_percent, s.certificate_no, s.stamp_no, s.valid_until, s.technician, \
-     s.checked_by, s.notes, s.batch_id, s.source_line, s.original, s.version, s.voided_at, \
-     s.created_at from inspections s join instruments i on i.id = s.instrument_id";
+     s.checked_by, s.notes, s.batch_id, s.source_line, s.original, b.original_columns, s.version, s.voided_at, \
+     s.created_at from inspections s join instruments i on i.id = s.instrument_id \
+     left join import_batches b on b.id = s.batch_id";
 
 fn inspection_from_row(row: &SqliteRow) -> Result<InspectionRecord, StoreError> {
     let kind: String = row.try_get("kind")?;
@@ -133,7 +134,7 @@ fn inspection_from_row(row: &SqliteRow) -> Result<InspectionRecord, StoreError> 
         notes: row.try_get("notes")?,
         batch_id: row.try_get("batch_id")?,
         source_line: row.try_get("source_line")?,
-        original: json_of(row, "original")?,
+        original: original_of(row)?,
         version: row.try_get("version")?,
         voided_at: row.try_get("voided_at")?,
         created_at: row.try_get("created_at")?,
@@ -173,8 +174,9 @@ fn point_from_row(row: &SqliteRow) -> Result<EarthingPointRecord, StoreError> {
 
 const TEST_SELECT: &str = "select t.id, t.point_id, p.site, p.code as point_code, t.tested_on, \
      t.resistance_ohm, t.limit_ohm, t.method, t.tester_serial, t.weather, t.technician, \
-     t.notes, t.batch_id, t.source_line, t.original, t.version, t.voided_at, t.created_at \
-     from earthing_tests t join earthing_points p on p.id = t.point_id";
+     t.notes, t.batch_id, t.source_line, t.original, b.original_columns, t.version, t.voided_at, \
+     t.created_at from earthing_tests t join earthing_points p on p.id = t.point_id \
+     left join import_batches b on b.id = t.batch_id";
 
 fn test_from_row(row: &SqliteRow) -> Result<EarthingTestRecord, StoreError> {
     let resistance: String = row.try_get("resistance_ohm")?;
@@ -197,7 +199,7 @@ fn test_from_row(row: &SqliteRow) -> Result<EarthingTestRecord, StoreError> {
         notes: row.try_get("notes")?,
         batch_id: row.try_get("batch_id")?,
         source_line: row.try_get("source_line")?,
-        original: json_of(row, "original")?,
+        original: original_of(row)?,
         version: row.try_get("version")?,
         voided_at: row.try_get("voided_at")?,
         created_at: row.try_get("created_at")?,
