@@ -1,33 +1,45 @@
-//! National-scale benchmark: `metrotrack import` against the databases' own bulk loaders
-//! on the same file, and the dashboard's figures over the imported history.
+//! National-scale benchmark: `metrotrack import` (command line and HTTP upload) against
+//! the databases' own bulk loaders on the same file, then the dashboard's figures over
+//! the imported history, timed over HTTP.
 //!
 //! ```text
-//! cargo bench --bench national                      # 1,000,000 rows, 3 alternating runs
-//! cargo bench --bench national -- --rows 10000000 --runs 1
+//! just bench                                        # 1,000,000 rows, 3 alternating runs
+//! just bench 10000000 1                            # rows, runs (positional)
+//! cargo bench --bench national -- --rows 200000 --runs 1
+//! cargo bench --bench national -- --postgres postgres://postgres@127.0.0.1:5432/test
 //! ```
 //!
-//! The log is generated under `target/bench/` (Vietnamese headers, `;`, `dd/mm/yyyy`,
-//! decimal comma: the Excel shape). Contenders, alternating in each run:
+//! Needs `sqlite3`, `curl` and GNU time (`/usr/bin/time`); `psql` and a PostgreSQL server
+//! for the PostgreSQL contenders (`--postgres URL`, else `METROTRACK_BENCH_POSTGRES_URL`,
+//! else `postgres://postgres@127.0.0.1:5432/test`; skipped when not reachable; the bench
+//! creates and drops the databases `mt_bench_flat` and `mt_bench_app` next to it).
+//!
+//! The log is generated once per size under `target/bench/` (`inspections-N.csv`:
+//! Vietnamese headers, `;`, `dd/mm/yyyy`, decimal comma: the Excel shape), and so are the
+//! databases. Contenders, alternating in each run:
 //! - `sqlite3 .import` into a flat table with one unique index;
 //! - `metrotrack import` into a fresh SQLite database;
+//! - the same file uploaded (`POST /api/v1/imports`, `text/csv`, with `curl`) to
+//!   `metrotrack serve` on a fresh SQLite database;
 //! - `psql \copy` into a flat table with one unique index, and `metrotrack import` into a
-//!   fresh PostgreSQL database (when `METROTRACK_BENCH_POSTGRES_URL`, default
-//!   `postgres://postgres@127.0.0.1:5432/test`, is reachable).
+//!   fresh PostgreSQL database.
 //!
-//! Printed: median seconds, rows/s, peak RSS (GNU time), and each metrotrack time as a
-//! ratio of its database's own loader. Then the monthly achievement, the year series and
-//! the due list timed over the imported SQLite history.
+//! Printed: median seconds, rows/s, peak RSS (GNU time; for the upload, the server's
+//! `VmHWM`), each metrotrack time as a ratio of its baseline (its database's own loader;
+//! for the upload, the command-line import into SQLite), and which targets hold (import
+//! ≤ 1.0× the loader, peak RSS ≤ 100 MiB, upload ≤ 1.2× the command line). Then the
+//! monthly achievement, the year series and the due list (first page), each timed over
+//! HTTP against `metrotrack serve` on the imported SQLite and PostgreSQL databases: one
+//! warm-up, then the median of 20 requests (3 when the warm-up takes over 5 s), against a
+//! target of 50 ms.
 
-use std::fmt::Write as _;
 use std::fs;
-use std::io::{BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use metrotrack_core::{PeriodSpec, Scheme};
-use metrotrack_store::{SqliteStore, Store};
 
 const HEADER: &str = "STT;Ngày kiểm định;Tên PTĐ;Số sản xuất;Kiểu;Cơ sở sản xuất;Đơn vị sử dụng;\
 Hình thức;Loại kiểm định;Quy trình;Kết quả;Sai số (%);Số GCN;Số tem;Hiệu lực đến;\
@@ -37,6 +49,60 @@ const FLAT_TABLE: &str = "create table flat (stt text, ngay text, ten text, so_s
     csx text, dvsd text, hinh_thuc text, loai_kd text, quy_trinh text, ket_qua text, sai_so text, \
     gcn text, tem text, hieu_luc text, nguoi_th text, nguoi_sl text, ghi_chu text); \
     create unique index flat_key on flat (ten, so_sx, csx, hinh_thuc, ngay);";
+
+const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// The contenders, in the order they run within a run and are printed.
+const SQLITE3: usize = 0;
+const CLI_SQLITE: usize = 1;
+const HTTP_SQLITE: usize = 2;
+const PSQL: usize = 3;
+const CLI_POSTGRES: usize = 4;
+
+const NAMES: [&str; 5] = [
+    "sqlite3 .import (flat, 1 unique index)",
+    "metrotrack import → SQLite",
+    "HTTP upload → serve on SQLite",
+    "psql \\copy (flat, 1 unique index)",
+    "metrotrack import → PostgreSQL",
+];
+
+/// The same, short, for the baseline column and the targets.
+const SHORT_NAMES: [&str; 5] = [
+    "sqlite3 .import",
+    "CLI → SQLite",
+    "HTTP → SQLite",
+    "psql \\copy",
+    "CLI → PostgreSQL",
+];
+
+/// Each contender's baseline, and the largest ratio to it that meets the target.
+const BASELINES: [Option<(usize, f64)>; 5] = [
+    None,
+    Some((SQLITE3, 1.0)),
+    Some((CLI_SQLITE, 1.2)),
+    None,
+    Some((PSQL, 1.0)),
+];
+
+/// Peak RSS target of metrotrack's own processes.
+const RSS_TARGET_MIB: f64 = 100.0;
+
+/// Target for each figure request.
+const FIGURE_TARGET_MS: f64 = 50.0;
+
+/// The figures' requests: what they are called and their path.
+const FIGURES: [(&str, &str); 3] = [
+    ("achievement 2023-10", "/api/v1/achievement?period=2023-10"),
+    (
+        "year series 2023 (as of 2024-10-01)",
+        "/api/v1/achievement?year=2023&as_of=2024-10-01",
+    ),
+    (
+        "due list, 30 days (first page)",
+        "/api/v1/due?within=30&as_of=2024-10-01",
+    ),
+];
 
 struct Options {
     rows: u64,
@@ -49,14 +115,25 @@ fn options() -> Options {
         rows: 1_000_000,
         runs: 3,
         postgres: std::env::var("METROTRACK_BENCH_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned()),
+            .unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned()),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--rows" => o.rows = args.next().and_then(|v| v.parse().ok()).unwrap_or(o.rows),
-            "--runs" => o.runs = args.next().and_then(|v| v.parse().ok()).unwrap_or(o.runs),
-            "--postgres" => o.postgres = args.next().unwrap_or(o.postgres),
+            "--rows" => {
+                o.rows = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--rows takes a number of rows")
+            }
+            "--runs" => {
+                o.runs = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&n| n > 0)
+                    .expect("--runs takes a number of runs, at least 1")
+            }
+            "--postgres" => o.postgres = args.next().expect("--postgres takes a database URL"),
             _ => {} // cargo passes --bench
         }
     }
@@ -72,15 +149,15 @@ fn main() {
         eprintln!("generating {} …", log.display());
         generate(&log, o.rows).expect("generate the log");
     }
-    let size = fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+    let size = fs::metadata(&log).expect("read the log's size").len();
     println!(
         "log: {} ({} rows, {:.0} MB)",
         log.display(),
-        o.rows,
+        thousands(o.rows),
         size as f64 / 1e6
     );
 
-    let binary = env!("CARGO_BIN_EXE_metrotrack");
+    let binary = Path::new(env!("CARGO_BIN_EXE_metrotrack"));
     let pg_ok = psql(&o.postgres, "select 1").is_ok();
     if !pg_ok {
         println!(
@@ -88,13 +165,10 @@ fn main() {
             o.postgres
         );
     }
-    let mut results: Vec<(&str, Vec<Measure>)> = vec![
-        ("sqlite3 .import (flat, 1 unique index)", vec![]),
-        ("metrotrack import → SQLite", vec![]),
-        ("psql \\copy (flat, 1 unique index)", vec![]),
-        ("metrotrack import → PostgreSQL", vec![]),
-    ];
+    let mut results: [Vec<Measure>; 5] = Default::default();
     let app_db = dir.join("metrotrack-bench.db");
+    let app_url = sqlite_url(&app_db);
+    let mut pg_app_url = None;
     for run in 0..o.runs {
         eprintln!("run {}/{} …", run + 1, o.runs);
         let flat = dir.join("flat.db");
@@ -103,19 +177,18 @@ fn main() {
             "{FLAT_TABLE}\n.mode csv\n.separator ;\n.import --skip 1 {} flat\n",
             log.display()
         );
-        results[0]
-            .1
-            .push(timed(Command::new("sqlite3").arg(&flat), Some(&script)));
+        results[SQLITE3].push(timed(Command::new("sqlite3").arg(&flat), Some(&script)));
 
         remove_db(&app_db);
-        let url = format!("sqlite://{}", app_db.display());
-        results[1].1.push(timed(
+        results[CLI_SQLITE].push(timed(
             Command::new(binary)
-                .args(["--database-url", &url, "import", "inspections"])
+                .args(["--database-url", &app_url, "import", "inspections"])
                 .arg(&log)
                 .args(["--format", "json", "--user", "bench"]),
             None,
         ));
+
+        results[HTTP_SQLITE].push(http_upload(binary, &dir, &log, size));
 
         if pg_ok {
             let flat_url = recreate_pg_database(&o.postgres, "mt_bench_flat");
@@ -124,101 +197,182 @@ fn main() {
                 "\\copy flat from '{}' with (format csv, delimiter ';', header true)",
                 log.display()
             );
-            results[2].1.push(timed(
-                Command::new("psql").args(["-q", &flat_url, "-c", &copy]),
+            results[PSQL].push(timed(
+                Command::new("psql").args(["-q", "-v", "ON_ERROR_STOP=1", &flat_url, "-c", &copy]),
                 None,
             ));
 
-            let app_url = recreate_pg_database(&o.postgres, "mt_bench_app");
-            results[3].1.push(timed(
+            let url = recreate_pg_database(&o.postgres, "mt_bench_app");
+            results[CLI_POSTGRES].push(timed(
                 Command::new(binary)
-                    .args(["--database-url", &app_url, "import", "inspections"])
+                    .args(["--database-url", &url, "import", "inspections"])
                     .arg(&log)
                     .args(["--format", "json", "--user", "bench"]),
                 None,
             ));
+            pg_app_url = Some(url);
         }
     }
 
+    print_imports(&o, &results);
+
+    // The figures run on the databases the last run's command-line imports left.
+    let stored = |i: usize| results[i].last().filter(|m| m.ok).and_then(|m| m.inserted);
+    let mut histories = Vec::new();
+    if let Some(n) = stored(CLI_SQLITE) {
+        histories.push(("SQLite", app_url.clone(), n));
+    }
+    if let (Some(url), Some(n)) = (pg_app_url, stored(CLI_POSTGRES)) {
+        histories.push(("PostgreSQL", url, n));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("start a tokio runtime");
+    for (backend, url, stored) in histories {
+        let log_file = dir.join(format!("figures-{}.log", backend.to_lowercase()));
+        let token = create_token(binary, &url, "bench-reader", "reader");
+        let server = Server::start(binary, &url, &log_file, &[]);
+        println!();
+        println!(
+            "figures over HTTP, {backend}, {} stored inspections",
+            thousands(stored)
+        );
+        println!(
+            "{:<42} {:>9} {:>8}  note",
+            "request", "median ms", "< 50 ms"
+        );
+        for (name, path) in FIGURES {
+            let figure = runtime.block_on(time_figure(&server.base, &token, path));
+            match figure {
+                Ok(f) => println!(
+                    "{name:<42} {:>9.2} {:>8}  {}",
+                    f.median_ms,
+                    yes_no(f.median_ms < FIGURE_TARGET_MS),
+                    f.note
+                ),
+                Err(e) => println!("{name:<42} failed: {e}"),
+            }
+        }
+        drop(server);
+    }
+}
+
+/// Prints the import table and which targets hold.
+fn print_imports(o: &Options, results: &[Vec<Measure>; 5]) {
+    let median_of = |i: usize| median(results[i].iter().filter(|m| m.ok).map(|m| m.seconds));
     println!();
     println!(
-        "{:<42} {:>9} {:>11} {:>10} {:>8}",
-        "import", "median s", "rows/s", "peak RSS", "ratio"
+        "import of {} rows, median of {} run{}",
+        thousands(o.rows),
+        o.runs,
+        if o.runs == 1 { "" } else { "s" }
     );
-    let median_of = |i: usize| median(results[i].1.iter().filter(|m| m.ok).map(|m| m.seconds));
-    let baselines = [None, median_of(0), None, median_of(2)];
-    for (i, (name, measures)) in results.iter().enumerate() {
+    println!(
+        "{:<42} {:>9} {:>11} {:>12} {:>8}  baseline",
+        "contender", "median s", "rows/s", "peak RSS", "ratio"
+    );
+    for (i, measures) in results.iter().enumerate() {
+        let name = NAMES[i];
         let Some(secs) = median_of(i) else {
-            if !measures.is_empty() {
-                println!("{name:<42} failed: {}", measures[0].note);
+            if let Some(failed) = measures.iter().find(|m| !m.ok) {
+                let note: String = failed.note.chars().take(240).collect();
+                println!("{name:<42} failed: {note}");
             }
             continue;
         };
-        let rss = measures.iter().map(|m| m.peak_rss_kib).max().unwrap_or(0);
-        let ratio = baselines[i]
-            .map(|b| format!("{:.2}×", secs / b))
-            .unwrap_or_else(|| "baseline".to_owned());
+        let (ratio, baseline) = match BASELINES[i] {
+            None => ("—".to_owned(), "(baseline)"),
+            Some((b, _)) => (
+                median_of(b).map_or("—".to_owned(), |b| format!("{:.2}×", secs / b)),
+                SHORT_NAMES[b],
+            ),
+        };
         println!(
-            "{name:<42} {secs:>9.2} {:>11.0} {:>7.1} MiB {ratio:>8}",
-            o.rows as f64 / secs,
-            rss as f64 / 1024.0
+            "{name:<42} {secs:>9.2} {:>11} {:>8.1} MiB {ratio:>8}  {baseline}",
+            thousands((o.rows as f64 / secs).round() as u64),
+            peak_rss_mib(measures)
         );
     }
 
-    if median_of(1).is_some() {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        rt.block_on(figures(&format!("sqlite://{}", app_db.display())));
-    }
-}
-
-/// Times the monthly achievement, the year series and the due list over the imported
-/// history (median of 20 runs each, after one warm-up).
-async fn figures(url: &str) {
-    let store = SqliteStore::connect(url)
-        .await
-        .expect("open the bench database");
-    let lab = store.default_lab().await.expect("lab");
-    let month = PeriodSpec::parse("2023-10")
-        .expect("period")
-        .resolve(Scheme::Decree09);
-    let as_of = NaiveDate::from_ymd_opt(2024, 10, 1).expect("date");
     println!();
-    println!(
-        "{:<42} {:>12}",
-        "figures over the SQLite history", "median ms"
-    );
-    let mut report = String::new();
-    macro_rules! time {
-        ($name:expr, $call:expr) => {{
-            let _ = $call.await;
-            let mut samples = Vec::new();
-            for _ in 0..20 {
-                let start = Instant::now();
-                let _ = $call.await;
-                samples.push(start.elapsed().as_secs_f64() * 1000.0);
-            }
-            let _ = writeln!(
-                report,
-                "{:<42} {:>12.2}",
-                $name,
-                median(samples.into_iter()).unwrap_or(0.0)
-            );
-        }};
+    println!("{:<44} {:>10}  holds", "targets", "measured");
+    for (i, baseline) in BASELINES.iter().enumerate() {
+        let (Some((b, limit)), Some(secs)) = (baseline, median_of(i)) else {
+            continue;
+        };
+        let Some(base) = median_of(*b) else {
+            continue;
+        };
+        let ratio = secs / base;
+        println!(
+            "  {:<42} {:>10}  {}",
+            format!("{} ≤ {limit:.1}× {}", SHORT_NAMES[i], SHORT_NAMES[*b]),
+            format!("{ratio:.2}×"),
+            yes_no(ratio <= *limit)
+        );
     }
-    time!("achievement 2023-10", store.achievement(lab, month));
-    time!(
-        "year series 2023",
-        store.year_achievement(lab, 2023, Scheme::Decree09, as_of)
-    );
-    time!("due list (30 days)", store.due_list(lab, 30, as_of));
-    print!("{report}");
+    for i in [CLI_SQLITE, HTTP_SQLITE, CLI_POSTGRES] {
+        if median_of(i).is_none() {
+            continue;
+        }
+        let rss = peak_rss_mib(&results[i]);
+        println!(
+            "  {:<42} {:>10}  {}",
+            format!("{} peak RSS ≤ {RSS_TARGET_MIB:.0} MiB", SHORT_NAMES[i]),
+            format!("{rss:.1} MiB"),
+            yes_no(rss <= RSS_TARGET_MIB)
+        );
+    }
+    let inserted: Vec<(usize, u64)> = [CLI_SQLITE, HTTP_SQLITE, CLI_POSTGRES]
+        .into_iter()
+        .filter_map(|i| Some((i, results[i].iter().find(|m| m.ok)?.inserted?)))
+        .collect();
+    if inserted.iter().any(|&(_, n)| n != inserted[0].1) {
+        println!();
+        for (i, n) in inserted {
+            println!("warning: {} stored {} rows", NAMES[i], thousands(n));
+        }
+    }
 }
 
+fn yes_no(holds: bool) -> &'static str {
+    if holds { "yes" } else { "NO" }
+}
+
+/// The largest peak RSS of the measures, in MiB.
+fn peak_rss_mib(measures: &[Measure]) -> f64 {
+    measures.iter().map(|m| m.peak_rss_kib).max().unwrap_or(0) as f64 / 1024.0
+}
+
+#[derive(Default)]
 struct Measure {
     ok: bool,
     seconds: f64,
     peak_rss_kib: u64,
+    /// Rows stored, when the contender says (metrotrack's batch JSON).
+    inserted: Option<u64>,
     note: String,
+}
+
+impl Measure {
+    fn failed(note: impl Into<String>, peak_rss_kib: u64) -> Self {
+        Measure {
+            peak_rss_kib,
+            note: note.into(),
+            ..Measure::default()
+        }
+    }
+}
+
+/// `inserted` of the batch JSON on the last line of `stdout`, if there is one.
+fn inserted(stdout: &[u8]) -> Option<u64> {
+    let text = String::from_utf8_lossy(stdout);
+    let line = text.lines().rev().find(|l| !l.trim().is_empty())?;
+    serde_json::from_str::<serde_json::Value>(line)
+        .ok()?
+        .get("inserted")?
+        .as_u64()
 }
 
 /// Runs `command` under GNU time, feeding `stdin` if given; wall time and peak RSS.
@@ -234,7 +388,7 @@ fn timed(command: &mut Command, stdin: Option<&str>) -> Measure {
         .arg(&rss_file)
         .arg(program)
         .args(args)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -259,25 +413,228 @@ fn timed(command: &mut Command, stdin: Option<&str>) -> Measure {
             ok: true,
             seconds: elapsed.as_secs_f64(),
             peak_rss_kib,
+            inserted: inserted(&out.stdout),
             note: String::new(),
         },
-        Ok(out) => Measure {
-            ok: false,
-            seconds: 0.0,
-            peak_rss_kib,
-            note: String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" | "),
-        },
-        Err(e) => Measure {
-            ok: false,
-            seconds: 0.0,
-            peak_rss_kib: 0,
-            note: e.to_string(),
-        },
+        Ok(out) => Measure::failed(first_lines(&out.stderr), peak_rss_kib),
+        Err(e) => Measure::failed(e.to_string(), 0),
     }
+}
+
+/// Uploads `log` (`size` bytes) with `curl` to `metrotrack serve` on a fresh SQLite
+/// database: the request's wall time, and the server's peak RSS.
+fn http_upload(binary: &Path, dir: &Path, log: &Path, size: u64) -> Measure {
+    let db = dir.join("http.db");
+    remove_db(&db);
+    let url = sqlite_url(&db);
+    metrotrack(binary, &url, &["migrate"]);
+    let token = create_token(binary, &url, "bench", "technician");
+    let limit = (size + (1 << 20)).to_string();
+    let server = Server::start(
+        binary,
+        &url,
+        &dir.join("http-serve.log"),
+        &[
+            "--max-upload-bytes",
+            &limit,
+            "--upload-timeout-secs",
+            "86400",
+        ],
+    );
+    let file_name = log
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("the log's name is UTF-8");
+    let endpoint = format!(
+        "{}/api/v1/imports?kind=inspections&file_name={file_name}",
+        server.base
+    );
+    let start = Instant::now();
+    // -T streams the file (--data-binary would read it all into memory first); an empty
+    // `Expect:` stops curl waiting for a 100 Continue.
+    let result = Command::new("curl")
+        .args(["-sS", "-X", "POST", "-T"])
+        .arg(log)
+        .args(["-H", "content-type: text/csv", "-H", "Expect:"])
+        .args(["-H", &format!("authorization: Bearer {token}")])
+        .args(["-w", "\n%{http_code}", &endpoint])
+        .stdin(Stdio::null())
+        .output();
+    let elapsed = start.elapsed();
+    let peak_rss_kib = server.peak_rss_kib();
+    drop(server);
+    let out = match result {
+        Ok(out) if out.status.success() => out,
+        Ok(out) => return Measure::failed(first_lines(&out.stderr), peak_rss_kib),
+        Err(e) => return Measure::failed(format!("cannot run curl: {e}"), peak_rss_kib),
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (body, status) = text.rsplit_once('\n').unwrap_or(("", &text));
+    if status.trim() != "201" {
+        let body: String = body.chars().take(300).collect();
+        return Measure::failed(format!("HTTP {}: {body}", status.trim()), peak_rss_kib);
+    }
+    Measure {
+        ok: true,
+        seconds: elapsed.as_secs_f64(),
+        peak_rss_kib,
+        inserted: inserted(body.as_bytes()),
+        note: String::new(),
+    }
+}
+
+/// `metrotrack serve` on port 0, killed when dropped.
+struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    base: String,
+}
+
+impl Server {
+    /// Starts the server on `url` (its log to `log_file`) and waits for its address.
+    fn start(binary: &Path, url: &str, log_file: &Path, extra: &[&str]) -> Server {
+        let log = fs::File::create(log_file).expect("create the server's log file");
+        let mut child = Command::new(binary)
+            .args(["--database-url", url, "serve", "--bind", "127.0.0.1:0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("start metrotrack serve");
+        let stdout = child.stdout.take().expect("the server's stdout is piped");
+        let mut lines = BufReader::new(stdout).lines();
+        // It prints `metrotrack is serving http://ADDRESS` once listening.
+        let base = lines.by_ref().map_while(Result::ok).find_map(|line| {
+            line.strip_prefix("metrotrack is serving ")
+                .map(|rest| rest.trim().to_owned())
+        });
+        let Some(base) = base else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "metrotrack serve stopped before printing its address; see {}",
+                log_file.display()
+            );
+        };
+        // Keep reading, so that the server never writes to a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Server { child, base }
+    }
+
+    /// The server's peak resident set so far (`VmHWM`), in KiB.
+    fn peak_rss_kib(&self) -> u64 {
+        fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            })
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `metrotrack --database-url URL ARGS…`; its standard output, or a panic with its
+/// error.
+fn metrotrack(binary: &Path, url: &str, args: &[&str]) -> String {
+    let out = Command::new(binary)
+        .args(["--database-url", url])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run metrotrack");
+    assert!(
+        out.status.success(),
+        "metrotrack {} failed: {}",
+        args.join(" "),
+        first_lines(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("metrotrack prints UTF-8")
+}
+
+/// Creates an API token with `role` on the database `url`; the token.
+fn create_token(binary: &Path, url: &str, name: &str, role: &str) -> String {
+    let out = metrotrack(
+        binary,
+        url,
+        &[
+            "token", "create", "--name", name, "--role", role, "--user", "bench",
+        ],
+    );
+    out.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .expect("token create prints the token on its last line")
+        .trim()
+        .to_owned()
+}
+
+struct Figure {
+    median_ms: f64,
+    note: String,
+}
+
+/// Times `GET base+path`: one warm-up, then the median of 20 requests (3 when the
+/// warm-up takes over 5 s).
+async fn time_figure(base: &str, token: &str, path: &str) -> Result<Figure, String> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    let url = format!("{base}{path}");
+    let get = || async {
+        let response = client
+            .get(&url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            let text: String = String::from_utf8_lossy(&body).chars().take(300).collect();
+            return Err(format!("HTTP {status}: {text}"));
+        }
+        Ok(body)
+    };
+    let start = Instant::now();
+    let warm = get().await?;
+    let samples = if start.elapsed() > Duration::from_secs(5) {
+        3
+    } else {
+        20
+    };
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let start = Instant::now();
+        get().await?;
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut note = bytes(warm.len());
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(&warm)
+        && let Some(items) = json.get("items").and_then(|i| i.as_array())
+    {
+        note.push_str(&format!(", {} items", thousands(items.len() as u64)));
+        if json.get("next_cursor").is_some_and(|c| !c.is_null()) {
+            note.push_str(", more pages");
+        }
+    }
+    if samples != 20 {
+        note.push_str(&format!(", {samples} samples"));
+    }
+    Ok(Figure {
+        median_ms: median(times.into_iter()).unwrap_or(0.0),
+        note,
+    })
 }
 
 fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
@@ -287,6 +644,41 @@ fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
     }
     v.sort_by(|a, b| a.total_cmp(b));
     Some(v[v.len() / 2])
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A response size: `312 B`, `6.1 kB`, `10.3 MB`.
+fn bytes(n: usize) -> String {
+    match n {
+        0..1_000 => format!("{n} B"),
+        1_000..1_000_000 => format!("{:.1} kB", n as f64 / 1e3),
+        _ => format!("{:.1} MB", n as f64 / 1e6),
+    }
+}
+
+/// The first three lines of a process's error output, on one line.
+fn first_lines(stderr: &[u8]) -> String {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}", path.display())
 }
 
 fn remove_db(path: &Path) {
