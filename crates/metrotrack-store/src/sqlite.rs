@@ -8,6 +8,7 @@ mod accounts;
 mod import;
 mod records;
 mod sessions;
+mod tallies;
 
 use std::fmt;
 use std::str::FromStr;
@@ -463,6 +464,7 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        tallies::voided(&mut tx, lab, id).await?;
         let tests = sqlx::query(
             "update earthing_tests set voided_at = ?
              where lab_id = ? and batch_id = ? and voided_at is null",

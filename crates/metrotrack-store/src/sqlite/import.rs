@@ -25,7 +25,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 use tokio::sync::mpsc::Receiver;
 
-use super::{SqliteStore, corrupt, i64_of, parse_stored};
+use super::{SqliteStore, corrupt, i64_of, parse_stored, tallies};
 use crate::rules::{
     self, Admitted, INSPECTION_CLASH, OriginalColumns, POINT_MISSING, StoredTest, TEST_CLASH,
     Tally, whence,
@@ -326,7 +326,7 @@ impl Import {
                 }
             }
         }
-        Ok(())
+        tallies::stored(&mut self.tx, self.lab, self.batch_id, piece_lines(&rows)).await
     }
 
     /// Creates the instruments of `rows` not stored yet (the first row naming one

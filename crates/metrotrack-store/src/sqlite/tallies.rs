@@ -1,0 +1,170 @@
+//! Keeping the inspection tallies and each instrument's due date (migration 0005) as
+//! records are stored and voided, in the writer's transaction.
+//!
+//! SQLite has only row-level triggers, and running the upkeep once per stored row cost
+//! more than storing the row; so the store runs these set-based statements once per
+//! chunk of stored rows and once per voided batch instead.
+//!
+//! For the instruments a change touches, the tallies change by what their live days
+//! count for now minus what they counted for before: each day is counted in its
+//! half-month against the half-month of the instrument's previous live day (see the
+//! migration). Days the change does not touch count the same before and after and
+//! cancel out.
+
+use metrotrack_core::LabId;
+use sqlx::{Sqlite, Transaction};
+
+use crate::StoreError;
+
+/// The tallies' change, from `days` (an instrument's live days after, with `before`
+/// telling whether each day was live before the change).
+const TALLY_CHANGES: &str = "
+    changes as (
+        select category_code, seg, 1 as delta,
+               lag(seg) over (partition by instrument_id order by inspected_on) as prev
+        from days where after
+        union all
+        select category_code, seg, -1,
+               lag(seg) over (partition by instrument_id order by inspected_on)
+        from days where before
+    )
+    insert into inspection_tallies (lab_id, seg, category_code, prev_seg, instrument_days)
+    select ?, seg, category_code,
+           case when prev is null or prev < seg - 24 then seg - 24 else prev end as prev_seg,
+           sum(delta)
+    from changes where true
+    group by seg, category_code, prev_seg
+    having sum(delta) <> 0
+    on conflict (lab_id, seg, category_code, prev_seg)
+    do update set instrument_days = instrument_days + excluded.instrument_days";
+
+/// Counts the batch's inspections stored from lines `first..=last` (all live).
+pub(super) async fn stored(
+    tx: &mut Transaction<'static, Sqlite>,
+    lab: LabId,
+    batch: i64,
+    (first, last): (i64, i64),
+) -> Result<(), StoreError> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "with new as (
+             select id, instrument_id from inspections
+             where batch_id = ? and source_line between ? and ?
+         ),
+         days as (
+             select o.instrument_id, o.category_code, o.half_month as seg, o.inspected_on,
+                    1 as after, min(o.id in (select id from new)) = 0 as before
+             from inspections o
+             where o.lab_id = ? and o.voided_at is null
+               and o.instrument_id in (select instrument_id from new)
+             group by o.instrument_id, o.inspected_on
+         ),
+         {TALLY_CHANGES}"
+    )))
+    .bind(batch)
+    .bind(first)
+    .bind(last)
+    .bind(lab)
+    .bind(lab)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "insert into inspection_tallies (lab_id, seg, category_code, prev_seg, inspections)
+         select ?, half_month, category_code, half_month - 24, count(*)
+         from inspections
+         where batch_id = ? and source_line between ? and ?
+         group by half_month, category_code
+         on conflict (lab_id, seg, category_code, prev_seg)
+         do update set inspections = inspections + excluded.inspections",
+    )
+    .bind(lab)
+    .bind(batch)
+    .bind(first)
+    .bind(last)
+    .execute(&mut **tx)
+    .await?;
+    // An instrument's due date: its latest valid inspection (by date, then id).
+    sqlx::query(
+        "update instruments
+         set due_inspection_id = c.id, due_inspected_on = c.inspected_on, due_on = c.valid_until
+         from (
+             select instrument_id, id, inspected_on, valid_until,
+                    row_number() over (
+                        partition by instrument_id order by inspected_on desc, id desc
+                    ) as rank
+             from inspections
+             where batch_id = ? and source_line between ? and ? and valid_until is not null
+         ) c
+         where c.rank = 1 and instruments.id = c.instrument_id
+           and (instruments.due_inspected_on is null
+                or instruments.due_inspected_on < c.inspected_on
+                or (instruments.due_inspected_on = c.inspected_on
+                    and instruments.due_inspection_id < c.id))",
+    )
+    .bind(batch)
+    .bind(first)
+    .bind(last)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Takes the inspections of `batch`, voided just now, out of the tallies and the due
+/// dates.
+pub(super) async fn voided(
+    tx: &mut Transaction<'static, Sqlite>,
+    lab: LabId,
+    batch: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "with days as (
+             select o.instrument_id, o.category_code, o.half_month as seg, o.inspected_on,
+                    max(o.voided_at is null) as after, 1 as before
+             from inspections o
+             where o.lab_id = ?
+               and o.instrument_id in (
+                   select instrument_id from inspections where lab_id = ? and batch_id = ?
+               )
+               and (o.voided_at is null or o.batch_id = ?)
+             group by o.instrument_id, o.inspected_on
+         ),
+         {TALLY_CHANGES}"
+    )))
+    .bind(lab)
+    .bind(lab)
+    .bind(batch)
+    .bind(batch)
+    .bind(lab)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "insert into inspection_tallies (lab_id, seg, category_code, prev_seg, inspections)
+         select ?, half_month, category_code, half_month - 24, -count(*)
+         from inspections
+         where lab_id = ? and batch_id = ?
+         group by half_month, category_code
+         on conflict (lab_id, seg, category_code, prev_seg)
+         do update set inspections = inspections + excluded.inspections",
+    )
+    .bind(lab)
+    .bind(lab)
+    .bind(batch)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "update instruments set (due_inspection_id, due_inspected_on, due_on) = (
+             select s.id, s.inspected_on, s.valid_until from inspections s
+             where s.lab_id = instruments.lab_id and s.instrument_id = instruments.id
+               and s.voided_at is null and s.valid_until is not null
+             order by s.inspected_on desc, s.id desc limit 1
+         )
+         where id in (select instrument_id from inspections where lab_id = ? and batch_id = ?)
+           and due_inspection_id in (select id from inspections where lab_id = ? and batch_id = ?)",
+    )
+    .bind(lab)
+    .bind(batch)
+    .bind(lab)
+    .bind(batch)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
