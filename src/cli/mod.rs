@@ -138,7 +138,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot open the database {}", redact(&url)))?;
         let location = redact(&url);
-        run_on(store, cli.command, &location).await
+        let outcome = run_on(store.clone(), cli.command, &location).await;
+        // Closing checkpoints the write-ahead log into the database and removes it.
+        store.close().await;
+        outcome
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let store = PgStore::connect(&url)
             .await

@@ -36,6 +36,8 @@ const POOL_SIZE: u32 = 4;
 const CACHE_KIB: u32 = 32 * 1024;
 /// How long a writer waits for another writer's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// What the write-ahead log is cut back to after a checkpoint.
+const WAL_LIMIT_BYTES: u64 = 64 << 20;
 
 /// The SQLite store: a pool of connections to one database file.
 #[derive(Clone)]
@@ -101,7 +103,10 @@ impl SqliteStore {
             // Imports touch several indexes at once: a larger page cache keeps them off
             // the disk until commit (a ceiling, allocated only as pages are used).
             .pragma("cache_size", format!("-{}", CACHE_KIB))
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // A big import fills the write-ahead log with the whole batch; once it is
+            // checkpointed, cut the file back instead of keeping it at its largest.
+            .pragma("journal_size_limit", WAL_LIMIT_BYTES.to_string());
         let location = if in_memory {
             ":memory:".to_owned()
         } else {

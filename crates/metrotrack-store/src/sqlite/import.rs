@@ -85,7 +85,8 @@ impl Stmt {
     fn head(self) -> &'static [Once] {
         match self {
             Self::Instruments => &[Once::Lab, Once::Now, Once::Batch],
-            Self::Inspections | Self::Tests => &[Once::Lab, Once::Batch, Once::Now],
+            Self::Inspections => &[Once::Lab, Once::Lab, Once::Batch, Once::Now],
+            Self::Tests => &[Once::Lab, Once::Batch, Once::Now],
             Self::Points => &[Once::Lab, Once::Now],
         }
     }
@@ -93,15 +94,17 @@ impl Stmt {
     /// The once-per-statement values after the rows' values (the join's lab).
     fn tail(self) -> &'static [Once] {
         match self {
-            Self::Instruments | Self::Points => &[],
-            Self::Inspections | Self::Tests => &[Once::Lab],
+            Self::Instruments | Self::Points | Self::Inspections => &[],
+            Self::Tests => &[Once::Lab],
         }
     }
 
     /// The statement for `rows` rows. The values bound once per statement (lab, batch,
     /// created-at) come first, in the order of [`Stmt::head`], then each row's values,
-    /// then the lab again for the joins ([`Stmt::tail`]). Inspections and tests find their instrument or point by key in the same statement
-    /// (`insert … select … join`), in file order, so no ids travel back and forth.
+    /// then the lab again for the join ([`Stmt::tail`]). Inspections and tests find their
+    /// instrument or point by key in the same statement, so no ids travel back and forth:
+    /// an inspection by a scalar subquery per row, which lets SQLite stream the `values`
+    /// (a join made it copy them into a temporary table, and `order by` sort them again).
     fn sql(self, rows: usize) -> String {
         match self {
             Self::Instruments => format!(
@@ -116,13 +119,12 @@ impl Stmt {
                  inspected_on, verification_type, procedure, result, error_percent, \
                  certificate_no, stamp_no, valid_until, technician, checked_by, notes, \
                  batch_id, source_line, original, created_at) \
-                 select ?, i.id, i.category_code, v.column4, v.column5, v.column6, v.column7, \
-                 v.column8, v.column9, v.column10, v.column11, v.column12, v.column13, \
-                 v.column14, v.column15, ?, v.column16, v.column17, ? \
-                 from (values {}) v \
-                 join instruments i on i.lab_id = ? and i.category_code = v.column1 \
-                 and i.manufacturer_key = v.column2 and i.serial_key = v.column3 \
-                 where true order by v.column16 on conflict do nothing",
+                 select ?, (select i.id from instruments i where i.lab_id = ? \
+                 and i.category_code = v.column1 and i.manufacturer_key = v.column2 \
+                 and i.serial_key = v.column3), v.column1, v.column4, v.column5, v.column6, \
+                 v.column7, v.column8, v.column9, v.column10, v.column11, v.column12, \
+                 v.column13, v.column14, v.column15, ?, v.column16, v.column17, ? \
+                 from (values {}) v where true on conflict do nothing",
                 placeholders(rows, 17)
             ),
             Self::Points => format!(
