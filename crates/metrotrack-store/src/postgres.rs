@@ -406,6 +406,7 @@ impl Store for PgStore {
         reason: &str,
     ) -> Result<ImportBatch, StoreError> {
         let mut tx = self.pool.begin().await?;
+        import::lock_lab_writes(&mut tx, lab).await?;
         // `for update`: two supervisors voiding at once void it once.
         let voided: Option<Option<DateTime<Utc>>> = sqlx::query_scalar(
             "select voided_at from import_batches where lab_id = $1 and id = $2 for update",

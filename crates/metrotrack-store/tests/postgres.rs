@@ -89,10 +89,18 @@ async fn every_write_is_audited_and_the_log_is_append_only() {
         let result = sqlx::query(tamper).execute(store.pool()).await;
         assert!(result.is_err(), "{tamper} was allowed");
     }
-    let name: String = sqlx::query_scalar("select original ->> 'Tên PTĐ' from inspections limit 1")
-        .fetch_one(store.pool())
-        .await
-        .expect("original");
+    // The original observations: the row's values, in the order of its batch's columns.
+    let name: String = sqlx::query_scalar(
+        "select s.original ->> (
+             select (c.n - 1)::int from jsonb_array_elements_text(b.original_columns)
+                 with ordinality c (name, n)
+             where c.name = 'Tên PTĐ')
+         from inspections s join import_batches b on b.lab_id = s.lab_id and b.id = s.batch_id
+         limit 1",
+    )
+    .fetch_one(store.pool())
+    .await
+    .expect("original");
     assert_eq!(name, "CT1P");
 }
 

@@ -579,6 +579,21 @@ fn stored_inspection(row: &PgRow, new: &NewInspection) -> Result<NewInspection, 
     Ok(stored)
 }
 
+/// Takes the lab's write lock until the transaction ends: imports and voids of one lab
+/// run one at a time (both update the lab's tallies; taking those row locks in
+/// different orders would deadlock), different labs in parallel.
+pub(super) async fn lock_lab_writes(
+    tx: &mut Transaction<'static, Postgres>,
+    lab: LabId,
+) -> Result<(), StoreError> {
+    sqlx::query("select pg_advisory_xact_lock($1, ($2::bigint % 2147483647)::int)")
+        .bind(IMPORT_LOCK_CLASS)
+        .bind(lab)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Runs one import: see [`Store::import_batch`].
 pub(super) async fn run(
     store: &PgStore,
@@ -587,11 +602,7 @@ pub(super) async fn run(
 ) -> Result<ImportBatch, StoreError> {
     let uploaded_at = now();
     let mut tx = store.pool.begin().await?;
-    sqlx::query("select pg_advisory_xact_lock($1, ($2::bigint % 2147483647)::int)")
-        .bind(IMPORT_LOCK_CLASS)
-        .bind(request.lab)
-        .execute(&mut *tx)
-        .await?;
+    lock_lab_writes(&mut tx, request.lab).await?;
     let batch_id: i64 = sqlx::query_scalar(
         "insert into import_batches (lab_id, kind, mode, file_name, uploaded_by, uploaded_at)
          values ($1, $2, $3, $4, $5, $6) returning id",
