@@ -361,6 +361,8 @@ async fn acceptance_path<S: Store>(s: &Server<S>) {
         .await;
     let item = &inspections["items"][0];
     assert_eq!(item["result"], "fail");
+    // The observations as the log wrote them, under its own headers.
+    assert_eq!(item["original"]["Kết quả"], "Không đạt", "{item}");
     assert_eq!(item["batch_id"], first["id"]);
     assert!(item["source_line"].as_i64().is_some());
     let (status, one) = s
@@ -387,6 +389,27 @@ async fn acceptance_path<S: Store>(s: &Server<S>) {
         .get("/api/v1/due?within=30&as_of=2024-10-01", reader)
         .await;
     assert!(due["items"].as_array().is_some_and(|i| !i.is_empty()));
+    // A page at a time: two pages of 2 are the first 4 entries, in order.
+    let (_, page1) = s
+        .get("/api/v1/due?within=30&as_of=2024-10-01&limit=2", reader)
+        .await;
+    let cursor = page1["next_cursor"].as_str().expect("a next page");
+    let (_, page2) = s
+        .get(
+            &format!("/api/v1/due?within=30&as_of=2024-10-01&limit=2&cursor={cursor}"),
+            reader,
+        )
+        .await;
+    let ids = |v: &Value| -> Vec<Value> {
+        v["items"]
+            .as_array()
+            .map(|i| i.iter().map(|e| e["instrument_id"].clone()).collect())
+            .unwrap_or_default()
+    };
+    let paged: Vec<Value> = ids(&page1).into_iter().chain(ids(&page2)).collect();
+    assert_eq!(paged, ids(&due)[..4].to_vec(), "{page1} {page2}");
+    let (status, _) = s.get("/api/v1/due?cursor=bm9wZQ", reader).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Every write is in the audit log.
     let (_, audit) = s.get("/api/v1/audit?limit=100", supervisor).await;
