@@ -173,6 +173,8 @@ fn main() {
         eprintln!("run {}/{} …", run + 1, o.runs);
         let flat = dir.join("flat.db");
         remove_db(&flat);
+        // Files past the default upload bound (256 MiB: the 10M-row log) are allowed.
+        let limit = (size + (1 << 20)).to_string();
         let script = format!(
             "{FLAT_TABLE}\n.mode csv\n.separator ;\n.import --skip 1 {} flat\n",
             log.display()
@@ -184,7 +186,8 @@ fn main() {
             Command::new(binary)
                 .args(["--database-url", &app_url, "import", "inspections"])
                 .arg(&log)
-                .args(["--format", "json", "--user", "bench"]),
+                .args(["--format", "json", "--user", "bench"])
+                .args(["--max-upload-bytes", &limit]),
             None,
         ));
 
@@ -207,7 +210,8 @@ fn main() {
                 Command::new(binary)
                     .args(["--database-url", &url, "import", "inspections"])
                     .arg(&log)
-                    .args(["--format", "json", "--user", "bench"]),
+                    .args(["--format", "json", "--user", "bench"])
+                    .args(["--max-upload-bytes", &limit]),
                 None,
             ));
             pg_app_url = Some(url);

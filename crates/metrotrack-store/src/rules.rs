@@ -181,15 +181,28 @@ impl OriginalColumns {
     /// A row's values as a JSON array; headers not seen before become new columns.
     pub(crate) fn encode(&mut self, original: &[(String, String)]) -> String {
         let mut slots: Vec<&str> = Vec::with_capacity(self.columns.len());
+        let mut next = 0;
         for (header, value) in original {
-            let at = match self.index.get(header.as_str()) {
-                Some(&at) => at,
-                None => {
-                    self.columns.push(header.clone());
-                    self.index.insert(header.clone(), self.columns.len() - 1);
-                    self.columns.len() - 1
-                }
+            // Rows name their columns in the file's order: look a few columns ahead
+            // before hashing.
+            let ahead = self
+                .columns
+                .iter()
+                .skip(next)
+                .take(4)
+                .position(|c| c == header);
+            let at = match ahead.map(|k| next + k) {
+                Some(at) => at,
+                None => match self.index.get(header.as_str()) {
+                    Some(&at) => at,
+                    None => {
+                        self.columns.push(header.clone());
+                        self.index.insert(header.clone(), self.columns.len() - 1);
+                        self.columns.len() - 1
+                    }
+                },
             };
+            next = at + 1;
             if slots.len() <= at {
                 slots.resize(at + 1, "");
             }

@@ -91,6 +91,16 @@ impl Stmt {
         }
     }
 
+    /// The values bound for each row.
+    fn columns(self) -> usize {
+        match self {
+            Self::Instruments => 7,
+            Self::Inspections => 17,
+            Self::Points => 6,
+            Self::Tests => 12,
+        }
+    }
+
     /// The once-per-statement values after the rows' values (the join's lab).
     fn tail(self) -> &'static [Once] {
         match self {
@@ -258,7 +268,15 @@ impl Import {
     /// values follow, then [`Import::run`] binds the trailing ones and executes it.
     fn statement(&mut self, stmt: Stmt, rows: usize) -> Query {
         let sql = self.sql(stmt, rows);
-        self.bind_once(sqlx::query(sql), stmt.head())
+        // Room for every value at once: growing a vector of thousands of values as they
+        // are bound copied it over and over.
+        let mut arguments = sqlx::sqlite::SqliteArguments::default();
+        sqlx::Arguments::reserve(
+            &mut arguments,
+            stmt.head().len() + rows * stmt.columns() + stmt.tail().len(),
+            0,
+        );
+        self.bind_once(sqlx::query_with(sql, arguments), stmt.head())
     }
 
     fn bind_once(&self, mut query: Query, values: &[Once]) -> Query {
@@ -792,12 +810,7 @@ mod tests {
             Stmt::Points,
             Stmt::Tests,
         ] {
-            let columns = match stmt {
-                Stmt::Instruments => 7,
-                Stmt::Inspections => 17,
-                Stmt::Points => 6,
-                Stmt::Tests => 12,
-            };
+            let columns = stmt.columns();
             let marks = stmt.sql(3).matches('?').count();
             assert_eq!(
                 marks,
