@@ -1049,7 +1049,11 @@ pub async fn figures_and_due_list_match_the_records<S: Store>(store: &S) {
             .enumerate()
             .map(|(i, (_, category, serial, kind, date, valid_until))| {
                 let date_text = date.format("%Y-%m-%d").to_string();
-                row_with(i as u64 + 2, &date_text, category, serial, |r| {
+                // The last batch's lines go back now and then (2, 3, …, 6, 3, 4, …): a
+                // store must count each row once however its chunks fall.
+                let i = i as u64;
+                let line = if batch == 3 { 2 + i % 5 + i / 5 } else { i + 2 };
+                row_with(line, &date_text, category, serial, |r| {
                     r.kind = *kind;
                     r.valid_until = *valid_until;
                     if *kind == InspectionKind::Calibration {

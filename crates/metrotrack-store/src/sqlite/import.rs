@@ -301,6 +301,11 @@ impl Import {
         if rows.is_empty() {
             return Ok(());
         }
+        // The transaction holds the write lock: every inspection past this id is one
+        // this chunk stores.
+        let stored_after: i64 = sqlx::query_scalar("select coalesce(max(id), 0) from inspections")
+            .fetch_one(&mut *self.tx)
+            .await?;
         let keys: Vec<InstrumentKey> = rows
             .iter()
             .map(|s| {
@@ -346,7 +351,7 @@ impl Import {
                 }
             }
         }
-        tallies::stored(&mut self.tx, self.lab, self.batch_id, piece_lines(&rows)).await
+        tallies::stored(&mut self.tx, self.lab, stored_after).await
     }
 
     /// Creates the instruments of `rows` not stored yet (the first row naming one

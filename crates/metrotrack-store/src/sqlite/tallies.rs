@@ -38,17 +38,16 @@ const TALLY_CHANGES: &str = "
     on conflict (lab_id, seg, category_code, prev_seg)
     do update set instrument_days = instrument_days + excluded.instrument_days";
 
-/// Counts the batch's inspections stored from lines `first..=last` (all live).
+/// Counts the inspections stored since the one with id `after` (all live, all of `lab`:
+/// the caller holds the write lock and stores one lab's chunk).
 pub(super) async fn stored(
     tx: &mut Transaction<'static, Sqlite>,
     lab: LabId,
-    batch: i64,
-    (first, last): (i64, i64),
+    after: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "with new as (
-             select id, instrument_id from inspections
-             where batch_id = ? and source_line between ? and ?
+             select id, instrument_id from inspections where id > ?
          ),
          days as (
              select o.instrument_id, o.category_code, o.half_month as seg, o.inspected_on,
@@ -60,9 +59,7 @@ pub(super) async fn stored(
          ),
          {TALLY_CHANGES}"
     )))
-    .bind(batch)
-    .bind(first)
-    .bind(last)
+    .bind(after)
     .bind(lab)
     .bind(lab)
     .execute(&mut **tx)
@@ -71,15 +68,13 @@ pub(super) async fn stored(
         "insert into inspection_tallies (lab_id, seg, category_code, prev_seg, inspections)
          select ?, half_month, category_code, half_month - 24, count(*)
          from inspections
-         where batch_id = ? and source_line between ? and ?
+         where id > ?
          group by half_month, category_code
          on conflict (lab_id, seg, category_code, prev_seg)
          do update set inspections = inspections + excluded.inspections",
     )
     .bind(lab)
-    .bind(batch)
-    .bind(first)
-    .bind(last)
+    .bind(after)
     .execute(&mut **tx)
     .await?;
     // An instrument's due date: its latest valid inspection (by date, then id).
@@ -92,7 +87,7 @@ pub(super) async fn stored(
                         partition by instrument_id order by inspected_on desc, id desc
                     ) as rank
              from inspections
-             where batch_id = ? and source_line between ? and ? and valid_until is not null
+             where id > ? and valid_until is not null
          ) c
          where c.rank = 1 and instruments.id = c.instrument_id
            and (instruments.due_inspected_on is null
@@ -100,9 +95,7 @@ pub(super) async fn stored(
                 or (instruments.due_inspected_on = c.inspected_on
                     and instruments.due_inspection_id < c.id))",
     )
-    .bind(batch)
-    .bind(first)
-    .bind(last)
+    .bind(after)
     .execute(&mut **tx)
     .await?;
     Ok(())
