@@ -415,6 +415,11 @@ fn demo_loads_the_month_and_prints_the_sentence() {
         text.contains("tại 13 điểm đo (đạt 130% kế hoạch)"),
         "{text}"
     );
+    // The commands it suggests name the database it loaded.
+    assert!(
+        text.contains(&format!("metrotrack --database-url {demo_url} report")),
+        "{text}"
+    );
     // Running it again changes nothing.
     let again = lab.ok(&["demo", "--database-url", &demo_url]);
     assert!(again.contains("already loaded"), "{again}");

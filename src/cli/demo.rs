@@ -78,7 +78,9 @@ pub async fn load<S: Store>(
     Ok(out)
 }
 
-pub async fn run<S: Store>(store: &S, args: DemoArgs) -> anyhow::Result<ExitCode> {
+/// Loads the demo month into `store` (at `location`, as the user named it) and prints
+/// its report.
+pub async fn run<S: Store>(store: &S, args: DemoArgs, location: &str) -> anyhow::Result<ExitCode> {
     let lab = store.default_lab().await?;
     for (name, batch) in load(store, lab).await? {
         let what = match batch.outcome {
@@ -103,11 +105,7 @@ pub async fn run<S: Store>(store: &S, args: DemoArgs) -> anyhow::Result<ExitCode
     );
     println!();
     println!("Explore the demo database:");
-    println!(
-        "  metrotrack --database-url {DEFAULT_DEMO_DATABASE_URL} report --period 2023-10 --format json"
-    );
-    println!(
-        "  metrotrack --database-url {DEFAULT_DEMO_DATABASE_URL} due --as-of 2024-10-01 --within 30"
-    );
+    println!("  metrotrack --database-url {location} report --period 2023-10 --format json");
+    println!("  metrotrack --database-url {location} due --as-of 2024-10-01 --within 30");
     Ok(ExitCode::SUCCESS)
 }

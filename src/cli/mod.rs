@@ -171,7 +171,7 @@ async fn run_on<S: Store>(store: S, command: Command, location: &str) -> anyhow:
         Command::Plan(cmd) => plan::run(&store, cmd).await,
         Command::Report(args) => report::run(&store, args).await,
         Command::Due(args) => due::run(&store, args).await,
-        Command::Demo(args) => demo::run(&store, args).await,
+        Command::Demo(args) => demo::run(&store, args, location).await,
         Command::Serve(args) => serve::run(store, args, location).await,
         Command::User(cmd) => accounts::user(&store, cmd).await,
         Command::Token(cmd) => accounts::token(&store, cmd).await,
