@@ -81,6 +81,20 @@ fn now() -> DateTime<Utc> {
 }
 
 impl PgStore {
+    /// Vacuums the inspection tallies after a write that changed them. A batch updates
+    /// the same few hundred tally rows once per statement, thousands of times in a big
+    /// import, and every figure would read past those dead row versions until autovacuum
+    /// came by (at 10M rows: 518k dead versions, a month's figures 23 ms instead of 1).
+    /// The write is committed already: a failure here is only logged.
+    async fn tidy_tallies(&self) {
+        if let Err(e) = sqlx::query("vacuum (analyze) inspection_tallies")
+            .execute(&self.pool)
+            .await
+        {
+            tracing::warn!(error = %e, "could not vacuum inspection_tallies");
+        }
+    }
+
     /// Connects to the database at `postgres://…` (or `postgresql://…`). Call
     /// [`Store::migrate`] before use.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
@@ -471,6 +485,7 @@ impl Store for PgStore {
         )
         .await?;
         tx.commit().await?;
+        self.tidy_tallies().await;
         self.batch(lab, id).await
     }
 

@@ -751,6 +751,7 @@ async fn finish(
     .await?;
     let batch_id = import.batch_id;
     import.tx.commit().await?;
+    store.tidy_tallies().await;
     store.batch(request.lab, batch_id).await
 }
 
