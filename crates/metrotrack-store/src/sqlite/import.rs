@@ -122,7 +122,7 @@ impl Stmt {
                  serial_number, manufacturer, model, owner, created_at, created_batch_id) \
                  select ?, v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, \
                  v.column7, ?, ? from (values {}) v where true on conflict do nothing",
-                placeholders(rows, 7)
+                placeholders(rows, self.columns())
             ),
             Self::Inspections => format!(
                 "insert into inspections (lab_id, instrument_id, category_code, kind, \
@@ -135,14 +135,14 @@ impl Stmt {
                  v.column7, v.column8, v.column9, v.column10, v.column11, v.column12, \
                  v.column13, v.column14, v.column15, ?, v.column16, v.column17, ? \
                  from (values {}) v where true on conflict do nothing",
-                placeholders(rows, 17)
+                placeholders(rows, self.columns())
             ),
             Self::Points => format!(
                 "insert into earthing_points (lab_id, site, site_key, code, code_key, system, \
                  limit_ohm, created_at) \
                  select ?, v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, ? \
                  from (values {}) v where true on conflict do nothing",
-                placeholders(rows, 6)
+                placeholders(rows, self.columns())
             ),
             Self::Tests => format!(
                 "insert into earthing_tests (lab_id, point_id, tested_on, resistance_ohm, \
@@ -155,7 +155,7 @@ impl Stmt {
                  join earthing_points p on p.lab_id = ? and p.site_key = v.column1 \
                  and p.code_key = v.column2 \
                  where true order by v.column11 on conflict do nothing",
-                placeholders(rows, 12)
+                placeholders(rows, self.columns())
             ),
         }
     }
