@@ -81,13 +81,25 @@ fn now() -> DateTime<Utc> {
 }
 
 impl PgStore {
-    /// Vacuums the inspection tallies after a write that changed them. A batch updates
-    /// the same few hundred tally rows once per statement, thousands of times in a big
-    /// import, and every figure would read past those dead row versions until autovacuum
-    /// came by (at 10M rows: 518k dead versions, a month's figures 23 ms instead of 1).
-    /// The write is committed already: a failure here is only logged.
+    /// Moves the lab's appended tally changes into the tallies (migration 0007): each
+    /// tally row is updated once per write, however many statements changed it.
+    async fn fold_tallies(
+        tx: &mut Transaction<'static, Postgres>,
+        lab: LabId,
+    ) -> Result<(), StoreError> {
+        sqlx::query("select fold_inspection_tallies($1)")
+            .bind(lab)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Vacuums the tallies and their changes after a write that folded them: the tally
+    /// rows it updated and the changes it appended and deleted would otherwise stay as
+    /// dead row versions that every figure reads past until autovacuum comes by. The
+    /// write is committed already: a failure here is only logged.
     async fn tidy_tallies(&self) {
-        if let Err(e) = sqlx::query("vacuum (analyze) inspection_tallies")
+        if let Err(e) = sqlx::query("vacuum (analyze) inspection_tallies, inspection_tally_changes")
             .execute(&self.pool)
             .await
         {
@@ -215,7 +227,14 @@ impl CountRecords for PgStore {
                 Some((first, last)) => sqlx::query_as(
                     "select coalesce(sum(instrument_days) filter (where prev_seg < $2), 0)::bigint,
                             coalesce(sum(inspections), 0)::bigint
-                     from inspection_tallies
+                     from (select lab_id, seg, category_code, prev_seg, instrument_days,
+                                  inspections
+                           from inspection_tallies
+                           union all
+                           -- changes not folded in yet (migration 0007)
+                           select lab_id, seg, category_code, prev_seg, instrument_days,
+                                  inspections
+                           from inspection_tally_changes) t
                      where lab_id = $1 and seg between $2 and $3
                        and ($4::text is null or category_code = $4)",
                 )
@@ -484,6 +503,7 @@ impl Store for PgStore {
             }),
         )
         .await?;
+        Self::fold_tallies(&mut tx, lab).await?;
         tx.commit().await?;
         self.tidy_tallies().await;
         self.batch(lab, id).await

@@ -272,6 +272,38 @@ async fn the_schema_guards_its_invariants() {
     assert!(failed.is_err());
 }
 
+/// A record another writer stores with plain SQL counts at once, before anything folds
+/// its tally changes into the tallies (migration 0007); the next import folds them.
+#[tokio::test]
+async fn tally_changes_count_before_they_are_folded() {
+    let Some((_db, store)) = fresh().await else {
+        return;
+    };
+    inspections(&store, ImportMode::Strict, "sha-a", three_rows()).await;
+    assert_eq!(count(&store, "inspection_tally_changes").await, 0);
+    assert_eq!(totals(&store).await, (3, 3, 0));
+    sqlx::query(
+        "insert into inspections (lab_id, instrument_id, category_code, kind, inspected_on,
+             technician, created_at)
+         select lab_id, id, category_code, 'verification', date '2023-11-02', 'T', now()
+         from instruments where serial_number = 'A1'",
+    )
+    .execute(store.pool())
+    .await
+    .expect("a second verification of A1, in November");
+    assert!(count(&store, "inspection_tally_changes").await > 0);
+    assert_eq!(totals(&store).await, (3, 4, 0));
+    inspections(
+        &store,
+        ImportMode::Strict,
+        "sha-b",
+        vec![row(2, "2023-12-01", "DHN", "B2")],
+    )
+    .await;
+    assert_eq!(count(&store, "inspection_tally_changes").await, 0);
+    assert_eq!(totals(&store).await, (4, 5, 0));
+}
+
 /// Throughput of the import path: `METROTRACK_BENCH_ROWS` rows (default 200 000) of
 /// distinct instruments, then the same rows again as another file (all duplicates). Run
 /// with `cargo test -p metrotrack-store --release --test postgres -- --ignored

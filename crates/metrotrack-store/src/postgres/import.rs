@@ -750,6 +750,7 @@ async fn finish(
     )
     .await?;
     let batch_id = import.batch_id;
+    PgStore::fold_tallies(&mut import.tx, request.lab).await?;
     import.tx.commit().await?;
     store.tidy_tallies().await;
     store.batch(request.lab, batch_id).await
