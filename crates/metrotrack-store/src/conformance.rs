@@ -59,6 +59,7 @@ macro_rules! conformance_suite {
             year_to_date_counts_distinct_instruments_once,
             voiding_removes_a_batch_from_the_figures,
             due_list_shows_overdue_and_soon_due,
+            a_skipped_row_is_never_due,
             figures_and_due_list_match_the_records,
             earthing_limits_duplicates_and_conflicts,
             bulk_import_spans_many_statements,
@@ -1004,6 +1005,59 @@ pub async fn due_list_shows_overdue_and_soon_due<S: Store>(store: &S) {
         .map(|e| e.serial_number)
         .collect();
     assert_eq!(today, vec!["OVERDUE", "FAILED"]);
+}
+
+/// An instrument first seen in a file is due by its latest stored inspection: rows the
+/// import skipped (a certificate number in use, the same record twice) never count,
+/// even when they are later or valid longer.
+pub async fn a_skipped_row_is_never_due<S: Store>(store: &S) {
+    let lab = lab(store).await;
+    let valid = |until: &str, certificate: &str| {
+        let until = d(until);
+        let certificate = certificate.to_owned();
+        move |r: &mut NewInspection| {
+            r.valid_until = Some(until);
+            r.certificate_no = Some(certificate);
+        }
+    };
+    let first = vec![row_with(
+        2,
+        "2023-10-01",
+        "CT1P",
+        "OLD",
+        valid("2024-10-01", "C1"),
+    )];
+    inspections(store, ImportMode::Strict, "sha-a", first).await;
+    let rows = vec![
+        row_with(2, "2023-10-02", "CT1P", "NEW", valid("2024-10-02", "C2")),
+        // A certificate number in use: skipped.
+        row_with(3, "2023-10-05", "CT1P", "NEW", valid("2025-10-05", "C1")),
+        row_with(4, "2023-10-03", "CT1P", "TWICE", valid("2024-10-03", "C3")),
+        // The same instrument, kind and date with another record: a conflict, skipped.
+        row_with(5, "2023-10-03", "CT1P", "TWICE", valid("2026-10-03", "C4")),
+    ];
+    let batch = inspections(store, ImportMode::Partial, "sha-b", rows).await;
+    assert_eq!(
+        (batch.inserted, batch.rejected),
+        (2, 2),
+        "{:?}",
+        batch.problems
+    );
+    let due: Vec<(String, NaiveDate)> = store
+        .due_list(lab, 3650, d("2023-11-01"), None, 1000)
+        .await
+        .expect("due list")
+        .into_iter()
+        .map(|e| (e.serial_number, e.valid_until))
+        .collect();
+    assert_eq!(
+        due,
+        vec![
+            ("OLD".to_owned(), d("2024-10-01")),
+            ("NEW".to_owned(), d("2024-10-02")),
+            ("TWICE".to_owned(), d("2024-10-03")),
+        ]
+    );
 }
 
 /// The figures of every period (read from tallies the database keeps) and the due list

@@ -43,7 +43,10 @@ const CHUNK: usize = 5_000;
 /// The advisory-lock class of imports (`pg_advisory_xact_lock(class, lab)`): "mtim".
 const IMPORT_LOCK_CLASS: i32 = 0x6d74_696d;
 
+/// Each staged inspection draws its id as it is copied in, so that an instrument first
+/// seen in a chunk is created with its due inspection already (see `flush_inspections`).
 const STAGE_INSPECTIONS: &str = "create temp table staged_inspections (
+        id bigint not null default nextval('inspections_id_seq'),
         line bigint not null,
         category_code text not null,
         manufacturer_key text not null,
@@ -279,15 +282,31 @@ impl Import {
         self.stage("staged_inspections", COPY_INSPECTIONS, data.buf)
             .await?;
         // The first row naming an instrument describes it; keys in order, so that
-        // concurrent writers lock index entries in one order.
+        // concurrent writers lock index entries in one order. An instrument first seen
+        // here is created due by its latest valid row (by date, then id, as the trigger
+        // of migration 0005 orders them): the trigger then finds nothing later to
+        // update, where it would otherwise write each new instrument's row twice. A row
+        // the insert below skips is taken back by `due_by_stored`.
         sqlx::query(
-            "insert into instruments (lab_id, category_code, manufacturer_key, serial_key,
-                 serial_number, manufacturer, model, owner, created_at, created_batch_id)
-             select distinct on (category_code, manufacturer_key, serial_key)
-                    $1, category_code, manufacturer_key, serial_key, serial_number,
-                    manufacturer, model, owner, $2, $3
-             from staged_inspections
-             order by category_code, manufacturer_key, serial_key, line
+            "with due as (
+                 select distinct on (category_code, manufacturer_key, serial_key)
+                        category_code, manufacturer_key, serial_key, id, inspected_on,
+                        valid_until
+                 from staged_inspections
+                 where valid_until is not null
+                 order by category_code, manufacturer_key, serial_key, inspected_on desc,
+                          id desc
+             )
+             insert into instruments (lab_id, category_code, manufacturer_key, serial_key,
+                 serial_number, manufacturer, model, owner, created_at, created_batch_id,
+                 due_inspection_id, due_inspected_on, due_on)
+             select distinct on (s.category_code, s.manufacturer_key, s.serial_key)
+                    $1, s.category_code, s.manufacturer_key, s.serial_key, s.serial_number,
+                    s.manufacturer, s.model, s.owner, $2, $3, d.id, d.inspected_on,
+                    d.valid_until
+             from staged_inspections s
+             left join due d using (category_code, manufacturer_key, serial_key)
+             order by s.category_code, s.manufacturer_key, s.serial_key, s.line
              on conflict do nothing",
         )
         .bind(self.lab)
@@ -297,11 +316,12 @@ impl Import {
         .await?;
         let skipped = self
             .insert_staged(
-                "insert into inspections (lab_id, instrument_id, category_code, kind, inspected_on,
-                 verification_type, procedure, result, error_percent, certificate_no, stamp_no,
-                 valid_until, technician, checked_by, notes, batch_id, source_line, original,
-                 created_at)
-             select $1, i.id, s.category_code, s.kind, s.inspected_on, s.verification_type,
+                "insert into inspections (id, lab_id, instrument_id, category_code, kind,
+                 inspected_on, verification_type, procedure, result, error_percent,
+                 certificate_no, stamp_no, valid_until, technician, checked_by, notes,
+                 batch_id, source_line, original, created_at)
+             overriding system value
+             select s.id, $1, i.id, s.category_code, s.kind, s.inspected_on, s.verification_type,
                     s.procedure, s.result, s.error_percent, s.certificate_no, s.stamp_no,
                     s.valid_until, s.technician, s.checked_by, s.notes, $2, s.line, s.original,
                     $3
@@ -318,8 +338,33 @@ impl Import {
             )
             .await?;
         if !skipped.is_empty() {
+            self.due_by_stored(&skipped).await?;
             self.inspections_not_inserted(&rows, &skipped).await?;
         }
+        Ok(())
+    }
+
+    /// Instruments created due by a staged row that was then skipped take their latest
+    /// valid stored inspection instead (or none).
+    async fn due_by_stored(&mut self, skipped: &[i64]) -> Result<(), StoreError> {
+        sqlx::query(
+            "update instruments i
+             set (due_inspection_id, due_inspected_on, due_on) = (
+                 select e.id, e.inspected_on, e.valid_until
+                 from inspections e
+                 where e.lab_id = i.lab_id and e.instrument_id = i.id
+                   and e.voided_at is null and e.valid_until is not null
+                 order by e.inspected_on desc, e.id desc
+                 limit 1)
+             from staged_inspections s
+             where s.line = any($2) and i.lab_id = $1 and i.category_code = s.category_code
+               and i.manufacturer_key = s.manufacturer_key and i.serial_key = s.serial_key
+               and i.due_inspection_id = s.id",
+        )
+        .bind(self.lab)
+        .bind(skipped)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 
