@@ -32,9 +32,10 @@ test-pg url="postgres://postgres@127.0.0.1:5432/test":
 
 # The national-scale benchmark (benches/national.rs): a generated log of `rows`
 # inspections imported by sqlite3/psql, by metrotrack (CLI and HTTP upload), then the
-# figures over HTTP; prints a table and which targets hold. E.g. `just bench 10000000 1`.
-bench rows="1000000" runs="3":
-    cargo bench --bench national -- --rows {{rows}} --runs {{runs}}
+# figures over HTTP; prints a table and which targets hold. E.g. `just bench 10000000 1`,
+# or one database's contenders: `just bench 10000000 1 --only postgres`.
+bench rows="1000000" runs="3" *args:
+    cargo bench --bench national -- --rows {{rows}} --runs {{runs}} {{args}}
 
 # Run metrotrack with the given arguments, e.g. `just run report --period 2023-10`.
 run *ARGS:

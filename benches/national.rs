@@ -7,7 +7,12 @@
 //! just bench 10000000 1                            # rows, runs (positional)
 //! cargo bench --bench national -- --rows 200000 --runs 1
 //! cargo bench --bench national -- --postgres postgres://postgres@127.0.0.1:5432/test
+//! cargo bench --bench national -- --rows 10000000 --runs 1 --only postgres
 //! ```
+//!
+//! `--only sqlite` runs the SQLite contenders (sqlite3, command line, upload), `--only
+//! postgres` the PostgreSQL ones (psql, command line): at 10M rows each side takes half
+//! an hour or more.
 //!
 //! Needs `sqlite3`, `curl` and GNU time (`/usr/bin/time`); `psql` and a PostgreSQL server
 //! for the PostgreSQL contenders (`--postgres URL`, else `METROTRACK_BENCH_POSTGRES_URL`,
@@ -108,6 +113,9 @@ struct Options {
     rows: u64,
     runs: usize,
     postgres: String,
+    sqlite: bool,
+    /// Whether the PostgreSQL contenders run (when the server is reachable).
+    on_postgres: bool,
 }
 
 fn options() -> Options {
@@ -116,6 +124,8 @@ fn options() -> Options {
         runs: 3,
         postgres: std::env::var("METROTRACK_BENCH_POSTGRES_URL")
             .unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned()),
+        sqlite: true,
+        on_postgres: true,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -134,6 +144,11 @@ fn options() -> Options {
                     .expect("--runs takes a number of runs, at least 1")
             }
             "--postgres" => o.postgres = args.next().expect("--postgres takes a database URL"),
+            "--only" => match args.next().as_deref() {
+                Some("sqlite") => o.on_postgres = false,
+                Some("postgres") => o.sqlite = false,
+                _ => panic!("--only takes sqlite or postgres"),
+            },
             _ => {} // cargo passes --bench
         }
     }
@@ -158,8 +173,8 @@ fn main() {
     );
 
     let binary = Path::new(env!("CARGO_BIN_EXE_metrotrack"));
-    let pg_ok = psql(&o.postgres, "select 1").is_ok();
-    if !pg_ok {
+    let pg_ok = o.on_postgres && psql(&o.postgres, "select 1").is_ok();
+    if o.on_postgres && !pg_ok {
         println!(
             "PostgreSQL not reachable at {}: its contenders are skipped",
             o.postgres
@@ -171,27 +186,29 @@ fn main() {
     let mut pg_app_url = None;
     for run in 0..o.runs {
         eprintln!("run {}/{} …", run + 1, o.runs);
-        let flat = dir.join("flat.db");
-        remove_db(&flat);
         // Files past the default upload bound (256 MiB: the 10M-row log) are allowed.
         let limit = (size + (1 << 20)).to_string();
-        let script = format!(
-            "{FLAT_TABLE}\n.mode csv\n.separator ;\n.import --skip 1 {} flat\n",
-            log.display()
-        );
-        results[SQLITE3].push(timed(Command::new("sqlite3").arg(&flat), Some(&script)));
+        if o.sqlite {
+            let flat = dir.join("flat.db");
+            remove_db(&flat);
+            let script = format!(
+                "{FLAT_TABLE}\n.mode csv\n.separator ;\n.import --skip 1 {} flat\n",
+                log.display()
+            );
+            results[SQLITE3].push(timed(Command::new("sqlite3").arg(&flat), Some(&script)));
 
-        remove_db(&app_db);
-        results[CLI_SQLITE].push(timed(
-            Command::new(binary)
-                .args(["--database-url", &app_url, "import", "inspections"])
-                .arg(&log)
-                .args(["--format", "json", "--user", "bench"])
-                .args(["--max-upload-bytes", &limit]),
-            None,
-        ));
+            remove_db(&app_db);
+            results[CLI_SQLITE].push(timed(
+                Command::new(binary)
+                    .args(["--database-url", &app_url, "import", "inspections"])
+                    .arg(&log)
+                    .args(["--format", "json", "--user", "bench"])
+                    .args(["--max-upload-bytes", &limit]),
+                None,
+            ));
 
-        results[HTTP_SQLITE].push(http_upload(binary, &dir, &log, size));
+            results[HTTP_SQLITE].push(http_upload(binary, &dir, &log, size));
+        }
 
         if pg_ok {
             let flat_url = recreate_pg_database(&o.postgres, "mt_bench_flat");

@@ -96,6 +96,7 @@ async fn every_write_is_audited_and_the_log_is_append_only() {
                  with ordinality c (name, n)
              where c.name = 'Tên PTĐ')
          from inspections s join import_batches b on b.lab_id = s.lab_id and b.id = s.batch_id
+         order by s.id
          limit 1",
     )
     .fetch_one(store.pool())
@@ -270,6 +271,66 @@ async fn the_schema_guards_its_invariants() {
             .execute(store.pool())
             .await;
     assert!(failed.is_err());
+    // References, checked once per statement (migration 0008): each of these is refused
+    // as a foreign-key violation, and changes nothing.
+    for (what, sql) in [
+        (
+            "an inspection of no instrument",
+            "insert into inspections (lab_id, instrument_id, category_code, kind, inspected_on,
+                 technician, created_at)
+             select lab_id, max(id) + 1, 'CT1P', 'verification', date '2023-11-01', 'T', now()
+             from instruments group by lab_id",
+        ),
+        (
+            "an inspection of no batch",
+            "insert into inspections (lab_id, instrument_id, category_code, kind, inspected_on,
+                 technician, created_at, batch_id)
+             select lab_id, id, category_code, 'verification', date '2023-11-01', 'T', now(), 99
+             from instruments limit 1",
+        ),
+        (
+            "an instrument of no category",
+            "insert into instruments (lab_id, category_code, manufacturer_key, serial_key,
+                 serial_number, created_at)
+             select id, 'NOPE', '', 'X1', 'X1', now() from labs",
+        ),
+        ("an instrument deleted", "delete from instruments"),
+        ("a batch deleted", "delete from import_batches"),
+        (
+            "a used category deleted",
+            "delete from categories where code = 'CT1P'",
+        ),
+        (
+            "an instrument moved to another category",
+            "update instruments set category_code = 'DHN' where category_code = 'CT1P'",
+        ),
+        (
+            "an inspection moved to another batch",
+            "update inspections set batch_id = null",
+        ),
+    ] {
+        let refused = sqlx::query(sql)
+            .execute(store.pool())
+            .await
+            .expect_err(what);
+        assert!(
+            refused
+                .as_database_error()
+                .is_some_and(|e| e.is_foreign_key_violation()),
+            "{what}: {refused}"
+        );
+    }
+    assert_eq!(totals(&store).await, (3, 3, 0));
+    assert_eq!(count(&store, "instruments").await, 3);
+    // A category no instrument uses can go.
+    sqlx::query("delete from category_cycles where category_code = 'TXM'")
+        .execute(store.pool())
+        .await
+        .expect("its cycles");
+    sqlx::query("delete from categories where code = 'TXM'")
+        .execute(store.pool())
+        .await
+        .expect("an unused category");
 }
 
 /// A record another writer stores with plain SQL counts at once, before anything folds
