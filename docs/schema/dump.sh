@@ -8,7 +8,8 @@
 #   PostgreSQL: METROTRACK_SCHEMA_PG (default postgres://postgres@127.0.0.1:5432), a
 #   server where the user may create and drop a database; the script creates
 #   `metrotrack_schema_dump`, migrates it, dumps it and drops it.
-# Needs: sqlite3, pg_dump, createdb, dropdb.
+# Needs: sqlite3, pg_dump, createdb, dropdb. pg_dump's layout changes between its
+# versions: compare dumps made by the same version (these were made by pg_dump 15).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
