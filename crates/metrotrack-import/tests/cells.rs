@@ -554,3 +554,142 @@ fn stopping_on_the_last_chunk_is_no_problem() {
     assert!(summary.fatal.is_empty(), "{:?}", summary.fatal);
     assert_eq!(summary.size_bytes, text.len() as u64);
 }
+
+// ---------------------------------------------------------------------------------------
+// Bounds, at their edges
+
+fn with_limits(limits: metrotrack_import::Limits) -> ReadOptions {
+    ReadOptions {
+        limits,
+        ..ReadOptions::default()
+    }
+}
+
+#[test]
+fn a_file_of_exactly_the_upload_bound_is_read() {
+    let text = rows_text(20);
+    let len = text.len() as u64;
+    let exact = with_limits(metrotrack_import::Limits {
+        max_upload_bytes: len,
+        ..Default::default()
+    });
+    let (rows, summary) = read_with(text.as_bytes(), LogKind::Earthing, &exact);
+    assert!(summary.fatal.is_empty(), "{:?}", summary.fatal);
+    assert_eq!((rows.len(), summary.size_bytes), (20, len));
+    let short = with_limits(metrotrack_import::Limits {
+        max_upload_bytes: len - 1,
+        ..Default::default()
+    });
+    let (_, summary) = read_with(text.as_bytes(), LogKind::Earthing, &short);
+    assert_eq!(
+        summary.fatal,
+        [Problem::file(format!(
+            "the file is larger than {} bytes; split it into smaller files",
+            len - 1
+        ))]
+    );
+    assert_eq!(
+        summary.size_bytes, len,
+        "one byte past the bound is read, no more"
+    );
+}
+
+#[test]
+fn a_header_of_exactly_the_column_bound_is_read() {
+    let text = rows_text(1);
+    let five = with_limits(metrotrack_import::Limits {
+        max_columns: 5,
+        ..Default::default()
+    });
+    let (rows, summary) = read_with(text.as_bytes(), LogKind::Earthing, &five);
+    assert!(summary.fatal.is_empty(), "{:?}", summary.fatal);
+    assert_eq!(rows.len(), 1);
+    let four = with_limits(metrotrack_import::Limits {
+        max_columns: 4,
+        ..Default::default()
+    });
+    let (_, summary) = read_with(text.as_bytes(), LogKind::Earthing, &four);
+    assert_eq!(
+        summary.fatal,
+        [Problem::new(
+            1,
+            None,
+            None,
+            "the header has 5 columns; at most 4 are allowed"
+        )]
+    );
+}
+
+#[test]
+fn bounds_are_named_in_bytes_kib_or_mib() {
+    let field = |max_field_bytes: usize, len: usize| {
+        let text = format!(
+            "date;site;point;resistance_ohm;technician;notes\n15/09/2023;A;1;2;An;{}\n",
+            "x".repeat(len)
+        );
+        let options = with_limits(metrotrack_import::Limits {
+            max_field_bytes,
+            max_line_bytes: 4 << 20,
+            ..Default::default()
+        });
+        let (rows, summary) = read_with(text.as_bytes(), LogKind::Earthing, &options);
+        assert!(summary.fatal.is_empty(), "{:?}", summary.fatal);
+        match rows.as_slice() {
+            [ParsedRow::Earthing(_)] => None,
+            [ParsedRow::Invalid { problems, .. }] => Some(problems[0].message.clone()),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(
+        field(1500, 1500),
+        None,
+        "a field of exactly the bound is read"
+    );
+    assert_eq!(
+        field(1500, 1501).as_deref(),
+        Some("is longer than 1500 bytes, the most a field may hold")
+    );
+    assert_eq!(
+        field(2048, 2049).as_deref(),
+        Some("is longer than 2 KiB, the most a field may hold")
+    );
+    assert_eq!(
+        field(512, 513).as_deref(),
+        Some("is longer than 512 bytes, the most a field may hold")
+    );
+    assert_eq!(
+        field((1 << 20) + 1024, (1 << 20) + 1025).as_deref(),
+        Some("is longer than 1025 KiB, the most a field may hold")
+    );
+
+    let line = |max_line_bytes: usize| {
+        let text = format!(
+            "date;site;point;resistance_ohm;technician;notes\n15/09/2023;A;1;2;An;{}\n",
+            "x".repeat(3000)
+        );
+        let options = with_limits(metrotrack_import::Limits {
+            max_line_bytes,
+            ..Default::default()
+        });
+        let (_, summary) = read_with(text.as_bytes(), LogKind::Earthing, &options);
+        summary
+            .fatal
+            .iter()
+            .map(|p| p.message.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        line(2048),
+        ["the record starting on line 2 is longer than 2 KiB"]
+    );
+    assert_eq!(
+        line(2100),
+        ["the record starting on line 2 is longer than 2100 bytes"]
+    );
+    // The row is 3020 bytes long: a bound of exactly that reads it.
+    assert_eq!(line(3020), Vec::<String>::new());
+    assert_eq!(
+        line(3019),
+        ["the record starting on line 2 is longer than 3019 bytes"]
+    );
+}
