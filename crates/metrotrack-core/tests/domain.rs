@@ -909,6 +909,28 @@ fn an_empty_month_reports_zeros_without_plans() {
 // ---------------------------------------------------------------------------------------
 // Decimals of any sign and scale
 
+#[test]
+fn only_digits_a_sign_and_one_separator_make_a_number() {
+    // The decimal library would read some of these; a log's cell must not.
+    for bad in [
+        "1_000", "_1", "1 000", ".", ",", "+", "0x10", "1e3", "--1", "+-1", "١٢",
+    ] {
+        assert!(
+            matches!(
+                parse_decimal(bad),
+                Err(DecimalError::NotANumber | DecimalError::Ambiguous)
+            ),
+            "{bad}: {:?}",
+            parse_decimal(bad)
+        );
+    }
+    assert_eq!(parse_decimal("1_000"), Err(DecimalError::NotANumber));
+    assert_eq!(parse_decimal("."), Err(DecimalError::NotANumber));
+    assert_eq!(parse_decimal("  "), Err(DecimalError::Empty));
+    assert_eq!(parse_decimal(".5").map(|d| d.to_string()), Ok("0.5".into()));
+    assert_eq!(parse_decimal("5,").map(|d| d.to_string()), Ok("5".into()));
+}
+
 proptest! {
     #[test]
     fn decimals_of_any_sign_and_scale_round_trip(
