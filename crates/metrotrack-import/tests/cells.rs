@@ -693,3 +693,158 @@ fn bounds_are_named_in_bytes_kib_or_mib() {
         ["the record starting on line 2 is longer than 3019 bytes"]
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Streams
+
+/// `bytes` read through a source that is interrupted (EINTR) before every other read
+/// and hands over at most `step` bytes at a time.
+struct Interrupted {
+    bytes: std::io::Cursor<Vec<u8>>,
+    step: usize,
+    interrupt: bool,
+}
+
+impl std::io::Read for Interrupted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.interrupt = !self.interrupt;
+        if self.interrupt {
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        let n = buf.len().min(self.step);
+        self.bytes.read(&mut buf[..n])
+    }
+}
+
+#[test]
+fn a_source_interrupted_by_signals_is_read_to_the_end() {
+    let text = rows_text(5000);
+    let source = Interrupted {
+        bytes: std::io::Cursor::new(text.clone().into_bytes()),
+        step: 5000,
+        interrupt: false,
+    };
+    let mut rows = 0;
+    let summary = read_log(
+        source,
+        LogKind::Earthing,
+        &catalog(),
+        &ReadOptions::default(),
+        |chunk, _| {
+            rows += chunk.len();
+            true
+        },
+    );
+    assert!(summary.fatal.is_empty(), "{:?}", summary.fatal);
+    assert_eq!(rows, 5000);
+    assert_eq!(summary.size_bytes, text.len() as u64);
+}
+
+/// An ASCII log whose byte `at` is `byte`, in the notes of its last but one row; and that
+/// row's line.
+fn log_with_byte_at(at: usize, byte: u8) -> (Vec<u8>, u64) {
+    let mut text = String::from("date;site;point;resistance_ohm;technician;notes\n");
+    let row = "15/09/2023;A;P;2;An;";
+    let mut i = 0;
+    while text.len() + 60 < at {
+        text.push_str(&format!("{row}{i}\n"));
+        i += 1;
+    }
+    // Pad the notes of one last row so that `byte` falls exactly at `at`.
+    text.push_str(row);
+    let line = text.bytes().filter(|&b| b == b'\n').count() as u64 + 1;
+    text.push_str(&"x".repeat(at - text.len()));
+    let mut bytes = text.into_bytes();
+    bytes.push(byte);
+    bytes.extend_from_slice(b"y\n15/09/2023;A;Q;2;An;z\n");
+    (bytes, line)
+}
+
+#[test]
+fn a_nul_anywhere_past_the_head_refuses_the_file() {
+    // At and around the boundaries of the reader's buffers (8 and 16 KiB).
+    for at in (64..=96)
+        .step_by(8)
+        .flat_map(|k| [k * 1024 - 1, k * 1024, k * 1024 + 1])
+        .filter(|&at| at >= 64 * 1024)
+    {
+        let (bytes, line) = log_with_byte_at(at, 0);
+        assert_eq!(bytes[at], 0);
+        let (_, summary) = read(&bytes, LogKind::Earthing);
+        assert_eq!(
+            summary.fatal,
+            [Problem::new(
+                line,
+                None,
+                None,
+                format!("this is not a text CSV file (a NUL character on line {line})")
+            )],
+            "NUL at byte {at}"
+        );
+        assert_eq!(summary.size_bytes, bytes.len() as u64, "NUL at byte {at}");
+    }
+}
+
+#[test]
+fn a_control_character_in_the_head_refuses_the_file() {
+    let (bytes, _) = log_with_byte_at(2000, 0x01);
+    let (rows, summary) = read(&bytes, LogKind::Earthing);
+    assert!(rows.is_empty());
+    assert_eq!(
+        summary.fatal,
+        [Problem::file(
+            "this is not a text CSV file (binary data at byte 2000)"
+        )]
+    );
+    // An old Excel workbook says what it is.
+    let (_, summary) = read(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", LogKind::Earthing);
+    assert_eq!(
+        summary.fatal,
+        [Problem::file(
+            "this is not a text CSV file (binary data at byte 2); it looks like an Excel workbook: save it as CSV first"
+        )]
+    );
+}
+
+#[test]
+fn a_receiver_that_stops_on_the_last_chunk_still_learns_the_file_is_refused() {
+    // Fewer rows than a chunk, past the head, then a NUL.
+    let mut text = String::from("date;site;point;resistance_ohm;technician;notes\n");
+    for i in 0..600 {
+        text.push_str(&format!("15/09/2023;A;P{i};2;An;{}\n", "x".repeat(100)));
+    }
+    text.push_str("15/09/2023;A;Q;2;An;\0\n");
+    let (bytes, line) = (text.into_bytes(), 602);
+    assert!(bytes.len() > 64 * 1024);
+    let mut calls = 0;
+    let summary = read_log(
+        bytes.as_slice(),
+        LogKind::Earthing,
+        &catalog(),
+        &ReadOptions::default(),
+        |_, _| {
+            calls += 1;
+            false
+        },
+    );
+    assert_eq!(calls, 1);
+    assert_eq!(summary.fatal.len(), 1, "{:?}", summary.fatal);
+    assert_eq!(summary.fatal[0].line, line);
+}
+
+#[test]
+fn missing_columns_list_the_headers_found_without_empty_cells() {
+    let text = "Ngày;;Số seri;  ;Kết luận\n15/09/2023;;A1;;Đạt\n";
+    let (_, summary) = read(text.as_bytes(), LogKind::Inspections);
+    let messages: Vec<&str> = summary.fatal.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    for m in &messages {
+        assert!(
+            m.ends_with("; headers found: \"Ngày\", \"Số seri\", \"Kết luận\""),
+            "{m}"
+        );
+    }
+    assert!(messages[0].starts_with("the required column category is missing"));
+    assert!(messages[1].starts_with("the required column kind is missing"));
+    assert!(messages[2].starts_with("the required column technician is missing"));
+}
