@@ -1,5 +1,10 @@
 //! `read_log` as the CLI and the API use it: whole files in, rows and a summary out.
 
+/// Exact readings of cells, bounds and streams.
+mod cells;
+/// Every shape one month can be written in reads to the same records (properties).
+mod shapes;
+
 use std::io::{self, Read};
 use std::path::PathBuf;
 
