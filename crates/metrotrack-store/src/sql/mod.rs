@@ -294,12 +294,12 @@ impl<DB: Database> Conn<DB> for Transaction<'_, DB> {
 }
 
 /// Every row of `query`.
-pub(crate) async fn fetch_all<DB: Backend, X>(
+pub(crate) async fn fetch_all<DB, X>(
     c: &mut impl Conn<DB>,
     query: Query<'_, DB, DB::Arguments>,
 ) -> Result<Vec<X>, StoreError>
 where
-    DB: Decodes<X>,
+    DB: Backend + Decodes<X>,
 {
     let rows = query.fetch_all(DB::conn(c.raw())).await?;
     Ok(rows
@@ -309,24 +309,24 @@ where
 }
 
 /// The row of `query`, if there is one.
-pub(crate) async fn fetch_optional<DB: Backend, X>(
+pub(crate) async fn fetch_optional<DB, X>(
     c: &mut impl Conn<DB>,
     query: Query<'_, DB, DB::Arguments>,
 ) -> Result<Option<X>, StoreError>
 where
-    DB: Decodes<X>,
+    DB: Backend + Decodes<X>,
 {
     let row = query.fetch_optional(DB::conn(c.raw())).await?;
     Ok(row.as_ref().map(<DB as Decodes<X>>::decode).transpose()?)
 }
 
 /// The one row of `query`.
-pub(crate) async fn fetch_one<DB: Backend, X>(
+pub(crate) async fn fetch_one<DB, X>(
     c: &mut impl Conn<DB>,
     query: Query<'_, DB, DB::Arguments>,
 ) -> Result<X, StoreError>
 where
-    DB: Decodes<X>,
+    DB: Backend + Decodes<X>,
 {
     let row = query.fetch_one(DB::conn(c.raw())).await?;
     Ok(<DB as Decodes<X>>::decode(&row)?)

@@ -49,9 +49,9 @@ fn either_contains<DB: Backend>(q: &mut QueryBuilder<DB>, a: (&str, &str), b: (&
 }
 
 /// ` and <clause>` with its one value.
-fn and<DB: Backend, T>(q: &mut QueryBuilder<DB>, clause: &str, value: T)
+fn and<DB, T>(q: &mut QueryBuilder<DB>, clause: &str, value: T)
 where
-    DB: super::Binds<T>,
+    DB: Backend + super::Binds<T>,
 {
     q.push(format!(" and {clause} "));
     q.push_arg(value);
