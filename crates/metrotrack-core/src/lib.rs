@@ -15,6 +15,7 @@ pub mod instrument;
 pub mod period;
 pub mod plan;
 pub mod report;
+pub mod role;
 pub mod text;
 pub mod vocab;
 
@@ -28,6 +29,7 @@ pub use instrument::{InstrumentKey, SerialNumber};
 pub use period::{PeriodSpec, ReportingPeriod, Scheme};
 pub use plan::{Metric, PlanTarget};
 pub use report::Lang;
+pub use role::{Role, UnknownRole};
 pub use vocab::Vocabulary;
 
 /// A lab's id. Every record, plan and user belongs to one.

@@ -4,89 +4,12 @@ use chrono::{DateTime, Utc};
 use metrotrack_core::LabId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
 
-/// What an account may do (SPEC §3). `reader` < `technician` < `supervisor` < `admin`
-/// within its own lab; `national` reads every lab and writes nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Reads the lab's records and figures.
-    Reader,
-    /// Also imports logs (and amends the records it created).
-    Technician,
-    /// Also sets plans, amends any record and voids batches.
-    Supervisor,
-    /// Also manages users, tokens and categories.
-    Admin,
-    /// Reads across labs.
-    National,
-}
-
-impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Reader,
-        Role::Technician,
-        Role::Supervisor,
-        Role::Admin,
-        Role::National,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reader => "reader",
-            Self::Technician => "technician",
-            Self::Supervisor => "supervisor",
-            Self::Admin => "admin",
-            Self::National => "national",
-        }
-    }
-
-    /// Rank within a lab's ladder; `national` ranks as a reader (it writes nothing).
-    fn rank(self) -> u8 {
-        match self {
-            Self::Reader | Self::National => 0,
-            Self::Technician => 1,
-            Self::Supervisor => 2,
-            Self::Admin => 3,
-        }
-    }
-
-    /// Whether this role may do what `needed` may (within its own lab).
-    pub fn at_least(self, needed: Role) -> bool {
-        self.rank() >= needed.rank()
-    }
-
-    /// Whether this role reads labs other than its own.
-    pub fn reads_every_lab(self) -> bool {
-        self == Self::National
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A word that names no [`Role`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a role; use reader, technician, supervisor, admin or national")]
-pub struct UnknownRole(pub String);
-
-impl FromStr for Role {
-    type Err = UnknownRole;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let word = s.trim().to_ascii_lowercase();
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == word)
-            .ok_or_else(|| UnknownRole(s.to_owned()))
-    }
-}
+/// The role ladder is the core's: re-exported where the store's users look for it.
+pub use metrotrack_core::{Role, UnknownRole};
 
 /// A lab: every record, plan, user and token belongs to one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Lab {
     pub id: LabId,
     /// Short code, unique, used in URLs (`?lab=CODE`); the first lab is `default`.
@@ -95,11 +18,13 @@ pub struct Lab {
 }
 
 /// A person who signs in with a username and password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct User {
     pub id: i64,
+    #[sqlx(rename = "lab_id")]
     pub lab: LabId,
     pub username: String,
+    #[sqlx(try_from = "String")]
     pub role: Role,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
@@ -124,8 +49,9 @@ impl fmt::Debug for NewUser {
 }
 
 /// A user with the hash to check a password against.
-#[derive(Clone)]
+#[derive(Clone, sqlx::FromRow)]
 pub struct UserCredentials {
+    #[sqlx(flatten)]
     pub user: User,
     pub password_hash: String,
 }
@@ -139,11 +65,13 @@ impl fmt::Debug for UserCredentials {
 }
 
 /// An API token as listed: never the token itself, which is shown once at creation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct ApiToken {
     pub id: i64,
+    #[sqlx(rename = "lab_id")]
     pub lab: LabId,
     pub name: String,
+    #[sqlx(try_from = "String")]
     pub role: Role,
     /// The user it acts for, if any.
     pub user_id: Option<i64>,
@@ -211,8 +139,9 @@ impl fmt::Debug for NewSession {
 }
 
 /// A live web session: who signed in, and the CSRF token of their forms.
-#[derive(Clone)]
+#[derive(Clone, sqlx::FromRow)]
 pub struct Session {
+    #[sqlx(flatten)]
     pub user: User,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,

@@ -28,9 +28,11 @@ mod figures;
 pub mod postgres;
 pub mod records;
 mod rules;
+mod sql;
 pub mod sqlite;
 
 pub use postgres::PgStore;
+pub use sql::SqlStore;
 pub use sqlite::SqliteStore;
 
 /// Why a store operation failed. Row problems are not errors: they are reported in the

@@ -1,0 +1,173 @@
+//! The record lists' filters, as queries: one `where` clause per list, built with
+//! [`QueryBuilder`] from the filters that are set, keyset-paged on id.
+
+use metrotrack_core::LabId;
+use metrotrack_core::text::identity_key;
+use sqlx::QueryBuilder;
+
+use super::rows::{INSPECTION_SELECT, INSTRUMENT_COLUMNS, POINT_COLUMNS, TEST_SELECT};
+use super::{Backend, PushArg};
+use crate::records::{EarthingTestFilter, InspectionFilter, InstrumentFilter, Page, PointFilter};
+
+/// `%text%` for `like … escape '\'`, with the wildcards in `text` taken literally.
+fn contains_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// `select … where <alias>.lab_id = $1 and <alias>.id > $2`: the page's first rows.
+fn start<DB: Backend>(select: &str, alias: &str, lab: LabId, page: Page) -> QueryBuilder<DB> {
+    let mut q = QueryBuilder::new(format!("{select} where {alias}.lab_id = "));
+    q.push_arg(lab);
+    q.push(format!(" and {alias}.id > "));
+    q.push_arg(page.after.unwrap_or(0));
+    q
+}
+
+/// ` and <column> like '%text%'`, ignoring case.
+fn contains<DB: Backend>(q: &mut QueryBuilder<DB>, column: &str, text: &str) {
+    q.push(format!(" and {column} {} ", DB::ILIKE));
+    q.push_arg(contains_pattern(text));
+    q.push(" escape '\\'");
+}
+
+/// ` and (<a> like '%text%' or <b> like '%text%')`, ignoring case.
+fn either_contains<DB: Backend>(q: &mut QueryBuilder<DB>, a: (&str, &str), b: (&str, &str)) {
+    q.push(format!(" and ({} {} ", a.0, DB::ILIKE));
+    q.push_arg(contains_pattern(a.1));
+    q.push(format!(" escape '\\' or {} {} ", b.0, DB::ILIKE));
+    q.push_arg(contains_pattern(b.1));
+    q.push(" escape '\\')");
+}
+
+/// ` and <clause>` with its one value.
+fn and<DB, T>(q: &mut QueryBuilder<DB>, clause: &str, value: T)
+where
+    DB: Backend + super::Binds<T>,
+{
+    q.push(format!(" and {clause} "));
+    q.push_arg(value);
+}
+
+/// ` order by <alias>.id limit $n`.
+fn finish<DB: Backend>(q: &mut QueryBuilder<DB>, alias: &str, page: Page) {
+    q.push(format!(" order by {alias}.id limit "));
+    q.push_arg(page.sql_limit());
+}
+
+pub(crate) fn instruments<DB: Backend>(
+    lab: LabId,
+    filter: &InstrumentFilter,
+    page: Page,
+) -> QueryBuilder<DB> {
+    let select = format!("select {INSTRUMENT_COLUMNS} from instruments i");
+    let mut q = start(&select, "i", lab, page);
+    if let Some(category) = &filter.category {
+        and(&mut q, "i.category_code =", category.as_str().to_owned());
+    }
+    if let Some(serial) = &filter.serial {
+        contains(&mut q, "i.serial_key", &identity_key(serial));
+    }
+    if let Some(owner) = &filter.owner {
+        contains(&mut q, "i.owner", owner.trim());
+    }
+    if let Some(search) = &filter.search {
+        let key = identity_key(search);
+        either_contains(&mut q, ("i.serial_key", &key), ("i.owner", search.trim()));
+    }
+    finish(&mut q, "i", page);
+    q
+}
+
+pub(crate) fn inspections<DB: Backend>(
+    lab: LabId,
+    filter: &InspectionFilter,
+    page: Page,
+) -> QueryBuilder<DB> {
+    let mut q = start(INSPECTION_SELECT, "s", lab, page);
+    if !filter.include_voided {
+        q.push(" and s.voided_at is null");
+    }
+    if let Some(from) = filter.from {
+        and(&mut q, "s.inspected_on >=", from);
+    }
+    if let Some(to) = filter.to {
+        and(&mut q, "s.inspected_on <=", to);
+    }
+    if let Some(category) = &filter.category {
+        and(&mut q, "s.category_code =", category.as_str().to_owned());
+    }
+    if let Some(kind) = filter.kind {
+        and(&mut q, "s.kind =", kind.as_str());
+    }
+    if let Some(result) = filter.result {
+        and(&mut q, "s.result =", result.as_str());
+    }
+    if let Some(technician) = &filter.technician {
+        and(&mut q, "s.technician =", technician.trim().to_owned());
+    }
+    if let Some(instrument) = filter.instrument_id {
+        and(&mut q, "s.instrument_id =", instrument);
+    }
+    if let Some(batch) = filter.batch_id {
+        and(&mut q, "s.batch_id =", batch);
+    }
+    finish(&mut q, "s", page);
+    q
+}
+
+/// The points matching `filter`; with `over_limit`, the caller keeps only those whose
+/// latest test fails exactly (see [`Backend::OVER_LIMIT`]).
+pub(crate) fn earthing_points<DB: Backend>(
+    lab: LabId,
+    filter: &PointFilter,
+    page: Page,
+) -> QueryBuilder<DB> {
+    let select = format!("{POINT_COLUMNS} {}", DB::POINTS_WITH_LATEST_TEST);
+    let mut q = start(&select, "p", lab, page);
+    if let Some(search) = &filter.search {
+        let search = search.trim();
+        either_contains(&mut q, ("p.site", search), ("p.code", search));
+    }
+    if filter.over_limit {
+        q.push(format!(" and {}", DB::OVER_LIMIT));
+    }
+    finish(&mut q, "p", page);
+    q
+}
+
+pub(crate) fn earthing_tests<DB: Backend>(
+    lab: LabId,
+    filter: &EarthingTestFilter,
+    page: Page,
+) -> QueryBuilder<DB> {
+    let mut q = start(TEST_SELECT, "t", lab, page);
+    if !filter.include_voided {
+        q.push(" and t.voided_at is null");
+    }
+    if let Some(from) = filter.from {
+        and(&mut q, "t.tested_on >=", from);
+    }
+    if let Some(to) = filter.to {
+        and(&mut q, "t.tested_on <=", to);
+    }
+    if let Some(point) = filter.point_id {
+        and(&mut q, "t.point_id =", point);
+    }
+    if let Some(technician) = &filter.technician {
+        and(&mut q, "t.technician =", technician.trim().to_owned());
+    }
+    if let Some(batch) = filter.batch_id {
+        and(&mut q, "t.batch_id =", batch);
+    }
+    finish(&mut q, "t", page);
+    q
+}
