@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use metrotrack_core::{ImportBatch, LabId, LogKind, NewEarthingTest, NewInspection, Sourced};
 use sqlx::postgres::PgRow;
-use sqlx::{Postgres, Row, Transaction};
+use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 use tokio::sync::mpsc::Receiver;
 
 use super::{PgStore, now};
@@ -32,7 +32,7 @@ use crate::rules::columns::{
     self, Column, INSPECTION, INSPECTION_SOURCE, INSTRUMENT, INSTRUMENT_KEY, InspectionRow, POINT,
     POINT_KEY, TEST, TEST_SOURCE, TestRow, Value, ValueOf,
 };
-use crate::rules::import::{self as flow, BatchRecord, Progress, Writer};
+use crate::rules::import::{self as flow, BatchRecord, Progress, Writer, sql};
 use crate::rules::stored;
 use crate::{BatchRequest, ImportEvent, StoreError};
 
@@ -463,15 +463,12 @@ impl Writer for Import {
     }
 
     async fn batch_with_sha256(&mut self, sha256: &str) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "select id from import_batches
-             where lab_id = $1 and sha256 = $2 and voided_at is null and id <> $3",
-        )
-        .bind(self.progress.lab)
-        .bind(sha256)
-        .bind(self.progress.batch_id)
-        .fetch_optional(&mut *self.tx)
-        .await?)
+        let (lab, id) = (self.progress.lab, self.progress.batch_id);
+        let query = sqlx::query_scalar(sql::OTHER_BATCH)
+            .bind(lab)
+            .bind(sha256)
+            .bind(id);
+        Ok(query.fetch_optional(&mut *self.tx).await?)
     }
 
     async fn committed_with_sha256(
@@ -479,56 +476,23 @@ impl Writer for Import {
         lab: LabId,
         sha256: Option<&str>,
     ) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "select id from import_batches
-             where lab_id = $1 and sha256 = $2 and voided_at is null",
-        )
-        .bind(lab)
-        .bind(sha256)
-        .fetch_optional(store.pool())
-        .await?)
+        let query = sqlx::query_scalar(sql::BATCH).bind(lab).bind(sha256);
+        Ok(query.fetch_optional(store.pool()).await?)
     }
 
-    async fn record(&mut self, r: &BatchRecord<'_>) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "update import_batches set sha256 = $1, size_bytes = $2, rows = $3, inserted = $4,
-                    duplicates = $5, rejected = $6, problems = $7::jsonb, warnings = $8::jsonb,
-                    original_columns = $9::jsonb
-             where lab_id = $10 and id = $11",
-        )
-        .bind(r.sha256)
-        .bind(r.size_bytes)
-        .bind(r.rows)
-        .bind(r.inserted)
-        .bind(r.duplicates)
-        .bind(r.rejected)
-        .bind(r.problems.as_str())
-        .bind(r.warnings.as_str())
-        .bind(r.original_columns.as_str())
-        .bind(self.progress.lab)
-        .bind(self.progress.batch_id)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
+    async fn record(&mut self, record: &BatchRecord<'_>) -> Result<(), sqlx::Error> {
+        let query = sqlx::query(AssertSqlSafe(sql::record("::jsonb")));
+        let query = record.bind(query, self.progress.lab, self.progress.batch_id);
+        query.execute(&mut *self.tx).await.map(|_| ())
     }
 
     async fn number_used(
         &mut self,
         column: &'static str,
         number: &str,
-    ) -> Result<Option<(Option<i64>, Option<i64>)>, StoreError> {
-        let sql = if column == "certificate_no" {
-            "select batch_id, source_line from inspections
-             where lab_id = $1 and certificate_no = $2 and voided_at is null"
-        } else {
-            "select batch_id, source_line from inspections
-             where lab_id = $1 and stamp_no = $2 and voided_at is null"
-        };
-        Ok(sqlx::query_as(sql)
-            .bind(self.progress.lab)
-            .bind(number)
-            .fetch_optional(&mut *self.tx)
-            .await?)
+    ) -> Result<Option<flow::Origin>, StoreError> {
+        let query = sqlx::query_as(sql::number_used(column)).bind(self.progress.lab);
+        Ok(query.bind(number).fetch_optional(&mut *self.tx).await?)
     }
 
     async fn rollback(self) -> Result<(), StoreError> {
@@ -575,18 +539,10 @@ pub(super) async fn run(
     let uploaded_at = now();
     let mut tx = store.pool.begin().await?;
     lock_lab_writes(&mut tx, request.lab).await?;
-    let batch_id: i64 = sqlx::query_scalar(
-        "insert into import_batches (lab_id, kind, mode, file_name, uploaded_by, uploaded_at)
-         values ($1, $2, $3, $4, $5, $6) returning id",
-    )
-    .bind(request.lab)
-    .bind(request.kind.as_str())
-    .bind(request.mode.as_str())
-    .bind(request.file_name.as_str())
-    .bind(request.uploaded_by.as_str())
-    .bind(uploaded_at)
-    .fetch_one(&mut *tx)
-    .await?;
+    let batch_id: i64 = flow::bind_batch(sqlx::query(sql::INSERT_BATCH), &request, uploaded_at)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
     let stage = match request.kind {
         LogKind::Inspections => STAGE_INSPECTIONS,
         LogKind::Earthing => STAGE_TESTS,

@@ -48,6 +48,9 @@ pub(crate) struct Stored<T> {
     pub line: Option<i64>,
 }
 
+/// Where a stored record came from: its batch and line (`None` when entered directly).
+pub(crate) type Origin = (Option<i64>, Option<i64>);
+
 /// The counts of a batch that is stored, as its row keeps them.
 #[derive(Debug)]
 pub(crate) struct BatchRecord<'a> {
@@ -61,6 +64,98 @@ pub(crate) struct BatchRecord<'a> {
     pub problems: String,
     pub warnings: String,
     pub original_columns: String,
+}
+
+/// A query of either backend, its values bound in order.
+type Query<'q, DB> = sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>;
+
+/// The statements of a batch's own row, the same on both backends (SQLite takes `$N`
+/// parameters too), with their values bound in the order they number them.
+pub(crate) mod sql {
+    /// Inserts the batch's row as an import begins.
+    pub const INSERT_BATCH: &str = "insert into import_batches
+        (lab_id, kind, mode, file_name, uploaded_by, uploaded_at)
+        values ($1, $2, $3, $4, $5, $6) returning id";
+
+    /// Another live batch of lab `$1` with SHA-256 `$2` than batch `$3`.
+    pub const OTHER_BATCH: &str = "select id from import_batches
+        where lab_id = $1 and sha256 = $2 and voided_at is null and id <> $3";
+
+    /// The live batch of lab `$1` with SHA-256 `$2`.
+    pub const BATCH: &str = "select id from import_batches
+        where lab_id = $1 and sha256 = $2 and voided_at is null";
+
+    /// The batch and line of the live inspection of lab `$1` using number `$2` in
+    /// `column` (`certificate_no` or `stamp_no`).
+    pub fn number_used(column: &str) -> &'static str {
+        if column == "certificate_no" {
+            "select batch_id, source_line from inspections
+             where lab_id = $1 and certificate_no = $2 and voided_at is null"
+        } else {
+            "select batch_id, source_line from inspections
+             where lab_id = $1 and stamp_no = $2 and voided_at is null"
+        }
+    }
+
+    /// Writes a stored batch's counts ([`super::BatchRecord::bind`]); `json` follows each
+    /// JSON value (PostgreSQL's `::jsonb`).
+    pub fn record(json: &str) -> String {
+        format!(
+            "update import_batches set sha256 = $1, size_bytes = $2, rows = $3, inserted = $4,
+                    duplicates = $5, rejected = $6, problems = $7{json}, warnings = $8{json},
+                    original_columns = $9{json}
+             where lab_id = $10 and id = $11"
+        )
+    }
+}
+
+/// Binds the values of [`sql::INSERT_BATCH`].
+pub(crate) fn bind_batch<'q, DB: sqlx::Database>(
+    query: Query<'q, DB>,
+    request: &BatchRequest,
+    uploaded_at: DateTime<Utc>,
+) -> Query<'q, DB>
+where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> &'static str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> DateTime<Utc>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    query
+        .bind(request.lab)
+        .bind(request.kind.as_str())
+        .bind(request.mode.as_str())
+        .bind(request.file_name.clone())
+        .bind(request.uploaded_by.clone())
+        .bind(uploaded_at)
+}
+
+impl BatchRecord<'_> {
+    /// Binds the values of [`sql::record`] for batch `id` of `lab`.
+    pub fn bind<'q, DB: sqlx::Database>(
+        &self,
+        query: Query<'q, DB>,
+        lab: LabId,
+        id: i64,
+    ) -> Query<'q, DB>
+    where
+        for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+        for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+        for<'t> Option<String>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        query
+            .bind(self.sha256.map(str::to_owned))
+            .bind(self.size_bytes)
+            .bind(self.rows)
+            .bind(self.inserted)
+            .bind(self.duplicates)
+            .bind(self.rejected)
+            .bind(self.problems.clone())
+            .bind(self.warnings.clone())
+            .bind(self.original_columns.clone())
+            .bind(lab)
+            .bind(id)
+    }
 }
 
 fn i64_of(v: u64) -> i64 {
@@ -121,7 +216,7 @@ pub(crate) trait Writer: Send + Sized {
         &mut self,
         column: &'static str,
         number: &str,
-    ) -> impl Future<Output = Result<Option<(Option<i64>, Option<i64>)>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<Origin>, StoreError>> + Send;
 
     fn rollback(self) -> impl Future<Output = Result<(), StoreError>> + Send;
 

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use metrotrack_core::{
-    ImportBatch, InstrumentKey, LogKind, NewEarthingTest, NewInspection, PointKey, Sourced,
+    ImportBatch, InstrumentKey, LabId, LogKind, NewEarthingTest, NewInspection, PointKey, Sourced,
 };
 use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 use tokio::sync::mpsc::Receiver;
@@ -30,7 +30,7 @@ use crate::rules::columns::{
     self, Column, INSPECTION, INSPECTION_SOURCE, INSTRUMENT, INSTRUMENT_KEY, InspectionRow, POINT,
     POINT_KEY, TEST, TEST_SOURCE, TestRow, Value, ValueOf,
 };
-use crate::rules::import::{self as flow, BatchRecord, Progress, Writer};
+use crate::rules::import::{self as flow, BatchRecord, Progress, Writer, sql};
 use crate::rules::stored;
 use crate::{BatchRequest, ImportEvent, StoreError};
 
@@ -456,71 +456,36 @@ impl Writer for Import {
     }
 
     async fn batch_with_sha256(&mut self, sha256: &str) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "select id from import_batches
-             where lab_id = ? and sha256 = ? and voided_at is null and id <> ?",
-        )
-        .bind(self.progress.lab)
-        .bind(sha256)
-        .bind(self.progress.batch_id)
-        .fetch_optional(&mut *self.tx)
-        .await?)
+        let (lab, id) = (self.progress.lab, self.progress.batch_id);
+        let query = sqlx::query_scalar(sql::OTHER_BATCH)
+            .bind(lab)
+            .bind(sha256)
+            .bind(id);
+        Ok(query.fetch_optional(&mut *self.tx).await?)
     }
 
     async fn committed_with_sha256(
         store: &SqliteStore,
-        lab: metrotrack_core::LabId,
+        lab: LabId,
         sha256: Option<&str>,
     ) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "select id from import_batches
-             where lab_id = ? and sha256 = ? and voided_at is null",
-        )
-        .bind(lab)
-        .bind(sha256)
-        .fetch_optional(store.pool())
-        .await?)
+        let query = sqlx::query_scalar(sql::BATCH).bind(lab).bind(sha256);
+        Ok(query.fetch_optional(store.pool()).await?)
     }
 
-    async fn record(&mut self, r: &BatchRecord<'_>) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "update import_batches set sha256 = ?, size_bytes = ?, rows = ?, inserted = ?,
-                    duplicates = ?, rejected = ?, problems = ?, warnings = ?,
-                    original_columns = ?
-             where id = ?",
-        )
-        .bind(r.sha256)
-        .bind(r.size_bytes)
-        .bind(r.rows)
-        .bind(r.inserted)
-        .bind(r.duplicates)
-        .bind(r.rejected)
-        .bind(r.problems.as_str())
-        .bind(r.warnings.as_str())
-        .bind(r.original_columns.as_str())
-        .bind(self.progress.batch_id)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
+    async fn record(&mut self, record: &BatchRecord<'_>) -> Result<(), sqlx::Error> {
+        let query = sqlx::query(AssertSqlSafe(sql::record("")));
+        let query = record.bind(query, self.progress.lab, self.progress.batch_id);
+        query.execute(&mut *self.tx).await.map(|_| ())
     }
 
     async fn number_used(
         &mut self,
         column: &'static str,
         number: &str,
-    ) -> Result<Option<(Option<i64>, Option<i64>)>, StoreError> {
-        let sql = if column == "certificate_no" {
-            "select batch_id, source_line from inspections
-             where lab_id = ? and certificate_no = ? and voided_at is null"
-        } else {
-            "select batch_id, source_line from inspections
-             where lab_id = ? and stamp_no = ? and voided_at is null"
-        };
-        Ok(sqlx::query_as(sql)
-            .bind(self.progress.lab)
-            .bind(number)
-            .fetch_optional(&mut *self.tx)
-            .await?)
+    ) -> Result<Option<flow::Origin>, StoreError> {
+        let query = sqlx::query_as(sql::number_used(column)).bind(self.progress.lab);
+        Ok(query.bind(number).fetch_optional(&mut *self.tx).await?)
     }
 
     async fn rollback(self) -> Result<(), StoreError> {
@@ -548,18 +513,10 @@ pub(super) async fn run(
 ) -> Result<ImportBatch, StoreError> {
     let uploaded_at = Utc::now();
     let mut tx = store.begin_write().await?;
-    let batch_id: i64 = sqlx::query_scalar(
-        "insert into import_batches (lab_id, kind, mode, file_name, uploaded_by, uploaded_at)
-         values (?, ?, ?, ?, ?, ?) returning id",
-    )
-    .bind(request.lab)
-    .bind(request.kind.as_str())
-    .bind(request.mode.as_str())
-    .bind(request.file_name.as_str())
-    .bind(request.uploaded_by.as_str())
-    .bind(uploaded_at)
-    .fetch_one(&mut *tx)
-    .await?;
+    let batch_id: i64 = flow::bind_batch(sqlx::query(sql::INSERT_BATCH), &request, uploaded_at)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
     let import = Import {
         tx,
         progress: Progress::new(&request, batch_id),
