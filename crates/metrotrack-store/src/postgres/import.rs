@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use metrotrack_core::{ImportBatch, LabId, LogKind, NewEarthingTest, NewInspection, Sourced};
 use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
+use sqlx::{Postgres, Row, Transaction};
 use tokio::sync::mpsc::Receiver;
 
 use super::{PgStore, now};
@@ -32,7 +32,7 @@ use crate::rules::columns::{
     self, Column, INSPECTION, INSPECTION_SOURCE, INSTRUMENT, INSTRUMENT_KEY, InspectionRow, POINT,
     POINT_KEY, TEST, TEST_SOURCE, TestRow, Value, ValueOf,
 };
-use crate::rules::import::{self as flow, BatchRecord, Progress, Writer, sql};
+use crate::rules::import::{self as flow, Progress, Writer, sql};
 use crate::rules::stored;
 use crate::{BatchRequest, ImportEvent, StoreError};
 
@@ -462,42 +462,7 @@ impl Writer for Import {
         Ok(())
     }
 
-    async fn batch_with_sha256(&mut self, sha256: &str) -> Result<Option<i64>, StoreError> {
-        let (lab, id) = (self.progress.lab, self.progress.batch_id);
-        let query = sqlx::query_scalar(sql::OTHER_BATCH)
-            .bind(lab)
-            .bind(sha256)
-            .bind(id);
-        Ok(query.fetch_optional(&mut *self.tx).await?)
-    }
-
-    async fn committed_with_sha256(
-        store: &PgStore,
-        lab: LabId,
-        sha256: Option<&str>,
-    ) -> Result<Option<i64>, StoreError> {
-        let query = sqlx::query_scalar(sql::BATCH).bind(lab).bind(sha256);
-        Ok(query.fetch_optional(store.pool()).await?)
-    }
-
-    async fn record(&mut self, record: &BatchRecord<'_>) -> Result<(), sqlx::Error> {
-        let query = sqlx::query(AssertSqlSafe(sql::record("::jsonb")));
-        let query = record.bind(query, self.progress.lab, self.progress.batch_id);
-        query.execute(&mut *self.tx).await.map(|_| ())
-    }
-
-    async fn number_used(
-        &mut self,
-        column: &'static str,
-        number: &str,
-    ) -> Result<Option<flow::Origin>, StoreError> {
-        let query = sqlx::query_as(sql::number_used(column)).bind(self.progress.lab);
-        Ok(query.bind(number).fetch_optional(&mut *self.tx).await?)
-    }
-
-    async fn rollback(self) -> Result<(), StoreError> {
-        Ok(self.tx.rollback().await?)
-    }
+    flow::shared_writer_sql!(PgStore, "::jsonb");
 
     async fn commit(
         mut self,

@@ -229,6 +229,59 @@ pub(crate) trait Writer: Send + Sized {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
+/// The [`Writer`] methods whose SQL and binds are the same on both backends (the
+/// batch's own row), for an `impl Writer` of a type with fields `tx` (the transaction)
+/// and `progress`: `shared_writer_sql!(StoreType, "json cast")`.
+macro_rules! shared_writer_sql {
+    ($store:ty, $json:literal) => {
+        async fn batch_with_sha256(&mut self, sha256: &str) -> Result<Option<i64>, StoreError> {
+            use $crate::rules::import::sql;
+            let (lab, id) = (self.progress.lab, self.progress.batch_id);
+            let query = sqlx::query_scalar(sql::OTHER_BATCH);
+            let query = query.bind(lab).bind(sha256).bind(id);
+            Ok(query.fetch_optional(&mut *self.tx).await?)
+        }
+
+        async fn committed_with_sha256(
+            store: &$store,
+            lab: metrotrack_core::LabId,
+            sha256: Option<&str>,
+        ) -> Result<Option<i64>, StoreError> {
+            let query = sqlx::query_scalar($crate::rules::import::sql::BATCH);
+            Ok(query
+                .bind(lab)
+                .bind(sha256)
+                .fetch_optional(store.pool())
+                .await?)
+        }
+
+        async fn record(
+            &mut self,
+            record: &$crate::rules::import::BatchRecord<'_>,
+        ) -> Result<(), sqlx::Error> {
+            let sql = $crate::rules::import::sql::record($json);
+            let query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let query = record.bind(query, self.progress.lab, self.progress.batch_id);
+            query.execute(&mut *self.tx).await.map(|_| ())
+        }
+
+        async fn number_used(
+            &mut self,
+            column: &'static str,
+            number: &str,
+        ) -> Result<Option<$crate::rules::import::Origin>, StoreError> {
+            let sql = $crate::rules::import::sql::number_used(column);
+            let query = sqlx::query_as(sql).bind(self.progress.lab).bind(number);
+            Ok(query.fetch_optional(&mut *self.tx).await?)
+        }
+
+        async fn rollback(self) -> Result<(), StoreError> {
+            Ok(self.tx.rollback().await?)
+        }
+    };
+}
+pub(crate) use shared_writer_sql;
+
 /// Rows admitted and not yet handed to the writer.
 struct Chunk {
     inspections: Vec<Sourced<NewInspection>>,

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use metrotrack_core::{
-    ImportBatch, InstrumentKey, LabId, LogKind, NewEarthingTest, NewInspection, PointKey, Sourced,
+    ImportBatch, InstrumentKey, LogKind, NewEarthingTest, NewInspection, PointKey, Sourced,
 };
 use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 use tokio::sync::mpsc::Receiver;
@@ -30,7 +30,7 @@ use crate::rules::columns::{
     self, Column, INSPECTION, INSPECTION_SOURCE, INSTRUMENT, INSTRUMENT_KEY, InspectionRow, POINT,
     POINT_KEY, TEST, TEST_SOURCE, TestRow, Value, ValueOf,
 };
-use crate::rules::import::{self as flow, BatchRecord, Progress, Writer, sql};
+use crate::rules::import::{self as flow, Progress, Writer, sql};
 use crate::rules::stored;
 use crate::{BatchRequest, ImportEvent, StoreError};
 
@@ -455,42 +455,7 @@ impl Writer for Import {
         Ok(())
     }
 
-    async fn batch_with_sha256(&mut self, sha256: &str) -> Result<Option<i64>, StoreError> {
-        let (lab, id) = (self.progress.lab, self.progress.batch_id);
-        let query = sqlx::query_scalar(sql::OTHER_BATCH)
-            .bind(lab)
-            .bind(sha256)
-            .bind(id);
-        Ok(query.fetch_optional(&mut *self.tx).await?)
-    }
-
-    async fn committed_with_sha256(
-        store: &SqliteStore,
-        lab: LabId,
-        sha256: Option<&str>,
-    ) -> Result<Option<i64>, StoreError> {
-        let query = sqlx::query_scalar(sql::BATCH).bind(lab).bind(sha256);
-        Ok(query.fetch_optional(store.pool()).await?)
-    }
-
-    async fn record(&mut self, record: &BatchRecord<'_>) -> Result<(), sqlx::Error> {
-        let query = sqlx::query(AssertSqlSafe(sql::record("")));
-        let query = record.bind(query, self.progress.lab, self.progress.batch_id);
-        query.execute(&mut *self.tx).await.map(|_| ())
-    }
-
-    async fn number_used(
-        &mut self,
-        column: &'static str,
-        number: &str,
-    ) -> Result<Option<flow::Origin>, StoreError> {
-        let query = sqlx::query_as(sql::number_used(column)).bind(self.progress.lab);
-        Ok(query.bind(number).fetch_optional(&mut *self.tx).await?)
-    }
-
-    async fn rollback(self) -> Result<(), StoreError> {
-        Ok(self.tx.rollback().await?)
-    }
+    flow::shared_writer_sql!(SqliteStore, "");
 
     async fn commit(
         mut self,
