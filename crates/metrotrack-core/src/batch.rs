@@ -240,6 +240,16 @@ pub enum Admitted {
     Earthing(crate::Sourced<crate::NewEarthingTest>),
 }
 
+impl Admitted {
+    /// The row's physical line in its file.
+    pub fn line(&self) -> u64 {
+        match self {
+            Self::Inspection(s) => s.line,
+            Self::Earthing(s) => s.line,
+        }
+    }
+}
+
 /// The counts and problems of a running import, and what they make of the batch.
 #[derive(Debug, Default)]
 pub struct BatchTally {

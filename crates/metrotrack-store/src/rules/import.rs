@@ -296,27 +296,22 @@ impl Chunk {
     ) -> Result<(), StoreError> {
         for row in rows {
             let kind = writer.progress().kind;
-            match writer.progress().tally.admit(kind, row) {
-                None => {}
-                Some(Admitted::Inspection(s)) => {
-                    // Skipped rows are found by line: a chunk must not hold a line twice.
-                    if self.inspections.last().is_some_and(|l| l.line >= s.line) {
-                        self.flush(writer).await?;
-                    }
-                    self.inspections.push(s);
-                    if self.inspections.len() >= W::CHUNK {
-                        self.flush(writer).await?;
-                    }
-                }
-                Some(Admitted::Earthing(s)) => {
-                    if self.tests.last().is_some_and(|l| l.line >= s.line) {
-                        self.flush(writer).await?;
-                    }
-                    self.tests.push(s);
-                    if self.tests.len() >= W::CHUNK {
-                        self.flush(writer).await?;
-                    }
-                }
+            let Some(admitted) = writer.progress().tally.admit(kind, row) else {
+                continue;
+            };
+            // Skipped rows are found by line: a chunk must not hold a line twice. (A
+            // batch admits rows of one kind: one of the two buffers stays empty.)
+            let last = self.inspections.last().map(|s| s.line);
+            let last = last.or(self.tests.last().map(|s| s.line));
+            if last.is_some_and(|l| l >= admitted.line()) {
+                self.flush(writer).await?;
+            }
+            match admitted {
+                Admitted::Inspection(s) => self.inspections.push(s),
+                Admitted::Earthing(s) => self.tests.push(s),
+            }
+            if self.inspections.len() + self.tests.len() >= W::CHUNK {
+                self.flush(writer).await?;
             }
         }
         Ok(())
