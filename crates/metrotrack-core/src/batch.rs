@@ -232,3 +232,143 @@ impl FileSummary {
         }
     }
 }
+
+/// A valid row of a batch's kind, ready to store.
+#[derive(Debug)]
+pub enum Admitted {
+    Inspection(crate::Sourced<crate::NewInspection>),
+    Earthing(crate::Sourced<crate::NewEarthingTest>),
+}
+
+impl Admitted {
+    /// The row's physical line in its file.
+    pub fn line(&self) -> u64 {
+        match self {
+            Self::Inspection(s) => s.line,
+            Self::Earthing(s) => s.line,
+        }
+    }
+}
+
+/// The counts and problems of a running import, and what they make of the batch.
+#[derive(Debug, Default)]
+pub struct BatchTally {
+    pub rows: u64,
+    pub inserted: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub problems: Vec<Problem>,
+}
+
+impl BatchTally {
+    /// Counts a row rejected for `problem`.
+    pub fn reject(&mut self, problem: Problem) {
+        self.rejected += 1;
+        self.problems.push(problem);
+    }
+
+    /// Counts `row`; returns it when it is a valid record of `kind`, and otherwise
+    /// records why it is rejected.
+    pub fn admit(&mut self, kind: LogKind, row: ParsedRow) -> Option<Admitted> {
+        self.rows += 1;
+        match row {
+            ParsedRow::Invalid { line, problems } => {
+                self.rejected += 1;
+                if problems.is_empty() {
+                    self.problems
+                        .push(Problem::new(line, None, None, "the row could not be read"));
+                } else {
+                    self.problems.extend(problems);
+                }
+                None
+            }
+            ParsedRow::Inspection(s) if kind == LogKind::Inspections => {
+                Some(Admitted::Inspection(s))
+            }
+            ParsedRow::Earthing(s) if kind == LogKind::Earthing => Some(Admitted::Earthing(s)),
+            ParsedRow::Inspection(s) => {
+                let message = "an inspection row in an earthing log";
+                self.reject(Problem::new(s.line, None, None, message));
+                None
+            }
+            ParsedRow::Earthing(s) => {
+                let message = "an earthing row in an inspections log";
+                self.reject(Problem::new(s.line, None, None, message));
+                None
+            }
+        }
+    }
+
+    /// A row the database skipped, judged against its stored counterpart: a duplicate
+    /// when there is no problem, else rejected for it.
+    pub fn judge(&mut self, problem: Option<Problem>) {
+        match problem {
+            None => self.duplicates += 1,
+            Some(p) => self.reject(p),
+        }
+    }
+
+    /// Whether the batch, read to its end without a whole-file problem, is stored:
+    /// `Some` outcome when it is not (strict mode with problems, a dry run); partial
+    /// mode stores the valid rows whatever the others.
+    pub fn unstored_outcome(&self, mode: ImportMode) -> Option<BatchOutcome> {
+        match mode {
+            ImportMode::Strict if !self.problems.is_empty() => Some(BatchOutcome::Refused),
+            ImportMode::DryRun => Some(BatchOutcome::DryRun),
+            ImportMode::Strict | ImportMode::Partial => None,
+        }
+    }
+
+    /// The rows reported inserted by a batch that stored nothing: a refusal reports
+    /// none, a dry run what would have been.
+    pub fn inserted_unstored(&self, outcome: BatchOutcome) -> u64 {
+        if outcome == BatchOutcome::DryRun {
+            self.inserted
+        } else {
+            0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invalid(line: u64) -> ParsedRow {
+        ParsedRow::Invalid {
+            line,
+            problems: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn strict_refuses_problems_partial_stores_dry_run_never() {
+        let mut tally = BatchTally::default();
+        assert_eq!(tally.unstored_outcome(ImportMode::Strict), None);
+        assert_eq!(tally.unstored_outcome(ImportMode::Partial), None);
+        assert_eq!(
+            tally.unstored_outcome(ImportMode::DryRun),
+            Some(BatchOutcome::DryRun)
+        );
+        assert!(tally.admit(LogKind::Inspections, invalid(2)).is_none());
+        assert_eq!((tally.rows, tally.rejected), (1, 1));
+        assert_eq!(tally.problems[0].message, "the row could not be read");
+        assert_eq!(
+            tally.unstored_outcome(ImportMode::Strict),
+            Some(BatchOutcome::Refused)
+        );
+        assert_eq!(tally.unstored_outcome(ImportMode::Partial), None);
+        tally.inserted = 3;
+        assert_eq!(tally.inserted_unstored(BatchOutcome::Refused), 0);
+        assert_eq!(tally.inserted_unstored(BatchOutcome::DryRun), 3);
+    }
+
+    #[test]
+    fn a_skipped_row_is_a_duplicate_or_rejected() {
+        let mut tally = BatchTally::default();
+        tally.judge(None);
+        tally.judge(Some(Problem::new(4, None, None, "conflicts")));
+        assert_eq!((tally.duplicates, tally.rejected), (1, 1));
+        assert_eq!(tally.problems.len(), 1);
+    }
+}

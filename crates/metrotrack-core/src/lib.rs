@@ -20,7 +20,10 @@ pub mod text;
 pub mod vocab;
 
 pub use achievement::{Achievement, AchievementStatus, PeriodAchievement, YearAchievement};
-pub use batch::{BatchOutcome, FileSummary, ImportBatch, ImportMode, LogKind, ParsedRow, Problem};
+pub use batch::{
+    Admitted, BatchOutcome, BatchTally, FileSummary, ImportBatch, ImportMode, LogKind, ParsedRow,
+    Problem,
+};
 pub use category::{Category, CategoryCatalog, CategoryCode, CycleRule};
 pub use due::{DueAfter, DueEntry};
 pub use earthing::{EarthingMethod, EarthingSystem, NewEarthingTest, Ohms, PointCode, PointKey};

@@ -1,6 +1,7 @@
 //! Plan targets and the metrics they are set on.
 
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -109,6 +110,37 @@ impl PlanTarget {
     }
 }
 
+/// The target of `spec` from one (metric, category)'s targets, keyed by the planned
+/// period: a month's or year's own target; otherwise (a quarter, a half, a year with no
+/// annual target) the sum of its months' targets when any is set.
+pub fn target_for(spec: PeriodSpec, targets: &HashMap<PeriodSpec, u64>) -> Option<u64> {
+    if let Some(&own) = targets.get(&spec) {
+        return Some(own);
+    }
+    if matches!(spec, PeriodSpec::Month { .. }) {
+        return None;
+    }
+    months_target(spec.months(), targets)
+}
+
+/// The target of a run of months (a year to date): the sum of their targets when any is
+/// set.
+pub fn months_target(
+    months: impl IntoIterator<Item = PeriodSpec>,
+    targets: &HashMap<PeriodSpec, u64>,
+) -> Option<u64> {
+    let set: Vec<u64> = months
+        .into_iter()
+        .filter_map(|m| targets.get(&m).copied())
+        .collect();
+    (!set.is_empty()).then(|| set.iter().sum())
+}
+
+/// Whether any of `targets` is set for `spec` or one of its months.
+pub fn has_target_in(spec: PeriodSpec, targets: &HashMap<PeriodSpec, u64>) -> bool {
+    targets.contains_key(&spec) || spec.months().iter().any(|m| targets.contains_key(m))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +158,23 @@ mod tests {
         let cat = CategoryCode::parse("DHN").ok();
         assert!(PlanTarget::new(Metric::EarthingPointsMeasured, cat, month, 5).is_err());
         assert_eq!("inspections".parse::<Metric>(), Ok(Metric::Inspections));
+    }
+
+    #[test]
+    fn quarter_targets_sum_their_months() {
+        let p = |s: &str| PeriodSpec::parse(s).expect("period");
+        let targets: HashMap<PeriodSpec, u64> = [(p("2023-10"), 10), (p("2023-11"), 20)]
+            .into_iter()
+            .collect();
+        assert_eq!(target_for(p("2023-Q4"), &targets), Some(30));
+        assert_eq!(target_for(p("2023-10"), &targets), Some(10));
+        assert_eq!(target_for(p("2023-12"), &targets), None);
+        assert_eq!(target_for(p("2023-Q1"), &targets), None);
+        assert_eq!(target_for(p("2023"), &targets), Some(30));
+        assert!(has_target_in(p("2023-Q4"), &targets));
+        assert!(!has_target_in(p("2023-Q1"), &targets));
+        let annual: HashMap<PeriodSpec, u64> =
+            [(p("2023"), 100), (p("2023-10"), 10)].into_iter().collect();
+        assert_eq!(target_for(p("2023"), &annual), Some(100));
     }
 }

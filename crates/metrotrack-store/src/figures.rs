@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 
 use chrono::{Datelike, NaiveDate};
+use metrotrack_core::plan::{has_target_in, months_target, target_for};
 use metrotrack_core::{
     Achievement, CategoryCode, LabId, Metric, PeriodAchievement, PeriodSpec, ReportingPeriod,
     Scheme, YearAchievement,
@@ -72,29 +73,6 @@ impl Actuals {
             Metric::EarthingPointsMeasured => self.points,
         }
     }
-}
-
-/// The target of `spec` from one (metric, category)'s targets: a month's or year's own
-/// target; otherwise (a quarter, a half, a year with no annual target) the sum of its
-/// months' targets when any is set.
-fn target_for(spec: PeriodSpec, targets: &HashMap<PeriodSpec, u64>) -> Option<u64> {
-    if let Some(&own) = targets.get(&spec) {
-        return Some(own);
-    }
-    if matches!(spec, PeriodSpec::Month { .. }) {
-        return None;
-    }
-    let months: Vec<u64> = spec
-        .months()
-        .iter()
-        .filter_map(|m| targets.get(m).copied())
-        .collect();
-    (!months.is_empty()).then(|| months.iter().sum())
-}
-
-/// Whether any of `targets` is set for `spec` or one of its months.
-fn has_target_in(spec: PeriodSpec, targets: &HashMap<PeriodSpec, u64>) -> bool {
-    targets.contains_key(&spec) || spec.months().iter().any(|m| targets.contains_key(m))
 }
 
 /// [`Store::achievement`], from the backend's counts.
@@ -199,11 +177,7 @@ pub(crate) async fn year_achievement<S: CountRecords>(
         let targets = plans
             .get(&(metric, category.clone()))
             .unwrap_or(&no_targets);
-        let month_targets: Vec<u64> = included
-            .iter()
-            .filter_map(|m| targets.get(&m.spec).copied())
-            .collect();
-        let ytd_target = (!month_targets.is_empty()).then(|| month_targets.iter().sum());
+        let ytd_target = months_target(included.iter().map(|m| m.spec), targets);
         year_to_date.push(Achievement::new(
             metric,
             category.clone(),
@@ -250,21 +224,5 @@ mod tests {
         assert_eq!(half_months(d(2023, 9, 16), d(2023, 10, 14)), None);
         assert_eq!(half_months(d(2023, 9, 15), d(2023, 10, 13)), None);
         assert_eq!(half_months(d(2022, 1, 1), d(2023, 12, 31)), None);
-    }
-
-    #[test]
-    fn quarter_targets_sum_their_months() {
-        let p = |s: &str| PeriodSpec::parse(s).expect("period");
-        let targets: HashMap<PeriodSpec, u64> = [(p("2023-10"), 10), (p("2023-11"), 20)]
-            .into_iter()
-            .collect();
-        assert_eq!(target_for(p("2023-Q4"), &targets), Some(30));
-        assert_eq!(target_for(p("2023-10"), &targets), Some(10));
-        assert_eq!(target_for(p("2023-12"), &targets), None);
-        assert_eq!(target_for(p("2023-Q1"), &targets), None);
-        assert_eq!(target_for(p("2023"), &targets), Some(30));
-        let annual: HashMap<PeriodSpec, u64> =
-            [(p("2023"), 100), (p("2023-10"), 10)].into_iter().collect();
-        assert_eq!(target_for(p("2023"), &annual), Some(100));
     }
 }

@@ -1,19 +1,24 @@
-//! What every backend's import decides the same way, whatever its SQL: which rows are
-//! admitted, how a row the database skipped is judged (a duplicate or a conflict, and
-//! the problem's wording), and what a batch that stored nothing reports.
+//! What every backend's import decides the same way, whatever its SQL: how a row the
+//! database skipped is judged (a duplicate or a conflict, and the problem's wording),
+//! how a batch's original observations are kept, and (in [`import`]) the whole run of
+//! an import and its verdict. Which rows are admitted and what strict, partial and dry
+//! runs store are the core's rules ([`metrotrack_core::BatchTally`]).
 //!
 //! Backends find the stored record; these functions say what it means, so that the
 //! same file gives the same counts and the same messages on SQLite and PostgreSQL.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use metrotrack_core::{
-    BatchOutcome, EarthingMethod, EarthingSystem, FileSummary, ImportBatch, ImportMode, LabId,
-    LogKind, NewEarthingTest, NewInspection, Ohms, ParsedRow, Problem, Sourced,
+    BatchOutcome, EarthingMethod, EarthingSystem, ImportBatch, LabId, NewEarthingTest,
+    NewInspection, Ohms, Problem,
 };
 
-use crate::{BatchRequest, Store, StoreError};
+use crate::{Store, StoreError};
+
+pub(crate) mod columns;
+pub(crate) mod import;
+pub(crate) mod stored;
 
 /// The message of a row whose insert was skipped for a reason no lookup explains (a
 /// race with another writer, or a unique index this module does not know).
@@ -21,139 +26,6 @@ pub(crate) const INSPECTION_CLASH: &str =
     "could not be stored: it clashes with a stored inspection";
 pub(crate) const TEST_CLASH: &str = "could not be stored: it clashes with a stored earthing test";
 pub(crate) const POINT_MISSING: &str = "could not be stored: its earthing point was not found";
-
-/// A valid row of the batch's kind, ready to store.
-#[derive(Debug)]
-pub(crate) enum Admitted {
-    Inspection(Sourced<NewInspection>),
-    Earthing(Sourced<NewEarthingTest>),
-}
-
-/// The counts and problems of a running import.
-#[derive(Debug, Default)]
-pub(crate) struct Tally {
-    pub rows: u64,
-    pub inserted: u64,
-    pub duplicates: u64,
-    pub rejected: u64,
-    pub problems: Vec<Problem>,
-}
-
-impl Tally {
-    pub fn reject(&mut self, problem: Problem) {
-        self.rejected += 1;
-        self.problems.push(problem);
-    }
-
-    /// Counts `row`; returns it when it is a valid record of `kind`, and otherwise
-    /// records why it is rejected.
-    pub fn admit(&mut self, kind: LogKind, row: ParsedRow) -> Option<Admitted> {
-        self.rows += 1;
-        match row {
-            ParsedRow::Invalid { line, problems } => {
-                self.rejected += 1;
-                if problems.is_empty() {
-                    self.problems
-                        .push(Problem::new(line, None, None, "the row could not be read"));
-                } else {
-                    self.problems.extend(problems);
-                }
-                None
-            }
-            ParsedRow::Inspection(s) if kind == LogKind::Inspections => {
-                Some(Admitted::Inspection(s))
-            }
-            ParsedRow::Earthing(s) if kind == LogKind::Earthing => Some(Admitted::Earthing(s)),
-            ParsedRow::Inspection(s) => {
-                self.reject(Problem::new(
-                    s.line,
-                    None,
-                    None,
-                    "an inspection row in an earthing log",
-                ));
-                None
-            }
-            ParsedRow::Earthing(s) => {
-                self.reject(Problem::new(
-                    s.line,
-                    None,
-                    None,
-                    "an earthing row in an inspections log",
-                ));
-                None
-            }
-        }
-    }
-
-    /// A skipped row judged by [`inspection_conflict`] or [`test_conflict`]: a
-    /// duplicate when there is no problem.
-    pub fn judge(&mut self, problem: Option<Problem>) {
-        match problem {
-            None => self.duplicates += 1,
-            Some(p) => self.reject(p),
-        }
-    }
-
-    /// The batch as reported when nothing is stored: a refusal reports nothing
-    /// inserted, a dry run what would have been.
-    pub fn unstored(
-        &self,
-        request: &BatchRequest,
-        summary: &FileSummary,
-        uploaded_at: DateTime<Utc>,
-        outcome: BatchOutcome,
-        problems: Vec<Problem>,
-    ) -> ImportBatch {
-        ImportBatch {
-            id: None,
-            outcome,
-            kind: request.kind,
-            mode: request.mode,
-            file_name: request.file_name.clone(),
-            size_bytes: summary.size_bytes,
-            sha256: summary.sha256.clone(),
-            uploaded_by: request.uploaded_by.clone(),
-            uploaded_at,
-            rows: self.rows,
-            inserted: if outcome == BatchOutcome::DryRun {
-                self.inserted
-            } else {
-                0
-            },
-            duplicates: self.duplicates,
-            rejected: self.rejected,
-            problems,
-            warnings: summary.warnings.clone(),
-            voided_at: None,
-            voided_by: None,
-            void_reason: None,
-        }
-    }
-
-    /// Whether the batch, read to its end without a whole-file problem, is stored:
-    /// `Some` outcome when it is not (strict mode with problems, a dry run).
-    pub fn unstored_outcome(&self, mode: ImportMode) -> Option<BatchOutcome> {
-        match mode {
-            ImportMode::Strict if !self.problems.is_empty() => Some(BatchOutcome::Refused),
-            ImportMode::DryRun => Some(BatchOutcome::DryRun),
-            ImportMode::Strict | ImportMode::Partial => None,
-        }
-    }
-
-    /// The audit entry's detail for a stored batch.
-    pub fn audit_detail(&self, request: &BatchRequest, sha256: &str) -> serde_json::Value {
-        serde_json::json!({
-            "kind": request.kind,
-            "mode": request.mode,
-            "file_name": request.file_name,
-            "sha256": sha256,
-            "rows": self.rows,
-            "inserted": self.inserted,
-            "duplicates": self.duplicates,
-            "rejected": self.rejected,
-        })
-    }
-}
 
 /// The stored batch `id`, as the answer to a file imported before.
 pub(crate) async fn already_imported<S: Store>(

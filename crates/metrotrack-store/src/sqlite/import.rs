@@ -1,36 +1,38 @@
-//! Streaming, transactional import of one file into SQLite.
+//! Streaming, transactional import of one file into SQLite: the SQL of
+//! [`crate::rules::import`], which runs the import and decides its verdict.
 //!
-//! The whole batch is one `begin immediate` transaction. Valid rows are buffered into
-//! sub-chunks of [`CHUNK`] rows and written with multi-row statements (`insert … select
-//! … from (values (…),(…)) join … on conflict do nothing`) whose SQL is built once per
-//! size, so each is prepared once and reused; sizes are drawn from [`PIECES`], which
-//! bounds the number of distinct statements. Per chunk: one statement creates the
-//! instruments (or points) first seen, one stores the inspections (or tests), finding
-//! their instrument by key in the same statement. When a statement stores fewer rows
-//! than it was given, the stored lines are read back (one query) and each skipped row is
-//! looked up (rare: one query per row) to count it as a duplicate or report a conflict.
+//! The whole batch is one `begin immediate` transaction. Valid rows come in chunks of
+//! [`CHUNK`] rows and are written with multi-row statements (`insert … select … from
+//! (values (…),(…)) join … on conflict do nothing`) whose SQL is built once per size, so
+//! each is prepared once and reused; sizes are drawn from [`PIECES`], which bounds the
+//! number of distinct statements. Per chunk: one statement creates the instruments (or
+//! points) first seen, one stores the inspections (or tests), finding their instrument
+//! by key in the same statement. Each statement's values and the `v.columnN` its SQL
+//! reads them by come from one column list ([`crate::rules::columns`]). When a
+//! statement stores fewer rows than it was given, the stored lines are read back (one
+//! query) and each skipped row is looked up (rare: one query per row) to be judged.
 //! Strict refusals and dry runs roll the transaction back at the end.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 use std::ops::Range;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::Utc;
 use metrotrack_core::{
-    BatchOutcome, EarthingSystem, FileSummary, ImportBatch, InstrumentKey, LabId, LogKind,
-    NewEarthingTest, NewInspection, Ohms, ParsedRow, PointKey, Problem, Sourced,
+    ImportBatch, InstrumentKey, LogKind, NewEarthingTest, NewInspection, PointKey, Sourced,
 };
-use rust_decimal::Decimal;
-use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 use tokio::sync::mpsc::Receiver;
 
-use super::{SqliteStore, corrupt, i64_of, parse_stored, tallies};
-use crate::rules::{
-    self, Admitted, INSPECTION_CLASH, OriginalColumns, POINT_MISSING, StoredTest, TEST_CLASH,
-    Tally, whence,
+use super::{SqliteStore, tallies};
+use crate::rules::columns::{
+    self, Column, INSPECTION, INSPECTION_SOURCE, INSTRUMENT, INSTRUMENT_KEY, InspectionRow, POINT,
+    POINT_KEY, TEST, TEST_SOURCE, TestRow, Value, ValueOf,
 };
-use crate::{BatchRequest, ImportEvent, Store, StoreError};
+use crate::rules::import::{self as flow, Progress, Writer, sql};
+use crate::rules::stored;
+use crate::{BatchRequest, ImportEvent, StoreError};
 
 /// Rows per multi-row statement, largest first; a remainder is cut greedily into these
 /// sizes so that at most a handful of distinct statements is ever prepared.
@@ -55,15 +57,6 @@ fn pieces(n: usize) -> Vec<Range<usize>> {
     out
 }
 
-/// The multi-row insert statements of an import, by table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Stmt {
-    Instruments,
-    Inspections,
-    Points,
-    Tests,
-}
-
 /// `(?, ?, …), (?, ?, …)`: `rows` groups of `columns` placeholders. Bare `?` only:
 /// SQLite resolves a numbered `?NNN` by a linear search per bound value, which makes a
 /// statement of thousands of values quadratic.
@@ -80,6 +73,26 @@ enum Once {
     Now,
 }
 
+/// The multi-row insert statements of an import, by table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Stmt {
+    Instruments,
+    Inspections,
+    Points,
+    Tests,
+}
+
+type InspectionColumns = &'static [&'static [columns::InspectionColumn]];
+type TestColumns = &'static [&'static [columns::TestColumn]];
+
+const INSTRUMENTS_VALUES: InspectionColumns = &[INSTRUMENT_KEY, INSTRUMENT];
+const INSPECTIONS_VALUES: InspectionColumns = &[INSTRUMENT_KEY, INSPECTION, INSPECTION_SOURCE];
+const POINTS_VALUES: TestColumns = &[POINT_KEY, POINT];
+const TESTS_VALUES: TestColumns = &[POINT_KEY, TEST, TEST_SOURCE];
+
+/// Where a template takes its `values` list.
+const ROWS: &str = "#rows";
+
 impl Stmt {
     /// The once-per-statement values before the rows' values, in SQL order.
     fn head(self) -> &'static [Once] {
@@ -94,10 +107,10 @@ impl Stmt {
     /// The values bound for each row.
     fn columns(self) -> usize {
         match self {
-            Self::Instruments => 7,
-            Self::Inspections => 17,
-            Self::Points => 6,
-            Self::Tests => 12,
+            Self::Instruments => columns::count(INSTRUMENTS_VALUES),
+            Self::Inspections => columns::count(INSPECTIONS_VALUES),
+            Self::Points => columns::count(POINTS_VALUES),
+            Self::Tests => columns::count(TESTS_VALUES),
         }
     }
 
@@ -109,135 +122,196 @@ impl Stmt {
         }
     }
 
-    /// The statement for `rows` rows. The values bound once per statement (lab, batch,
-    /// created-at) come first, in the order of [`Stmt::head`], then each row's values,
-    /// then the lab again for the join ([`Stmt::tail`]). Inspections and tests find their
-    /// instrument or point by key in the same statement, so no ids travel back and forth:
-    /// an inspection by a scalar subquery per row, which lets SQLite stream the `values`
-    /// (a join made it copy them into a temporary table, and `order by` sort them again).
-    fn sql(self, rows: usize) -> String {
+    /// The statement's SQL, a row's values named `{column}` (see [`columns::fill`]).
+    /// The values bound once per statement (lab, batch, created-at) come first, in the
+    /// order of [`Stmt::head`], then each row's values, then the lab again for the join
+    /// ([`Stmt::tail`]). Inspections and tests find their instrument or point by key in
+    /// the same statement, so no ids travel back and forth: an inspection by a scalar
+    /// subquery per row, which lets SQLite stream the `values` (a join made it copy them
+    /// into a temporary table, and `order by` sort them again).
+    fn template(self) -> &'static str {
         match self {
-            Self::Instruments => format!(
-                "insert into instruments (lab_id, category_code, manufacturer_key, serial_key, \
-                 serial_number, manufacturer, model, owner, created_at, created_batch_id) \
-                 select ?, v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, \
-                 v.column7, ?, ? from (values {}) v where true on conflict do nothing",
-                placeholders(rows, self.columns())
-            ),
-            Self::Inspections => format!(
+            Self::Instruments => {
+                "insert into instruments (lab_id, {columns}, created_at, created_batch_id) \
+                 select ?, {values}, ?, ? from (values #rows) v where true \
+                 on conflict do nothing"
+            }
+            Self::Inspections => {
                 "insert into inspections (lab_id, instrument_id, category_code, kind, \
                  inspected_on, verification_type, procedure, result, error_percent, \
                  certificate_no, stamp_no, valid_until, technician, checked_by, notes, \
                  batch_id, source_line, original, created_at) \
                  select ?, (select i.id from instruments i where i.lab_id = ? \
-                 and i.category_code = v.column1 and i.manufacturer_key = v.column2 \
-                 and i.serial_key = v.column3), v.column1, v.column4, v.column5, v.column6, \
-                 v.column7, v.column8, v.column9, v.column10, v.column11, v.column12, \
-                 v.column13, v.column14, v.column15, ?, v.column16, v.column17, ? \
-                 from (values {}) v where true on conflict do nothing",
-                placeholders(rows, self.columns())
-            ),
-            Self::Points => format!(
+                 and i.category_code = {category_code} \
+                 and i.manufacturer_key = {manufacturer_key} \
+                 and i.serial_key = {serial_key}), {category_code}, {kind}, {inspected_on}, \
+                 {verification_type}, {procedure}, {result}, {error_percent}, \
+                 {certificate_no}, {stamp_no}, {valid_until}, {technician}, {checked_by}, \
+                 {notes}, ?, {source_line}, {original}, ? \
+                 from (values #rows) v where true on conflict do nothing"
+            }
+            Self::Points => {
                 "insert into earthing_points (lab_id, site, site_key, code, code_key, system, \
                  limit_ohm, created_at) \
-                 select ?, v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, ? \
-                 from (values {}) v where true on conflict do nothing",
-                placeholders(rows, self.columns())
-            ),
-            Self::Tests => format!(
+                 select ?, {site}, {site_key}, {code}, {code_key}, {point_system}, \
+                 {point_limit}, ? from (values #rows) v where true on conflict do nothing"
+            }
+            Self::Tests => {
                 "insert into earthing_tests (lab_id, point_id, tested_on, resistance_ohm, \
                  limit_ohm, method, tester_serial, weather, technician, notes, batch_id, \
                  source_line, original, created_at) \
-                 select ?, p.id, v.column3, v.column4, coalesce(v.column5, p.limit_ohm), \
-                 v.column6, v.column7, v.column8, v.column9, v.column10, ?, v.column11, \
-                 v.column12, ? \
-                 from (values {}) v \
-                 join earthing_points p on p.lab_id = ? and p.site_key = v.column1 \
-                 and p.code_key = v.column2 \
-                 where true order by v.column11 on conflict do nothing",
-                placeholders(rows, self.columns())
-            ),
+                 select ?, p.id, {tested_on}, {resistance_ohm}, \
+                 coalesce({limit_ohm}, p.limit_ohm), {method}, {tester_serial}, {weather}, \
+                 {technician}, {notes}, ?, {source_line}, {original}, ? \
+                 from (values #rows) v \
+                 join earthing_points p on p.lab_id = ? and p.site_key = {site_key} \
+                 and p.code_key = {code_key} \
+                 where true order by {source_line} on conflict do nothing"
+            }
         }
+    }
+
+    /// The statement for `rows` rows; `None` if its template names a column its rows
+    /// lack (a test makes sure none does).
+    fn sql(self, rows: usize) -> Option<String> {
+        let template = self.template();
+        let filled = match self {
+            Self::Instruments => columns::fill(template, INSTRUMENTS_VALUES),
+            Self::Inspections => columns::fill(template, INSPECTIONS_VALUES),
+            Self::Points => columns::fill(template, POINTS_VALUES),
+            Self::Tests => columns::fill(template, TESTS_VALUES),
+        }?;
+        Some(filled.replace(ROWS, &placeholders(rows, self.columns())))
     }
 }
 
-/// The first and last line of a piece of rows.
-fn piece_lines<T>(piece: &[Sourced<T>]) -> (i64, i64) {
-    let first = piece.first().map_or(0, |s| i64_of(s.line));
-    let last = piece.last().map_or(0, |s| i64_of(s.line));
-    (first, last)
+/// Binds one value as SQLite stores it (numbers as text).
+fn bind(query: Query, value: Value<'_>) -> Query {
+    match value {
+        Value::Text(v) => query.bind(v),
+        Value::Number(v) => query.bind(v.map(|d| d.to_string())),
+        Value::Date(v) => query.bind(v),
+        Value::Int(v) => query.bind(v),
+    }
 }
 
-/// A stored point: its id and the system and limit it was created with.
-#[derive(Debug, Clone)]
-struct PointInfo {
-    id: i64,
-    system: EarthingSystem,
-    limit: Ohms,
+/// The first of `rows` to name each of `keys` (the one that describes it).
+fn firsts<'a, K: Eq + Hash, T>(rows: &'a [T], keys: &'a [K]) -> Vec<&'a T> {
+    let mut seen: HashSet<&K> = HashSet::with_capacity(keys.len());
+    rows.iter()
+        .zip(keys)
+        .filter(|(_, key)| seen.insert(*key))
+        .map(|(row, _)| row)
+        .collect()
 }
 
 /// One running import: the open transaction and everything counted so far.
 struct Import {
     tx: Transaction<'static, Sqlite>,
-    lab: LabId,
-    kind: LogKind,
-    batch_id: i64,
+    progress: Progress,
     now: Arc<str>,
-    tally: Tally,
-    inspections: Vec<Sourced<NewInspection>>,
-    tests: Vec<Sourced<NewEarthingTest>>,
     statements: HashMap<(Stmt, usize), Arc<str>>,
-    original: OriginalColumns,
 }
 
 impl Import {
-    fn sql(&mut self, stmt: Stmt, rows: usize) -> AssertSqlSafe<Arc<str>> {
-        let sql = self
-            .statements
-            .entry((stmt, rows))
-            .or_insert_with(|| Arc::from(stmt.sql(rows)));
-        AssertSqlSafe(Arc::clone(sql))
-    }
-
-    fn reject(&mut self, problem: Problem) {
-        self.tally.reject(problem);
-    }
-
-    async fn take(&mut self, rows: Vec<ParsedRow>) -> Result<(), StoreError> {
-        for row in rows {
-            match self.tally.admit(self.kind, row) {
-                None => {}
-                Some(Admitted::Inspection(s)) => {
-                    // RETURNING answers by line: a statement must not hold a line twice.
-                    if self.inspections.last().is_some_and(|l| l.line >= s.line) {
-                        self.flush_inspections().await?;
-                    }
-                    self.inspections.push(s);
-                    if self.inspections.len() >= CHUNK {
-                        self.flush_inspections().await?;
-                    }
-                }
-                Some(Admitted::Earthing(s)) => {
-                    if self.tests.last().is_some_and(|l| l.line >= s.line) {
-                        self.flush_tests().await?;
-                    }
-                    self.tests.push(s);
-                    if self.tests.len() >= CHUNK {
-                        self.flush_tests().await?;
-                    }
-                }
+    /// A statement for `rows` rows with its leading per-statement values bound; the rows'
+    /// values follow, then [`Import::run`] binds the trailing ones and executes it.
+    fn statement(&mut self, stmt: Stmt, rows: usize) -> Result<Query, StoreError> {
+        let sql = match self.statements.get(&(stmt, rows)) {
+            Some(sql) => Arc::clone(sql),
+            None => {
+                let sql: Arc<str> = Arc::from(stmt.sql(rows).ok_or_else(|| {
+                    StoreError::Invalid(format!("{stmt:?} names a column it does not bind"))
+                })?);
+                self.statements.insert((stmt, rows), Arc::clone(&sql));
+                sql
             }
+        };
+        // Room for every value at once: growing a vector of thousands of values as they
+        // are bound copied it over and over.
+        let mut arguments = sqlx::sqlite::SqliteArguments::default();
+        sqlx::Arguments::reserve(
+            &mut arguments,
+            stmt.head().len() + rows * stmt.columns() + stmt.tail().len(),
+            0,
+        );
+        Ok(self.bind_once(sqlx::query_with(AssertSqlSafe(sql), arguments), stmt.head()))
+    }
+
+    fn bind_once(&self, mut query: Query, values: &[Once]) -> Query {
+        for value in values {
+            query = match value {
+                Once::Lab => query.bind(self.progress.lab),
+                Once::Batch => query.bind(self.progress.batch_id),
+                Once::Now => query.bind(Arc::clone(&self.now)),
+            };
+        }
+        query
+    }
+
+    /// Runs `stmt` for `rows`, each bound by `groups`' columns: the rows it stored.
+    async fn run<'r, R: 'r, F: ValueOf<R>>(
+        &mut self,
+        stmt: Stmt,
+        groups: &'static [&'static [Column<F>]],
+        rows: impl Iterator<Item = &'r R>,
+        count: usize,
+    ) -> Result<u64, StoreError> {
+        let mut query = self.statement(stmt, count)?;
+        for row in rows {
+            for value in columns::values(groups, row) {
+                query = bind(query, value);
+            }
+        }
+        let query = self.bind_once(query, stmt.tail());
+        Ok(query.execute(&mut *self.tx).await?.rows_affected())
+    }
+
+    /// Creates the instruments (or points) of `firsts` not stored yet.
+    async fn insert_firsts<R: Sync, F: ValueOf<R>>(
+        &mut self,
+        stmt: Stmt,
+        groups: &'static [&'static [Column<F>]],
+        firsts: &[&R],
+    ) -> Result<(), StoreError> {
+        for range in pieces(firsts.len()) {
+            let piece = &firsts[range];
+            self.run(stmt, groups, piece.iter().copied(), piece.len())
+                .await?;
         }
         Ok(())
     }
 
-    /// The lines of this batch between `lines.0` and `lines.1` that were stored: after a
-    /// multi-row insert stored fewer rows than it was given, which ones it skipped.
-    /// Lines within a statement strictly increase (see [`Import::take`]).
+    /// Stores `rows` (at `lines`) and counts them: the indexes of the rows the
+    /// statements skipped.
+    async fn insert_records<R: Sync, F: ValueOf<R>>(
+        &mut self,
+        stmt: Stmt,
+        groups: &'static [&'static [Column<F>]],
+        rows: &[R],
+        lines: &[i64],
+    ) -> Result<Vec<usize>, StoreError> {
+        let kind = self.progress.kind;
+        let mut skipped = Vec::new();
+        for range in pieces(rows.len()) {
+            let piece = &rows[range.clone()];
+            let inserted = self.run(stmt, groups, piece.iter(), piece.len()).await?;
+            self.progress.tally.inserted += inserted;
+            if inserted < piece.len() as u64 {
+                let stored = self.stored_lines(kind, &lines[range.clone()]).await?;
+                skipped.extend(range.filter(|&i| !stored.contains(&lines[i])));
+            }
+        }
+        Ok(skipped)
+    }
+
+    /// The lines of this batch among `lines` that were stored: after a multi-row
+    /// insert stored fewer rows than it was given, which ones it skipped. Lines within
+    /// a statement strictly increase (see [`flow::run`]).
     async fn stored_lines(
         &mut self,
         kind: LogKind,
-        (first, last): (i64, i64),
+        lines: &[i64],
     ) -> Result<HashSet<i64>, StoreError> {
         let sql = match kind {
             LogKind::Inspections => {
@@ -250,156 +324,27 @@ impl Import {
             }
         };
         Ok(sqlx::query_scalar(sql)
-            .bind(self.batch_id)
-            .bind(first)
-            .bind(last)
+            .bind(self.progress.batch_id)
+            .bind(lines.first().copied().unwrap_or(0))
+            .bind(lines.last().copied().unwrap_or(0))
             .fetch_all(&mut *self.tx)
             .await?
             .into_iter()
             .collect())
     }
 
-    async fn flush(&mut self) -> Result<(), StoreError> {
-        self.flush_inspections().await?;
-        self.flush_tests().await
-    }
-
-    /// A statement for `rows` rows with its leading per-statement values bound; the rows'
-    /// values follow, then [`Import::run`] binds the trailing ones and executes it.
-    fn statement(&mut self, stmt: Stmt, rows: usize) -> Query {
-        let sql = self.sql(stmt, rows);
-        // Room for every value at once: growing a vector of thousands of values as they
-        // are bound copied it over and over.
-        let mut arguments = sqlx::sqlite::SqliteArguments::default();
-        sqlx::Arguments::reserve(
-            &mut arguments,
-            stmt.head().len() + rows * stmt.columns() + stmt.tail().len(),
-            0,
-        );
-        self.bind_once(sqlx::query_with(sql, arguments), stmt.head())
-    }
-
-    fn bind_once(&self, mut query: Query, values: &[Once]) -> Query {
-        for value in values {
-            query = match value {
-                Once::Lab => query.bind(self.lab),
-                Once::Batch => query.bind(self.batch_id),
-                Once::Now => query.bind(Arc::clone(&self.now)),
-            };
-        }
-        query
-    }
-
-    /// Binds `stmt`'s trailing values and executes it: the rows it stored.
-    async fn run(&mut self, stmt: Stmt, query: Query) -> Result<u64, StoreError> {
-        let query = self.bind_once(query, stmt.tail());
-        Ok(query.execute(&mut *self.tx).await?.rows_affected())
-    }
-
-    async fn flush_inspections(&mut self) -> Result<(), StoreError> {
-        let rows = std::mem::take(&mut self.inspections);
-        if rows.is_empty() {
-            return Ok(());
-        }
-        // The transaction holds the write lock: every inspection past this id is one
-        // this chunk stores.
-        let stored_after: i64 = sqlx::query_scalar("select coalesce(max(id), 0) from inspections")
-            .fetch_one(&mut *self.tx)
-            .await?;
-        let keys: Vec<InstrumentKey> = rows
-            .iter()
-            .map(|s| {
-                let r = &s.record;
-                InstrumentKey::new(&r.category, r.manufacturer.as_deref(), &r.serial)
-            })
-            .collect();
-        self.insert_instruments(&rows, &keys).await?;
-        for range in pieces(rows.len()) {
-            let (piece, piece_keys) = (&rows[range.clone()], &keys[range]);
-            let mut query = self.statement(Stmt::Inspections, piece.len());
-            for (s, key) in piece.iter().zip(piece_keys) {
-                let r = &s.record;
-                query = query
-                    .bind(key.category.as_str())
-                    .bind(key.manufacturer_key.as_str())
-                    .bind(key.serial_key.as_str())
-                    .bind(r.kind.as_str())
-                    .bind(r.date)
-                    .bind(r.verification_type.map(|v| v.as_str()))
-                    .bind(r.procedure.as_deref())
-                    .bind(r.result.map(|v| v.as_str()))
-                    .bind(r.error_percent.map(|d| d.to_string()))
-                    .bind(r.certificate_no.as_deref())
-                    .bind(r.stamp_no.as_deref())
-                    .bind(r.valid_until)
-                    .bind(r.technician.as_str())
-                    .bind(r.checked_by.as_deref())
-                    .bind(r.notes.as_deref())
-                    .bind(i64_of(s.line))
-                    .bind(self.original.encode(&s.original));
-            }
-            let inserted = self.run(Stmt::Inspections, query).await?;
-            self.tally.inserted += inserted;
-            if inserted < piece.len() as u64 {
-                let stored = self
-                    .stored_lines(LogKind::Inspections, piece_lines(piece))
-                    .await?;
-                for (s, key) in piece.iter().zip(piece_keys) {
-                    if !stored.contains(&i64_of(s.line)) {
-                        self.inspection_not_inserted(s, key).await?;
-                    }
-                }
-            }
-        }
-        tallies::stored(&mut self.tx, self.lab, stored_after).await
-    }
-
-    /// Creates the instruments of `rows` not stored yet (the first row naming one
-    /// describes it).
-    async fn insert_instruments(
-        &mut self,
-        rows: &[Sourced<NewInspection>],
-        keys: &[InstrumentKey],
-    ) -> Result<(), StoreError> {
-        let mut seen: HashSet<&InstrumentKey> = HashSet::with_capacity(keys.len());
-        let firsts: Vec<(&InstrumentKey, &NewInspection)> = keys
-            .iter()
-            .zip(rows)
-            .filter(|(key, _)| seen.insert(key))
-            .map(|(key, s)| (key, &s.record))
-            .collect();
-        for range in pieces(firsts.len()) {
-            let piece = &firsts[range];
-            let mut query = self.statement(Stmt::Instruments, piece.len());
-            for (key, r) in piece {
-                query = query
-                    .bind(key.category.as_str())
-                    .bind(key.manufacturer_key.as_str())
-                    .bind(key.serial_key.as_str())
-                    .bind(r.serial.written())
-                    .bind(r.manufacturer.as_deref())
-                    .bind(r.model.as_deref())
-                    .bind(r.owner.as_deref());
-            }
-            self.run(Stmt::Instruments, query).await?;
-        }
-        Ok(())
-    }
-
-    /// A row the insert skipped: the same record again (a duplicate), a different one
-    /// for the same instrument, kind and date (a conflict), or a certificate or stamp
-    /// number already used.
-    async fn inspection_not_inserted(
+    /// The stored inspection with `s`'s natural key, if any.
+    async fn stored_inspection(
         &mut self,
         s: &Sourced<NewInspection>,
         key: &InstrumentKey,
-    ) -> Result<(), StoreError> {
-        let r = &s.record;
+    ) -> Result<Option<flow::Stored<NewInspection>>, StoreError> {
+        let lab = self.progress.lab;
         let instrument_id: Option<i64> = sqlx::query_scalar(
             "select id from instruments
              where lab_id = ? and category_code = ? and manufacturer_key = ? and serial_key = ?",
         )
-        .bind(self.lab)
+        .bind(lab)
         .bind(key.category.as_str())
         .bind(key.manufacturer_key.as_str())
         .bind(key.serial_key.as_str())
@@ -412,389 +357,150 @@ impl Import {
              where lab_id = ? and instrument_id = ? and kind = ? and inspected_on = ?
                and voided_at is null",
         )
-        .bind(self.lab)
+        .bind(lab)
         .bind(instrument_id)
-        .bind(r.kind.as_str())
-        .bind(r.date)
+        .bind(s.record.kind.as_str())
+        .bind(s.record.date)
         .fetch_optional(&mut *self.tx)
         .await?;
-        if let Some(row) = existing {
-            let stored = stored_inspection(&row, r)?;
-            let from = whence(
-                self.batch_id,
-                row.try_get("batch_id")?,
-                row.try_get("source_line")?,
-            );
-            self.tally
-                .judge(rules::inspection_conflict(s.line, r, &stored, &from));
-            return Ok(());
-        }
-        for (column, number, what) in rules::unique_numbers(r) {
-            let Some(number) = number else { continue };
-            let sql = if column == "certificate_no" {
-                "select batch_id, source_line from inspections
-                 where lab_id = ? and certificate_no = ? and voided_at is null"
-            } else {
-                "select batch_id, source_line from inspections
-                 where lab_id = ? and stamp_no = ? and voided_at is null"
-            };
-            let used = sqlx::query(sql)
-                .bind(self.lab)
-                .bind(number)
-                .fetch_optional(&mut *self.tx)
-                .await?;
-            if let Some(row) = used {
-                let from = whence(
-                    self.batch_id,
-                    row.try_get("batch_id")?,
-                    row.try_get("source_line")?,
-                );
-                self.reject(rules::number_in_use(s.line, column, number, what, &from));
-                return Ok(());
-            }
-        }
-        self.reject(Problem::new(s.line, None, None, INSPECTION_CLASH));
-        Ok(())
+        existing
+            .map(|row| stored::inspection(&row, &s.record))
+            .transpose()
     }
 
-    async fn flush_tests(&mut self) -> Result<(), StoreError> {
-        let rows = std::mem::take(&mut self.tests);
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let keys: Vec<PointKey> = rows
-            .iter()
-            .map(|s| PointKey::new(&s.record.site, &s.record.point))
-            .collect();
-        self.insert_points(&rows, &keys).await?;
-        for range in pieces(rows.len()) {
-            let (piece, piece_keys) = (&rows[range.clone()], &keys[range]);
-            let mut query = self.statement(Stmt::Tests, piece.len());
-            for (s, key) in piece.iter().zip(piece_keys) {
-                let r = &s.record;
-                query = query
-                    .bind(key.site_key.as_str())
-                    .bind(key.code_key.as_str())
-                    .bind(r.date)
-                    .bind(r.resistance.to_string())
-                    .bind(r.limit.map(|l| l.to_string()))
-                    .bind(r.method.map(|m| m.as_str()))
-                    .bind(r.tester_serial.as_deref())
-                    .bind(r.weather.as_deref())
-                    .bind(r.technician.as_str())
-                    .bind(r.notes.as_deref())
-                    .bind(i64_of(s.line))
-                    .bind(self.original.encode(&s.original));
-            }
-            let inserted = self.run(Stmt::Tests, query).await?;
-            self.tally.inserted += inserted;
-            if inserted < piece.len() as u64 {
-                let stored = self
-                    .stored_lines(LogKind::Earthing, piece_lines(piece))
-                    .await?;
-                for (s, key) in piece.iter().zip(piece_keys) {
-                    if !stored.contains(&i64_of(s.line)) {
-                        self.test_not_inserted(s, key).await?;
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Creates the earthing points of `rows` not stored yet, with the first row's
-    /// system (lightning protection by default) and limit (else the system's default).
-    async fn insert_points(
+    /// The stored point with `key` (its system and limit), and its test on `s`'s date.
+    async fn stored_test(
         &mut self,
-        rows: &[Sourced<NewEarthingTest>],
-        keys: &[PointKey],
-    ) -> Result<(), StoreError> {
-        let mut seen: HashSet<&PointKey> = HashSet::with_capacity(keys.len());
-        let firsts: Vec<(&PointKey, &NewEarthingTest)> = keys
-            .iter()
-            .zip(rows)
-            .filter(|(key, _)| seen.insert(key))
-            .map(|(key, s)| (key, &s.record))
-            .collect();
-        for range in pieces(firsts.len()) {
-            let piece = &firsts[range];
-            let mut query = self.statement(Stmt::Points, piece.len());
-            for (key, r) in piece {
-                let system = r.system.unwrap_or(EarthingSystem::LightningProtection);
-                let limit = r.limit.unwrap_or_else(|| system.default_limit());
-                query = query
-                    .bind(r.site.as_str())
-                    .bind(key.site_key.as_str())
-                    .bind(r.point.written())
-                    .bind(key.code_key.as_str())
-                    .bind(system.as_str())
-                    .bind(limit.to_string());
-            }
-            self.run(Stmt::Points, query).await?;
-        }
-        Ok(())
-    }
-
-    /// The stored point with `key`.
-    async fn point(&mut self, key: &PointKey) -> Result<Option<PointInfo>, StoreError> {
-        let row = sqlx::query(
-            "select id, system, limit_ohm from earthing_points
+        s: &Sourced<NewEarthingTest>,
+        key: &PointKey,
+    ) -> Result<stored::PointAndTest, StoreError> {
+        let lab = self.progress.lab;
+        let point = sqlx::query(
+            "select id, system, limit_ohm as point_limit from earthing_points
              where lab_id = ? and site_key = ? and code_key = ?",
         )
-        .bind(self.lab)
+        .bind(lab)
         .bind(key.site_key.as_str())
         .bind(key.code_key.as_str())
         .fetch_optional(&mut *self.tx)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let system: String = row.try_get(1)?;
-        let limit: String = row.try_get(2)?;
-        Ok(Some(PointInfo {
-            id: row.try_get(0)?,
-            system: parse_stored("earthing_points.system", &system)?,
-            limit: stored_ohms("earthing_points.limit_ohm", &limit)?,
-        }))
-    }
-
-    /// A test the insert skipped: the point already has a test on that date.
-    async fn test_not_inserted(
-        &mut self,
-        s: &Sourced<NewEarthingTest>,
-        key: &PointKey,
-    ) -> Result<(), StoreError> {
-        let Some(point) = self.point(key).await? else {
-            self.reject(Problem::new(s.line, None, None, POINT_MISSING));
-            return Ok(());
+        let Some(point) = point else {
+            return Ok((None, None));
         };
+        let point_id: i64 = point.try_get("id")?;
+        let point = stored::point(&point)?;
         let existing = sqlx::query(
             "select batch_id, source_line, resistance_ohm, limit_ohm, method, tester_serial,
                     weather, technician, notes
              from earthing_tests
              where lab_id = ? and point_id = ? and tested_on = ? and voided_at is null",
         )
-        .bind(self.lab)
-        .bind(point.id)
+        .bind(lab)
+        .bind(point_id)
         .bind(s.record.date)
         .fetch_optional(&mut *self.tx)
         .await?;
-        let Some(row) = existing else {
-            self.reject(Problem::new(s.line, None, None, TEST_CLASH));
-            return Ok(());
-        };
-        let stored = StoredTest {
-            resistance: stored_ohms(
-                "resistance_ohm",
-                &row.try_get::<String, _>("resistance_ohm")?,
-            )?,
-            limit: stored_ohms("limit_ohm", &row.try_get::<String, _>("limit_ohm")?)?,
-            method: row
-                .try_get::<Option<String>, _>("method")?
-                .map(|m| parse_stored("method", &m))
-                .transpose()?,
-            tester_serial: row.try_get("tester_serial")?,
-            weather: row.try_get("weather")?,
-            technician: row.try_get("technician")?,
-            notes: row.try_get("notes")?,
-        };
-        let from = whence(
-            self.batch_id,
-            row.try_get("batch_id")?,
-            row.try_get("source_line")?,
-        );
-        self.tally.judge(rules::test_conflict(
-            s.line,
-            &s.record,
-            (point.system, point.limit),
-            stored,
-            &from,
-        ));
-        Ok(())
+        let test = existing.map(|row| stored::test(&row)).transpose()?;
+        Ok((Some(point), test.flatten()))
     }
 }
 
-fn stored_ohms(column: &str, text: &str) -> Result<Ohms, StoreError> {
-    let value: Decimal = parse_stored(column, text)?;
-    Ohms::new(value).map_err(|_| corrupt(format_args!("{column} = {text:?}")))
+impl Writer for Import {
+    type Store = SqliteStore;
+    const CHUNK: usize = CHUNK;
+
+    fn progress(&mut self) -> &mut Progress {
+        &mut self.progress
+    }
+
+    async fn write_inspections(
+        &mut self,
+        rows: Vec<Sourced<NewInspection>>,
+    ) -> Result<(), StoreError> {
+        // The transaction holds the write lock: every inspection past this id is one
+        // this chunk stores.
+        let stored_after: i64 = sqlx::query_scalar("select coalesce(max(id), 0) from inspections")
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let keys = columns::instrument_keys(&rows);
+        let values = InspectionRow::all(&rows, &keys, &mut self.progress.original);
+        let lines: Vec<i64> = values.iter().map(|r| r.line).collect();
+        let first = firsts(&values, &keys);
+        self.insert_firsts(Stmt::Instruments, INSTRUMENTS_VALUES, &first)
+            .await?;
+        let skipped = self
+            .insert_records(Stmt::Inspections, INSPECTIONS_VALUES, &values, &lines)
+            .await?;
+        for i in skipped {
+            let found = self.stored_inspection(&rows[i], &keys[i]).await?;
+            flow::judge_inspection(self, &rows[i], found).await?;
+        }
+        tallies::stored(&mut self.tx, self.progress.lab, stored_after).await
+    }
+
+    async fn write_tests(&mut self, rows: Vec<Sourced<NewEarthingTest>>) -> Result<(), StoreError> {
+        let keys = columns::point_keys(&rows);
+        let values = TestRow::all(&rows, &keys, &mut self.progress.original);
+        let lines: Vec<i64> = values.iter().map(|r| r.line).collect();
+        let first = firsts(&values, &keys);
+        self.insert_firsts(Stmt::Points, POINTS_VALUES, &first)
+            .await?;
+        let skipped = self
+            .insert_records(Stmt::Tests, TESTS_VALUES, &values, &lines)
+            .await?;
+        for i in skipped {
+            let (point, test) = self.stored_test(&rows[i], &keys[i]).await?;
+            flow::judge_test(&mut self.progress, &rows[i], point, test);
+        }
+        Ok(())
+    }
+
+    flow::shared_writer_sql!(SqliteStore, "");
+
+    async fn commit(
+        mut self,
+        _store: &SqliteStore,
+        actor: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let subject = flow::audit_subject(self.progress.batch_id);
+        let lab = self.progress.lab;
+        SqliteStore::audit(&mut self.tx, lab, actor, "import", &subject, detail).await?;
+        Ok(self.tx.commit().await?)
+    }
 }
 
-/// The stored inspection with `new`'s natural key, as a [`NewInspection`] comparable
-/// with it (fields outside [`NewInspection::differing_fields`] are taken from `new`).
-fn stored_inspection(row: &SqliteRow, new: &NewInspection) -> Result<NewInspection, StoreError> {
-    let text = |c: &str| row.try_get::<Option<String>, _>(c);
-    let mut stored = new.clone();
-    stored.verification_type = text("verification_type")?
-        .map(|v| parse_stored("verification_type", &v))
-        .transpose()?;
-    stored.procedure = text("procedure")?;
-    stored.result = text("result")?
-        .map(|v| parse_stored("result", &v))
-        .transpose()?;
-    stored.error_percent = text("error_percent")?
-        .map(|v| parse_stored("error_percent", &v))
-        .transpose()?;
-    stored.certificate_no = text("certificate_no")?;
-    stored.stamp_no = text("stamp_no")?;
-    stored.valid_until = row.try_get::<Option<NaiveDate>, _>("valid_until")?;
-    stored.technician = row.try_get("technician")?;
-    stored.checked_by = text("checked_by")?;
-    stored.notes = text("notes")?;
-    Ok(stored)
-}
-
-/// Runs one import: see [`Store::import_batch`].
+/// Runs one import: see [`crate::Store::import_batch`].
 pub(super) async fn run(
     store: &SqliteStore,
     request: BatchRequest,
-    mut events: Receiver<ImportEvent>,
+    events: Receiver<ImportEvent>,
 ) -> Result<ImportBatch, StoreError> {
     let uploaded_at = Utc::now();
     let mut tx = store.begin_write().await?;
-    let batch_id: i64 = sqlx::query_scalar(
-        "insert into import_batches (lab_id, kind, mode, file_name, uploaded_by, uploaded_at)
-         values (?, ?, ?, ?, ?, ?) returning id",
-    )
-    .bind(request.lab)
-    .bind(request.kind.as_str())
-    .bind(request.mode.as_str())
-    .bind(request.file_name.as_str())
-    .bind(request.uploaded_by.as_str())
-    .bind(uploaded_at)
-    .fetch_one(&mut *tx)
-    .await?;
-    let mut import = Import {
+    let batch_id: i64 = flow::bind_batch(sqlx::query(sql::INSERT_BATCH), &request, uploaded_at)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    let import = Import {
         tx,
-        lab: request.lab,
-        kind: request.kind,
-        batch_id,
+        progress: Progress::new(&request, batch_id),
         now: Arc::from(uploaded_at.to_rfc3339()),
-        tally: Tally::default(),
-        inspections: Vec::new(),
-        tests: Vec::new(),
         statements: HashMap::new(),
-        original: OriginalColumns::default(),
     };
-    let summary = loop {
-        match events.recv().await {
-            Some(ImportEvent::Rows(rows)) => import.take(rows).await?,
-            Some(ImportEvent::Finished(summary)) => break summary,
-            None => {
-                import.tx.rollback().await?;
-                return Err(StoreError::ImportAbandoned(format!(
-                    "{} after {} rows; nothing was stored",
-                    request.file_name, import.tally.rows
-                )));
-            }
-        }
-    };
-    import.flush().await?;
-    import.tally.problems.sort_by_key(|p| p.line);
-    summary.name_columns_as_written(&mut import.tally.problems);
-    finish(store, request, import, summary, uploaded_at).await
-}
-
-/// Decides the batch's fate once every row is in: refuse, answer with the batch already
-/// imported, roll back a dry run, or store it.
-async fn finish(
-    store: &SqliteStore,
-    request: BatchRequest,
-    mut import: Import,
-    summary: FileSummary,
-    uploaded_at: DateTime<Utc>,
-) -> Result<ImportBatch, StoreError> {
-    if !summary.fatal.is_empty() {
-        import.tx.rollback().await?;
-        let mut problems = summary.fatal.clone();
-        problems.append(&mut import.tally.problems);
-        return Ok(import.tally.unstored(
-            &request,
-            &summary,
-            uploaded_at,
-            BatchOutcome::Refused,
-            problems,
-        ));
-    }
-    let sha256 = (!summary.sha256.is_empty()).then_some(summary.sha256.as_str());
-    if let Some(sha) = sha256 {
-        let existing: Option<i64> = sqlx::query_scalar(
-            "select id from import_batches
-             where lab_id = ? and sha256 = ? and voided_at is null and id <> ?",
-        )
-        .bind(request.lab)
-        .bind(sha)
-        .bind(import.batch_id)
-        .fetch_optional(&mut *import.tx)
-        .await?;
-        if let Some(id) = existing {
-            import.tx.rollback().await?;
-            return rules::already_imported(store, request.lab, id).await;
-        }
-    }
-    if let Some(outcome) = import.tally.unstored_outcome(request.mode) {
-        import.tx.rollback().await?;
-        let problems = std::mem::take(&mut import.tally.problems);
-        return Ok(import
-            .tally
-            .unstored(&request, &summary, uploaded_at, outcome, problems));
-    }
-    let problems_json =
-        serde_json::to_string(&import.tally.problems).map_err(|e| corrupt(format_args!("{e}")))?;
-    let warnings_json =
-        serde_json::to_string(&summary.warnings).map_err(|e| corrupt(format_args!("{e}")))?;
-    let updated = sqlx::query(
-        "update import_batches set sha256 = ?, size_bytes = ?, rows = ?, inserted = ?,
-                duplicates = ?, rejected = ?, problems = ?, warnings = ?, original_columns = ?
-         where id = ?",
-    )
-    .bind(sha256)
-    .bind(i64_of(summary.size_bytes))
-    .bind(i64_of(import.tally.rows))
-    .bind(i64_of(import.tally.inserted))
-    .bind(i64_of(import.tally.duplicates))
-    .bind(i64_of(import.tally.rejected))
-    .bind(problems_json)
-    .bind(warnings_json)
-    .bind(import.original.columns_json())
-    .bind(import.batch_id)
-    .execute(&mut *import.tx)
-    .await;
-    match updated {
-        Ok(_) => {}
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            import.tx.rollback().await?;
-            let id: Option<i64> = sqlx::query_scalar(
-                "select id from import_batches
-                 where lab_id = ? and sha256 = ? and voided_at is null",
-            )
-            .bind(request.lab)
-            .bind(sha256)
-            .fetch_optional(store.pool())
-            .await?;
-            return match id {
-                Some(id) => rules::already_imported(store, request.lab, id).await,
-                None => Err(StoreError::Invalid(
-                    "the same file is being imported at the same time; try again".into(),
-                )),
-            };
-        }
-        Err(e) => return Err(e.into()),
-    }
-    SqliteStore::audit(
-        &mut import.tx,
-        request.lab,
-        &request.uploaded_by,
-        "import",
-        &format!("import_batch:{}", import.batch_id),
-        import.tally.audit_detail(&request, &summary.sha256),
-    )
-    .await?;
-    let batch_id = import.batch_id;
-    import.tx.commit().await?;
-    store.batch(request.lab, batch_id).await
+    flow::run(store, request, events, import, uploaded_at).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const ALL: [Stmt; 4] = [
+        Stmt::Instruments,
+        Stmt::Inspections,
+        Stmt::Points,
+        Stmt::Tests,
+    ];
 
     #[test]
     fn pieces_cover_and_stay_few() {
@@ -809,19 +515,27 @@ mod tests {
 
     #[test]
     fn every_placeholder_has_a_value() {
-        for stmt in [
-            Stmt::Instruments,
-            Stmt::Inspections,
-            Stmt::Points,
-            Stmt::Tests,
-        ] {
-            let columns = stmt.columns();
-            let marks = stmt.sql(3).matches('?').count();
+        for stmt in ALL {
+            let sql = stmt.sql(3).expect("every column the SQL names is bound");
             assert_eq!(
-                marks,
-                stmt.head().len() + 3 * columns + stmt.tail().len(),
+                sql.matches('?').count(),
+                stmt.head().len() + 3 * stmt.columns() + stmt.tail().len(),
                 "{stmt:?}"
             );
+        }
+    }
+
+    #[test]
+    fn every_bound_column_is_read() {
+        for stmt in ALL {
+            let sql = stmt.sql(1).expect("sql");
+            for n in 1..=stmt.columns() {
+                let column = format!("v.column{n}");
+                let read = sql.match_indices(&column).any(|(at, _)| {
+                    !sql[at + column.len()..].starts_with(|c: char| c.is_ascii_digit())
+                });
+                assert!(read, "{stmt:?} binds {column} but never reads it");
+            }
         }
     }
 }

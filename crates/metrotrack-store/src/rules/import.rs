@@ -1,0 +1,546 @@
+//! The import as every backend runs it: rows counted and cut into chunks, rows the
+//! database skipped judged, and the batch's verdict once the file is read. A backend
+//! supplies only its SQL, through [`Writer`].
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use metrotrack_core::{
+    Admitted, BatchOutcome, BatchTally, EarthingSystem, FileSummary, ImportBatch, LabId, LogKind,
+    NewEarthingTest, NewInspection, Ohms, Problem, Sourced,
+};
+use tokio::sync::mpsc::Receiver;
+
+use super::{
+    INSPECTION_CLASH, OriginalColumns, POINT_MISSING, StoredTest, TEST_CLASH, already_imported,
+    inspection_conflict, number_in_use, test_conflict, unique_numbers, whence,
+};
+use crate::{BatchRequest, ImportEvent, Store, StoreError};
+
+/// What every backend's running import keeps besides its transaction.
+#[derive(Debug)]
+pub(crate) struct Progress {
+    pub lab: LabId,
+    pub kind: LogKind,
+    /// The batch's row, inserted when the import began.
+    pub batch_id: i64,
+    pub tally: BatchTally,
+    pub original: OriginalColumns,
+}
+
+impl Progress {
+    pub fn new(request: &BatchRequest, batch_id: i64) -> Self {
+        Self {
+            lab: request.lab,
+            kind: request.kind,
+            batch_id,
+            tally: BatchTally::default(),
+            original: OriginalColumns::default(),
+        }
+    }
+}
+
+/// A stored record that a skipped row is compared with, and where it came from.
+#[derive(Debug)]
+pub(crate) struct Stored<T> {
+    pub record: T,
+    pub batch: Option<i64>,
+    pub line: Option<i64>,
+}
+
+/// Where a stored record came from: its batch and line (`None` when entered directly).
+pub(crate) type Origin = (Option<i64>, Option<i64>);
+
+/// The counts of a batch that is stored, as its row keeps them.
+#[derive(Debug)]
+pub(crate) struct BatchRecord<'a> {
+    pub sha256: Option<&'a str>,
+    pub size_bytes: i64,
+    pub rows: i64,
+    pub inserted: i64,
+    pub duplicates: i64,
+    pub rejected: i64,
+    /// JSON arrays.
+    pub problems: String,
+    pub warnings: String,
+    pub original_columns: String,
+}
+
+/// A query of either backend, its values bound in order.
+type Query<'q, DB> = sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>;
+
+/// The statements of a batch's own row, the same on both backends (SQLite takes `$N`
+/// parameters too), with their values bound in the order they number them.
+pub(crate) mod sql {
+    /// Inserts the batch's row as an import begins.
+    pub const INSERT_BATCH: &str = "insert into import_batches
+        (lab_id, kind, mode, file_name, uploaded_by, uploaded_at)
+        values ($1, $2, $3, $4, $5, $6) returning id";
+
+    /// Another live batch of lab `$1` with SHA-256 `$2` than batch `$3`.
+    pub const OTHER_BATCH: &str = "select id from import_batches
+        where lab_id = $1 and sha256 = $2 and voided_at is null and id <> $3";
+
+    /// The live batch of lab `$1` with SHA-256 `$2`.
+    pub const BATCH: &str = "select id from import_batches
+        where lab_id = $1 and sha256 = $2 and voided_at is null";
+
+    /// The batch and line of the live inspection of lab `$1` using number `$2` in
+    /// `column` (`certificate_no` or `stamp_no`).
+    pub fn number_used(column: &str) -> &'static str {
+        if column == "certificate_no" {
+            "select batch_id, source_line from inspections
+             where lab_id = $1 and certificate_no = $2 and voided_at is null"
+        } else {
+            "select batch_id, source_line from inspections
+             where lab_id = $1 and stamp_no = $2 and voided_at is null"
+        }
+    }
+
+    /// Writes a stored batch's counts ([`super::BatchRecord::bind`]); `json` follows each
+    /// JSON value (PostgreSQL's `::jsonb`).
+    pub fn record(json: &str) -> String {
+        format!(
+            "update import_batches set sha256 = $1, size_bytes = $2, rows = $3, inserted = $4,
+                    duplicates = $5, rejected = $6, problems = $7{json}, warnings = $8{json},
+                    original_columns = $9{json}
+             where lab_id = $10 and id = $11"
+        )
+    }
+}
+
+/// Binds the values of [`sql::INSERT_BATCH`].
+pub(crate) fn bind_batch<'q, DB: sqlx::Database>(
+    query: Query<'q, DB>,
+    request: &BatchRequest,
+    uploaded_at: DateTime<Utc>,
+) -> Query<'q, DB>
+where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> &'static str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> DateTime<Utc>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    query
+        .bind(request.lab)
+        .bind(request.kind.as_str())
+        .bind(request.mode.as_str())
+        .bind(request.file_name.clone())
+        .bind(request.uploaded_by.clone())
+        .bind(uploaded_at)
+}
+
+impl BatchRecord<'_> {
+    /// Binds the values of [`sql::record`] for batch `id` of `lab`.
+    pub fn bind<'q, DB: sqlx::Database>(
+        &self,
+        query: Query<'q, DB>,
+        lab: LabId,
+        id: i64,
+    ) -> Query<'q, DB>
+    where
+        for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+        for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+        for<'t> Option<String>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        query
+            .bind(self.sha256.map(str::to_owned))
+            .bind(self.size_bytes)
+            .bind(self.rows)
+            .bind(self.inserted)
+            .bind(self.duplicates)
+            .bind(self.rejected)
+            .bind(self.problems.clone())
+            .bind(self.warnings.clone())
+            .bind(self.original_columns.clone())
+            .bind(lab)
+            .bind(id)
+    }
+}
+
+fn i64_of(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn json_error(e: serde_json::Error) -> StoreError {
+    StoreError::Database(sqlx::Error::Decode(
+        format!("stored value could not be read: {e}").into(),
+    ))
+}
+
+/// One backend's import: an open transaction with the batch's row inserted, and the SQL
+/// that stores a chunk of rows and answers the questions of the verdict.
+pub(crate) trait Writer: Send + Sized {
+    type Store: Store;
+    /// The most rows handed to one `write_*` call.
+    const CHUNK: usize;
+
+    fn progress(&mut self) -> &mut Progress;
+
+    /// Stores a chunk of inspections, lines strictly increasing, counting what it
+    /// stored and judging what it skipped.
+    fn write_inspections(
+        &mut self,
+        rows: Vec<Sourced<NewInspection>>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Stores a chunk of earthing tests: see [`Writer::write_inspections`].
+    fn write_tests(
+        &mut self,
+        rows: Vec<Sourced<NewEarthingTest>>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Another live batch of the lab with this SHA-256, seen from the transaction.
+    fn batch_with_sha256(
+        &mut self,
+        sha256: &str,
+    ) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
+
+    /// The live batch of `lab` with this SHA-256, committed by another import.
+    fn committed_with_sha256(
+        store: &Self::Store,
+        lab: LabId,
+        sha256: Option<&str>,
+    ) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
+
+    /// Writes the counts into the batch's row; a unique violation means the same file
+    /// was committed by another import meanwhile.
+    fn record(
+        &mut self,
+        record: &BatchRecord<'_>,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// The stored live inspection using `number` in `column` (`certificate_no` or
+    /// `stamp_no`): its batch and line.
+    fn number_used(
+        &mut self,
+        column: &'static str,
+        number: &str,
+    ) -> impl Future<Output = Result<Option<Origin>, StoreError>> + Send;
+
+    fn rollback(self) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Appends the audit entry (`detail` of the batch by `actor`) and commits.
+    fn commit(
+        self,
+        store: &Self::Store,
+        actor: &str,
+        detail: serde_json::Value,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The [`Writer`] methods whose SQL and binds are the same on both backends (the
+/// batch's own row), for an `impl Writer` of a type with fields `tx` (the transaction)
+/// and `progress`: `shared_writer_sql!(StoreType, "json cast")`.
+macro_rules! shared_writer_sql {
+    ($store:ty, $json:literal) => {
+        async fn batch_with_sha256(&mut self, sha256: &str) -> Result<Option<i64>, StoreError> {
+            use $crate::rules::import::sql;
+            let (lab, id) = (self.progress.lab, self.progress.batch_id);
+            let query = sqlx::query_scalar(sql::OTHER_BATCH);
+            let query = query.bind(lab).bind(sha256).bind(id);
+            Ok(query.fetch_optional(&mut *self.tx).await?)
+        }
+
+        async fn committed_with_sha256(
+            store: &$store,
+            lab: metrotrack_core::LabId,
+            sha256: Option<&str>,
+        ) -> Result<Option<i64>, StoreError> {
+            let query = sqlx::query_scalar($crate::rules::import::sql::BATCH);
+            Ok(query
+                .bind(lab)
+                .bind(sha256)
+                .fetch_optional(store.pool())
+                .await?)
+        }
+
+        async fn record(
+            &mut self,
+            record: &$crate::rules::import::BatchRecord<'_>,
+        ) -> Result<(), sqlx::Error> {
+            let sql = $crate::rules::import::sql::record($json);
+            let query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let query = record.bind(query, self.progress.lab, self.progress.batch_id);
+            query.execute(&mut *self.tx).await.map(|_| ())
+        }
+
+        async fn number_used(
+            &mut self,
+            column: &'static str,
+            number: &str,
+        ) -> Result<Option<$crate::rules::import::Origin>, StoreError> {
+            let sql = $crate::rules::import::sql::number_used(column);
+            let query = sqlx::query_as(sql).bind(self.progress.lab).bind(number);
+            Ok(query.fetch_optional(&mut *self.tx).await?)
+        }
+
+        async fn rollback(self) -> Result<(), StoreError> {
+            Ok(self.tx.rollback().await?)
+        }
+    };
+}
+pub(crate) use shared_writer_sql;
+
+/// Rows admitted and not yet handed to the writer.
+struct Chunk {
+    inspections: Vec<Sourced<NewInspection>>,
+    tests: Vec<Sourced<NewEarthingTest>>,
+}
+
+impl Chunk {
+    async fn take<W: Writer>(
+        &mut self,
+        writer: &mut W,
+        rows: Vec<metrotrack_core::ParsedRow>,
+    ) -> Result<(), StoreError> {
+        for row in rows {
+            let kind = writer.progress().kind;
+            let Some(admitted) = writer.progress().tally.admit(kind, row) else {
+                continue;
+            };
+            // Skipped rows are found by line: a chunk must not hold a line twice. (A
+            // batch admits rows of one kind: one of the two buffers stays empty.)
+            let last = self.inspections.last().map(|s| s.line);
+            let last = last.or(self.tests.last().map(|s| s.line));
+            if last.is_some_and(|l| l >= admitted.line()) {
+                self.flush(writer).await?;
+            }
+            match admitted {
+                Admitted::Inspection(s) => self.inspections.push(s),
+                Admitted::Earthing(s) => self.tests.push(s),
+            }
+            if self.inspections.len() + self.tests.len() >= W::CHUNK {
+                self.flush(writer).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn flush<W: Writer>(&mut self, writer: &mut W) -> Result<(), StoreError> {
+        let inspections = std::mem::take(&mut self.inspections);
+        if !inspections.is_empty() {
+            writer.write_inspections(inspections).await?;
+        }
+        let tests = std::mem::take(&mut self.tests);
+        if !tests.is_empty() {
+            writer.write_tests(tests).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs one import through `writer`, which holds the batch's row since `uploaded_at`:
+/// see [`Store::import_batch`].
+pub(crate) async fn run<W: Writer>(
+    store: &W::Store,
+    request: BatchRequest,
+    mut events: Receiver<ImportEvent>,
+    mut writer: W,
+    uploaded_at: DateTime<Utc>,
+) -> Result<ImportBatch, StoreError> {
+    let mut chunk = Chunk {
+        inspections: Vec::new(),
+        tests: Vec::new(),
+    };
+    let summary = loop {
+        match events.recv().await {
+            Some(ImportEvent::Rows(rows)) => chunk.take(&mut writer, rows).await?,
+            Some(ImportEvent::Finished(summary)) => break summary,
+            None => {
+                let rows = writer.progress().tally.rows;
+                writer.rollback().await?;
+                return Err(StoreError::ImportAbandoned(format!(
+                    "{} after {rows} rows; nothing was stored",
+                    request.file_name
+                )));
+            }
+        }
+    };
+    chunk.flush(&mut writer).await?;
+    let problems = &mut writer.progress().tally.problems;
+    problems.sort_by_key(|p| p.line);
+    summary.name_columns_as_written(problems);
+    finish(store, request, writer, summary, uploaded_at).await
+}
+
+/// Decides the batch's fate once every row is in: refuse, answer with the batch already
+/// imported, roll back a dry run, or store it.
+async fn finish<W: Writer>(
+    store: &W::Store,
+    request: BatchRequest,
+    mut writer: W,
+    summary: FileSummary,
+    uploaded_at: DateTime<Utc>,
+) -> Result<ImportBatch, StoreError> {
+    let tally = &mut writer.progress().tally;
+    if !summary.fatal.is_empty() {
+        let mut problems = summary.fatal.clone();
+        problems.append(&mut tally.problems);
+        let tally = std::mem::take(tally);
+        writer.rollback().await?;
+        let outcome = BatchOutcome::Refused;
+        return Ok(unstored(
+            &tally,
+            &request,
+            &summary,
+            uploaded_at,
+            outcome,
+            problems,
+        ));
+    }
+    let sha256 = (!summary.sha256.is_empty()).then_some(summary.sha256.as_str());
+    if let Some(sha) = sha256
+        && let Some(id) = writer.batch_with_sha256(sha).await?
+    {
+        writer.rollback().await?;
+        return already_imported(store, request.lab, id).await;
+    }
+    let progress = writer.progress();
+    if let Some(outcome) = progress.tally.unstored_outcome(request.mode) {
+        let mut tally = std::mem::take(&mut progress.tally);
+        let problems = std::mem::take(&mut tally.problems);
+        writer.rollback().await?;
+        return Ok(unstored(
+            &tally,
+            &request,
+            &summary,
+            uploaded_at,
+            outcome,
+            problems,
+        ));
+    }
+    let record = BatchRecord {
+        sha256,
+        size_bytes: i64_of(summary.size_bytes),
+        rows: i64_of(progress.tally.rows),
+        inserted: i64_of(progress.tally.inserted),
+        duplicates: i64_of(progress.tally.duplicates),
+        rejected: i64_of(progress.tally.rejected),
+        problems: serde_json::to_string(&progress.tally.problems).map_err(json_error)?,
+        warnings: serde_json::to_string(&summary.warnings).map_err(json_error)?,
+        original_columns: progress.original.columns_json(),
+    };
+    match writer.record(&record).await {
+        Ok(()) => {}
+        // The same file committed by another import since the check above.
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            writer.rollback().await?;
+            return match W::committed_with_sha256(store, request.lab, sha256).await? {
+                Some(id) => already_imported(store, request.lab, id).await,
+                None => Err(StoreError::Invalid(
+                    "the same file is being imported at the same time; try again".into(),
+                )),
+            };
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let progress = writer.progress();
+    let batch_id = progress.batch_id;
+    let detail = audit_detail(&progress.tally, &request, &summary.sha256);
+    writer.commit(store, &request.uploaded_by, detail).await?;
+    store.batch(request.lab, batch_id).await
+}
+
+/// The batch as reported when nothing is stored (see
+/// [`BatchTally::inserted_unstored`]).
+fn unstored(
+    tally: &BatchTally,
+    request: &BatchRequest,
+    summary: &FileSummary,
+    uploaded_at: DateTime<Utc>,
+    outcome: BatchOutcome,
+    problems: Vec<Problem>,
+) -> ImportBatch {
+    ImportBatch {
+        id: None,
+        outcome,
+        kind: request.kind,
+        mode: request.mode,
+        file_name: request.file_name.clone(),
+        size_bytes: summary.size_bytes,
+        sha256: summary.sha256.clone(),
+        uploaded_by: request.uploaded_by.clone(),
+        uploaded_at,
+        rows: tally.rows,
+        inserted: tally.inserted_unstored(outcome),
+        duplicates: tally.duplicates,
+        rejected: tally.rejected,
+        problems,
+        warnings: summary.warnings.clone(),
+        voided_at: None,
+        voided_by: None,
+        void_reason: None,
+    }
+}
+
+/// The audit entry's detail for a stored batch.
+fn audit_detail(tally: &BatchTally, request: &BatchRequest, sha256: &str) -> serde_json::Value {
+    serde_json::json!({
+        "kind": request.kind,
+        "mode": request.mode,
+        "file_name": request.file_name,
+        "sha256": sha256,
+        "rows": tally.rows,
+        "inserted": tally.inserted,
+        "duplicates": tally.duplicates,
+        "rejected": tally.rejected,
+    })
+}
+
+/// The audit entry's subject for a stored batch.
+pub(crate) fn audit_subject(batch_id: i64) -> String {
+    format!("import_batch:{batch_id}")
+}
+
+/// Judges an inspection the database skipped: the same record again (a duplicate) or
+/// a different one for the same instrument, kind and date (a conflict) when `stored`
+/// is that record; else a certificate or stamp number already used, else a clash no
+/// lookup explains.
+pub(crate) async fn judge_inspection<W: Writer>(
+    writer: &mut W,
+    s: &Sourced<NewInspection>,
+    stored: Option<Stored<NewInspection>>,
+) -> Result<(), StoreError> {
+    let batch_id = writer.progress().batch_id;
+    if let Some(stored) = stored {
+        let from = whence(batch_id, stored.batch, stored.line);
+        let problem = inspection_conflict(s.line, &s.record, &stored.record, &from);
+        writer.progress().tally.judge(problem);
+        return Ok(());
+    }
+    for (column, number, what) in unique_numbers(&s.record) {
+        let Some(number) = number else { continue };
+        if let Some((batch, line)) = writer.number_used(column, number).await? {
+            let from = whence(batch_id, batch, line);
+            let problem = number_in_use(s.line, column, number, what, &from);
+            writer.progress().tally.reject(problem);
+            return Ok(());
+        }
+    }
+    let problem = Problem::new(s.line, None, None, INSPECTION_CLASH);
+    writer.progress().tally.reject(problem);
+    Ok(())
+}
+
+/// Judges an earthing test the database skipped: its point (system and limit) not
+/// found, no test on that date found (a clash), or the test stored for that date: the
+/// same (a duplicate) or another (a conflict).
+pub(crate) fn judge_test(
+    progress: &mut Progress,
+    s: &Sourced<NewEarthingTest>,
+    point: Option<(EarthingSystem, Ohms)>,
+    stored: Option<Stored<StoredTest>>,
+) {
+    let Some(point) = point else {
+        let problem = Problem::new(s.line, None, None, POINT_MISSING);
+        return progress.tally.reject(problem);
+    };
+    let Some(stored) = stored else {
+        let problem = Problem::new(s.line, None, None, TEST_CLASH);
+        return progress.tally.reject(problem);
+    };
+    let from = whence(progress.batch_id, stored.batch, stored.line);
+    let problem = test_conflict(s.line, &s.record, point, stored.record, &from);
+    progress.tally.judge(problem);
+}
