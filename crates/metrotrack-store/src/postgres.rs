@@ -23,7 +23,7 @@ use sqlx::{Executor, PgConnection, Postgres, Transaction};
 use tokio::sync::mpsc::Receiver;
 
 use crate::sql::{Backend, SqlStore, redact};
-pub(crate) use crate::sql::{corrupt, i64_of, parse_stored};
+
 use crate::{BatchRequest, ImportEvent, StoreError};
 
 /// Connections in the pool.

@@ -20,7 +20,7 @@ use sqlx::{Executor, Sqlite, SqliteConnection, Transaction};
 use tokio::sync::mpsc::Receiver;
 
 use crate::sql::{Backend, SqlStore, redact};
-pub(crate) use crate::sql::{corrupt, i64_of, parse_stored};
+
 use crate::{BatchRequest, ImportEvent, StoreError};
 
 /// Connections in a file database's pool: readers run alongside the one writer (WAL).
