@@ -21,8 +21,8 @@ use axum::http::request::Parts;
 use base64::Engine as _;
 use chrono::Utc;
 use metrotrack_core::LabId;
-use metrotrack_store::Store;
-use metrotrack_store::accounts::Role;
+use metrotrack_store::accounts::{Role, User};
+use metrotrack_store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
@@ -31,7 +31,7 @@ use crate::error::{
 };
 
 /// Every token starts with this, so that a leaked one is easy to recognise.
-pub const TOKEN_PREFIX: &str = "mt_";
+pub(crate) const TOKEN_PREFIX: &str = "mt_";
 
 /// A new random token: `mt_` and 32 random bytes in hex.
 pub fn generate_token() -> std::io::Result<String> {
@@ -73,7 +73,7 @@ pub fn hash_password(password: &str) -> Result<String, String> {
 }
 
 /// Whether `password` matches the PHC `hash`.
-pub fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|h| {
             Argon2::default()
@@ -85,20 +85,18 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
-pub struct Caller {
+pub(crate) struct Caller {
     /// The caller's own lab: every write goes there.
-    pub lab: LabId,
-    pub role: Role,
+    pub(crate) lab: LabId,
+    pub(crate) role: Role,
     /// Recorded as the author of what the caller does.
-    pub actor: String,
-    pub user_id: Option<i64>,
-    pub token_id: Option<i64>,
+    pub(crate) actor: String,
 }
 
 impl Caller {
     /// Refuses unless the caller's role reaches `needed` (a national account writes
     /// nothing and reads what readers read).
-    pub fn require(&self, needed: Role) -> ApiResult<()> {
+    pub(crate) fn require(&self, needed: Role) -> ApiResult<()> {
         if self.role.at_least(needed) && !(self.role == Role::National && needed != Role::Reader) {
             Ok(())
         } else {
@@ -111,7 +109,11 @@ impl Caller {
 
     /// The lab a read applies to: the caller's own, or for a national account the lab
     /// named by `?lab=CODE`. Anyone else naming a lab other than their own gets 403.
-    pub async fn read_lab<S: Store>(&self, store: &S, requested: Option<&str>) -> ApiResult<LabId> {
+    pub(crate) async fn read_lab<S: Store>(
+        &self,
+        store: &S,
+        requested: Option<&str>,
+    ) -> ApiResult<LabId> {
         let Some(code) = requested.map(str::trim).filter(|c| !c.is_empty()) else {
             return Ok(self.lab);
         };
@@ -128,51 +130,44 @@ impl Caller {
     }
 }
 
-/// Failed sign-ins remembered per (address, username): after [`Throttle::MAX_FAILURES`]
+/// Failed sign-ins remembered per (address, account): after [`Throttle::MAX_FAILURES`]
 /// failures within [`Throttle::WINDOW`], the pair is refused until the window ends.
 #[derive(Debug)]
-pub struct Throttle {
+pub(crate) struct Throttle {
     failures: Mutex<HashMap<(IpAddr, String), (Instant, u32)>>,
     max_failures: u32,
 }
 
-impl Default for Throttle {
-    fn default() -> Self {
-        Self::new(Self::MAX_FAILURES)
-    }
-}
-
 impl Throttle {
     /// The default number of failures allowed per window.
-    pub const MAX_FAILURES: u32 = 10;
-    pub const WINDOW: Duration = Duration::from_secs(300);
+    pub(crate) const MAX_FAILURES: u32 = 10;
+    const WINDOW: Duration = Duration::from_secs(300);
     /// Entries kept at most; expired ones are dropped first when full.
     const CAPACITY: usize = 100_000;
 
     /// A throttle allowing `max_failures` failures per window (0: never throttles).
-    pub fn new(max_failures: u32) -> Self {
+    pub(crate) fn new(max_failures: u32) -> Self {
         Self {
             failures: Mutex::new(HashMap::new()),
             max_failures,
         }
     }
 
-    /// Err(429) when the pair is blocked.
-    pub fn check(&self, ip: IpAddr, who: &str) -> ApiResult<()> {
+    /// `Err(seconds left)` while the pair is blocked.
+    fn check(&self, ip: IpAddr, who: &str) -> Result<(), u64> {
         let Ok(map) = self.failures.lock() else {
             return Ok(());
         };
         if let Some((start, count)) = map.get(&(ip, who.to_owned())) {
             let elapsed = start.elapsed();
             if self.max_failures > 0 && *count >= self.max_failures && elapsed < Self::WINDOW {
-                let left = (Self::WINDOW - elapsed).as_secs().max(1);
-                return Err(too_many_requests(left));
+                return Err((Self::WINDOW - elapsed).as_secs().max(1));
             }
         }
         Ok(())
     }
 
-    pub fn fail(&self, ip: IpAddr, who: &str) {
+    fn fail(&self, ip: IpAddr, who: &str) {
         let Ok(mut map) = self.failures.lock() else {
             return;
         };
@@ -191,7 +186,7 @@ impl Throttle {
         entry.1 += 1;
     }
 
-    pub fn succeed(&self, ip: IpAddr, who: &str) {
+    fn succeed(&self, ip: IpAddr, who: &str) {
         if let Ok(mut map) = self.failures.lock() {
             map.remove(&(ip, who.to_owned()));
         }
@@ -205,6 +200,137 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("metrotrack-no-such-user").unwrap_or_default())
 }
 
+/// A sign-in name as typed, read once: `user` signs in to the default lab, `user@LAB`
+/// to lab LAB; blanks around either part (Unicode ones too) do not count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LoginName<'a> {
+    username: &'a str,
+    lab_code: Option<&'a str>,
+}
+
+impl<'a> LoginName<'a> {
+    fn parse(login: &'a str) -> Self {
+        let login = login.trim();
+        match login.rsplit_once('@') {
+            Some((user, code)) => Self {
+                username: user.trim(),
+                lab_code: Some(code.trim()),
+            },
+            None => Self {
+                username: login,
+                lab_code: None,
+            },
+        }
+    }
+}
+
+/// The throttle's key for an account: every spelling that reaches the same account
+/// (blanks, `@LAB` or not for the default lab, letter case) counts together.
+fn throttle_key(username: &str, lab: Option<LabId>) -> String {
+    let username = username.to_lowercase();
+    match lab {
+        Some(lab) => format!("{username}@{lab}"),
+        None => format!("{username}@?"),
+    }
+}
+
+/// Why a sign-in with a username and password failed.
+#[derive(Debug)]
+pub(crate) enum SignInError {
+    /// Too many failures for this account from this address: refused, unchecked, for
+    /// this many more seconds.
+    Throttled(u64),
+    /// An unknown user, lab or a wrong password: one answer for all.
+    Refused,
+    /// The store or the hashing thread failed.
+    Failed(ApiError),
+}
+
+impl From<SignInError> for ApiError {
+    fn from(e: SignInError) -> Self {
+        match e {
+            SignInError::Throttled(left) => too_many_requests(left),
+            SignInError::Refused => unauthorized(),
+            SignInError::Failed(e) => e,
+        }
+    }
+}
+
+impl From<StoreError> for SignInError {
+    fn from(e: StoreError) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+/// Checks a username (`user` or `user@LAB`) and password: the one sign-in behind HTTP
+/// Basic and the web login. An unknown user costs as much time as a wrong password;
+/// after [`Throttle::MAX_FAILURES`] failures for one account from `ip`, the account is
+/// refused before its password is checked.
+pub(crate) async fn sign_in<S: Store>(
+    app: &AppState<S>,
+    login: &str,
+    password: String,
+    ip: IpAddr,
+) -> Result<User, SignInError> {
+    let name = LoginName::parse(login);
+    let lab = match name.lab_code {
+        Some(code) => app
+            .store
+            .labs()
+            .await?
+            .into_iter()
+            .find(|l| l.code == code)
+            .map(|l| l.id),
+        None => Some(app.store.default_lab().await?),
+    };
+    let key = throttle_key(name.username, lab);
+    app.throttle
+        .check(ip, &key)
+        .map_err(SignInError::Throttled)?;
+    let credentials = match lab {
+        Some(lab) => app.store.user_credentials(lab, name.username).await?,
+        None => None,
+    };
+    let hash = credentials.as_ref().map(|c| c.password_hash.clone());
+    let matches = tokio::task::spawn_blocking(move || {
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
+        verify_password(&password, &hash) && known
+    })
+    .await
+    .map_err(|e| SignInError::Failed(internal(e)))?;
+    match credentials {
+        Some(c) if matches => {
+            app.throttle.succeed(ip, &key);
+            Ok(c.user)
+        }
+        _ => {
+            app.throttle.fail(ip, &key);
+            Err(SignInError::Refused)
+        }
+    }
+}
+
+/// The address a request came from (unspecified when the server was not started with
+/// connection info, as in-process tests do).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientIp(pub(crate) IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(client_ip(parts)))
+    }
+}
+
+fn client_ip(parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
+}
+
 /// How long before `last_used_at` is written again for the same token.
 const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
@@ -212,11 +338,7 @@ impl<S: Store> FromRequestParts<AppState<S>> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState<S>) -> ApiResult<Caller> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let ip = client_ip(parts);
         let header = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -250,13 +372,11 @@ impl<S: Store> FromRequestParts<AppState<S>> for Caller {
                         lab: t.lab,
                         role: t.role,
                         actor: t.actor(),
-                        user_id: t.user_id,
-                        token_id: Some(t.id),
                     })
                 }
                 _ => {
                     state.throttle.fail(ip, "");
-                    state.throttle.check(ip, "")?;
+                    state.throttle.check(ip, "").map_err(too_many_requests)?;
                     Err(unauthorized())
                 }
             }
@@ -267,48 +387,12 @@ impl<S: Store> FromRequestParts<AppState<S>> for Caller {
                 .and_then(|b| String::from_utf8(b).ok())
                 .ok_or_else(unauthorized)?;
             let (login, password) = decoded.split_once(':').ok_or_else(unauthorized)?;
-            let login = login.trim().to_owned();
-            state.throttle.check(ip, &login)?;
-            // `user` signs in to the default lab, `user@LAB` to lab LAB.
-            let (username, lab) = match login.rsplit_once('@') {
-                Some((user, code)) => {
-                    let labs = state.store.labs().await?;
-                    (
-                        user.to_owned(),
-                        labs.into_iter().find(|l| l.code == code).map(|l| l.id),
-                    )
-                }
-                None => (login.clone(), Some(state.store.default_lab().await?)),
-            };
-            let credentials = match lab {
-                Some(lab) => state.store.user_credentials(lab, &username).await?,
-                None => None,
-            };
-            let hash = credentials.as_ref().map(|c| c.password_hash.clone());
-            let password = password.to_owned();
-            let matches = tokio::task::spawn_blocking(move || {
-                let known = hash.is_some();
-                let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
-                verify_password(&password, &hash) && known
+            let user = sign_in(state, login, password.to_owned(), ip).await?;
+            Ok(Caller {
+                lab: user.lab,
+                role: user.role,
+                actor: user.username,
             })
-            .await
-            .map_err(internal)?;
-            match credentials {
-                Some(c) if matches => {
-                    state.throttle.succeed(ip, &login);
-                    Ok(Caller {
-                        lab: c.user.lab,
-                        role: c.user.role,
-                        actor: c.user.username,
-                        user_id: Some(c.user.id),
-                        token_id: None,
-                    })
-                }
-                _ => {
-                    state.throttle.fail(ip, &login);
-                    Err(unauthorized())
-                }
-            }
         } else {
             Err(unauthorized())
         }
@@ -344,8 +428,6 @@ mod tests {
             lab: 1,
             role: Role::National,
             actor: "n".into(),
-            user_id: None,
-            token_id: None,
         };
         assert!(caller.require(Role::Reader).is_ok());
         assert!(caller.require(Role::Technician).is_err());
@@ -353,7 +435,7 @@ mod tests {
 
     #[test]
     fn throttle_blocks_after_repeated_failures() {
-        let t = Throttle::default();
+        let t = Throttle::new(Throttle::MAX_FAILURES);
         let ip = IpAddr::from([127, 0, 0, 1]);
         for _ in 0..Throttle::MAX_FAILURES {
             assert!(t.check(ip, "ann").is_ok());
@@ -361,5 +443,35 @@ mod tests {
         }
         assert!(t.check(ip, "ann").is_err());
         assert!(t.check(ip, "bob").is_ok());
+    }
+
+    #[test]
+    fn every_spelling_of_one_account_is_one_login_and_one_throttle_key() {
+        let plain = LoginName::parse("u_admin");
+        assert_eq!(plain.username, "u_admin");
+        assert_eq!(plain.lab_code, None);
+        for spelling in [
+            "u_admin@default",
+            " u_admin @default",
+            "u_admin\u{a0}@default",
+            "u_admin@ default\t",
+        ] {
+            let name = LoginName::parse(spelling);
+            assert_eq!(name.username, "u_admin", "{spelling:?}");
+            assert_eq!(name.lab_code, Some("default"), "{spelling:?}");
+        }
+        // The default lab named or not, any letter case: one count.
+        assert_eq!(
+            throttle_key("u_admin", Some(1)),
+            throttle_key("U_Admin", Some(1))
+        );
+        assert_ne!(
+            throttle_key("u_admin", Some(1)),
+            throttle_key("u_admin", Some(2))
+        );
+        assert_ne!(
+            throttle_key("u_admin", Some(1)),
+            throttle_key("u_admin", None)
+        );
     }
 }

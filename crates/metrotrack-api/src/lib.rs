@@ -8,15 +8,15 @@
 //!   OpenAPI document ([`openapi`]) with a page that renders it (`/api/docs`).
 
 pub mod auth;
-pub mod dto;
-pub mod error;
-pub mod extract;
+mod dto;
+mod error;
+mod extract;
 pub mod ingest;
-pub mod openapi;
+mod openapi;
 mod pagination;
 mod routes;
 mod upload;
-pub mod web;
+mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -34,8 +34,7 @@ use metrotrack_store::Store;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-pub use auth::Caller;
-pub use error::{ApiError, ApiResult};
+use auth::Caller;
 
 /// How the server behaves; every field has a default fit for one lab.
 #[derive(Debug, Clone)]
@@ -71,9 +70,9 @@ impl Default for ApiConfig {
 /// What every handler shares: the store, the configuration, the sign-in throttle.
 #[derive(Debug)]
 pub struct AppState<S> {
-    pub store: S,
-    pub config: Arc<ApiConfig>,
-    pub throttle: Arc<auth::Throttle>,
+    store: S,
+    config: Arc<ApiConfig>,
+    throttle: Arc<auth::Throttle>,
 }
 
 impl<S: Clone> Clone for AppState<S> {

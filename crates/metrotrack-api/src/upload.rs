@@ -1,25 +1,19 @@
 //! `POST /api/v1/imports`: a log streamed from the request into the importer.
 //!
-//! The body (raw `text/csv`, or the `file` field of a `multipart/form-data` form) is
-//! pumped chunk by chunk through a small bounded channel to a reader on a blocking
-//! thread, which parses while the store writes: memory holds a few chunks, whatever the
-//! file's size. The pump counts bytes and stops past `max_upload_bytes` (413).
-
-use std::io::{self, Read};
-use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+//! The body (raw `text/csv`, or the `file` field of a `multipart/form-data` form) goes
+//! through the upload stream ([`crate::ingest::ingest_upload`]), which stops past
+//! `max_upload_bytes` (413).
 
 use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::{Buf, Bytes};
-use futures_util::{Stream, StreamExt};
+use axum_extra::headers::{ContentLength, ContentType, HeaderMapExt};
 use metrotrack_core::{BatchOutcome, ImportMode, LogKind};
 use metrotrack_import::{DateOrder, ReadOptions, TextEncoding};
 use metrotrack_store::accounts::Role;
 use metrotrack_store::{BatchRequest, Store};
+use mime::Mime;
 use serde::Deserialize;
-use tokio::sync::mpsc;
 use utoipa::IntoParams;
 
 use crate::dto::{BatchDto, ProblemDetails};
@@ -27,11 +21,8 @@ use crate::error::{
     ApiError, ApiResult, bad_request, payload_too_large, unsupported_media_type, validation,
 };
 use crate::extract::{Json, Query};
-use crate::ingest::ingest;
+use crate::ingest::{UploadEnd, ingest_upload};
 use crate::{AppState, Caller};
-
-/// Chunks in flight between the request and the reader thread.
-const CHUNKS_IN_FLIGHT: usize = 8;
 
 /// How to import the uploaded log.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -51,75 +42,6 @@ pub struct UploadParams {
     pub encoding: Option<String>,
     /// `dmy` (default) or `ymd`.
     pub date_order: Option<String>,
-}
-
-/// Reads the chunks the request pumps in, on the reader's blocking thread.
-struct ChannelReader {
-    rx: mpsc::Receiver<io::Result<Bytes>>,
-    current: Bytes,
-}
-
-impl Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.current.is_empty() {
-            match self.rx.blocking_recv() {
-                Some(Ok(chunk)) => self.current = chunk,
-                Some(Err(e)) => return Err(e),
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current[..n]);
-        self.current.advance(n);
-        Ok(n)
-    }
-}
-
-/// Why the pump stopped early.
-#[derive(Debug)]
-enum PumpEnd {
-    Done,
-    TooLarge,
-    Broken(String),
-}
-
-/// Sends `stream`'s chunks to the reader until it ends, breaks, passes `max` bytes or
-/// the reader stops listening.
-async fn pump<St, E>(
-    stream: St,
-    tx: mpsc::Sender<io::Result<Bytes>>,
-    max: u64,
-    too_large: &AtomicBool,
-) -> PumpEnd
-where
-    St: Stream<Item = Result<Bytes, E>>,
-    E: std::fmt::Display,
-{
-    let mut stream = pin!(stream);
-    let mut total: u64 = 0;
-    while let Some(chunk) = stream.next().await {
-        match chunk {
-            Ok(bytes) => {
-                total = total.saturating_add(bytes.len() as u64);
-                if total > max {
-                    too_large.store(true, Ordering::Relaxed);
-                    let _ = tx
-                        .send(Err(io::Error::other("the upload exceeds the size limit")))
-                        .await;
-                    return PumpEnd::TooLarge;
-                }
-                if tx.send(Ok(bytes)).await.is_err() {
-                    return PumpEnd::Done;
-                }
-            }
-            Err(e) => {
-                let message = e.to_string();
-                let _ = tx.send(Err(io::Error::other(message.clone()))).await;
-                return PumpEnd::Broken(message);
-            }
-        }
-    }
-    PumpEnd::Done
 }
 
 fn parse_params(
@@ -175,7 +97,7 @@ fn parse_params(
 }
 
 /// A file name fit to keep: its last path component, at most 255 characters.
-fn clean_file_name(name: Option<&str>) -> String {
+pub(crate) fn clean_file_name(name: Option<&str>) -> String {
     let name = name
         .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim())
         .filter(|n| !n.is_empty())
@@ -217,33 +139,12 @@ pub async fn upload<S: Store>(
     caller.require(Role::Technician)?;
     let max = app.config.max_upload_bytes;
     let (kind, mode, options) = parse_params(&q, max)?;
-    let declared: Option<u64> = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    if declared.is_some_and(|n| n > max) {
+    let declared = request.headers().typed_get::<ContentLength>();
+    if declared.is_some_and(|ContentLength(n)| n > max) {
         return Err(too_large(max));
     }
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_owned();
+    let essence = media_type(request.headers())?;
 
-    let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
-    let reader = ChannelReader {
-        rx,
-        current: Bytes::new(),
-    };
-    let too_large_flag = AtomicBool::new(false);
     let mut batch_request = BatchRequest {
         lab: caller.lab,
         kind,
@@ -277,10 +178,7 @@ pub async fn upload<S: Store>(
         if let Some(name) = field.file_name() {
             batch_request.file_name = clean_file_name(Some(name));
         }
-        tokio::join!(
-            pump(field, tx, max, &too_large_flag),
-            ingest(&app.store, batch_request, reader, options, |_| {})
-        )
+        ingest_upload(&app.store, batch_request, field, options, max).await
     } else if essence.is_empty()
         || essence.starts_with("text/")
         || essence == "application/csv"
@@ -288,23 +186,21 @@ pub async fn upload<S: Store>(
         || essence == "application/vnd.ms-excel"
     {
         let body = request.into_body().into_data_stream();
-        tokio::join!(
-            pump(body, tx, max, &too_large_flag),
-            ingest(&app.store, batch_request, reader, options, |_| {})
-        )
+        ingest_upload(&app.store, batch_request, body, options, max).await
     } else {
         return Err(unsupported_media_type(format!(
             "Upload the log as `text/csv` or as the `file` field of `multipart/form-data` (got {essence:?})."
         )));
     };
 
-    if too_large_flag.load(Ordering::Relaxed) || matches!(pumped, PumpEnd::TooLarge) {
-        return Err(too_large(max));
-    }
-    if let PumpEnd::Broken(why) = pumped {
-        return Err(bad_request(format!(
-            "The upload was interrupted ({why}); nothing was stored."
-        )));
+    match pumped {
+        UploadEnd::Whole => {}
+        UploadEnd::TooLarge => return Err(too_large(max)),
+        UploadEnd::Broken(why) => {
+            return Err(bad_request(format!(
+                "The upload was interrupted ({why}); nothing was stored."
+            )));
+        }
     }
     let batch = stored?;
     let status = match batch.outcome {
@@ -318,6 +214,24 @@ pub async fn upload<S: Store>(
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
+}
+
+/// The essence of the request's `Content-Type` (`text/csv`, `multipart/form-data`, …),
+/// lower-case; empty when there is none.
+fn media_type(headers: &HeaderMap) -> ApiResult<String> {
+    let Some(raw) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(String::new());
+    };
+    if raw.as_bytes().trim_ascii().is_empty() {
+        return Ok(String::new());
+    }
+    match headers.typed_get::<ContentType>() {
+        Some(media) => Ok(Mime::from(media).essence_str().to_ascii_lowercase()),
+        None => Err(unsupported_media_type(format!(
+            "Upload the log as `text/csv` or as the `file` field of `multipart/form-data` (got {:?}).",
+            String::from_utf8_lossy(raw.as_bytes())
+        ))),
+    }
 }
 
 fn too_large(max: u64) -> ApiError {

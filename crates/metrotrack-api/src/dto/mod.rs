@@ -1,0 +1,87 @@
+//! The API's JSON documents, with their OpenAPI schemas.
+//!
+//! Domain and store types stay free of OpenAPI; each document here is built from one
+//! of them (`From`), so the schema and the JSON cannot drift apart. Field names and
+//! shapes of SPEC §3 (import batch, achievement) are a contract.
+
+use metrotrack_core::Problem;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Declares a page of `$item`s: `items` and the cursor of the next page.
+macro_rules! page_of {
+    ($name:ident, $item:ty, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Pass as `cursor` for the next page; null on the last page.
+            pub next_cursor: Option<String>,
+        }
+    };
+}
+
+mod accounts;
+mod figures;
+mod imports;
+mod records;
+
+pub(crate) use accounts::*;
+pub(crate) use figures::*;
+pub(crate) use imports::*;
+pub(crate) use records::*;
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ProblemDetails {
+    /// Stable URI naming the kind of problem, e.g. `https://metrotrack.dev/problems/validation`.
+    pub r#type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Import refusals: every row problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<RowProblem>>,
+    /// Import refusals: the warnings (unknown columns, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<RowProblem>>,
+    /// Import refusals: the batch as it would have been (no id: nothing stored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch: Option<Box<BatchDto>>,
+}
+
+/// One problem in a log: the physical line (header = 1; 0 for the whole file), the
+/// column as the header writes it, the offending value (shortened) and a message.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RowProblem {
+    pub line: u64,
+    pub column: Option<String>,
+    pub value: Option<String>,
+    pub message: String,
+}
+
+impl From<&Problem> for RowProblem {
+    fn from(p: &Problem) -> Self {
+        Self {
+            line: p.line,
+            column: p.column.clone(),
+            value: p.value.clone(),
+            message: p.message.clone(),
+        }
+    }
+}
+
+/// The word a unit enum serialises to (`stored`, `achieved`, …).
+fn word<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: String,
+}

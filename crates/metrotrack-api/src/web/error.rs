@@ -1,0 +1,61 @@
+//! Why a page cannot be shown, answered as a page (never problem+json from here): a
+//! visitor without a session goes to `/login`; a failure on our side is logged and
+//! answered with a plain 500 page that names no cause. Page handlers return
+//! [`PageResult`] and use `?` on the store.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use metrotrack_store::StoreError;
+
+/// What a page handler answers.
+pub(crate) type PageResult = Result<Response, PageError>;
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PageError {
+    /// No live session: to the sign-in page.
+    #[error("not signed in")]
+    SignIn,
+    /// Failed on our side (the store, a template, the random source).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl PageError {
+    pub(crate) fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::SignIn => Redirect::to("/login").into_response(),
+            Self::Internal(cause) => {
+                tracing::error!(error = %cause, "web page failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Html("<!doctype html><title>metrotrack</title><p>Internal error.</p>"),
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+/// A template as an HTML page.
+pub(crate) fn render(t: &impl Template) -> PageResult {
+    Ok(Html(t.render()?).into_response())
+}

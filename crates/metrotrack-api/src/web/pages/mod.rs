@@ -1,0 +1,104 @@
+//! The signed-in pages, by resource: dashboard, the records behind a figure, upload,
+//! import history, due list and earthing points over their limit, plans. What every
+//! page shares is here: the layout's data, message pages, the period asked for.
+
+pub(super) mod dashboard;
+pub(super) mod due;
+pub(super) mod imports;
+pub(super) mod plans;
+pub(super) mod records;
+pub(super) mod upload;
+
+use askama::Template;
+use chrono::Utc;
+use metrotrack_core::{PeriodSpec, Scheme};
+use metrotrack_store::accounts::Role;
+use serde::Deserialize;
+
+use super::{PageResult, Texts, WebUser, render};
+
+/// What the layout around every page needs.
+#[derive(Debug)]
+pub(crate) struct Chrome {
+    pub(crate) t: &'static Texts,
+    pub(crate) username: String,
+    pub(crate) csrf: String,
+    pub(crate) supervisor: bool,
+    pub(crate) technician: bool,
+    /// The current path and query without `lang`, to switch language in place.
+    pub(crate) here: String,
+}
+
+impl Chrome {
+    fn new(user: &WebUser, here: &str) -> Self {
+        Self {
+            t: user.t(),
+            username: user.session.user.username.clone(),
+            csrf: user.session.csrf_token.clone(),
+            supervisor: user.may(Role::Supervisor),
+            technician: user.may(Role::Technician),
+            here: here.to_owned(),
+        }
+    }
+
+    /// The link that shows this page in the other language.
+    pub(crate) fn other_lang_href(&self) -> String {
+        let sep = if self.here.contains('?') { '&' } else { '?' };
+        format!("{}{sep}lang={}", self.here, self.t.other_lang_code)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    chrome: Chrome,
+    title: &'static str,
+    text: String,
+}
+
+fn message_page(user: &WebUser, title: &'static str, text: &str) -> PageResult {
+    render(&MessagePage {
+        chrome: Chrome::new(user, "/"),
+        title,
+        text: text.to_owned(),
+    })
+}
+
+/// The role does not allow this.
+fn forbidden(user: &WebUser) -> PageResult {
+    message_page(user, user.t().error, user.t().forbidden)
+}
+
+/// The form's CSRF token is not the session's.
+fn expired(user: &WebUser) -> PageResult {
+    message_page(user, user.t().error, user.t().expired_form)
+}
+
+/// An error shown on a page of its own.
+fn error_page(user: &WebUser, text: &str) -> PageResult {
+    message_page(user, user.t().error, text)
+}
+
+/// `?period=…&scheme=…&after=…`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct PeriodQuery {
+    period: Option<String>,
+    scheme: Option<String>,
+    after: Option<i64>,
+}
+
+/// The period asked for (a month, quarter, half or year) and its scheme; the current
+/// month when none is asked for or it does not parse.
+fn period_of(q: &PeriodQuery, default_scheme: Scheme) -> (PeriodSpec, Scheme) {
+    let scheme = q
+        .scheme
+        .as_deref()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default_scheme);
+    let spec = q
+        .period
+        .as_deref()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| PeriodSpec::month_of(Utc::now().date_naive(), scheme));
+    (spec, scheme)
+}

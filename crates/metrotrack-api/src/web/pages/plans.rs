@@ -1,0 +1,178 @@
+//! `/plans`: a year's plan targets, and setting one.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect};
+use chrono::Utc;
+use metrotrack_core::{CategoryCode, Lang, Metric, PeriodSpec, PlanTarget};
+use metrotrack_store::Store;
+use metrotrack_store::accounts::Role;
+use serde::Deserialize;
+
+use super::{Chrome, expired, forbidden};
+use crate::AppState;
+use crate::web::i18n::metric_name;
+use crate::web::{PageResult, WebUser, render};
+
+#[derive(Debug)]
+pub(crate) struct PlanRow {
+    pub(crate) period: String,
+    pub(crate) metric: &'static str,
+    pub(crate) category: String,
+    pub(crate) target: u64,
+}
+
+/// One option of a `<select>`.
+#[derive(Debug)]
+pub(crate) struct Choice {
+    pub(crate) value: String,
+    pub(crate) label: String,
+}
+
+#[derive(Template)]
+#[template(path = "plans.html")]
+struct PlansPage {
+    chrome: Chrome,
+    year: i32,
+    items: Vec<PlanRow>,
+    metrics: Vec<Choice>,
+    categories: Vec<Choice>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PlansQuery {
+    year: Option<i32>,
+}
+
+/// The year of today's reporting month.
+fn this_year<S>(app: &AppState<S>) -> i32 {
+    PeriodSpec::month_of(Utc::now().date_naive(), app.config.scheme).year()
+}
+
+pub(crate) async fn plans<S: Store>(
+    State(app): State<AppState<S>>,
+    user: WebUser,
+    Query(q): Query<PlansQuery>,
+) -> PageResult {
+    let year = q
+        .year
+        .filter(|y| (1900..=9999).contains(y))
+        .unwrap_or_else(|| this_year(&app));
+    plans_page(&app, &user, year, None).await
+}
+
+async fn plans_page<S: Store>(
+    app: &AppState<S>,
+    user: &WebUser,
+    year: i32,
+    error: Option<String>,
+) -> PageResult {
+    let lab = user.session.user.lab;
+    let items = app.store.plans(lab, Some(year)).await?;
+    let categories = app.store.categories(lab).await?;
+    let lang = user.lang;
+    render(&PlansPage {
+        chrome: Chrome::new(user, &format!("/plans?year={year}")),
+        year,
+        items: items
+            .into_iter()
+            .map(|p| PlanRow {
+                period: p.period.to_string(),
+                metric: metric_name(lang, p.metric),
+                category: p.category.map(|c| c.to_string()).unwrap_or_default(),
+                target: p.target,
+            })
+            .collect(),
+        metrics: Metric::ALL
+            .into_iter()
+            .map(|m| Choice {
+                value: m.as_str().to_owned(),
+                label: metric_name(lang, m).to_owned(),
+            })
+            .collect(),
+        categories: categories
+            .into_iter()
+            .map(|c| Choice {
+                value: c.code.to_string(),
+                label: format!(
+                    "{} — {}",
+                    c.code,
+                    if lang == Lang::Vi {
+                        &c.name_vi
+                    } else {
+                        &c.name_en
+                    }
+                ),
+            })
+            .collect(),
+        error,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PlanForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    metric: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    target: String,
+}
+
+impl PlanForm {
+    /// The target the form sets, or what is wrong with it in `user`'s words.
+    fn target(&self, user: &WebUser) -> Result<PlanTarget, String> {
+        let t = user.t();
+        let period: PeriodSpec = self
+            .period
+            .trim()
+            .parse()
+            .map_err(|e| format!("{}: {e}", t.period))?;
+        let metric: Metric = self
+            .metric
+            .parse()
+            .map_err(|e| format!("{}: {e}", t.metric))?;
+        let category = match self.category.trim() {
+            "" => None,
+            c => Some(CategoryCode::parse(c).map_err(|e| format!("{}: {e}", t.category))?),
+        };
+        let target: u64 = self
+            .target
+            .trim()
+            .parse()
+            .map_err(|_| format!("{}: {:?}", t.target, self.target))?;
+        PlanTarget::new(metric, category, period, target).map_err(|e| e.to_string())
+    }
+}
+
+pub(crate) async fn set_plan<S: Store>(
+    State(app): State<AppState<S>>,
+    user: WebUser,
+    axum::Form(form): axum::Form<PlanForm>,
+) -> PageResult {
+    if !user.csrf_ok(&form.csrf) {
+        return expired(&user);
+    }
+    if !user.may(Role::Supervisor) {
+        return forbidden(&user);
+    }
+    let target = match form.target(&user) {
+        Ok(target) => target,
+        Err(error) => return plans_page(&app, &user, this_year(&app), Some(error)).await,
+    };
+    let year = target.period.year();
+    let lab = user.session.user.lab;
+    match app
+        .store
+        .set_plan(lab, &target, &user.session.user.username)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/plans?year={year}")).into_response()),
+        Err(e) => plans_page(&app, &user, year, Some(e.to_string())).await,
+    }
+}

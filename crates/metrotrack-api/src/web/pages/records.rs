@@ -1,0 +1,131 @@
+//! The records behind a figure: a period's inspections and earthing tests, 200 a page.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use metrotrack_core::CategoryCode;
+use metrotrack_store::Store;
+use metrotrack_store::records::{
+    EarthingTestFilter, EarthingTestRecord, InspectionFilter, InspectionRecord, Page,
+};
+use serde::Deserialize;
+
+use super::{Chrome, PeriodQuery, period_of};
+use crate::AppState;
+use crate::web::{PageResult, WebUser, render};
+
+const RECORDS_PAGE: u32 = 200;
+
+#[derive(Template)]
+#[template(path = "inspections.html")]
+struct InspectionsPage {
+    chrome: Chrome,
+    period_label: String,
+    start: String,
+    end: String,
+    items: Vec<InspectionRecord>,
+    next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RecordsQuery {
+    #[serde(flatten)]
+    period: PeriodQuery,
+    category: Option<String>,
+}
+
+pub(crate) async fn inspections<S: Store>(
+    State(app): State<AppState<S>>,
+    user: WebUser,
+    Query(q): Query<RecordsQuery>,
+) -> PageResult {
+    let (spec, scheme) = period_of(&q.period, app.config.scheme);
+    let period = spec.resolve(scheme);
+    let filter = InspectionFilter {
+        from: Some(period.start),
+        to: Some(period.end),
+        category: q
+            .category
+            .as_deref()
+            .and_then(|c| CategoryCode::parse(c).ok()),
+        ..InspectionFilter::default()
+    };
+    let page = Page {
+        limit: RECORDS_PAGE + 1,
+        after: q.period.after,
+    };
+    let mut items = app
+        .store
+        .inspections(user.session.user.lab, &filter, page)
+        .await?;
+    let base = format!(
+        "/records/inspections?period={spec}&scheme={}",
+        scheme.as_str()
+    );
+    let base = match &filter.category {
+        Some(c) => format!("{base}&category={c}"),
+        None => base,
+    };
+    let next = more(&mut items, |r| r.id).map(|after| format!("{base}&after={after}"));
+    render(&InspectionsPage {
+        chrome: Chrome::new(&user, &base),
+        period_label: spec.to_string(),
+        start: period.start.format("%d/%m/%Y").to_string(),
+        end: period.end.format("%d/%m/%Y").to_string(),
+        items,
+        next,
+    })
+}
+
+/// Trims the extra row asked for, and says where the next page starts if there is one.
+fn more<T>(items: &mut Vec<T>, id: impl Fn(&T) -> i64) -> Option<i64> {
+    let limit = RECORDS_PAGE as usize;
+    if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(id)
+    } else {
+        None
+    }
+}
+
+#[derive(Template)]
+#[template(path = "earthing_tests.html")]
+struct EarthingTestsPage {
+    chrome: Chrome,
+    period_label: String,
+    start: String,
+    end: String,
+    items: Vec<EarthingTestRecord>,
+    next: Option<String>,
+}
+
+pub(crate) async fn earthing_tests<S: Store>(
+    State(app): State<AppState<S>>,
+    user: WebUser,
+    Query(q): Query<PeriodQuery>,
+) -> PageResult {
+    let (spec, scheme) = period_of(&q, app.config.scheme);
+    let period = spec.resolve(scheme);
+    let filter = EarthingTestFilter {
+        from: Some(period.start),
+        to: Some(period.end),
+        ..EarthingTestFilter::default()
+    };
+    let page = Page {
+        limit: RECORDS_PAGE + 1,
+        after: q.after,
+    };
+    let mut items = app
+        .store
+        .earthing_tests(user.session.user.lab, &filter, page)
+        .await?;
+    let base = format!("/records/earthing?period={spec}&scheme={}", scheme.as_str());
+    let next = more(&mut items, |r| r.id).map(|after| format!("{base}&after={after}"));
+    render(&EarthingTestsPage {
+        chrome: Chrome::new(&user, &base),
+        period_label: spec.to_string(),
+        start: period.start.format("%d/%m/%Y").to_string(),
+        end: period.end.format("%d/%m/%Y").to_string(),
+        items,
+        next,
+    })
+}
