@@ -57,8 +57,10 @@ fn serve_demo_prints_a_sign_in_and_serves_the_month() {
     assert_eq!(metric(&body, "earthing_points_measured")["percent"], 130);
 }
 
-#[test]
-fn cli_creates_users_and_tokens() {
+/// Users and tokens made by the command line; a token revoked there no longer opens the
+/// API of a server on the same database.
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_creates_users_and_tokens() {
     use std::process::Command;
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", dir.path().join("lab.db").display());
@@ -93,7 +95,14 @@ fn cli_creates_users_and_tokens() {
     let list = run(&["token", "list"]);
     assert!(list.contains("ci\treader\tann"), "{list}");
     assert!(!list.contains(token));
+    // The token opens the API of a server on the same database until it is revoked.
+    let store = SqliteStore::connect(&url).await.expect("connect");
+    let s = Server::launch(store, Box::new(()), ApiConfig::default()).await;
+    let (status, _) = s.get("/api/v1/imports", token).await;
+    assert_eq!(status, StatusCode::OK);
     run(&["token", "revoke", "1"]);
+    let (status, body) = s.get("/api/v1/imports", token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert!(
         run(&["token", "list"])
             .lines()

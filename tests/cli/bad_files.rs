@@ -35,7 +35,7 @@ fn bad_corpus() -> Vec<Expected> {
 fn every_bad_file_is_refused_with_its_line_and_nothing_is_stored() {
     let lab = Lab::new();
     let mut corpus = bad_corpus();
-    assert!(corpus.len() >= 13, "{corpus:?}");
+    assert_eq!(corpus.len(), 13, "{corpus:?}");
     // Every file in bad/ is in the manifest.
     let listed: Vec<&Path> = corpus.iter().map(|e| e.file.as_path()).collect();
     for entry in std::fs::read_dir(fixture("bad")).expect("bad/") {
@@ -81,7 +81,13 @@ fn every_bad_file_is_refused_with_its_line_and_nothing_is_stored() {
         assert_eq!(batch["id"], Value::Null, "{name}: {batch}");
         assert_eq!(batch["inserted"], 0, "{name}: {batch}");
         let problems = batch["problems"].as_array().expect("problems");
-        let found = problems.iter().any(|p| {
+        // Each bad file has exactly its one problem, and it is the expected one.
+        assert_eq!(
+            problems.len(),
+            1,
+            "{name}: expected only {e:?}, got {problems:#?}"
+        );
+        let found = problems.iter().all(|p| {
             p["line"] == e.line
                 && p["column"].as_str() == e.column.as_deref()
                 && p["message"]
