@@ -11,10 +11,14 @@ use serde_json::Value;
 use super::fixture;
 use super::process::{Metrotrack, batch_of, comparable, path_str, spawn_import, write_log};
 
+#[cfg_attr(
+    not(pg_tests),
+    ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"
+)]
 #[tokio::test]
 async fn postgres_gives_exactly_what_sqlite_gives() {
     let Some((_db, url)) = fresh_database().await else {
-        return;
+        panic!("needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL");
     };
     let pg = Metrotrack::new(url);
     let sqlite = Metrotrack::sqlite();
@@ -71,10 +75,14 @@ async fn postgres_gives_exactly_what_sqlite_gives() {
     assert_eq!(pg.report("2023-10", "decree09"), report);
 }
 
+#[cfg_attr(
+    not(pg_tests),
+    ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"
+)]
 #[tokio::test]
 async fn a_strict_refusal_on_postgres_stores_nothing() {
     let Some((_db, url)) = fresh_database().await else {
-        return;
+        panic!("needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL");
     };
     let pg = Metrotrack::new(url);
     let file = fixture("bad/impossible-date.csv");
@@ -107,10 +115,14 @@ async fn a_strict_refusal_on_postgres_stores_nothing() {
 
 /// Two processes import two files naming 8 000 common instruments (in opposite orders)
 /// at once: both batches land whole.
+#[cfg_attr(
+    not(pg_tests),
+    ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"
+)]
 #[tokio::test]
 async fn two_processes_importing_different_files_both_land() {
     let Some((_db, url)) = fresh_database().await else {
-        return;
+        panic!("needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL");
     };
     let pg = Metrotrack::new(url);
     pg.ok(&["migrate"]);
@@ -132,10 +144,14 @@ async fn two_processes_importing_different_files_both_land() {
 
 /// Two processes upload the same file at once: one stores it, the other answers with
 /// that batch.
+#[cfg_attr(
+    not(pg_tests),
+    ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"
+)]
 #[tokio::test]
 async fn two_processes_importing_the_same_file_make_one_batch() {
     let Some((_db, url)) = fresh_database().await else {
-        return;
+        panic!("needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL");
     };
     let pg = Metrotrack::new(url);
     pg.ok(&["migrate"]);
