@@ -263,14 +263,14 @@ async fn every_route_for_every_role<S: Store>(s: &Server<S>) {
 
 /// The status an allowed role gets from `method path`, when `before` allowed roles
 /// called it already (in the order of [`Role::ALL`]): the first upload of a file stores
-/// it and the next ones answer with that batch; the first void voids and the next one
-/// is a conflict; creations answer 201; everything else 200.
+/// it and the next ones answer with that batch; the first void voids and the next one is refused
+/// (422); creations answer 201; everything else 200.
 fn allowed_status(method: &Method, path: &str, before: usize) -> StatusCode {
     match (method.as_str(), before) {
         ("POST", 0) if path.starts_with("/api/v1/imports?") => StatusCode::CREATED,
         ("POST", _) if path.starts_with("/api/v1/imports?") => StatusCode::OK,
         ("POST", 0) if path.ends_with("/void") => StatusCode::OK,
-        ("POST", _) if path.ends_with("/void") => StatusCode::CONFLICT,
+        ("POST", _) if path.ends_with("/void") => StatusCode::UNPROCESSABLE_ENTITY,
         ("POST", _) if path == "/api/v1/users" || path == "/api/v1/tokens" => StatusCode::CREATED,
         _ => StatusCode::OK,
     }
