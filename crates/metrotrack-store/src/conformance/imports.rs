@@ -1,0 +1,197 @@
+//! Importing a file: what is stored and counted, dry runs, the same file twice, refused and abandoned files, big files.
+
+use super::*;
+
+/// A clean file is stored whole, with its counts, and reads back the same.
+pub async fn import_stores_rows_and_counts<S: Store>(store: &S) {
+    let batch = inspections(store, ImportMode::Strict, "sha-a", three_rows()).await;
+    assert_eq!(batch.outcome, BatchOutcome::Stored);
+    let id = batch.id.expect("stored batch has an id");
+    assert_eq!(
+        (batch.rows, batch.inserted, batch.duplicates, batch.rejected),
+        (3, 3, 0, 0)
+    );
+    assert!(batch.problems.is_empty());
+    assert_eq!(batch.warnings.len(), 1);
+    assert_eq!(batch.sha256, "sha-a");
+    assert_eq!(batch.size_bytes, 1234);
+    assert_eq!(batch.kind, LogKind::Inspections);
+    assert_eq!(batch.uploaded_by, "technician");
+    assert_eq!(
+        store.batch(lab(store).await, id).await.expect("batch"),
+        batch
+    );
+    let all = store.batches(lab(store).await).await.expect("batches");
+    assert_eq!(all, vec![batch]);
+    assert_eq!(totals(store).await, (3, 3, 0));
+    assert!(matches!(
+        store.batch(lab(store).await, id + 100).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+/// Unreadable rows refuse a strict import and are skipped by a partial one.
+pub async fn invalid_rows_in_strict_and_partial_mode<S: Store>(store: &S) {
+    let rows = || {
+        vec![
+            row(2, "2023-10-01", "CT1P", "A1"),
+            invalid(3, 2),
+            row(4, "2023-10-02", "CT1P", "A2"),
+            invalid(5, 1),
+        ]
+    };
+    let strict = inspections(store, ImportMode::Strict, "sha-a", rows()).await;
+    assert_eq!((strict.outcome, strict.id), (BatchOutcome::Refused, None));
+    assert_eq!(
+        (strict.rows, strict.rejected, strict.problems.len()),
+        (4, 2, 3)
+    );
+    assert_eq!(totals(store).await, (0, 0, 0));
+    assert!(
+        store
+            .batches(lab(store).await)
+            .await
+            .expect("batches")
+            .is_empty()
+    );
+
+    let partial = inspections(store, ImportMode::Partial, "sha-a", rows()).await;
+    assert_eq!(partial.outcome, BatchOutcome::Stored);
+    assert_eq!(
+        (
+            partial.rows,
+            partial.inserted,
+            partial.rejected,
+            partial.problems.len()
+        ),
+        (4, 2, 2, 3)
+    );
+    assert_eq!(totals(store).await, (2, 2, 0));
+}
+
+/// A dry run reports what would happen and stores nothing, not even a batch.
+pub async fn dry_run_stores_nothing<S: Store>(store: &S) {
+    let rows = vec![
+        row(2, "2023-10-01", "CT1P", "A1"),
+        row(3, "2023-10-01", "CT1P", "A1"),
+        row(4, "2023-10-02", "CT1P", "A2"),
+        invalid(5, 1),
+    ];
+    let batch = inspections(store, ImportMode::DryRun, "sha-a", rows).await;
+    assert_eq!((batch.outcome, batch.id), (BatchOutcome::DryRun, None));
+    assert_eq!(
+        (batch.rows, batch.inserted, batch.duplicates, batch.rejected),
+        (4, 2, 1, 1)
+    );
+    assert_eq!(totals(store).await, (0, 0, 0));
+    assert!(
+        store
+            .batches(lab(store).await)
+            .await
+            .expect("batches")
+            .is_empty()
+    );
+}
+
+/// The same file (by SHA-256) imported twice answers with the first batch.
+pub async fn same_file_twice_is_one_batch<S: Store>(store: &S) {
+    let first = inspections(store, ImportMode::Strict, "sha-a", three_rows()).await;
+    let second = inspections(store, ImportMode::Partial, "sha-a", three_rows()).await;
+    assert_eq!(second.outcome, BatchOutcome::AlreadyImported);
+    assert_eq!(second.id, first.id);
+    assert_eq!(second.inserted, 3);
+    assert_eq!(
+        store
+            .batches(lab(store).await)
+            .await
+            .expect("batches")
+            .len(),
+        1
+    );
+    assert_eq!(totals(store).await, (3, 3, 0));
+}
+
+/// Whole-file problems refuse the file in every mode.
+pub async fn fatal_problems_refuse_the_file<S: Store>(store: &S) {
+    let mut summary = summary("sha-a");
+    summary.fatal.push(Problem::file(
+        "required column \"Ngày kiểm định\" is missing",
+    ));
+    let request = request(store, LogKind::Inspections, ImportMode::Partial).await;
+    let rows = vec![row(2, "2023-10-01", "CT1P", "A1"), invalid(3, 1)];
+    let batch = send(store, request, rows, Some(summary))
+        .await
+        .expect("import runs");
+    assert_eq!((batch.outcome, batch.id), (BatchOutcome::Refused, None));
+    let lines: Vec<u64> = batch.problems.iter().map(|p| p.line).collect();
+    assert_eq!(lines, vec![0, 3]);
+    assert_eq!(totals(store).await, (0, 0, 0));
+    assert!(
+        store
+            .batches(lab(store).await)
+            .await
+            .expect("batches")
+            .is_empty()
+    );
+}
+
+/// A reader that stops before `Finished` leaves nothing behind, and the store works on.
+pub async fn abandoned_import_stores_nothing<S: Store>(store: &S) {
+    let request = request(store, LogKind::Inspections, ImportMode::Partial).await;
+    let result = send(store, request, three_rows(), None).await;
+    assert!(
+        matches!(result, Err(StoreError::ImportAbandoned(_))),
+        "{result:?}"
+    );
+    assert_eq!(totals(store).await, (0, 0, 0));
+    assert!(
+        store
+            .batches(lab(store).await)
+            .await
+            .expect("batches")
+            .is_empty()
+    );
+    let batch = inspections(store, ImportMode::Strict, "sha-a", three_rows()).await;
+    assert_eq!(batch.inserted, 3);
+}
+
+/// A file of thousands of rows crosses many multi-row statements, with duplicates
+/// across their edges, and is counted exactly.
+pub async fn bulk_import_spans_many_statements<S: Store>(store: &S) {
+    let n: u64 = 3_000;
+    let mut rows: Vec<ParsedRow> = (0..n)
+        .map(|i| {
+            row(
+                i + 2,
+                "2023-10-01",
+                if i % 2 == 0 { "CT1P" } else { "DHN" },
+                &format!("S{}", i % 1_000),
+            )
+        })
+        .collect();
+    // Every 1 000 rows the serials repeat on another date: new inspections, same
+    // instruments, except the repeats on the same date and category (duplicates).
+    for (i, r) in rows.iter_mut().enumerate() {
+        if let ParsedRow::Inspection(s) = r
+            && i >= 1_000
+            && i % 7 != 0
+        {
+            s.record.date = d("2023-10-02") + chrono::Days::new((i / 1_000) as u64);
+        }
+    }
+    let batch = inspections(store, ImportMode::Partial, "sha-bulk", rows).await;
+    assert_eq!(batch.rows, n);
+    assert_eq!(
+        batch.inserted + batch.duplicates,
+        n,
+        "{:?}",
+        batch.problems.first()
+    );
+    assert_eq!(batch.rejected, 0);
+    let (instruments, stored, _) = totals(store).await;
+    assert_eq!(instruments, 1_000);
+    assert_eq!(stored, batch.inserted);
+    // The rows from 1 000 on that are multiples of 7 keep 2023-10-01: 286 duplicates.
+    assert_eq!(batch.duplicates, 286);
+    assert_eq!(batch.inserted, 2_714);
+}

@@ -1,0 +1,118 @@
+//! The conformance suite every [`Store`] backend must pass.
+//!
+//! Each check is a function generic over the store, given a freshly migrated, empty
+//! store. A backend's test binary runs them all with
+//! [`conformance_suite!`](crate::conformance_suite):
+//!
+//! ```ignore
+//! async fn fresh() -> (tempfile::TempDir, SqliteStore) { … }
+//! metrotrack_store::conformance_suite!(fresh);
+//! ```
+//!
+//! Built only with the `conformance` feature (the crate's own tests turn it on).
+
+use chrono::NaiveDate;
+use metrotrack_core::{
+    BatchOutcome, CategoryCode, DueAfter, EarthingSystem, FileSummary, ImportBatch, ImportMode,
+    InspectionKind, LabId, LogKind, Metric, NewEarthingTest, NewInspection, Ohms, Outcome,
+    ParsedRow, PeriodSpec, PlanTarget, PointCode, Problem, ReportingPeriod, Scheme, SerialNumber,
+    Sourced,
+};
+use tokio::sync::mpsc;
+
+use crate::accounts::{NewToken, NewUser, Role};
+use crate::records::{EarthingTestFilter, InspectionFilter, InstrumentFilter, Page, PointFilter};
+use crate::{BatchRequest, ImportEvent, Store, StoreError};
+
+mod accounts;
+mod consistency;
+mod due;
+mod duplicates;
+mod figures;
+mod helpers;
+mod imports;
+mod records;
+mod setup;
+
+pub use accounts::*;
+pub use consistency::*;
+pub use due::*;
+pub use duplicates::*;
+pub use figures::*;
+pub use helpers::*;
+pub use imports::*;
+pub use records::*;
+pub use setup::*;
+
+/// Runs every check of the suite as a `#[tokio::test]`. `$fresh` is an async function
+/// returning `(guard, store)`: a freshly migrated store, and whatever must live as long
+/// as it (a temporary directory, a throwaway database). With `postgres $fresh`, it
+/// returns `Option<(guard, store)>` instead, `None` without a PostgreSQL test server; the
+/// tests are then marked ignored unless `cfg(pg_tests)` (set by this crate's `build.rs`
+/// when `METROTRACK_TEST_POSTGRES_URL` is set), so the runner counts them as skipped, and
+/// one run anyway without a server fails.
+#[macro_export]
+macro_rules! conformance_suite {
+    (postgres $fresh:path) => {
+        $crate::conformance_suite!(@expand $fresh; postgres);
+    };
+    ($fresh:path) => {
+        $crate::conformance_suite!(@expand $fresh; tests);
+    };
+    (@expand $fresh:path; $arm:ident) => {
+        $crate::conformance_suite!(@$arm $fresh;
+            categories_are_seeded,
+            migrating_again_changes_nothing,
+            import_stores_rows_and_counts,
+            same_rows_in_a_new_file_are_duplicates,
+            duplicates_within_one_file,
+            conflict_in_strict_mode_stores_nothing,
+            conflict_in_partial_mode_stores_the_valid_rows,
+            invalid_rows_in_strict_and_partial_mode,
+            dry_run_stores_nothing,
+            same_file_twice_is_one_batch,
+            fatal_problems_refuse_the_file,
+            abandoned_import_stores_nothing,
+            certificate_and_stamp_numbers_are_unique,
+            instruments_and_points_count_once,
+            period_boundaries_follow_the_scheme,
+            plan_targets_flow_into_achievement,
+            year_to_date_counts_distinct_instruments_once,
+            voiding_removes_a_batch_from_the_figures,
+            due_list_shows_overdue_and_soon_due,
+            a_skipped_row_is_never_due,
+            figures_and_due_list_match_the_records,
+            earthing_limits_duplicates_and_conflicts,
+            bulk_import_spans_many_statements,
+            labs_are_created_once_with_their_categories,
+            users_are_unique_within_their_lab,
+            tokens_are_found_touched_and_revoked,
+            records_are_listed_a_page_at_a_time,
+            earthing_points_and_tests_are_read_back,
+        );
+    };
+    (@tests $fresh:path; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let (_guard, store) = $fresh().await;
+                $crate::conformance::$name(&store).await;
+            }
+        )*
+    };
+    (@postgres $fresh:path; $($name:ident),* $(,)?) => {
+        $(
+            #[cfg_attr(
+                not(pg_tests),
+                ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"
+            )]
+            #[tokio::test]
+            async fn $name() {
+                let Some((_guard, store)) = $fresh().await else {
+                    panic!("needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL")
+                };
+                $crate::conformance::$name(&store).await;
+            }
+        )*
+    };
+}

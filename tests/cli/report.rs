@@ -1,0 +1,139 @@
+//! Reports: period boundaries, what counts once, the JSON shape, the Vietnamese sentence
+//! and the demo.
+
+use super::*;
+
+#[test]
+fn period_boundaries_under_both_schemes() {
+    let lab = Lab::new();
+    lab.import("inspections", &fixture("edge/boundaries.csv"));
+    // 14/09/2023 is in Decree-09 month 2023-09; 15/10/2023 in 2023-11.
+    assert_eq!(lab.actual("2023-09", "decree09", "inspections"), 1);
+    assert_eq!(lab.actual("2023-10", "decree09", "inspections"), 0);
+    assert_eq!(lab.actual("2023-11", "decree09", "inspections"), 1);
+    // Under the calendar scheme both fall in their calendar months.
+    assert_eq!(lab.actual("2023-09", "calendar", "inspections"), 1);
+    assert_eq!(lab.actual("2023-10", "calendar", "inspections"), 1);
+    assert_eq!(lab.actual("2023-11", "calendar", "inspections"), 0);
+}
+
+#[test]
+fn distinct_instruments_and_points_count_once() {
+    let lab = Lab::new();
+    lab.import("inspections", &fixture("edge/twice.csv"));
+    lab.import("earthing", &fixture("edge/earthing-twice.csv"));
+    assert_eq!(
+        lab.actual("2023-10", "decree09", "instruments_inspected"),
+        2
+    );
+    assert_eq!(lab.actual("2023-10", "decree09", "inspections"), 3);
+    assert_eq!(
+        lab.actual("2023-10", "decree09", "earthing_points_measured"),
+        1
+    );
+}
+
+#[test]
+fn report_json_has_the_spec_shape() {
+    let lab = Lab::new();
+    lab.import("inspections", &fixture("demo/inspections-2023-10.csv"));
+    lab.ok(&[
+        "plan",
+        "set",
+        "--period",
+        "2023-10",
+        "--metric",
+        "instruments_inspected",
+        "--target",
+        "402",
+    ]);
+    let report = lab.achievement("2023-10", "decree09");
+    assert_eq!(
+        report["period"],
+        serde_json::json!({"label": "2023-10", "scheme": "decree09", "start": "2023-09-15", "end": "2023-10-14"})
+    );
+    assert_eq!(
+        *metric_of(&report, "instruments_inspected"),
+        serde_json::json!({"metric": "instruments_inspected", "category": null, "actual": 467,
+            "target": 402, "ratio": 1.1617, "percent": 116, "status": "achieved"})
+    );
+    let points = metric_of(&report, "earthing_points_measured");
+    assert_eq!(points["percent"], Value::Null);
+    assert_eq!(points["status"], "no_target");
+}
+
+#[test]
+fn vietnamese_report_reproduces_the_department_sentence() {
+    let lab = Lab::new();
+    lab.import(
+        "inspections",
+        &fixture("demo/inspections-2023-10.excel-vi.csv"),
+    );
+    lab.import("earthing", &fixture("demo/earthing-2023-10.excel-vi.csv"));
+    lab.ok(&[
+        "plan",
+        "set",
+        "--period",
+        "2023-10",
+        "--metric",
+        "instruments_inspected",
+        "--target",
+        "402",
+    ]);
+    lab.ok(&[
+        "plan",
+        "set",
+        "--period",
+        "2023-10",
+        "--metric",
+        "earthing_points_measured",
+        "--target",
+        "10",
+    ]);
+    let text = lab.ok(&["report", "--period", "2023-10", "--lang", "vi"]);
+    assert!(
+        text.contains("từ ngày 15/09/2023 đến ngày 14/10/2023"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kiểm định được 467 PTĐ các loại (Đạt 116% so với kế hoạch đề ra)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Đo điện trở nối đất hệ thống chống sét tại 13 điểm đo (đạt 130% kế hoạch)"),
+        "{text}"
+    );
+    let english = lab.ok(&["report", "--period", "2023-10", "--lang", "en"]);
+    assert!(english.contains("467 measuring instruments"), "{english}");
+    assert!(english.contains("(116% of plan)"), "{english}");
+
+    let plans = lab.ok(&["plan", "list", "--year", "2023"]);
+    assert!(
+        plans.contains("instruments_inspected") && plans.contains("402"),
+        "{plans}"
+    );
+}
+
+#[test]
+fn demo_loads_the_month_and_prints_the_sentence() {
+    let lab = Lab::new();
+    let demo_url = format!("sqlite://{}", lab.dir.path().join("demo.db").display());
+    let text = lab.ok(&["demo", "--database-url", &demo_url]);
+    assert!(
+        text.contains("467 PTĐ các loại (Đạt 116% so với kế hoạch đề ra)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("tại 13 điểm đo (đạt 130% kế hoạch)"),
+        "{text}"
+    );
+    // The commands it suggests name the database it loaded.
+    assert!(
+        text.contains(&format!("metrotrack --database-url {demo_url} report")),
+        "{text}"
+    );
+    // Running it again changes nothing.
+    let again = lab.ok(&["demo", "--database-url", &demo_url]);
+    assert!(again.contains("already loaded"), "{again}");
+    assert!(again.contains("467 PTĐ các loại (Đạt 116%"), "{again}");
+}
