@@ -18,6 +18,9 @@ mod routes;
 mod upload;
 mod web;
 
+#[cfg(test)]
+mod tests;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
