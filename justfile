@@ -30,7 +30,7 @@ test-pg url="postgres://postgres@127.0.0.1:5432/test":
     METROTRACK_TEST_POSTGRES_URL={{url}} cargo test --test cli -- postgres::
     METROTRACK_TEST_POSTGRES_URL={{url}} cargo test --test api -- on_postgres
 
-# The national-scale benchmark (benches/national.rs): a generated log of `rows`
+# The national-scale benchmark (benches/national/): a generated log of `rows`
 # inspections imported by sqlite3/psql, by metrotrack (CLI and HTTP upload), then the
 # figures over HTTP; prints a table and which targets hold. E.g. `just bench 10000000 1`,
 # or one database's contenders: `just bench 10000000 1 --only postgres`.
