@@ -267,3 +267,27 @@ pub async fn tokens_are_found_touched_and_revoked<S: Store>(store: &S) {
         .expect("audit");
     assert_eq!(next, audit[2..].to_vec());
 }
+
+/// Every write is in the audit log, in order: an import, a plan change, a void.
+pub async fn every_write_is_audited<S: Store>(store: &S) {
+    let lab = lab(store).await;
+    let batch = inspections(store, ImportMode::Strict, "sha-a", three_rows()).await;
+    let target = metrotrack_core::PlanTarget::new(
+        metrotrack_core::Metric::Inspections,
+        None,
+        metrotrack_core::PeriodSpec::parse("2023-10").expect("period"),
+        5,
+    )
+    .expect("plan");
+    store
+        .set_plan(lab, &target, "supervisor")
+        .await
+        .expect("plan");
+    store
+        .void_batch(lab, batch.id.expect("id"), "supervisor", "test")
+        .await
+        .expect("void");
+    let audit = store.audit_log(lab, Page::first(10)).await.expect("audit");
+    let actions: Vec<&str> = audit.iter().rev().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["import", "plan.set", "import.void"]);
+}

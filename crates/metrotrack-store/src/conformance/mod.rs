@@ -87,6 +87,7 @@ macro_rules! conformance_suite {
             labs_are_created_once_with_their_categories,
             users_are_unique_within_their_lab,
             tokens_are_found_touched_and_revoked,
+            every_write_is_audited,
             records_are_listed_a_page_at_a_time,
             earthing_points_and_tests_are_read_back,
         );
