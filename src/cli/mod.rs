@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use metrotrack_store::{PgStore, SqliteStore, Store};
+use metrotrack_store::{PgStore, SqliteStore, Store, redact};
 
 /// The database used when none is named.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://metrotrack.db";
@@ -176,30 +176,5 @@ async fn run_on<S: Store>(store: S, command: Command, location: &str) -> anyhow:
         Command::User(cmd) => accounts::user(&store, cmd).await,
         Command::Token(cmd) => accounts::token(&store, cmd).await,
         Command::Lab(cmd) => accounts::lab(&store, cmd).await,
-    }
-}
-
-/// A database URL with any password hidden, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact("sqlite://metrotrack.db"), "sqlite://metrotrack.db");
     }
 }

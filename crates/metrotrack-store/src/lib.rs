@@ -32,7 +32,7 @@ mod sql;
 pub mod sqlite;
 
 pub use postgres::PgStore;
-pub use sql::SqlStore;
+pub use sql::{SqlStore, redact};
 pub use sqlite::SqliteStore;
 
 /// Why a store operation failed. Row problems are not errors: they are reported in the

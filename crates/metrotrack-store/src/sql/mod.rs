@@ -354,11 +354,16 @@ pub(crate) fn parse_stored<T: FromStr>(column: &str, text: &str) -> Result<T, St
         .map_err(|_| corrupt(format_args!("{column} = {text:?}")))
 }
 
-/// `postgres://user:secret@…` never appears in messages: the user info is masked.
-pub(crate) fn redact(url: &str) -> String {
+/// A database URL with its password masked (`postgres://user:***@host/db`), for
+/// messages and `Debug`: the one place a URL is made safe to print.
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}://***{}", &url[..scheme_end], &url[at..])
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
         }
         _ => url.to_owned(),
     }
@@ -387,7 +392,7 @@ mod tests {
     fn urls_are_redacted() {
         assert_eq!(
             redact("postgres://me:secret@db/metrotrack"),
-            "postgres://***@db/metrotrack"
+            "postgres://me:***@db/metrotrack"
         );
         assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
     }
