@@ -8,6 +8,7 @@
 //! cargo bench --bench national -- --rows 200000 --runs 1
 //! cargo bench --bench national -- --postgres postgres://postgres@127.0.0.1:5432/test
 //! cargo bench --bench national -- --rows 10000000 --runs 1 --only postgres
+//! cargo bench --bench national -- --rows 100000 --runs 5 --against ../old/target/release/metrotrack
 //! ```
 //!
 //! `--only sqlite` runs the SQLite contenders (sqlite3, command line, upload), `--only
@@ -17,7 +18,14 @@
 //! Needs `sqlite3`, `curl` and GNU time (`/usr/bin/time`); `psql` and a PostgreSQL server
 //! for the PostgreSQL contenders (`--postgres URL`, else `METROTRACK_BENCH_POSTGRES_URL`,
 //! else `postgres://postgres@127.0.0.1:5432/test`; skipped when not reachable; the bench
-//! creates and drops the databases `mt_bench_flat` and `mt_bench_app` next to it).
+//! creates and drops the databases `mt_bench_flat`, `mt_bench_app` and `mt_bench_earlier`
+//! next to it).
+//!
+//! `--against PATH` runs an earlier build of `metrotrack` (say, the release binary of a
+//! worktree at the commit before a change) beside this one: its command-line imports
+//! into SQLite and PostgreSQL join the contenders, the two builds taking turns going
+//! first, and the table ends with this build's time as a ratio of the earlier one's,
+//! run by run and their median — a before-and-after on the same machine in one run.
 //!
 //! The log is generated once per size under `target/bench/` (`inspections-N.csv`:
 //! Vietnamese headers, `;`, `dd/mm/yyyy`, decimal comma: the Excel shape), and so are the
@@ -66,31 +74,47 @@ const CLI_SQLITE: usize = 1;
 const HTTP_SQLITE: usize = 2;
 const PSQL: usize = 3;
 const CLI_POSTGRES: usize = 4;
+/// An earlier build's command-line imports (`--against`), run beside this build's.
+const EARLIER_SQLITE: usize = 5;
+const EARLIER_POSTGRES: usize = 6;
+const CONTENDERS: usize = 7;
 
-const NAMES: [&str; 5] = [
+const NAMES: [&str; CONTENDERS] = [
     "sqlite3 .import (flat, 1 unique index)",
     "metrotrack import → SQLite",
     "HTTP upload → serve on SQLite",
     "psql \\copy (flat, 1 unique index)",
     "metrotrack import → PostgreSQL",
+    "earlier build's import → SQLite",
+    "earlier build's import → PostgreSQL",
 ];
 
 /// The same, short, for the baseline column and the targets.
-const SHORT_NAMES: [&str; 5] = [
+const SHORT_NAMES: [&str; CONTENDERS] = [
     "sqlite3 .import",
     "CLI → SQLite",
     "HTTP → SQLite",
     "psql \\copy",
     "CLI → PostgreSQL",
+    "earlier CLI → SQLite",
+    "earlier CLI → PostgreSQL",
 ];
 
 /// Each contender's baseline, and the largest ratio to it that meets the target.
-const BASELINES: [Option<(usize, f64)>; 5] = [
+const BASELINES: [Option<(usize, f64)>; CONTENDERS] = [
     None,
     Some((SQLITE3, 1.0)),
     Some((CLI_SQLITE, 1.2)),
     None,
     Some((PSQL, 1.0)),
+    Some((SQLITE3, 1.0)),
+    Some((PSQL, 1.0)),
+];
+
+/// This build's contenders that an earlier build's run against.
+const AGAINST: [(usize, usize); 2] = [
+    (CLI_SQLITE, EARLIER_SQLITE),
+    (CLI_POSTGRES, EARLIER_POSTGRES),
 ];
 
 /// Peak RSS target of metrotrack's own processes.
@@ -119,6 +143,8 @@ struct Options {
     sqlite: bool,
     /// Whether the PostgreSQL contenders run (when the server is reachable).
     on_postgres: bool,
+    /// An earlier build of `metrotrack` whose imports run beside this build's.
+    against: Option<PathBuf>,
 }
 
 fn options() -> Options {
@@ -129,6 +155,7 @@ fn options() -> Options {
             .unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned()),
         sqlite: true,
         on_postgres: true,
+        against: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -147,6 +174,15 @@ fn options() -> Options {
                     .expect("--runs takes a number of runs, at least 1")
             }
             "--postgres" => o.postgres = args.next().expect("--postgres takes a database URL"),
+            "--against" => {
+                let path = PathBuf::from(args.next().expect("--against takes a metrotrack binary"));
+                assert!(
+                    path.is_file(),
+                    "--against: {} is not a file",
+                    path.display()
+                );
+                o.against = Some(path);
+            }
             "--only" => match args.next().as_deref() {
                 Some("sqlite") => o.on_postgres = false,
                 Some("postgres") => o.sqlite = false,
@@ -183,7 +219,7 @@ fn main() {
             o.postgres
         );
     }
-    let mut results: [Vec<Measure>; 5] = Default::default();
+    let mut results: [Vec<Measure>; CONTENDERS] = Default::default();
     let app_db = dir.join("metrotrack-bench.db");
     let app_url = sqlite_url(&app_db);
     let mut pg_app_url = None;
@@ -200,15 +236,31 @@ fn main() {
             );
             results[SQLITE3].push(timed(Command::new("sqlite3").arg(&flat), Some(&script)));
 
-            remove_db(&app_db);
-            results[CLI_SQLITE].push(timed(
-                Command::new(binary)
-                    .args(["--database-url", &app_url, "import", "inspections"])
-                    .arg(&log)
-                    .args(["--format", "json", "--user", "bench"])
-                    .args(["--max-upload-bytes", &limit]),
-                None,
-            ));
+            // This build and the earlier one take turns going first.
+            let mut imports = vec![(CLI_SQLITE, binary)];
+            if let Some(earlier) = &o.against {
+                imports.push((EARLIER_SQLITE, earlier.as_path()));
+            }
+            if run % 2 == 1 {
+                imports.reverse();
+            }
+            for (contender, program) in imports {
+                remove_db(&app_db);
+                results[contender].push(timed(
+                    &mut cli_import(program, &app_url, &log, &limit),
+                    None,
+                ));
+            }
+            // The last import into `app_db` must be this build's: the figures read it.
+            if o.against.is_some() && run % 2 == 1 {
+                remove_db(&app_db);
+                let mut again = cli_import(binary, &app_url, &log, &limit);
+                let status = again.stdout(Stdio::null()).status();
+                assert!(
+                    status.is_ok_and(|s| s.success()),
+                    "re-import for the figures"
+                );
+            }
 
             results[HTTP_SQLITE].push(http_upload(binary, &dir, &log, size));
         }
@@ -225,16 +277,26 @@ fn main() {
                 None,
             ));
 
-            let url = recreate_pg_database(&o.postgres, "mt_bench_app");
-            results[CLI_POSTGRES].push(timed(
-                Command::new(binary)
-                    .args(["--database-url", &url, "import", "inspections"])
-                    .arg(&log)
-                    .args(["--format", "json", "--user", "bench"])
-                    .args(["--max-upload-bytes", &limit]),
-                None,
-            ));
-            pg_app_url = Some(url);
+            let mut imports = vec![(CLI_POSTGRES, binary)];
+            if let Some(earlier) = &o.against {
+                imports.push((EARLIER_POSTGRES, earlier.as_path()));
+            }
+            if run % 2 == 0 {
+                imports.reverse();
+            }
+            // This build's database is the one kept for the figures.
+            for (contender, program) in imports {
+                let name = if contender == CLI_POSTGRES {
+                    "mt_bench_app"
+                } else {
+                    "mt_bench_earlier"
+                };
+                let url = recreate_pg_database(&o.postgres, name);
+                results[contender].push(timed(&mut cli_import(program, &url, &log, &limit), None));
+                if contender == CLI_POSTGRES {
+                    pg_app_url = Some(url);
+                }
+            }
         }
     }
 
@@ -283,7 +345,18 @@ fn main() {
 }
 
 /// Prints the import table and which targets hold.
-fn print_imports(o: &Options, results: &[Vec<Measure>; 5]) {
+/// `metrotrack import inspections` of `log` by `program` into `url`, its batch as JSON.
+fn cli_import(program: &Path, url: &str, log: &Path, limit: &str) -> Command {
+    let mut command = Command::new(program);
+    command
+        .args(["--database-url", url, "import", "inspections"])
+        .arg(log)
+        .args(["--format", "json", "--user", "bench"])
+        .args(["--max-upload-bytes", limit]);
+    command
+}
+
+fn print_imports(o: &Options, results: &[Vec<Measure>; CONTENDERS]) {
     let median_of = |i: usize| median(results[i].iter().filter(|m| m.ok).map(|m| m.seconds));
     println!();
     println!(
@@ -348,10 +421,35 @@ fn print_imports(o: &Options, results: &[Vec<Measure>; 5]) {
             yes_no(rss <= RSS_TARGET_MIB)
         );
     }
-    let inserted: Vec<(usize, u64)> = [CLI_SQLITE, HTTP_SQLITE, CLI_POSTGRES]
-        .into_iter()
-        .filter_map(|i| Some((i, results[i].iter().find(|m| m.ok)?.inserted?)))
-        .collect();
+    for (this, earlier) in AGAINST {
+        let paired: Vec<f64> = results[this]
+            .iter()
+            .zip(&results[earlier])
+            .filter(|(a, b)| a.ok && b.ok)
+            .map(|(a, b)| a.seconds / b.seconds)
+            .collect();
+        let Some(ratio) = median(paired.iter().copied()) else {
+            continue;
+        };
+        println!(
+            "  {:<42} {:>10}  {}",
+            format!("{} ≤ 1.0× {}", SHORT_NAMES[this], SHORT_NAMES[earlier]),
+            format!("{ratio:.3}×"),
+            yes_no(ratio <= 1.0)
+        );
+        let each: Vec<String> = paired.iter().map(|r| format!("{r:.3}")).collect();
+        println!("    (run by run: {})", each.join(", "));
+    }
+    let inserted: Vec<(usize, u64)> = [
+        CLI_SQLITE,
+        HTTP_SQLITE,
+        CLI_POSTGRES,
+        EARLIER_SQLITE,
+        EARLIER_POSTGRES,
+    ]
+    .into_iter()
+    .filter_map(|i| Some((i, results[i].iter().find(|m| m.ok)?.inserted?)))
+    .collect();
     if inserted.iter().any(|&(_, n)| n != inserted[0].1) {
         println!();
         for (i, n) in inserted {

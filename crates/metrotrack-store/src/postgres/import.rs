@@ -277,7 +277,7 @@ fn at_lines<'a, T>(rows: &'a [Sourced<T>], lines: &[i64]) -> Vec<(i64, &'a Sourc
 }
 
 impl Writer for Import {
-    type Store = PgStore;
+    type DB = Postgres;
     const CHUNK: usize = CHUNK;
 
     fn progress(&mut self) -> &mut Progress {
@@ -462,17 +462,16 @@ impl Writer for Import {
         Ok(())
     }
 
-    flow::shared_writer_sql!(PgStore, "::jsonb");
+    fn tx(&mut self) -> &mut Transaction<'static, Postgres> {
+        &mut self.tx
+    }
 
-    async fn commit(
-        mut self,
-        store: &PgStore,
-        actor: &str,
-        detail: serde_json::Value,
-    ) -> Result<(), StoreError> {
-        let subject = flow::audit_subject(self.progress.batch_id);
+    fn into_tx(self) -> Transaction<'static, Postgres> {
+        self.tx
+    }
+
+    async fn commit(mut self, store: &PgStore) -> Result<(), StoreError> {
         let lab = self.progress.lab;
-        PgStore::audit(&mut self.tx, lab, actor, "import", &subject, detail).await?;
         PgStore::fold_tallies(&mut self.tx, lab).await?;
         self.tx.commit().await?;
         store.tidy_tallies().await;

@@ -9,12 +9,14 @@ use metrotrack_core::{
     Admitted, BatchOutcome, BatchTally, EarthingSystem, FileSummary, ImportBatch, LabId, LogKind,
     NewEarthingTest, NewInspection, Ohms, Problem, Sourced,
 };
+use sqlx::{AssertSqlSafe, Transaction};
 use tokio::sync::mpsc::Receiver;
 
 use super::{
     INSPECTION_CLASH, OriginalColumns, POINT_MISSING, StoredTest, TEST_CLASH, already_imported,
     inspection_conflict, number_in_use, test_conflict, unique_numbers, whence,
 };
+use crate::sql::{Arg, Backend, SqlStore, execute, fetch_optional};
 use crate::{BatchRequest, ImportEvent, Store, StoreError};
 
 /// What every backend's running import keeps besides its transaction.
@@ -72,6 +74,8 @@ type Query<'q, DB> = sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Argument
 /// The statements of a batch's own row, the same on both backends (SQLite takes `$N`
 /// parameters too), with their values bound in the order they number them.
 pub(crate) mod sql {
+    use crate::sql::Backend;
+
     /// Inserts the batch's row as an import begins.
     pub const INSERT_BATCH: &str = "insert into import_batches
         (lab_id, kind, mode, file_name, uploaded_by, uploaded_at)
@@ -97,64 +101,53 @@ pub(crate) mod sql {
         }
     }
 
-    /// Writes a stored batch's counts ([`super::BatchRecord::bind`]); `json` follows each
-    /// JSON value (PostgreSQL's `::jsonb`).
-    pub fn record(json: &str) -> String {
+    /// Writes a stored batch's counts ([`super::BatchRecord::bind`]).
+    pub fn record<DB: Backend>() -> String {
+        let (problems, warnings, columns) = (DB::json("$7"), DB::json("$8"), DB::json("$9"));
         format!(
             "update import_batches set sha256 = $1, size_bytes = $2, rows = $3, inserted = $4,
-                    duplicates = $5, rejected = $6, problems = $7{json}, warnings = $8{json},
-                    original_columns = $9{json}
+                    duplicates = $5, rejected = $6, problems = {problems}, warnings = {warnings},
+                    original_columns = {columns}
              where lab_id = $10 and id = $11"
         )
     }
 }
 
 /// Binds the values of [`sql::INSERT_BATCH`].
-pub(crate) fn bind_batch<'q, DB: sqlx::Database>(
+pub(crate) fn bind_batch<'q, DB: Backend>(
     query: Query<'q, DB>,
     request: &BatchRequest,
     uploaded_at: DateTime<Utc>,
-) -> Query<'q, DB>
-where
-    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-    for<'t> &'static str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-    for<'t> DateTime<Utc>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-{
+) -> Query<'q, DB> {
     query
-        .bind(request.lab)
-        .bind(request.kind.as_str())
-        .bind(request.mode.as_str())
-        .bind(request.file_name.clone())
-        .bind(request.uploaded_by.clone())
-        .bind(uploaded_at)
+        .arg(request.lab)
+        .arg(request.kind.as_str())
+        .arg(request.mode.as_str())
+        .arg(request.file_name.clone())
+        .arg(request.uploaded_by.clone())
+        .arg(uploaded_at)
 }
 
 impl BatchRecord<'_> {
     /// Binds the values of [`sql::record`] for batch `id` of `lab`.
-    pub fn bind<'q, DB: sqlx::Database>(
+    pub fn bind<'q, DB: Backend>(
         &self,
         query: Query<'q, DB>,
         lab: LabId,
         id: i64,
-    ) -> Query<'q, DB>
-    where
-        for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-        for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-        for<'t> Option<String>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-    {
+    ) -> Query<'q, DB> {
         query
-            .bind(self.sha256.map(str::to_owned))
-            .bind(self.size_bytes)
-            .bind(self.rows)
-            .bind(self.inserted)
-            .bind(self.duplicates)
-            .bind(self.rejected)
-            .bind(self.problems.clone())
-            .bind(self.warnings.clone())
-            .bind(self.original_columns.clone())
-            .bind(lab)
-            .bind(id)
+            .arg(self.sha256.map(str::to_owned))
+            .arg(self.size_bytes)
+            .arg(self.rows)
+            .arg(self.inserted)
+            .arg(self.duplicates)
+            .arg(self.rejected)
+            .arg(self.problems.clone())
+            .arg(self.warnings.clone())
+            .arg(self.original_columns.clone())
+            .arg(lab)
+            .arg(id)
     }
 }
 
@@ -171,7 +164,7 @@ fn json_error(e: serde_json::Error) -> StoreError {
 /// One backend's import: an open transaction with the batch's row inserted, and the SQL
 /// that stores a chunk of rows and answers the questions of the verdict.
 pub(crate) trait Writer: Send + Sized {
-    type Store: Store;
+    type DB: Backend;
     /// The most rows handed to one `write_*` call.
     const CHUNK: usize;
 
@@ -190,97 +183,72 @@ pub(crate) trait Writer: Send + Sized {
         rows: Vec<Sourced<NewEarthingTest>>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Another live batch of the lab with this SHA-256, seen from the transaction.
-    fn batch_with_sha256(
-        &mut self,
-        sha256: &str,
-    ) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
+    /// The open transaction.
+    fn tx(&mut self) -> &mut Transaction<'static, Self::DB>;
 
-    /// The live batch of `lab` with this SHA-256, committed by another import.
-    fn committed_with_sha256(
-        store: &Self::Store,
-        lab: LabId,
-        sha256: Option<&str>,
-    ) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
+    /// Gives the transaction up, to roll it back.
+    fn into_tx(self) -> Transaction<'static, Self::DB>;
 
-    /// Writes the counts into the batch's row; a unique violation means the same file
-    /// was committed by another import meanwhile.
-    fn record(
-        &mut self,
-        record: &BatchRecord<'_>,
-    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
-
-    /// The stored live inspection using `number` in `column` (`certificate_no` or
-    /// `stamp_no`): its batch and line.
-    fn number_used(
-        &mut self,
-        column: &'static str,
-        number: &str,
-    ) -> impl Future<Output = Result<Option<Origin>, StoreError>> + Send;
-
-    fn rollback(self) -> impl Future<Output = Result<(), StoreError>> + Send;
-
-    /// Appends the audit entry (`detail` of the batch by `actor`) and commits.
+    /// Commits the batch, its counts and its audit entry written.
     fn commit(
         self,
-        store: &Self::Store,
-        actor: &str,
-        detail: serde_json::Value,
+        store: &SqlStore<Self::DB>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-/// The [`Writer`] methods whose SQL and binds are the same on both backends (the
-/// batch's own row), for an `impl Writer` of a type with fields `tx` (the transaction)
-/// and `progress`: `shared_writer_sql!(StoreType, "json cast")`.
-macro_rules! shared_writer_sql {
-    ($store:ty, $json:literal) => {
-        async fn batch_with_sha256(&mut self, sha256: &str) -> Result<Option<i64>, StoreError> {
-            use $crate::rules::import::sql;
-            let (lab, id) = (self.progress.lab, self.progress.batch_id);
-            let query = sqlx::query_scalar(sql::OTHER_BATCH);
-            let query = query.bind(lab).bind(sha256).bind(id);
-            Ok(query.fetch_optional(&mut *self.tx).await?)
-        }
-
-        async fn committed_with_sha256(
-            store: &$store,
-            lab: metrotrack_core::LabId,
-            sha256: Option<&str>,
-        ) -> Result<Option<i64>, StoreError> {
-            let query = sqlx::query_scalar($crate::rules::import::sql::BATCH);
-            Ok(query
-                .bind(lab)
-                .bind(sha256)
-                .fetch_optional(store.pool())
-                .await?)
-        }
-
-        async fn record(
-            &mut self,
-            record: &$crate::rules::import::BatchRecord<'_>,
-        ) -> Result<(), sqlx::Error> {
-            let sql = $crate::rules::import::sql::record($json);
-            let query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            let query = record.bind(query, self.progress.lab, self.progress.batch_id);
-            query.execute(&mut *self.tx).await.map(|_| ())
-        }
-
-        async fn number_used(
-            &mut self,
-            column: &'static str,
-            number: &str,
-        ) -> Result<Option<$crate::rules::import::Origin>, StoreError> {
-            let sql = $crate::rules::import::sql::number_used(column);
-            let query = sqlx::query_as(sql).bind(self.progress.lab).bind(number);
-            Ok(query.fetch_optional(&mut *self.tx).await?)
-        }
-
-        async fn rollback(self) -> Result<(), StoreError> {
-            Ok(self.tx.rollback().await?)
-        }
-    };
+/// Another live batch of the lab with this SHA-256 than the writer's, seen from its
+/// transaction.
+async fn batch_with_sha256<W: Writer>(
+    writer: &mut W,
+    sha256: &str,
+) -> Result<Option<i64>, StoreError> {
+    let (lab, id) = (writer.progress().lab, writer.progress().batch_id);
+    let query = sqlx::query(sql::OTHER_BATCH).arg(lab).arg(sha256).arg(id);
+    let found: Option<(i64,)> = fetch_optional(writer.tx(), query).await?;
+    Ok(found.map(|(id,)| id))
 }
-pub(crate) use shared_writer_sql;
+
+/// The live batch of `lab` with this SHA-256, committed by another import.
+async fn committed_with_sha256<DB: Backend>(
+    store: &SqlStore<DB>,
+    lab: LabId,
+    sha256: Option<&str>,
+) -> Result<Option<i64>, StoreError> {
+    let mut conn = store.pool().acquire().await?;
+    let query = sqlx::query(sql::BATCH)
+        .arg(lab)
+        .arg(sha256.map(str::to_owned));
+    let found: Option<(i64,)> = fetch_optional(&mut conn, query).await?;
+    Ok(found.map(|(id,)| id))
+}
+
+/// Writes the counts into the batch's row; a unique violation means the same file was
+/// committed by another import meanwhile.
+async fn write_counts<W: Writer>(
+    writer: &mut W,
+    record: &BatchRecord<'_>,
+) -> Result<(), sqlx::Error> {
+    let (lab, id) = (writer.progress().lab, writer.progress().batch_id);
+    let query = record.bind(sqlx::query(AssertSqlSafe(sql::record::<W::DB>())), lab, id);
+    execute(writer.tx(), query).await.map(|_| ())
+}
+
+/// The stored live inspection of the writer's lab using `number` in `column`
+/// (`certificate_no` or `stamp_no`): its batch and line.
+async fn number_used<W: Writer>(
+    writer: &mut W,
+    column: &'static str,
+    number: &str,
+) -> Result<Option<Origin>, StoreError> {
+    let lab = writer.progress().lab;
+    let query = sqlx::query(sql::number_used(column)).arg(lab).arg(number);
+    fetch_optional(writer.tx(), query).await
+}
+
+/// Rolls the writer's transaction back.
+async fn rollback<W: Writer>(writer: W) -> Result<(), StoreError> {
+    Ok(writer.into_tx().rollback().await?)
+}
 
 /// Rows admitted and not yet handed to the writer.
 struct Chunk {
@@ -333,7 +301,7 @@ impl Chunk {
 /// Runs one import through `writer`, which holds the batch's row since `uploaded_at`:
 /// see [`Store::import_batch`].
 pub(crate) async fn run<W: Writer>(
-    store: &W::Store,
+    store: &SqlStore<W::DB>,
     request: BatchRequest,
     mut events: Receiver<ImportEvent>,
     mut writer: W,
@@ -349,7 +317,7 @@ pub(crate) async fn run<W: Writer>(
             Some(ImportEvent::Finished(summary)) => break summary,
             None => {
                 let rows = writer.progress().tally.rows;
-                writer.rollback().await?;
+                rollback(writer).await?;
                 return Err(StoreError::ImportAbandoned(format!(
                     "{} after {rows} rows; nothing was stored",
                     request.file_name
@@ -367,7 +335,7 @@ pub(crate) async fn run<W: Writer>(
 /// Decides the batch's fate once every row is in: refuse, answer with the batch already
 /// imported, roll back a dry run, or store it.
 async fn finish<W: Writer>(
-    store: &W::Store,
+    store: &SqlStore<W::DB>,
     request: BatchRequest,
     mut writer: W,
     summary: FileSummary,
@@ -378,7 +346,7 @@ async fn finish<W: Writer>(
         let mut problems = summary.fatal.clone();
         problems.append(&mut tally.problems);
         let tally = std::mem::take(tally);
-        writer.rollback().await?;
+        rollback(writer).await?;
         let outcome = BatchOutcome::Refused;
         return Ok(unstored(
             &tally,
@@ -391,16 +359,16 @@ async fn finish<W: Writer>(
     }
     let sha256 = (!summary.sha256.is_empty()).then_some(summary.sha256.as_str());
     if let Some(sha) = sha256
-        && let Some(id) = writer.batch_with_sha256(sha).await?
+        && let Some(id) = batch_with_sha256(&mut writer, sha).await?
     {
-        writer.rollback().await?;
+        rollback(writer).await?;
         return already_imported(store, request.lab, id).await;
     }
     let progress = writer.progress();
     if let Some(outcome) = progress.tally.unstored_outcome(request.mode) {
         let mut tally = std::mem::take(&mut progress.tally);
         let problems = std::mem::take(&mut tally.problems);
-        writer.rollback().await?;
+        rollback(writer).await?;
         return Ok(unstored(
             &tally,
             &request,
@@ -421,12 +389,12 @@ async fn finish<W: Writer>(
         warnings: serde_json::to_string(&summary.warnings).map_err(json_error)?,
         original_columns: progress.original.columns_json(),
     };
-    match writer.record(&record).await {
+    match write_counts(&mut writer, &record).await {
         Ok(()) => {}
         // The same file committed by another import since the check above.
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            writer.rollback().await?;
-            return match W::committed_with_sha256(store, request.lab, sha256).await? {
+            rollback(writer).await?;
+            return match committed_with_sha256(store, request.lab, sha256).await? {
                 Some(id) => already_imported(store, request.lab, id).await,
                 None => Err(StoreError::Invalid(
                     "the same file is being imported at the same time; try again".into(),
@@ -438,7 +406,9 @@ async fn finish<W: Writer>(
     let progress = writer.progress();
     let batch_id = progress.batch_id;
     let detail = audit_detail(&progress.tally, &request, &summary.sha256);
-    writer.commit(store, &request.uploaded_by, detail).await?;
+    let (lab, actor, subject) = (request.lab, &request.uploaded_by, audit_subject(batch_id));
+    SqlStore::audit(writer.tx(), lab, actor, "import", &subject, detail).await?;
+    writer.commit(store).await?;
     store.batch(request.lab, batch_id).await
 }
 
@@ -489,7 +459,7 @@ fn audit_detail(tally: &BatchTally, request: &BatchRequest, sha256: &str) -> ser
 }
 
 /// The audit entry's subject for a stored batch.
-pub(crate) fn audit_subject(batch_id: i64) -> String {
+fn audit_subject(batch_id: i64) -> String {
     format!("import_batch:{batch_id}")
 }
 
@@ -511,7 +481,7 @@ pub(crate) async fn judge_inspection<W: Writer>(
     }
     for (column, number, what) in unique_numbers(&s.record) {
         let Some(number) = number else { continue };
-        if let Some((batch, line)) = writer.number_used(column, number).await? {
+        if let Some((batch, line)) = number_used(writer, column, number).await? {
             let from = whence(batch_id, batch, line);
             let problem = number_in_use(s.line, column, number, what, &from);
             writer.progress().tally.reject(problem);

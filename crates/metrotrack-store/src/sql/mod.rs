@@ -119,6 +119,7 @@ pub trait Backend:
     + Binds<DateTime<Utc>>
     + Decodes<(i64,)>
     + Decodes<(i64, i64)>
+    + Decodes<(Option<i64>, Option<i64>)>
     + Decodes<(Option<i64>,)>
     + Decodes<(Option<DateTime<Utc>>,)>
     + Decodes<Lab>

@@ -406,7 +406,7 @@ impl Import {
 }
 
 impl Writer for Import {
-    type Store = SqliteStore;
+    type DB = Sqlite;
     const CHUNK: usize = CHUNK;
 
     fn progress(&mut self) -> &mut Progress {
@@ -455,17 +455,15 @@ impl Writer for Import {
         Ok(())
     }
 
-    flow::shared_writer_sql!(SqliteStore, "");
+    fn tx(&mut self) -> &mut Transaction<'static, Sqlite> {
+        &mut self.tx
+    }
 
-    async fn commit(
-        mut self,
-        _store: &SqliteStore,
-        actor: &str,
-        detail: serde_json::Value,
-    ) -> Result<(), StoreError> {
-        let subject = flow::audit_subject(self.progress.batch_id);
-        let lab = self.progress.lab;
-        SqliteStore::audit(&mut self.tx, lab, actor, "import", &subject, detail).await?;
+    fn into_tx(self) -> Transaction<'static, Sqlite> {
+        self.tx
+    }
+
+    async fn commit(self, _store: &SqliteStore) -> Result<(), StoreError> {
         Ok(self.tx.commit().await?)
     }
 }
