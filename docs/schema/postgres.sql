@@ -301,6 +301,18 @@ end;
 $$;
 
 --
+-- Name: record_versions_are_kept(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.record_versions_are_kept() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    raise exception 'record versions are kept as written';
+end;
+$$;
+
+--
 -- Name: references_are_frozen(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -465,6 +477,11 @@ CREATE TABLE public.earthing_tests (
     version integer DEFAULT 1 NOT NULL,
     voided_at timestamp with time zone,
     created_at timestamp with time zone NOT NULL,
+    amended_by text,
+    amended_at timestamp with time zone,
+    amend_reason text,
+    voided_by text,
+    void_reason text,
     CONSTRAINT earthing_tests_limit_ohm_check CHECK ((limit_ohm >= (0)::numeric)),
     CONSTRAINT earthing_tests_method_check CHECK ((method = ANY (ARRAY['fall_of_potential'::text, 'clamp'::text, 'two_pole'::text, 'other'::text]))),
     CONSTRAINT earthing_tests_original_check CHECK ((jsonb_typeof(original) = ANY (ARRAY['object'::text, 'array'::text]))),
@@ -587,6 +604,11 @@ CREATE TABLE public.inspections (
     version integer DEFAULT 1 NOT NULL,
     voided_at timestamp with time zone,
     created_at timestamp with time zone NOT NULL,
+    amended_by text,
+    amended_at timestamp with time zone,
+    amend_reason text,
+    voided_by text,
+    void_reason text,
     CONSTRAINT inspections_check CHECK (((result IS DISTINCT FROM 'fail'::text) OR (valid_until IS NULL))),
     CONSTRAINT inspections_kind_check CHECK ((kind = ANY (ARRAY['verification'::text, 'calibration'::text, 'test'::text]))),
     CONSTRAINT inspections_original_check CHECK ((jsonb_typeof(original) = ANY (ARRAY['object'::text, 'array'::text]))),
@@ -684,6 +706,35 @@ CREATE TABLE public.plan_targets (
     CONSTRAINT plan_targets_metric_check CHECK ((metric = ANY (ARRAY['instruments_inspected'::text, 'inspections'::text, 'earthing_points_measured'::text]))),
     CONSTRAINT plan_targets_period_check CHECK ((period ~ '^[0-9]{4}(-(0[1-9]|1[0-2]))?$'::text)),
     CONSTRAINT plan_targets_target_check CHECK ((target > 0))
+);
+
+--
+-- Name: record_versions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.record_versions (
+    lab_id bigint NOT NULL,
+    id bigint NOT NULL,
+    record_kind text NOT NULL,
+    record_id bigint NOT NULL,
+    version integer NOT NULL,
+    record jsonb NOT NULL,
+    replaced_at timestamp with time zone NOT NULL,
+    CONSTRAINT record_versions_record_check CHECK ((jsonb_typeof(record) = 'object'::text)),
+    CONSTRAINT record_versions_record_kind_check CHECK ((record_kind = ANY (ARRAY['inspection'::text, 'earthing_test'::text])))
+);
+
+--
+-- Name: record_versions_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.record_versions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.record_versions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -835,6 +886,20 @@ ALTER TABLE ONLY public.plan_targets
     ADD CONSTRAINT plan_targets_pkey PRIMARY KEY (lab_id, metric, category_code, period);
 
 --
+-- Name: record_versions record_versions_lab_id_record_kind_record_id_version_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.record_versions
+    ADD CONSTRAINT record_versions_lab_id_record_kind_record_id_version_key UNIQUE (lab_id, record_kind, record_id, version);
+
+--
+-- Name: record_versions record_versions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.record_versions
+    ADD CONSTRAINT record_versions_pkey PRIMARY KEY (lab_id, id);
+
+--
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -888,7 +953,7 @@ CREATE INDEX earthing_tests_point ON public.earthing_tests USING btree (lab_id, 
 -- Name: import_batches_sha256; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE UNIQUE INDEX import_batches_sha256 ON public.import_batches USING btree (lab_id, sha256) WHERE (voided_at IS NULL);
+CREATE UNIQUE INDEX import_batches_sha256 ON public.import_batches USING btree (lab_id, sha256) WHERE ((voided_at IS NULL) AND (inserted > 0));
 
 --
 -- Name: inspection_tally_changes_seg; Type: INDEX; Schema: public; Owner: -
@@ -1050,7 +1115,7 @@ CREATE TRIGGER inspections_references AFTER INSERT ON public.inspections REFEREN
 -- Name: inspections inspections_tally_frozen; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER inspections_tally_frozen BEFORE UPDATE OF lab_id, instrument_id, category_code, inspected_on ON public.inspections FOR EACH ROW WHEN (((old.lab_id IS DISTINCT FROM new.lab_id) OR (old.instrument_id IS DISTINCT FROM new.instrument_id) OR (old.category_code IS DISTINCT FROM new.category_code) OR (old.inspected_on IS DISTINCT FROM new.inspected_on))) EXECUTE FUNCTION public.inspections_are_frozen();
+CREATE TRIGGER inspections_tally_frozen BEFORE UPDATE OF lab_id, instrument_id, category_code, inspected_on ON public.inspections FOR EACH ROW WHEN (((old.lab_id IS DISTINCT FROM new.lab_id) OR ((old.voided_at IS NULL) AND ((old.instrument_id IS DISTINCT FROM new.instrument_id) OR (old.category_code IS DISTINCT FROM new.category_code) OR (old.inspected_on IS DISTINCT FROM new.inspected_on))))) EXECUTE FUNCTION public.inspections_are_frozen();
 
 --
 -- Name: instruments instruments_kept; Type: TRIGGER; Schema: public; Owner: -
@@ -1081,6 +1146,18 @@ CREATE TRIGGER instruments_references AFTER INSERT ON public.instruments REFEREN
 --
 
 CREATE TRIGGER instruments_references_frozen BEFORE UPDATE OF lab_id, category_code, created_batch_id ON public.instruments FOR EACH ROW WHEN (((old.lab_id IS DISTINCT FROM new.lab_id) OR (old.category_code IS DISTINCT FROM new.category_code) OR (old.created_batch_id IS DISTINCT FROM new.created_batch_id))) EXECUTE FUNCTION public.references_are_frozen();
+
+--
+-- Name: record_versions record_versions_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER record_versions_no_truncate BEFORE TRUNCATE ON public.record_versions FOR EACH STATEMENT EXECUTE FUNCTION public.record_versions_are_kept();
+
+--
+-- Name: record_versions record_versions_no_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER record_versions_no_update BEFORE DELETE OR UPDATE ON public.record_versions FOR EACH ROW EXECUTE FUNCTION public.record_versions_are_kept();
 
 --
 -- Name: api_tokens api_tokens_lab_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1158,6 +1235,13 @@ ALTER TABLE ONLY public.inspection_tallies
 
 ALTER TABLE ONLY public.plan_targets
     ADD CONSTRAINT plan_targets_lab_id_fkey FOREIGN KEY (lab_id) REFERENCES public.labs(id);
+
+--
+-- Name: record_versions record_versions_lab_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.record_versions
+    ADD CONSTRAINT record_versions_lab_id_fkey FOREIGN KEY (lab_id) REFERENCES public.labs(id);
 
 --
 -- Name: users users_lab_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

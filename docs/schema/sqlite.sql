@@ -44,8 +44,6 @@ CREATE TABLE import_batches (
     voided_by text,
     void_reason text
 , original_columns text);
-CREATE UNIQUE INDEX import_batches_sha256 on import_batches (lab_id, sha256)
-    where voided_at is null;
 CREATE INDEX import_batches_lab on import_batches (lab_id, id);
 CREATE TABLE instruments (
     id integer primary key,
@@ -92,7 +90,7 @@ CREATE TABLE inspections (
     (cast(substr(inspected_on, 1, 4) as integer) * 12
      + cast(substr(inspected_on, 6, 2) as integer) - 1) * 2
     + (substr(inspected_on, 9, 2) >= '15')
-) virtual);
+) virtual, amended_by text, amended_at text, amend_reason text, voided_by text, void_reason text);
 CREATE UNIQUE INDEX inspections_natural_key
     on inspections (lab_id, instrument_id, kind, inspected_on) where voided_at is null;
 CREATE UNIQUE INDEX inspections_certificate_no
@@ -134,7 +132,7 @@ CREATE TABLE earthing_tests (
     version integer not null default 1,
     voided_at text,
     created_at text not null
-);
+, amended_by text, amended_at text, amend_reason text, voided_by text, void_reason text);
 CREATE UNIQUE INDEX earthing_tests_natural_key
     on earthing_tests (lab_id, point_id, tested_on) where voided_at is null;
 CREATE INDEX earthing_tests_metrics on earthing_tests (lab_id, tested_on, point_id);
@@ -220,14 +218,35 @@ CREATE TABLE inspection_tallies (
     inspections integer not null default 0,
     primary key (lab_id, seg, category_code, prev_seg)
 ) without rowid;
-CREATE TRIGGER inspections_tally_frozen before update of lab_id, instrument_id, category_code,
-    inspected_on on inspections
-begin
-    select raise(abort, 'an inspection''s instrument, category and date do not change: void it and store a new one');
-end;
 CREATE TRIGGER inspections_no_delete before delete on inspections
 begin
     select raise(abort, 'inspections are voided, never deleted');
 end;
 CREATE INDEX instruments_due on instruments (lab_id, due_on, serial_number, id)
     where due_on is not null;
+CREATE TABLE record_versions (
+    id integer primary key,
+    lab_id integer not null references labs (id),
+    record_kind text not null check (record_kind in ('inspection', 'earthing_test')),
+    record_id integer not null,
+    version integer not null,
+    record text not null, -- JSON: the whole version, as `GET …/{id}` showed it
+    replaced_at text not null,
+    unique (lab_id, record_kind, record_id, version)
+);
+CREATE TRIGGER record_versions_no_update before update on record_versions
+begin
+    select raise(abort, 'record versions are kept as written');
+end;
+CREATE TRIGGER record_versions_no_delete before delete on record_versions
+begin
+    select raise(abort, 'record versions are kept as written');
+end;
+CREATE TRIGGER inspections_tally_frozen before update of lab_id, instrument_id, category_code,
+    inspected_on on inspections
+when old.voided_at is null or old.lab_id <> new.lab_id
+begin
+    select raise(abort, 'a live inspection''s instrument, category and date do not change: an amendment voids it first');
+end;
+CREATE UNIQUE INDEX import_batches_sha256 on import_batches (lab_id, sha256)
+    where voided_at is null and inserted > 0;

@@ -128,6 +128,17 @@ pub trait Store: Clone + Send + Sync + 'static {
         reason: &str,
     ) -> impl Future<Output = Result<ImportBatch, StoreError>> + Send;
 
+    /// Restores a voided batch: its records voided with it are live again, in every
+    /// figure. Refused ([`StoreError::Conflict`], naming every clash, nothing restored)
+    /// when a live record has taken one of their keys or numbers since, or the same file
+    /// is stored again. Records voided on their own stay voided.
+    fn restore_batch(
+        &self,
+        lab: LabId,
+        id: i64,
+        by: &str,
+    ) -> impl Future<Output = Result<ImportBatch, StoreError>> + Send;
+
     /// Sets (or replaces) a plan target; recorded in the audit log.
     fn set_plan(
         &self,

@@ -22,7 +22,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgQueryResult};
 use sqlx::{Executor, PgConnection, Postgres, Transaction};
 use tokio::sync::mpsc::Receiver;
 
-use crate::sql::{Backend, SqlStore, redact};
+use crate::sql::{Backend, Flip, SqlStore, redact};
 
 use crate::{BatchRequest, ImportEvent, StoreError};
 
@@ -155,11 +155,16 @@ impl Backend for Postgres {
         import::lock_lab_writes(tx, lab).await
     }
 
-    async fn batch_voided(
-        tx: &mut Transaction<'static, Self>,
-        lab: LabId,
-        _batch: i64,
+    async fn before_flip(
+        _tx: &mut Transaction<'static, Self>,
+        _lab: LabId,
+        _flip: Flip,
     ) -> Result<(), StoreError> {
+        // The trigger `inspections_keep_figures` sees each statement's flipped rows.
+        Ok(())
+    }
+
+    async fn after_flip(tx: &mut Transaction<'static, Self>, lab: LabId) -> Result<(), StoreError> {
         PgStore::fold_tallies(tx, lab).await
     }
 

@@ -19,7 +19,7 @@ use sqlx::sqlite::{
 use sqlx::{Executor, Sqlite, SqliteConnection, Transaction};
 use tokio::sync::mpsc::Receiver;
 
-use crate::sql::{Backend, SqlStore, redact};
+use crate::sql::{Backend, Flip, SqlStore, redact};
 
 use crate::{BatchRequest, ImportEvent, StoreError};
 
@@ -129,12 +129,16 @@ impl Backend for Sqlite {
         Ok(())
     }
 
-    async fn batch_voided(
+    async fn before_flip(
         tx: &mut Transaction<'static, Self>,
         lab: LabId,
-        batch: i64,
+        flip: Flip,
     ) -> Result<(), StoreError> {
-        tallies::voided(tx, lab, batch).await
+        tallies::flipping(tx, lab, flip).await
+    }
+
+    async fn after_flip(tx: &mut Transaction<'static, Self>, lab: LabId) -> Result<(), StoreError> {
+        tallies::flipped(tx, lab).await
     }
 
     async fn tidy(_store: &SqliteStore) {}

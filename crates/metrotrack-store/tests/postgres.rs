@@ -249,8 +249,8 @@ async fn the_same_file_racing_is_one_batch() {
     assert_eq!(totals(&store).await, (n, n, 0));
 }
 
-/// The schema refuses what the code never writes: a second live batch of one file, a
-/// negative resistance, a failed inspection with a valid-until.
+/// The schema refuses what the code never writes: a second live batch of one file that
+/// stored records, a negative resistance, a failed inspection with a valid-until.
 #[cfg_attr(
     not(pg_tests),
     ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"
@@ -264,8 +264,8 @@ async fn the_schema_guards_its_invariants() {
     let lab = store.default_lab().await.expect("lab");
     let second = sqlx::query(
         "insert into import_batches (lab_id, kind, mode, file_name, uploaded_by, uploaded_at,
-             sha256)
-         values ($1, 'inspections', 'strict', 'x.csv', 'x', now(), 'sha-a')",
+             sha256, inserted)
+         values ($1, 'inspections', 'strict', 'x.csv', 'x', now(), 'sha-a', 1)",
     )
     .bind(lab)
     .execute(store.pool())

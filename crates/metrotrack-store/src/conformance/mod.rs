@@ -28,6 +28,7 @@ mod accounts;
 mod consistency;
 mod due;
 mod duplicates;
+mod evidence;
 mod figures;
 mod helpers;
 mod imports;
@@ -38,6 +39,7 @@ pub use accounts::*;
 pub use consistency::*;
 pub use due::*;
 pub use duplicates::*;
+pub use evidence::*;
 pub use figures::*;
 pub use helpers::*;
 pub use imports::*;
@@ -90,6 +92,9 @@ macro_rules! conformance_suite {
             every_write_is_audited,
             records_are_listed_a_page_at_a_time,
             earthing_points_and_tests_are_read_back,
+            restoring_a_batch_brings_its_records_back,
+            a_refused_restore_names_every_clash,
+            a_batch_that_stored_nothing_never_blocks_its_file,
         );
     };
     (@tests $fresh:path; $($name:ident),* $(,)?) => {

@@ -81,13 +81,14 @@ pub(crate) mod sql {
         (lab_id, kind, mode, file_name, uploaded_by, uploaded_at)
         values ($1, $2, $3, $4, $5, $6) returning id";
 
-    /// Another live batch of lab `$1` with SHA-256 `$2` than batch `$3`.
+    /// Another live batch of lab `$1` with SHA-256 `$2` than batch `$3` that stored
+    /// records (a batch that stored nothing never blocks its file).
     pub const OTHER_BATCH: &str = "select id from import_batches
-        where lab_id = $1 and sha256 = $2 and voided_at is null and id <> $3";
+        where lab_id = $1 and sha256 = $2 and voided_at is null and inserted > 0 and id <> $3";
 
-    /// The live batch of lab `$1` with SHA-256 `$2`.
+    /// The live batch of lab `$1` with SHA-256 `$2` that stored records.
     pub const BATCH: &str = "select id from import_batches
-        where lab_id = $1 and sha256 = $2 and voided_at is null";
+        where lab_id = $1 and sha256 = $2 and voided_at is null and inserted > 0";
 
     /// The batch and line of the live inspection of lab `$1` using number `$2` in
     /// `column` (`certificate_no` or `stamp_no`).

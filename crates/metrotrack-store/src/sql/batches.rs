@@ -1,12 +1,15 @@
 //! Writes beside the import: seeding labs, voiding a batch, setting a plan; and the
 //! counts the figures are made of.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use metrotrack_core::category::seed_categories;
 use metrotrack_core::{CategoryCode, ImportBatch, LabId, PeriodSpec, PlanTarget};
 
+use sqlx::Transaction;
+
+use super::rows::ClashRow;
 use super::{
-    Arg, Backend, SqlStore, execute, fetch_all, fetch_one, fetch_optional, i64_of, u64_of,
+    Arg, Backend, Flip, SqlStore, execute, fetch_all, fetch_one, fetch_optional, i64_of, u64_of,
 };
 use crate::figures::{Actuals, CountRecords, half_months};
 use crate::{Store, StoreError};
@@ -27,6 +30,62 @@ fn check_plan(target: &PlanTarget) -> Result<(), StoreError> {
         return Err(StoreError::Invalid("a target is at least 1".into()));
     }
     Ok(())
+}
+
+/// The records of voided batch `$2` of lab `$1` that its restore would make live, whose
+/// natural key, certificate or stamp number a live record holds now.
+const RESTORE_CLASHES: &str = "
+    select cast('inspection' as text) as kind, r.id, r.source_line as line,
+           cast('instrument, kind and date' as text) as what,
+           o.id as holder, o.batch_id as holder_batch, o.source_line as holder_line
+    from inspections r join inspections o
+      on o.lab_id = r.lab_id and o.instrument_id = r.instrument_id and o.kind = r.kind
+     and o.inspected_on = r.inspected_on and o.voided_at is null
+    where r.lab_id = $1 and r.batch_id = $2 and r.voided_at is not null and r.void_reason is null
+    union all
+    select 'inspection', r.id, r.source_line, 'certificate number ' || r.certificate_no,
+           o.id, o.batch_id, o.source_line
+    from inspections r join inspections o
+      on o.lab_id = r.lab_id and o.certificate_no = r.certificate_no and o.voided_at is null
+    where r.lab_id = $1 and r.batch_id = $2 and r.voided_at is not null and r.void_reason is null
+    union all
+    select 'inspection', r.id, r.source_line, 'stamp number ' || r.stamp_no,
+           o.id, o.batch_id, o.source_line
+    from inspections r join inspections o
+      on o.lab_id = r.lab_id and o.stamp_no = r.stamp_no and o.voided_at is null
+    where r.lab_id = $1 and r.batch_id = $2 and r.voided_at is not null and r.void_reason is null
+    union all
+    select 'earthing test', r.id, r.source_line, 'point and date',
+           o.id, o.batch_id, o.source_line
+    from earthing_tests r join earthing_tests o
+      on o.lab_id = r.lab_id and o.point_id = r.point_id and o.tested_on = r.tested_on
+     and o.voided_at is null
+    where r.lab_id = $1 and r.batch_id = $2 and r.voided_at is not null and r.void_reason is null
+    order by 3, 2, 4";
+
+/// Voids (`voided_at` set) or makes live again (`None`) the inspections and earthing
+/// tests `flip` names, the figures following: how many of each it changed.
+async fn flip_records<DB: Backend>(
+    tx: &mut Transaction<'static, DB>,
+    lab: LabId,
+    flip: Flip,
+    voided_at: Option<DateTime<Utc>>,
+) -> Result<[u64; 2], StoreError> {
+    DB::before_flip(tx, lab, flip).await?;
+    let mut counts = [0; 2];
+    for (table, count) in ["inspections", "earthing_tests"].iter().zip(&mut counts) {
+        let sql = format!(
+            "update {table} set voided_at = $3 where {}",
+            flip.condition()
+        );
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .arg(lab)
+            .arg(flip.target())
+            .arg(voided_at);
+        *count = execute(tx, query).await?;
+    }
+    DB::after_flip(tx, lab).await?;
+    Ok(counts)
 }
 
 impl<DB: Backend> SqlStore<DB> {
@@ -130,23 +189,8 @@ impl<DB: Backend> SqlStore<DB> {
             .arg(id),
         )
         .await?;
-        let mut voided = [0; 2];
-        for (table, count) in ["inspections", "earthing_tests"].iter().zip(&mut voided) {
-            let sql = format!(
-                "update {table} set voided_at = $1
-                 where lab_id = $2 and batch_id = $3 and voided_at is null"
-            );
-            *count = execute(
-                &mut tx,
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .arg(now)
-                    .arg(lab)
-                    .arg(id),
-            )
-            .await?;
-        }
-        let [inspections, tests] = voided;
-        DB::batch_voided(&mut tx, lab, id).await?;
+        let [inspections, tests] =
+            flip_records(&mut tx, lab, Flip::VoidBatch(id), Some(now)).await?;
         Self::audit(
             &mut tx,
             lab,
@@ -157,6 +201,87 @@ impl<DB: Backend> SqlStore<DB> {
                 "reason": reason,
                 "inspections_voided": inspections,
                 "earthing_tests_voided": tests,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        DB::tidy(self).await;
+        self.batch(lab, id).await
+    }
+
+    /// Restores a voided batch: see [`crate::Store::restore_batch`].
+    pub(crate) async fn restore(
+        &self,
+        lab: LabId,
+        id: i64,
+        by: &str,
+    ) -> Result<ImportBatch, StoreError> {
+        let mut tx = self.begin_write().await?;
+        DB::lock_lab_writes(&mut tx, lab).await?;
+        let sql = format!(
+            "select voided_at from import_batches where lab_id = $1 and id = $2{}",
+            DB::FOR_UPDATE
+        );
+        let found: Option<(Option<DateTime<Utc>>,)> = fetch_optional(
+            &mut tx,
+            sqlx::query(sqlx::AssertSqlSafe(sql)).arg(lab).arg(id),
+        )
+        .await?;
+        match found {
+            None => return Err(StoreError::NotFound(format!("import batch {id}"))),
+            Some((None,)) => {
+                return Err(StoreError::Invalid(format!(
+                    "import batch {id} is not voided"
+                )));
+            }
+            Some((Some(_),)) => {}
+        }
+        let mut clashes: Vec<String> =
+            fetch_all::<DB, ClashRow>(&mut tx, sqlx::query(RESTORE_CLASHES).arg(lab).arg(id))
+                .await?
+                .iter()
+                .map(ClashRow::describe)
+                .collect();
+        let again: Option<(i64,)> = fetch_optional(
+            &mut tx,
+            sqlx::query(
+                "select id from import_batches
+                 where lab_id = $1 and voided_at is null and inserted > 0
+                   and sha256 = (select sha256 from import_batches where lab_id = $1 and id = $2)",
+            )
+            .arg(lab)
+            .arg(id),
+        )
+        .await?;
+        if let Some((other,)) = again {
+            clashes.insert(0, format!("the same file is stored as batch {other}"));
+        }
+        if !clashes.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "import batch {id} cannot be restored; nothing was restored: {}",
+                clashes.join("; ")
+            )));
+        }
+        execute(
+            &mut tx,
+            sqlx::query(
+                "update import_batches set voided_at = null, voided_by = null, void_reason = null
+                 where lab_id = $1 and id = $2",
+            )
+            .arg(lab)
+            .arg(id),
+        )
+        .await?;
+        let [inspections, tests] = flip_records(&mut tx, lab, Flip::RestoreBatch(id), None).await?;
+        Self::audit(
+            &mut tx,
+            lab,
+            by,
+            "import.restore",
+            &format!("import_batch:{id}"),
+            serde_json::json!({
+                "inspections_restored": inspections,
+                "earthing_tests_restored": tests,
             }),
         )
         .await?;

@@ -27,8 +27,8 @@ use tokio::sync::mpsc::Receiver;
 use crate::accounts::{ApiToken, Lab, Session, User, UserCredentials};
 use crate::{BatchRequest, ImportEvent, StoreError};
 use rows::{
-    AuditRow, BatchRow, CategoryRow, DueRow, InspectionRow, InstrumentRow, PlanRow, PointRow,
-    TestRow,
+    AuditRow, BatchRow, CategoryRow, ClashRow, DueRow, InspectionRow, InstrumentRow, PlanRow,
+    PointRow, TestRow,
 };
 
 /// A store over one database: SQLite ([`crate::SqliteStore`]) or PostgreSQL
@@ -117,6 +117,7 @@ pub trait Backend:
     + for<'a> Binds<&'a str>
     + Binds<NaiveDate>
     + Binds<DateTime<Utc>>
+    + Binds<Option<DateTime<Utc>>>
     + Decodes<(i64,)>
     + Decodes<(i64, i64)>
     + Decodes<(Option<i64>, Option<i64>)>
@@ -128,6 +129,7 @@ pub trait Backend:
     + Decodes<ApiToken>
     + Decodes<Session>
     + Decodes<AuditRow>
+    + Decodes<ClashRow>
     + Decodes<BatchRow>
     + Decodes<CategoryRow>
     + Decodes<PlanRow>
@@ -193,16 +195,70 @@ pub trait Backend:
         lab: LabId,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// After the records of `batch` were voided in `tx`: the tallies and due dates
-    /// follow.
-    fn batch_voided(
+    /// Before the inspections `flip` names are voided or made live again in `tx`.
+    fn before_flip(
         tx: &mut Transaction<'static, Self>,
         lab: LabId,
-        batch: i64,
+        flip: Flip,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// After them: the tallies and due dates follow.
+    fn after_flip(
+        tx: &mut Transaction<'static, Self>,
+        lab: LabId,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// After a write that changed the tallies is committed.
     fn tidy(store: &SqlStore<Self>) -> impl Future<Output = ()> + Send;
+}
+
+/// Records whose liveness a write changes: voided, or made live again. The upkeep of
+/// the figures (SQLite: store code; PostgreSQL: a trigger) follows these changes only;
+/// values of a live record never change under it (an amendment voids the version it
+/// replaces first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flip {
+    /// A batch's live records, voided with it.
+    VoidBatch(i64),
+    /// A voided batch's records that its void took (not those voided on their own).
+    RestoreBatch(i64),
+    /// One live record, voided.
+    VoidRecord(i64),
+    /// One voided record, made live again.
+    RestoreRecord(i64),
+}
+
+impl Flip {
+    /// The records the flip changes, as a condition on lab `$1` and [`Flip::target`]
+    /// `$2`: the same in the update that flips them and in the upkeep that follows.
+    pub fn condition(self) -> &'static str {
+        match self {
+            Self::VoidBatch(_) => "lab_id = $1 and batch_id = $2 and voided_at is null",
+            Self::RestoreBatch(_) => {
+                "lab_id = $1 and batch_id = $2 and voided_at is not null and void_reason is null"
+            }
+            Self::VoidRecord(_) => "lab_id = $1 and id = $2 and voided_at is null",
+            Self::RestoreRecord(_) => "lab_id = $1 and id = $2 and voided_at is not null",
+        }
+    }
+
+    /// The batch or record it names.
+    pub fn target(self) -> i64 {
+        match self {
+            Self::VoidBatch(id)
+            | Self::RestoreBatch(id)
+            | Self::VoidRecord(id)
+            | Self::RestoreRecord(id) => id,
+        }
+    }
+
+    /// How a flipped record's count changes: -1 voided, +1 live again.
+    pub fn delta(self) -> i64 {
+        match self {
+            Self::VoidBatch(_) | Self::VoidRecord(_) => -1,
+            Self::RestoreBatch(_) | Self::RestoreRecord(_) => 1,
+        }
+    }
 }
 
 /// A value the backend binds as a query argument.

@@ -423,3 +423,31 @@ impl TryFrom<AuditRow> for crate::accounts::AuditEntry {
         })
     }
 }
+
+/// A record of a voided batch whose key or number a live record has taken since.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ClashRow {
+    pub kind: String,
+    pub id: i64,
+    pub line: Option<i64>,
+    pub what: String,
+    pub holder: i64,
+    pub holder_batch: Option<i64>,
+    pub holder_line: Option<i64>,
+}
+
+impl ClashRow {
+    /// The clash as a person reads it.
+    pub fn describe(&self) -> String {
+        let whence = match (self.holder_batch, self.holder_line) {
+            (Some(batch), Some(line)) => format!(" (batch {batch}, line {line})"),
+            (Some(batch), None) => format!(" (batch {batch})"),
+            _ => String::new(),
+        };
+        let line = self.line.map_or(String::new(), |l| format!("line {l}, "));
+        format!(
+            "{line}{} {}: its {} is held by {} {}{whence}",
+            self.kind, self.id, self.what, self.kind, self.holder
+        )
+    }
+}

@@ -129,6 +129,15 @@ impl<DB: Backend> Store for SqlStore<DB> {
         self.void(lab, id, by, reason).await
     }
 
+    async fn restore_batch(
+        &self,
+        lab: LabId,
+        id: i64,
+        by: &str,
+    ) -> Result<ImportBatch, StoreError> {
+        self.restore(lab, id, by).await
+    }
+
     #[tracing::instrument(skip_all, fields(lab = lab, metric = %target.metric, period = %target.period))]
     async fn set_plan(&self, lab: LabId, target: &PlanTarget, by: &str) -> Result<(), StoreError> {
         self.plan(lab, target, by).await

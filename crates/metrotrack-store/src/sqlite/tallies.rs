@@ -1,9 +1,9 @@
 //! Keeping the inspection tallies and each instrument's due date (migration 0005) as
-//! records are stored and voided, in the writer's transaction.
+//! records are stored, voided and made live again, in the writer's transaction.
 //!
 //! SQLite has only row-level triggers, and running the upkeep once per stored row cost
 //! more than storing the row; so the store runs these set-based statements once per
-//! chunk of stored rows and once per voided batch instead.
+//! chunk of stored rows and once per write that voids or restores records instead.
 //!
 //! For the instruments a change touches, the tallies change by what their live days
 //! count for now minus what they counted for before: each day is counted in its
@@ -15,6 +15,7 @@ use metrotrack_core::LabId;
 use sqlx::{Sqlite, Transaction};
 
 use crate::StoreError;
+use crate::sql::Flip;
 
 /// The tallies' change, from `days` (an instrument's live days after, with `before`
 /// telling whether each day was live before the change).
@@ -101,48 +102,79 @@ pub(super) async fn stored(
     Ok(())
 }
 
-/// Takes the inspections of `batch`, voided just now, out of the tallies and the due
-/// dates.
-pub(super) async fn voided(
+/// Before the inspections `flip` names are voided or made live again: notes them (with
+/// how their count changes) in the connection's temporary table `changed_inspections`.
+pub(super) async fn flipping(
     tx: &mut Transaction<'static, Sqlite>,
     lab: LabId,
-    batch: i64,
+    flip: Flip,
 ) -> Result<(), StoreError> {
+    sqlx::query(
+        "create temp table if not exists changed_inspections (
+             id integer primary key,
+             delta integer not null
+         )",
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("delete from temp.changed_inspections")
+        .execute(&mut **tx)
+        .await?;
+    let sql = format!(
+        "insert into temp.changed_inspections (id, delta)
+         select id, {} from inspections where {}",
+        flip.delta(),
+        flip.condition()
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(lab)
+        .bind(flip.target())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// After the inspections noted by [`flipping`] were flipped: the tallies and the due
+/// dates of their instruments follow.
+pub(super) async fn flipped(
+    tx: &mut Transaction<'static, Sqlite>,
+    lab: LabId,
+) -> Result<(), StoreError> {
+    // A day was live before when it had more live records than the flip made live (or
+    // had one the flip voided).
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "with days as (
+        "with touched as (
+             select distinct o.instrument_id
+             from inspections o join temp.changed_inspections c on c.id = o.id
+         ),
+         days as (
              select o.instrument_id, o.category_code, o.half_month as seg, o.inspected_on,
-                    max(o.voided_at is null) as after, 1 as before
-             from inspections o
-             where o.lab_id = ?
-               and o.instrument_id in (
-                   select instrument_id from inspections where lab_id = ? and batch_id = ?
-               )
-               and (o.voided_at is null or o.batch_id = ?)
+                    max(o.voided_at is null) as after,
+                    sum(o.voided_at is null) - coalesce(sum(c.delta), 0) > 0 as before
+             from inspections o left join temp.changed_inspections c on c.id = o.id
+             where o.lab_id = ? and o.instrument_id in (select instrument_id from touched)
+               and (o.voided_at is null or c.id is not null)
              group by o.instrument_id, o.inspected_on
          ),
          {TALLY_CHANGES}"
     )))
     .bind(lab)
     .bind(lab)
-    .bind(batch)
-    .bind(batch)
-    .bind(lab)
     .execute(&mut **tx)
     .await?;
     sqlx::query(
         "insert into inspection_tallies (lab_id, seg, category_code, prev_seg, inspections)
-         select ?, half_month, category_code, half_month - 24, -count(*)
-         from inspections
-         where lab_id = ? and batch_id = ?
-         group by half_month, category_code
+         select ?, o.half_month, o.category_code, o.half_month - 24, sum(c.delta)
+         from inspections o join temp.changed_inspections c on c.id = o.id
+         where true
+         group by o.half_month, o.category_code
          on conflict (lab_id, seg, category_code, prev_seg)
          do update set inspections = inspections + excluded.inspections",
     )
     .bind(lab)
-    .bind(lab)
-    .bind(batch)
     .execute(&mut **tx)
     .await?;
+    // An instrument's due date: its latest valid live inspection (by date, then id).
     sqlx::query(
         "update instruments set (due_inspection_id, due_inspected_on, due_on) = (
              select s.id, s.inspected_on, s.valid_until from inspections s
@@ -150,14 +182,15 @@ pub(super) async fn voided(
                and s.voided_at is null and s.valid_until is not null
              order by s.inspected_on desc, s.id desc limit 1
          )
-         where id in (select instrument_id from inspections where lab_id = ? and batch_id = ?)
-           and due_inspection_id in (select id from inspections where lab_id = ? and batch_id = ?)",
+         where id in (
+             select o.instrument_id
+             from inspections o join temp.changed_inspections c on c.id = o.id
+         )",
     )
-    .bind(lab)
-    .bind(batch)
-    .bind(lab)
-    .bind(batch)
     .execute(&mut **tx)
     .await?;
+    sqlx::query("delete from temp.changed_inspections")
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
