@@ -6,8 +6,9 @@
 
 use chrono::NaiveDate;
 use metrotrack_core::{
-    Category, DueAfter, DueEntry, FileSummary, ImportBatch, ImportMode, LabId, LogKind, ParsedRow,
-    PeriodAchievement, PlanTarget, ReportingPeriod, Scheme, YearAchievement,
+    Category, DueAfter, DueEntry, FileSummary, ImportBatch, ImportMode, LabId, LogKind,
+    NewEarthingTest, NewInspection, ParsedRow, PeriodAchievement, PlanTarget, ReportingPeriod,
+    Scheme, YearAchievement,
 };
 use std::future::Future;
 
@@ -16,7 +17,7 @@ use accounts::{
 };
 use chrono::{DateTime, Utc};
 use records::{
-    EarthingPointHistory, EarthingPointRecord, EarthingTestFilter, EarthingTestRecord,
+    Amendment, EarthingPointHistory, EarthingPointRecord, EarthingTestFilter, EarthingTestRecord,
     InspectionFilter, InspectionRecord, InstrumentFilter, InstrumentHistory, InstrumentRecord,
     Page, PointFilter,
 };
@@ -138,6 +139,68 @@ pub trait Store: Clone + Send + Sync + 'static {
         id: i64,
         by: &str,
     ) -> impl Future<Output = Result<ImportBatch, StoreError>> + Send;
+
+    /// Corrects an inspection: `amendment.record` becomes its new version (the record's
+    /// id stays, its version rises by one; the version it replaces is kept whole, see
+    /// [`Store::inspection_versions`]). Its instrument is found, or created as an import
+    /// would, by the amended category, manufacturer and serial number. Refused with
+    /// [`StoreError::Conflict`], naming the holder, when another live record holds the
+    /// amended instrument, kind and date, certificate or stamp number; with
+    /// [`StoreError::Invalid`] without a reason or on a voided record. Figures, tallies
+    /// and the due list follow at once; audited with before and after.
+    fn amend_inspection(
+        &self,
+        lab: LabId,
+        id: i64,
+        amendment: &Amendment<NewInspection>,
+    ) -> impl Future<Output = Result<InspectionRecord, StoreError>> + Send;
+
+    /// Corrects an earthing test (its point stays): see [`Store::amend_inspection`].
+    fn amend_earthing_test(
+        &self,
+        lab: LabId,
+        id: i64,
+        amendment: &Amendment<NewEarthingTest>,
+    ) -> impl Future<Output = Result<EarthingTestRecord, StoreError>> + Send;
+
+    /// Voids one inspection, with who and why: it leaves every figure, stays readable.
+    fn void_inspection(
+        &self,
+        lab: LabId,
+        id: i64,
+        by: &str,
+        reason: &str,
+    ) -> impl Future<Output = Result<InspectionRecord, StoreError>> + Send;
+
+    /// Voids one earthing test: see [`Store::void_inspection`].
+    fn void_earthing_test(
+        &self,
+        lab: LabId,
+        id: i64,
+        by: &str,
+        reason: &str,
+    ) -> impl Future<Output = Result<EarthingTestRecord, StoreError>> + Send;
+
+    /// Every version of an inspection, oldest first, the current one last.
+    fn inspection_versions(
+        &self,
+        lab: LabId,
+        id: i64,
+    ) -> impl Future<Output = Result<Vec<InspectionRecord>, StoreError>> + Send;
+
+    /// Every version of an earthing test, oldest first, the current one last.
+    fn earthing_test_versions(
+        &self,
+        lab: LabId,
+        id: i64,
+    ) -> impl Future<Output = Result<Vec<EarthingTestRecord>, StoreError>> + Send;
+
+    /// One earthing test.
+    fn earthing_test(
+        &self,
+        lab: LabId,
+        id: i64,
+    ) -> impl Future<Output = Result<EarthingTestRecord, StoreError>> + Send;
 
     /// Sets (or replaces) a plan target; recorded in the audit log.
     fn set_plan(

@@ -117,6 +117,10 @@ impl Backend for Postgres {
         format!("cast({param} as jsonb)")
     }
 
+    fn decimal(param: &str) -> String {
+        format!("cast({param} as numeric)")
+    }
+
     fn conn(c: &mut PgConnection) -> impl Executor<'_, Database = Self> {
         c
     }

@@ -105,6 +105,33 @@ pub struct InspectionRecord {
     pub version: i64,
     pub voided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub authorship: Authorship,
+}
+
+/// Who answers for a record: who uploaded it, who made its current version, who voided
+/// it on its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[serde(default)]
+pub struct Authorship {
+    /// Who uploaded the batch the record came from.
+    pub uploaded_by: Option<String>,
+    /// Who made the current version, when and why (none on version 1).
+    pub amended_by: Option<String>,
+    pub amended_at: Option<DateTime<Utc>>,
+    pub amend_reason: Option<String>,
+    /// Who voided the record on its own, and why (a batch's void leaves these empty:
+    /// its reason is the batch's).
+    pub voided_by: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+/// A correction of a stored record: its new values, whole, and why.
+#[derive(Debug, Clone)]
+pub struct Amendment<T> {
+    pub record: T,
+    pub reason: String,
+    pub by: String,
 }
 
 /// Which earthing points to list.
@@ -173,6 +200,8 @@ pub struct EarthingTestRecord {
     pub version: i64,
     pub voided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub authorship: Authorship,
     /// In a point's history: whether the resistance rose over the previous (valid) test.
     pub rose: Option<bool>,
 }

@@ -92,6 +92,10 @@ impl Backend for Sqlite {
         param.to_owned()
     }
 
+    fn decimal(param: &str) -> String {
+        param.to_owned()
+    }
+
     fn conn(c: &mut SqliteConnection) -> impl Executor<'_, Database = Self> {
         c
     }

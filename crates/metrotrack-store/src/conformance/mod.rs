@@ -25,6 +25,7 @@ use crate::records::{EarthingTestFilter, InspectionFilter, InstrumentFilter, Pag
 use crate::{BatchRequest, ImportEvent, Store, StoreError};
 
 mod accounts;
+mod amendments;
 mod consistency;
 mod due;
 mod duplicates;
@@ -36,6 +37,7 @@ mod records;
 mod setup;
 
 pub use accounts::*;
+pub use amendments::*;
 pub use consistency::*;
 pub use due::*;
 pub use duplicates::*;
@@ -95,6 +97,11 @@ macro_rules! conformance_suite {
             restoring_a_batch_brings_its_records_back,
             a_refused_restore_names_every_clash,
             a_batch_that_stored_nothing_never_blocks_its_file,
+            amending_a_date_moves_the_record_between_periods,
+            an_amendment_onto_a_taken_key_or_number_is_refused,
+            an_amendment_moves_a_record_to_another_instrument,
+            voiding_one_record,
+            amending_and_voiding_an_earthing_test,
         );
     };
     (@tests $fresh:path; $($name:ident),* $(,)?) => {

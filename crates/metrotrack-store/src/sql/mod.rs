@@ -7,6 +7,7 @@
 
 mod accounts;
 mod batches;
+mod evidence;
 mod records;
 mod rows;
 mod store;
@@ -27,8 +28,8 @@ use tokio::sync::mpsc::Receiver;
 use crate::accounts::{ApiToken, Lab, Session, User, UserCredentials};
 use crate::{BatchRequest, ImportEvent, StoreError};
 use rows::{
-    AuditRow, BatchRow, CategoryRow, ClashRow, DueRow, InspectionRow, InstrumentRow, PlanRow,
-    PointRow, TestRow,
+    AuditRow, BatchRow, CategoryRow, ClashRow, DueRow, HolderRow, InspectionRow, InstrumentRow,
+    PlanRow, PointRow, TestRow,
 };
 
 /// A store over one database: SQLite ([`crate::SqliteStore`]) or PostgreSQL
@@ -116,6 +117,7 @@ pub trait Backend:
     + Binds<Option<String>>
     + for<'a> Binds<&'a str>
     + Binds<NaiveDate>
+    + Binds<Option<NaiveDate>>
     + Binds<DateTime<Utc>>
     + Binds<Option<DateTime<Utc>>>
     + Decodes<(i64,)>
@@ -130,6 +132,8 @@ pub trait Backend:
     + Decodes<Session>
     + Decodes<AuditRow>
     + Decodes<ClashRow>
+    + Decodes<HolderRow>
+    + Decodes<(String,)>
     + Decodes<BatchRow>
     + Decodes<CategoryRow>
     + Decodes<PlanRow>
@@ -161,6 +165,10 @@ pub trait Backend:
 
     /// `param` as a JSON value to store.
     fn json(param: &str) -> String;
+
+    /// `param`, an exact decimal as text, as the database stores decimals (SQLite: the
+    /// text; PostgreSQL: `numeric`).
+    fn decimal(param: &str) -> String;
 
     /// The connection as an executor.
     fn conn(c: &mut Self::Connection) -> impl Executor<'_, Database = Self>;

@@ -12,7 +12,9 @@ use rust_decimal::Decimal;
 
 use super::{corrupt, parse_stored, u64_of};
 use crate::StoreError;
-use crate::records::{EarthingPointRecord, EarthingTestRecord, InspectionRecord, InstrumentRecord};
+use crate::records::{
+    Authorship, EarthingPointRecord, EarthingTestRecord, InspectionRecord, InstrumentRecord,
+};
 
 fn category(column: &str, code: &str) -> Result<CategoryCode, StoreError> {
     CategoryCode::parse(code).map_err(|_| corrupt(format_args!("{column} = {code:?}")))
@@ -214,7 +216,8 @@ pub(crate) const INSPECTION_SELECT: &str = "select s.id, s.instrument_id, s.cate
      s.valid_until, s.technician, s.checked_by, s.notes, s.batch_id, s.source_line, \
      cast(s.original as text) as original, \
      cast(b.original_columns as text) as original_columns, \
-     cast(s.version as bigint) as version, s.voided_at, s.created_at \
+     cast(s.version as bigint) as version, s.voided_at, s.created_at, \
+     b.uploaded_by, s.amended_by, s.amended_at, s.amend_reason, s.voided_by, s.void_reason \
      from inspections s join instruments i on i.lab_id = s.lab_id and i.id = s.instrument_id \
      left join import_batches b on b.lab_id = s.lab_id and b.id = s.batch_id";
 
@@ -243,6 +246,8 @@ pub struct InspectionRow {
     version: i64,
     voided_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    authorship: Authorship,
 }
 
 impl TryFrom<InspectionRow> for InspectionRecord {
@@ -274,6 +279,7 @@ impl TryFrom<InspectionRow> for InspectionRecord {
             version: r.version,
             voided_at: r.voided_at,
             created_at: r.created_at,
+            authorship: r.authorship,
         })
     }
 }
@@ -328,7 +334,8 @@ pub(crate) const TEST_SELECT: &str = "select t.id, t.point_id, p.site, p.code as
      cast(t.limit_ohm as text) as limit_ohm, t.method, t.tester_serial, t.weather, \
      t.technician, t.notes, t.batch_id, t.source_line, cast(t.original as text) as original, \
      cast(b.original_columns as text) as original_columns, \
-     cast(t.version as bigint) as version, t.voided_at, t.created_at \
+     cast(t.version as bigint) as version, t.voided_at, t.created_at, \
+     b.uploaded_by, t.amended_by, t.amended_at, t.amend_reason, t.voided_by, t.void_reason \
      from earthing_tests t join earthing_points p on p.lab_id = t.lab_id and p.id = t.point_id \
      left join import_batches b on b.lab_id = t.lab_id and b.id = t.batch_id";
 
@@ -353,6 +360,8 @@ pub struct TestRow {
     version: i64,
     voided_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    authorship: Authorship,
 }
 
 impl TryFrom<TestRow> for EarthingTestRecord {
@@ -380,6 +389,7 @@ impl TryFrom<TestRow> for EarthingTestRecord {
             version: r.version,
             voided_at: r.voided_at,
             created_at: r.created_at,
+            authorship: r.authorship,
             rose: None,
         })
     }
@@ -424,6 +434,30 @@ impl TryFrom<AuditRow> for crate::accounts::AuditEntry {
     }
 }
 
+/// A live record holding a key or number another record would take.
+#[derive(Debug, sqlx::FromRow)]
+pub struct HolderRow {
+    pub what: String,
+    pub holder: i64,
+    pub holder_batch: Option<i64>,
+    pub holder_line: Option<i64>,
+}
+
+impl HolderRow {
+    /// "its {what} is held by {noun} {id} (batch …, line …)".
+    pub fn describe(&self, noun: &str) -> String {
+        let whence = match (self.holder_batch, self.holder_line) {
+            (Some(batch), Some(line)) => format!(" (batch {batch}, line {line})"),
+            (Some(batch), None) => format!(" (batch {batch})"),
+            _ => String::new(),
+        };
+        format!(
+            "its {} is held by {noun} {}{whence}",
+            self.what, self.holder
+        )
+    }
+}
+
 /// A record of a voided batch whose key or number a live record has taken since.
 #[derive(Debug, sqlx::FromRow)]
 pub struct ClashRow {
@@ -439,15 +473,18 @@ pub struct ClashRow {
 impl ClashRow {
     /// The clash as a person reads it.
     pub fn describe(&self) -> String {
-        let whence = match (self.holder_batch, self.holder_line) {
-            (Some(batch), Some(line)) => format!(" (batch {batch}, line {line})"),
-            (Some(batch), None) => format!(" (batch {batch})"),
-            _ => String::new(),
-        };
         let line = self.line.map_or(String::new(), |l| format!("line {l}, "));
+        let holder = HolderRow {
+            what: self.what.clone(),
+            holder: self.holder,
+            holder_batch: self.holder_batch,
+            holder_line: self.holder_line,
+        };
         format!(
-            "{line}{} {}: its {} is held by {} {}{whence}",
-            self.kind, self.id, self.what, self.kind, self.holder
+            "{line}{} {}: {}",
+            self.kind,
+            self.id,
+            holder.describe(&self.kind)
         )
     }
 }

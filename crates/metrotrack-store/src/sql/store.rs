@@ -2,12 +2,13 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use metrotrack_core::{
-    Category, DueAfter, DueEntry, ImportBatch, LabId, PeriodAchievement, PlanTarget,
-    ReportingPeriod, Scheme, YearAchievement,
+    Category, DueAfter, DueEntry, ImportBatch, LabId, NewEarthingTest, NewInspection,
+    PeriodAchievement, PlanTarget, ReportingPeriod, Scheme, YearAchievement,
 };
 use tokio::sync::mpsc::Receiver;
 
 use super::accounts::{TOKEN_SELECT, USER_COLUMNS};
+use super::evidence::Kind;
 use super::rows::{
     AuditRow, BATCH_COLUMNS, BatchRow, CategoryRow, DueRow, INSPECTION_SELECT, INSTRUMENT_COLUMNS,
     InspectionRow, InstrumentRow, POINT_COLUMNS, PlanRow, PointRow, TEST_SELECT, TestRow,
@@ -19,7 +20,7 @@ use crate::accounts::{
 };
 use crate::figures;
 use crate::records::{
-    EarthingPointHistory, EarthingPointRecord, EarthingTestFilter, EarthingTestRecord,
+    Amendment, EarthingPointHistory, EarthingPointRecord, EarthingTestFilter, EarthingTestRecord,
     InspectionFilter, InspectionRecord, InstrumentFilter, InstrumentHistory, InstrumentRecord,
     Page, PointFilter,
 };
@@ -127,6 +128,76 @@ impl<DB: Backend> Store for SqlStore<DB> {
         reason: &str,
     ) -> Result<ImportBatch, StoreError> {
         self.void(lab, id, by, reason).await
+    }
+
+    async fn amend_inspection(
+        &self,
+        lab: LabId,
+        id: i64,
+        amendment: &Amendment<NewInspection>,
+    ) -> Result<InspectionRecord, StoreError> {
+        self.amend_inspection_record(lab, id, amendment).await
+    }
+
+    async fn amend_earthing_test(
+        &self,
+        lab: LabId,
+        id: i64,
+        amendment: &Amendment<NewEarthingTest>,
+    ) -> Result<EarthingTestRecord, StoreError> {
+        self.amend_test_record(lab, id, amendment).await
+    }
+
+    async fn void_inspection(
+        &self,
+        lab: LabId,
+        id: i64,
+        by: &str,
+        reason: &str,
+    ) -> Result<InspectionRecord, StoreError> {
+        self.void_one(lab, Kind::Inspection, id, by, reason).await?;
+        self.inspection(lab, id).await
+    }
+
+    async fn void_earthing_test(
+        &self,
+        lab: LabId,
+        id: i64,
+        by: &str,
+        reason: &str,
+    ) -> Result<EarthingTestRecord, StoreError> {
+        self.void_one(lab, Kind::EarthingTest, id, by, reason)
+            .await?;
+        self.earthing_test(lab, id).await
+    }
+
+    async fn inspection_versions(
+        &self,
+        lab: LabId,
+        id: i64,
+    ) -> Result<Vec<InspectionRecord>, StoreError> {
+        let current = self.inspection(lab, id).await?;
+        self.versions(lab, Kind::Inspection, id, current).await
+    }
+
+    async fn earthing_test_versions(
+        &self,
+        lab: LabId,
+        id: i64,
+    ) -> Result<Vec<EarthingTestRecord>, StoreError> {
+        let current = self.earthing_test(lab, id).await?;
+        self.versions(lab, Kind::EarthingTest, id, current).await
+    }
+
+    async fn earthing_test(&self, lab: LabId, id: i64) -> Result<EarthingTestRecord, StoreError> {
+        let sql = format!("{TEST_SELECT} where t.lab_id = $1 and t.id = $2");
+        let mut c = self.pool.acquire().await?;
+        let row: Option<TestRow> = fetch_optional(
+            &mut c,
+            sqlx::query(sqlx::AssertSqlSafe(sql)).arg(lab).arg(id),
+        )
+        .await?;
+        not_found(row, || format!("earthing test {id}"))?.try_into()
     }
 
     async fn restore_batch(
