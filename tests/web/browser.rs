@@ -285,7 +285,7 @@ async fn web_pages_need_a_session_send_security_headers_and_check_csrf() {
             &[("reason", "no token"), ("csrf", "0000")],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let html = c
         .get(format!("{base}/?period=2023-10"))
         .await
