@@ -12,6 +12,9 @@ mod errors;
 mod openapi;
 mod paging;
 mod roles;
+mod web;
+mod web_forms;
+mod web_sessions;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
