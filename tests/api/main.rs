@@ -9,6 +9,7 @@ mod binary;
 #[path = "../web/browser.rs"]
 mod browser;
 mod errors;
+mod limits;
 mod openapi;
 mod paging;
 mod roles;
