@@ -1,4 +1,5 @@
-//! The binary: `serve --demo`, and the account commands whose tokens the server takes.
+//! The binary: `serve --demo`, `serve --max-upload-bytes`, and the account commands whose
+//! tokens the server takes.
 
 use super::*;
 
@@ -109,4 +110,85 @@ async fn cli_creates_users_and_tokens() {
             .nth(1)
             .is_some_and(|l| !l.ends_with("\t-"))
     );
+}
+
+/// `serve --max-upload-bytes`: the API takes a log of exactly that many bytes and
+/// refuses one byte more (declared or streamed) with 413, storing nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_max_upload_bytes_bounds_the_api_upload() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("lab.db").display());
+    let out = Command::new(env!("CARGO_BIN_EXE_metrotrack"))
+        .args(["token", "create", "--name", "ci", "--role", "technician"])
+        .env("METROTRACK_DATABASE_URL", &url)
+        .env("METROTRACK_USER", "tester")
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let token = stdout.lines().last().expect("token").to_owned();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_metrotrack"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--max-upload-bytes",
+            "4000",
+        ])
+        .env("METROTRACK_DATABASE_URL", &url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Kept open: the server writes to it.
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("address line");
+    let address = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("address")
+        .to_owned();
+    let http = reqwest::Client::new();
+    let upload = |body: reqwest::Body| {
+        send(
+            http.post(format!("{address}/api/v1/imports?kind=earthing"))
+                .bearer_auth(&token)
+                .header("content-type", "text/csv")
+                .body(body),
+        )
+    };
+    let over = super::web::earthing_log(4001);
+    let (status, declared) = upload(over.clone().into()).await;
+    let streamed = futures_util::stream::iter(
+        over.chunks(1000)
+            .map(|c| Ok::<_, std::io::Error>(c.to_vec()))
+            .collect::<Vec<_>>(),
+    );
+    let (streamed_status, streamed) = upload(reqwest::Body::wrap_stream(streamed)).await;
+    let (_, list) = send(
+        http.get(format!("{address}/api/v1/imports"))
+            .bearer_auth(&token),
+    )
+    .await;
+    let (at_status, batch) = upload(super::web::earthing_log(4000).into()).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    for (status, body) in [(status, &declared), (streamed_status, &streamed)] {
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+        assert_eq!(
+            body["type"],
+            "https://metrotrack.dev/problems/payload-too-large"
+        );
+        assert_eq!(
+            body["detail"],
+            "The upload is larger than the limit of 4000 bytes; nothing was stored."
+        );
+    }
+    assert_eq!(list["items"], json!([]), "nothing stored");
+    assert_eq!(at_status, StatusCode::CREATED, "{batch}");
+    assert_eq!(batch["size_bytes"], 4000);
+    assert_eq!(batch["inserted"], 18);
 }

@@ -9,9 +9,13 @@ mod binary;
 #[path = "../web/browser.rs"]
 mod browser;
 mod errors;
+mod limits;
 mod openapi;
 mod paging;
 mod roles;
+mod web;
+mod web_forms;
+mod web_sessions;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

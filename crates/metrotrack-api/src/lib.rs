@@ -184,8 +184,9 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         )
 }
 
-/// Per-request guard: the request timeout (longer for uploads), and axum's own empty
-/// error answers (405, 413, …) rewritten as problem+json.
+/// Per-request guard: the request timeout (longer for uploads), and axum's own empty or
+/// plain-text error answers (405, 413, …) rewritten as problem+json; the web pages' HTML
+/// error pages are left as they are.
 async fn guard(State(config): State<Arc<ApiConfig>>, req: Request, next: Next) -> Response {
     // The API's upload and the web page's upload stream large files: both get the long limit.
     let upload =
@@ -200,10 +201,14 @@ async fn guard(State(config): State<Arc<ApiConfig>>, req: Request, next: Next) -
         Err(_) => return error::timeout().into_response(),
     };
     let status = response.status();
+    // A problem document is already one; a web page's own error page (HTML) stays a page.
     let typed = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(b"application/problem+json")
+                || v.as_bytes().starts_with(b"text/html")
+        });
     if (status.is_client_error() || status.is_server_error()) && !typed {
         let kind = match status {
             StatusCode::METHOD_NOT_ALLOWED => error::ProblemType::MethodNotAllowed,

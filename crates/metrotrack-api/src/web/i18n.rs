@@ -281,6 +281,16 @@ pub fn texts(lang: Lang) -> &'static Texts {
     }
 }
 
+/// An upload past `max` bytes, refused.
+pub fn too_large(lang: Lang, max: u64) -> String {
+    match lang {
+        Lang::Vi => format!("Tệp lớn hơn giới hạn tải lên {max} byte; không lưu gì."),
+        Lang::En => {
+            format!("The file is larger than the upload limit of {max} bytes; nothing was stored.")
+        }
+    }
+}
+
 /// A metric's name as the report says it.
 pub fn metric_name(lang: Lang, metric: Metric) -> &'static str {
     match (lang, metric) {

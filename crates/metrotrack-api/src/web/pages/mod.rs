@@ -10,6 +10,8 @@ pub(super) mod records;
 pub(super) mod upload;
 
 use askama::Template;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use chrono::Utc;
 use metrotrack_core::{PeriodSpec, Scheme};
 use metrotrack_store::accounts::Role;
@@ -64,14 +66,20 @@ fn message_page(user: &WebUser, title: &'static str, text: &str) -> PageResult {
     })
 }
 
-/// The role does not allow this.
+/// The role does not allow this: 403, as the API answers.
 fn forbidden(user: &WebUser) -> PageResult {
-    message_page(user, user.t().error, user.t().forbidden)
+    refused(message_page(user, user.t().error, user.t().forbidden))
 }
 
-/// The form's CSRF token is not the session's.
+/// The form's CSRF token is not the session's: 403, nothing done.
 fn expired(user: &WebUser) -> PageResult {
-    message_page(user, user.t().error, user.t().expired_form)
+    refused(message_page(user, user.t().error, user.t().expired_form))
+}
+
+/// A message page answered with 403 rather than 200, so that a refusal never reads as
+/// success to a script, a proxy or the log.
+fn refused(page: PageResult) -> PageResult {
+    page.map(|page| (StatusCode::FORBIDDEN, page).into_response())
 }
 
 /// An error shown on a page of its own.

@@ -3,6 +3,8 @@
 
 use askama::Template;
 use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use metrotrack_core::{BatchOutcome, ImportBatch, ImportMode, LogKind};
 use metrotrack_import::ReadOptions;
 use metrotrack_store::accounts::Role;
@@ -12,7 +14,7 @@ use super::{Chrome, expired, forbidden};
 use crate::AppState;
 use crate::ingest::{UploadEnd, ingest_upload};
 use crate::upload::clean_file_name;
-use crate::web::{PageResult, WebUser, render};
+use crate::web::{PageResult, WebUser, i18n, render};
 
 #[derive(Template)]
 #[template(path = "upload.html")]
@@ -105,7 +107,10 @@ pub(crate) async fn upload<S: Store>(
     let (end, stored) = ingest_upload(&app.store, request, field, options, max).await;
     let batch = match (end, stored) {
         (UploadEnd::Whole, Ok(batch)) => batch,
-        (UploadEnd::TooLarge, _) => return fail(&user, format!("> {max} bytes")),
+        (UploadEnd::TooLarge, _) => {
+            let page = fail(&user, i18n::too_large(user.lang, max))?;
+            return Ok((StatusCode::PAYLOAD_TOO_LARGE, page).into_response());
+        }
         (UploadEnd::Broken(why), _) => return fail(&user, why),
         (UploadEnd::Whole, Err(e)) => return fail(&user, e.to_string()),
     };
