@@ -31,6 +31,7 @@ mod duplicates;
 mod figures;
 mod helpers;
 mod imports;
+mod races;
 mod records;
 mod setup;
 
@@ -41,6 +42,7 @@ pub use duplicates::*;
 pub use figures::*;
 pub use helpers::*;
 pub use imports::*;
+pub use races::*;
 pub use records::*;
 pub use setup::*;
 
@@ -90,6 +92,8 @@ macro_rules! conformance_suite {
             every_write_is_audited,
             records_are_listed_a_page_at_a_time,
             earthing_points_and_tests_are_read_back,
+            the_same_file_racing_is_one_batch,
+            different_files_racing_both_land_whole,
         );
     };
     (@tests $fresh:path; $($name:ident),* $(,)?) => {
