@@ -11,6 +11,7 @@ mod browser;
 mod errors;
 mod openapi;
 mod paging;
+mod races;
 mod roles;
 
 use std::collections::HashMap;
