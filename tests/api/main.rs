@@ -8,6 +8,7 @@ mod auth;
 mod binary;
 #[path = "../web/browser.rs"]
 mod browser;
+mod demo;
 mod encodings;
 mod errors;
 mod openapi;
