@@ -15,6 +15,7 @@ mod openapi;
 mod paging;
 mod races;
 mod roles;
+mod shutdown;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
