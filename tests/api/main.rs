@@ -8,11 +8,15 @@ mod auth;
 mod binary;
 #[path = "../web/browser.rs"]
 mod browser;
+mod demo;
+mod encodings;
 mod errors;
 mod limits;
 mod openapi;
 mod paging;
+mod races;
 mod roles;
+mod shutdown;
 mod web;
 mod web_forms;
 mod web_sessions;

@@ -6,12 +6,12 @@
 //! crate's `build.rs`) every test is marked ignored, so the runner counts it as skipped;
 //! run anyway (`--run-ignored all`) it fails saying what is missing.
 
-use metrotrack_core::{BatchOutcome, ImportMode, LogKind, ParsedRow};
+use metrotrack_core::{BatchOutcome, ImportMode, LogKind};
 use metrotrack_store::conformance::{
-    earthing, import, inspections, request, row, summary, three_rows, totals, verification,
+    earthing, import, import_file, inspections, row, three_rows, totals,
 };
 use metrotrack_store::postgres::testing::{TestDatabase, fresh_database, server_url};
-use metrotrack_store::{ImportEvent, PgStore, Store, StoreError};
+use metrotrack_store::{PgStore, Store, StoreError};
 
 /// A migrated store on a new database.
 async fn fresh() -> Option<(TestDatabase, PgStore)> {
@@ -156,101 +156,8 @@ async fn other_urls_are_refused_and_debug_hides_the_password() {
     assert!(debug.contains("PgStore"), "{debug}");
 }
 
-/// A file of `n` inspections of `n` instruments (`SN-<i>`) on `date`, streamed in
-/// events of 1 000 rows, in the given order of instruments.
-async fn import_file(
-    store: PgStore,
-    sha: &str,
-    date: &'static str,
-    serials: Vec<u64>,
-) -> Result<metrotrack_core::ImportBatch, StoreError> {
-    let request = request(&store, LogKind::Inspections, ImportMode::Strict).await;
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    let sha = sha.to_owned();
-    let feeder = tokio::spawn(async move {
-        let mut chunk = Vec::new();
-        for (line, i) in serials.into_iter().enumerate() {
-            let s = verification(line as u64 + 2, date, "CT1P", &format!("SN-{i:06}"));
-            chunk.push(ParsedRow::Inspection(s));
-            if chunk.len() == 1_000 {
-                let rows = std::mem::take(&mut chunk);
-                if tx.send(ImportEvent::Rows(rows)).await.is_err() {
-                    return;
-                }
-            }
-        }
-        let _ = tx.send(ImportEvent::Rows(chunk)).await;
-        let _ = tx.send(ImportEvent::Finished(summary(&sha))).await;
-    });
-    let result = store.import_batch(request, rx).await;
-    feeder.await.expect("feeder");
-    result
-}
-
-/// Two different files naming the same 12 000 instruments in opposite orders, imported
-/// at once: both land whole (no deadlock, no lost or doubled instrument).
-#[cfg_attr(
-    not(pg_tests),
-    ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"
-)]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn different_files_racing_both_land_whole() {
-    let Some((_db, store)) = fresh().await else {
-        panic!("needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL");
-    };
-    let n = 12_000u64;
-    let forward: Vec<u64> = (0..n).collect();
-    let backward: Vec<u64> = (0..n).rev().collect();
-    let a = tokio::spawn(import_file(store.clone(), "sha-a", "2023-10-01", forward));
-    let b = tokio::spawn(import_file(store.clone(), "sha-b", "2023-10-02", backward));
-    let (a, b) = (a.await.expect("task a"), b.await.expect("task b"));
-    let (a, b) = (a.expect("import a"), b.expect("import b"));
-    assert_eq!((a.outcome, a.inserted), (BatchOutcome::Stored, n));
-    assert_eq!((b.outcome, b.inserted), (BatchOutcome::Stored, n));
-    assert_eq!(totals(&store).await, (n, 2 * n, 0));
-    assert_eq!(count(&store, "instruments").await, n as i64);
-}
-
-/// The same file uploaded twice at once ends as one batch: the other upload answers
-/// with it.
-#[cfg_attr(
-    not(pg_tests),
-    ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"
-)]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_same_file_racing_is_one_batch() {
-    let Some((_db, store)) = fresh().await else {
-        panic!("needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL");
-    };
-    let n = 6_000u64;
-    let a = tokio::spawn(import_file(
-        store.clone(),
-        "sha-same",
-        "2023-10-01",
-        (0..n).collect(),
-    ));
-    let b = tokio::spawn(import_file(
-        store.clone(),
-        "sha-same",
-        "2023-10-01",
-        (0..n).collect(),
-    ));
-    let (a, b) = (a.await.expect("task a"), b.await.expect("task b"));
-    let (a, b) = (a.expect("import a"), b.expect("import b"));
-    let mut outcomes = [a.outcome, b.outcome];
-    outcomes.sort_by_key(|o| format!("{o:?}"));
-    assert_eq!(
-        outcomes,
-        [BatchOutcome::AlreadyImported, BatchOutcome::Stored]
-    );
-    assert_eq!(a.id, b.id);
-    assert_eq!((a.inserted, b.inserted), (n, n));
-    assert_eq!(count(&store, "import_batches").await, 1);
-    assert_eq!(totals(&store).await, (n, n, 0));
-}
-
-/// The schema refuses what the code never writes: a second live batch of one file that
-/// stored records, a negative resistance, a failed inspection with a valid-until.
+/// The schema refuses what the code never writes: a second live batch of one file, a
+/// negative resistance, a failed inspection with a valid-until.
 #[cfg_attr(
     not(pg_tests),
     ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"
@@ -396,7 +303,7 @@ async fn bulk_speed() {
     };
     for (sha, what) in [("bench-a", "new"), ("bench-b", "duplicate")] {
         let started = std::time::Instant::now();
-        let batch = import_file(store.clone(), sha, "2023-10-01", (0..n).collect())
+        let batch = import_file(&store, sha, "2023-10-01", (0..n).collect())
             .await
             .expect("import");
         let took = started.elapsed();

@@ -33,6 +33,7 @@ mod evidence;
 mod figures;
 mod helpers;
 mod imports;
+mod races;
 mod records;
 mod setup;
 
@@ -45,6 +46,7 @@ pub use evidence::*;
 pub use figures::*;
 pub use helpers::*;
 pub use imports::*;
+pub use races::*;
 pub use records::*;
 pub use setup::*;
 
@@ -102,6 +104,8 @@ macro_rules! conformance_suite {
             an_amendment_moves_a_record_to_another_instrument,
             voiding_one_record,
             amending_and_voiding_an_earthing_test,
+            the_same_file_racing_is_one_batch,
+            different_files_racing_both_land_whole,
         );
     };
     (@tests $fresh:path; $($name:ident),* $(,)?) => {
