@@ -1,5 +1,6 @@
 //! `metrotrack serve [--bind 127.0.0.1:8080] [--demo]`
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -96,15 +97,25 @@ pub async fn run<S: Store>(store: S, args: ServeArgs, location: &str) -> anyhow:
         ..ApiConfig::default()
     };
     let router = metrotrack_api::router(AppState::new(store, config));
-    println!("metrotrack is serving http://{address}");
-    println!("  API:  http://{address}/api/v1   (OpenAPI: /api/v1/openapi.json, docs: /api/docs)");
-    println!("  database: {location}");
+    let mut banner = format!(
+        "metrotrack is serving http://{address}\n  \
+         API:  http://{address}/api/v1   (OpenAPI: /api/v1/openapi.json, docs: /api/docs)\n  \
+         database: {location}\n"
+    );
     if let Some((password, token)) = sign_in {
-        println!("  demo data: October 2023 (report: /api/v1/reports/2023-10)");
-        println!("  sign in as supervisor: username {DEMO_SUPERVISOR}  password {password}");
-        println!("  demo admin API token (Authorization: Bearer …):");
-        println!("{token}");
+        banner.push_str(&format!(
+            "  demo data: October 2023 (report: /api/v1/reports/2023-10)\n  \
+             sign in as supervisor: username {DEMO_SUPERVISOR}  password {password}\n  \
+             demo admin API token (Authorization: Bearer …):\n{token}\n"
+        ));
     }
+    // A closed standard output (`serve | head -1`) must not stop the server: the banner
+    // is written once, and a failure to write it is only logged.
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(banner.as_bytes()).and_then(|()| out.flush()) {
+        tracing::warn!(error = %e, "could not write the banner to standard output");
+    }
+    drop(out);
     tracing::info!(%address, "serving");
     metrotrack_api::serve(listener, router, metrotrack_api::shutdown_signal())
         .await

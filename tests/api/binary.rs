@@ -192,3 +192,46 @@ async fn serve_max_upload_bytes_bounds_the_api_upload() {
     assert_eq!(batch["size_bytes"], 4000);
     assert_eq!(batch["inserted"], 18);
 }
+
+/// `metrotrack serve | head -1`: a standard output closed before the server writes its
+/// banner does not stop the server.
+#[test]
+fn serve_keeps_serving_when_its_standard_output_is_closed() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let url = format!("sqlite://{}", dir.path().join("closed.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_metrotrack"))
+        .args(["--database-url", &url, "serve", "--bind"])
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let mut answered = None;
+    for _ in 0..300 {
+        if let Ok(response) = runtime.block_on(reqwest::get(&health)) {
+            answered = Some(response.status());
+            break;
+        }
+        if child.try_wait().expect("poll").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let still_running = child.try_wait().expect("poll").is_none();
+    let _ = child.kill();
+    let status = child.wait().expect("wait");
+    assert_eq!(
+        answered,
+        Some(StatusCode::OK),
+        "the server exited: {status}"
+    );
+    assert!(still_running, "the server exited: {status}");
+}
