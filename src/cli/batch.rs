@@ -1,4 +1,4 @@
-//! `metrotrack batch list|show|void`: the import batches, and voiding one.
+//! `metrotrack batch list|show|void|restore`: the import batches, voiding and restoring one.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -18,6 +18,19 @@ pub enum BatchCommand {
     Show(ShowArgs),
     /// Void a batch: its records leave every figure but stay visible as voided.
     Void(VoidArgs),
+    /// Restore a voided batch: the records its void took count again. Refused, naming
+    /// each clash, when a live record took one of their keys or numbers since.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The batch id.
+    id: i64,
+    #[command(flatten)]
+    user: UserArg,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -91,6 +104,23 @@ pub async fn run<S: Store>(store: &S, command: BatchCommand) -> anyhow::Result<E
                         args.id, batch.inserted
                     );
                 }
+            }
+        }
+        BatchCommand::Restore(args) => {
+            let batch = match store.restore_batch(lab, args.id, &args.user.name()).await {
+                Err(StoreError::NotFound(what)) => return not_found(&what),
+                Err(StoreError::Invalid(why) | StoreError::Conflict(why)) => {
+                    eprintln!("error: {why}");
+                    return Ok(ExitCode::FAILURE);
+                }
+                other => other.with_context(|| format!("restoring batch {}", args.id))?,
+            };
+            match args.format {
+                Format::Json => println!("{}", serde_json::to_string(&batch)?),
+                Format::Text => println!(
+                    "batch {} restored: its records count again in every figure",
+                    args.id
+                ),
             }
         }
     }

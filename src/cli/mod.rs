@@ -6,6 +6,7 @@ mod demo;
 mod due;
 mod import;
 mod plan;
+mod record;
 mod report;
 mod serve;
 
@@ -52,6 +53,9 @@ enum Command {
     /// Set and list plan targets.
     #[command(subcommand)]
     Plan(plan::PlanCommand),
+    /// Amend, void and show one stored record (inspection or earthing test).
+    #[command(subcommand)]
+    Record(record::RecordCommand),
     /// The period's achievement against plan, as the monthly report's sentences or data.
     Report(report::ReportArgs),
     /// Instruments whose verification expires soon, and the overdue ones.
@@ -169,6 +173,7 @@ async fn run_on<S: Store>(store: S, command: Command, location: &str) -> anyhow:
         Command::Import(args) => import::run(&store, args).await,
         Command::Batch(cmd) => batch::run(&store, cmd).await,
         Command::Plan(cmd) => plan::run(&store, cmd).await,
+        Command::Record(cmd) => record::run(&store, cmd).await,
         Command::Report(args) => report::run(&store, args).await,
         Command::Due(args) => due::run(&store, args).await,
         Command::Demo(args) => demo::run(&store, args, location).await,

@@ -12,6 +12,7 @@ mod import;
 mod kill;
 mod postgres;
 mod process;
+mod record;
 mod report;
 mod shapes;
 mod usage;

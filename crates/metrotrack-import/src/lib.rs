@@ -6,6 +6,7 @@
 //! each row into a record or into the complete list of its problems. It knows no
 //! database: the caller stores the rows it is handed.
 
+mod amend;
 mod earthing;
 mod header;
 mod inspection;
@@ -14,6 +15,7 @@ mod row;
 mod source;
 mod value;
 
+pub use amend::{LogValues, amended_earthing_test, amended_inspection};
 pub use options::{
     DateOrder, Limits, ReadOptions, TextEncoding, UnknownDateOrder, UnknownEncoding,
 };

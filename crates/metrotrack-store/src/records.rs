@@ -134,6 +134,58 @@ pub struct Amendment<T> {
     pub by: String,
 }
 
+/// An optional text as a log's cell writes it (empty when absent).
+fn cell(value: &Option<String>) -> String {
+    value.clone().unwrap_or_default()
+}
+
+impl InspectionRecord {
+    /// Its values (and its `instrument`'s) as a log's row writes them, by the log
+    /// template's English headers: what an amendment's changes are written over.
+    pub fn log_values(&self, instrument: &InstrumentRecord) -> Vec<(&'static str, String)> {
+        vec![
+            ("date", self.inspected_on.to_string()),
+            ("category", self.category.as_str().to_owned()),
+            ("serial_number", self.serial_number.clone()),
+            ("manufacturer", cell(&instrument.manufacturer)),
+            ("model", cell(&instrument.model)),
+            ("owner", cell(&instrument.owner)),
+            ("kind", self.kind.as_str().to_owned()),
+            ("verification_type", cell(&self.verification_type)),
+            ("procedure", cell(&self.procedure)),
+            ("result", cell(&self.result.map(|r| r.as_str().to_owned()))),
+            ("error_percent", cell(&self.error_percent)),
+            ("certificate_no", cell(&self.certificate_no)),
+            ("stamp_no", cell(&self.stamp_no)),
+            (
+                "valid_until",
+                cell(&self.valid_until.map(|d| d.to_string())),
+            ),
+            ("technician", self.technician.clone()),
+            ("checked_by", cell(&self.checked_by)),
+            ("notes", cell(&self.notes)),
+        ]
+    }
+}
+
+impl EarthingTestRecord {
+    /// Its values as a log's row writes them: see [`InspectionRecord::log_values`].
+    pub fn log_values(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("date", self.tested_on.to_string()),
+            ("site", self.site.clone()),
+            ("point", self.point_code.clone()),
+            ("resistance_ohm", self.resistance_ohm.clone()),
+            ("limit_ohm", self.limit_ohm.clone()),
+            ("method", cell(&self.method)),
+            ("tester_serial", cell(&self.tester_serial)),
+            ("weather", cell(&self.weather)),
+            ("technician", self.technician.clone()),
+            ("notes", cell(&self.notes)),
+        ]
+    }
+}
+
 /// Which earthing points to list.
 #[derive(Debug, Clone, Default)]
 pub struct PointFilter {
