@@ -59,6 +59,23 @@ impl Role {
     pub fn reads_every_lab(self) -> bool {
         self == Self::National
     }
+
+    /// Whether this role, acting as `actor`, may amend or void a record of its lab that
+    /// `uploaded_by` uploaded (`None`: entered otherwise) and whose current version
+    /// `amended_by` made: a supervisor or admin any record; a technician the records of
+    /// batches it uploaded and those it amended; a reader or national account none.
+    pub fn may_change_record(
+        self,
+        actor: &str,
+        uploaded_by: Option<&str>,
+        amended_by: Option<&str>,
+    ) -> bool {
+        match self {
+            Self::Supervisor | Self::Admin => true,
+            Self::Technician => uploaded_by == Some(actor) || amended_by == Some(actor),
+            Self::Reader | Self::National => false,
+        }
+    }
 }
 
 impl fmt::Display for Role {
@@ -111,5 +128,24 @@ mod tests {
         }
         assert_eq!(" Admin ".parse::<Role>(), Ok(Role::Admin));
         assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn technicians_change_their_own_records_and_supervisors_any() {
+        let may = |role: Role, uploaded: Option<&str>, amended: Option<&str>| {
+            role.may_change_record("an", uploaded, amended)
+        };
+        assert!(may(Role::Technician, Some("an"), None));
+        assert!(may(Role::Technician, Some("binh"), Some("an")));
+        assert!(!may(Role::Technician, Some("binh"), None));
+        assert!(!may(Role::Technician, None, Some("binh")));
+        assert!(!may(Role::Technician, None, None));
+        for role in [Role::Supervisor, Role::Admin] {
+            assert!(may(role, Some("binh"), None));
+            assert!(may(role, None, None));
+        }
+        for role in [Role::Reader, Role::National] {
+            assert!(!may(role, Some("an"), Some("an")));
+        }
     }
 }
