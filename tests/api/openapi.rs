@@ -78,3 +78,154 @@ async fn openapi_describes_every_route() {
         .expect("docs");
     assert_eq!(docs.status(), StatusCode::OK);
 }
+
+/// Every `$ref` in `value`, anywhere.
+fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r),
+                    _ => refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+/// What a client generator needs from the document (issue #18): a good function name,
+/// a summary and the security of every operation, a description on every response, the
+/// errors as problem documents, the words of the parameters as enums, the upload's and
+/// the report's media types. (`.ci/run` also validates it against the OpenAPI 3.1 schema
+/// and generates a client from it: tests/api_client.)
+#[tokio::test(flavor = "multi_thread")]
+async fn openapi_gives_a_generator_what_it_needs() {
+    let s = Server::start().await;
+    let (status, doc) = send(s.req(Method::GET, "/api/v1/openapi.json", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let verbs = ["get", "list", "create", "set", "upload", "void", "revoke"];
+    let mut ids = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let here = format!("{method} {path}");
+            let id = op["operationId"].as_str().expect("operationId");
+            let words: Vec<&str> = id.split('_').collect();
+            assert!(
+                verbs.contains(&words[0])
+                    && words
+                        .iter()
+                        .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase())),
+                "{here}: operationId {id:?} is a snake_case verb phrase"
+            );
+            ids.push(id.to_owned());
+            let summary = op["summary"].as_str().unwrap_or_default();
+            assert!(
+                !summary.is_empty() && !summary.contains('\n'),
+                "{here}: a one-line summary"
+            );
+            let security = op["security"].as_array().expect("security per operation");
+            if path == "/healthz" {
+                assert_eq!(op["security"], json!([{}]), "{here}: no authentication");
+            } else {
+                assert_eq!(
+                    security,
+                    &vec![json!({"bearer": []}), json!({"basic": []})],
+                    "{here}"
+                );
+            }
+            for (code, response) in op["responses"].as_object().expect("responses") {
+                let description = response["description"].as_str().unwrap_or_default();
+                assert!(!description.is_empty(), "{here} {code}: a description");
+                if code.starts_with('4') {
+                    assert_eq!(
+                        response["content"],
+                        json!({"application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/ProblemDetails"}
+                        }}),
+                        "{here} {code}: a problem document"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(ids.len(), 24);
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "operationIds are unique: {ids:?}");
+
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for r in all {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("{r} is a schema"));
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{r} resolves"
+        );
+    }
+
+    let schema = |name: &str| &doc["components"]["schemas"][name];
+    let param = |path: &str, method: &str, name: &str| {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{method} {path} takes {name}"))
+            .clone()
+    };
+    assert_eq!(
+        schema("SchemeParam")["enum"],
+        json!(["decree09", "calendar"])
+    );
+    assert_eq!(
+        schema("MetricParam")["enum"],
+        json!([
+            "instruments_inspected",
+            "inspections",
+            "earthing_points_measured"
+        ])
+    );
+    assert_eq!(
+        schema("EncodingParam")["enum"],
+        json!(["utf-8", "utf-16le", "utf-16be", "windows-1258"])
+    );
+    let scheme = param("/api/v1/inspections", "get", "scheme");
+    assert_eq!(scheme["schema"]["$ref"], "#/components/schemas/SchemeParam");
+    let limit = param("/api/v1/inspections", "get", "limit");
+    assert_eq!(
+        (&limit["schema"]["minimum"], &limit["schema"]["maximum"]),
+        (&json!(1), &json!(1000))
+    );
+    let as_of = param("/api/v1/due", "get", "as_of");
+    assert_eq!(as_of["schema"]["format"], "date");
+    let kind = param("/api/v1/imports", "post", "kind");
+    assert_eq!(kind["required"], true);
+    assert_eq!(kind["schema"]["$ref"], "#/components/schemas/LogKindParam");
+
+    let upload = &doc["paths"]["/api/v1/imports"]["post"]["requestBody"]["content"];
+    assert_eq!(
+        schema("CsvLog"),
+        &json!({"type": "string", "format": "binary", "contentMediaType": "text/csv",
+                "description": schema("CsvLog")["description"]})
+    );
+    assert_eq!(
+        upload["text/csv"]["schema"]["$ref"],
+        "#/components/schemas/CsvLog"
+    );
+    assert_eq!(
+        schema("UploadForm")["properties"]["file"]["format"],
+        "binary"
+    );
+    let report = &doc["paths"]["/api/v1/reports/{period}"]["get"]["responses"]["200"]["content"];
+    assert_eq!(report["text/plain"]["schema"]["type"], "string");
+    assert_eq!(
+        report["application/json"]["schema"]["$ref"],
+        "#/components/schemas/PeriodAchievementDto"
+    );
+}

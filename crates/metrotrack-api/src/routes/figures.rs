@@ -12,8 +12,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::dto::{
-    AchievementResponse, CategoryList, DueList, PeriodAchievementDto, PlanDto, PlanList,
-    ProblemDetails, SetPlan, YearAchievementDto,
+    AchievementResponse, CategoryList, DueList, LangParam, MetricParam, PeriodAchievementDto,
+    PlanDto, PlanList, ProblemDetails, ReportFormatParam, SchemeParam, SetPlan, YearAchievementDto,
 };
 use crate::error::{ApiResult, bad_request, validation};
 use crate::extract::{Json, Path, Query};
@@ -45,8 +45,9 @@ fn scheme_or(value: Option<&str>, default: Scheme) -> ApiResult<Scheme> {
     get,
     path = "/api/v1/categories",
     tag = "figures",
+    operation_id = "list_categories",
     params(LabParam),
-    responses((status = 200, body = CategoryList), CommonErrors),
+    responses((status = 200, description = "The categories", body = CategoryList), CommonErrors),
 )]
 pub async fn categories<S: Store>(
     State(app): State<AppState<S>>,
@@ -66,7 +67,9 @@ pub async fn categories<S: Store>(
 #[into_params(parameter_in = Query)]
 pub struct PlanParams {
     /// Only this year's targets (its months and the year).
+    #[param(minimum = 1900, maximum = 9999, example = 2023)]
     pub year: Option<i32>,
+    /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
 }
 
@@ -75,8 +78,9 @@ pub struct PlanParams {
     get,
     path = "/api/v1/plans",
     tag = "figures",
+    operation_id = "list_plans",
     params(PlanParams),
-    responses((status = 200, body = PlanList), CommonErrors),
+    responses((status = 200, description = "The plan targets", body = PlanList), CommonErrors),
 )]
 pub async fn plans<S: Store>(
     State(app): State<AppState<S>>,
@@ -99,9 +103,10 @@ pub async fn plans<S: Store>(
     put,
     path = "/api/v1/plans/{period}/{metric}",
     tag = "figures",
+    operation_id = "set_plan",
     params(
-        ("period" = String, Path, description = "`2023-10` (month) or `2023` (year)", example = "2023-10"),
-        ("metric" = String, Path, description = "`instruments_inspected`, `inspections` or `earthing_points_measured`", example = "instruments_inspected"),
+        ("period" = String, Path, description = "`2023-10` (month) or `2023` (year)", pattern = r"^[0-9]{4}(-[0-9]{2})?$", example = "2023-10"),
+        ("metric" = MetricParam, Path, description = "`instruments_inspected`, `inspections` or `earthing_points_measured`", example = "instruments_inspected"),
     ),
     request_body = SetPlan,
     responses(
@@ -150,13 +155,20 @@ pub async fn set_plan<S: Store>(
 #[into_params(parameter_in = Query)]
 pub struct AchievementParams {
     /// A period: `2023-10`, `2023-Q4`, `2023-H2` or `2023`.
+    #[param(
+        pattern = r"^[0-9]{4}(-([0-9]{2}|Q[1-4]|H[12]))?$",
+        example = "2023-10"
+    )]
     pub period: Option<String>,
     /// Instead of `period`: a year's monthly series and year to date.
+    #[param(minimum = 1900, maximum = 9999, example = 2023)]
     pub year: Option<i32>,
     /// `decree09` (default) or `calendar`.
+    #[param(value_type = Option<SchemeParam>)]
     pub scheme: Option<String>,
     /// With `year`: the series runs to this date's month (default today).
     pub as_of: Option<NaiveDate>,
+    /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
 }
 
@@ -165,6 +177,7 @@ pub struct AchievementParams {
     get,
     path = "/api/v1/achievement",
     tag = "figures",
+    operation_id = "get_achievement",
     params(AchievementParams),
     responses(
         (status = 200, description = "`PeriodAchievementDto` for `period`, `YearAchievementDto` for `year`", body = AchievementResponse),
@@ -205,12 +218,17 @@ pub async fn achievement<S: Store>(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
-    /// `text` (default: the monthly report's sentences) or `json` (the achievement).
+    /// `text` (default: the monthly report's sentences, `text/plain`) or `json` (the
+    /// achievement, `application/json`).
+    #[param(value_type = Option<ReportFormatParam>)]
     pub format: Option<String>,
     /// `vi` (default) or `en`.
+    #[param(value_type = Option<LangParam>)]
     pub lang: Option<String>,
     /// `decree09` (default) or `calendar`.
+    #[param(value_type = Option<SchemeParam>)]
     pub scheme: Option<String>,
+    /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
 }
 
@@ -219,12 +237,13 @@ pub struct ReportParams {
     get,
     path = "/api/v1/reports/{period}",
     tag = "figures",
+    operation_id = "get_report",
     params(
-        ("period" = String, Path, description = "`2023-10`, `2023-Q4`, `2023-H2` or `2023`", example = "2023-10"),
+        ("period" = String, Path, description = "`2023-10`, `2023-Q4`, `2023-H2` or `2023`", pattern = r"^[0-9]{4}(-([0-9]{2}|Q[1-4]|H[12]))?$", example = "2023-10"),
         ReportParams,
     ),
     responses(
-        (status = 200, description = "The report", content(
+        (status = 200, description = "The report: its sentences (`format=text`, `text/plain; charset=utf-8`) or the achievement (`format=json`)", content(
             (String = "text/plain"),
             (PeriodAchievementDto = "application/json"),
         )),
@@ -273,26 +292,31 @@ pub async fn report<S: Store>(
 #[into_params(parameter_in = Query)]
 pub struct DueParams {
     /// Days ahead, 0 to 3660 (default 30).
+    #[param(minimum = 0, maximum = 3660, example = 30)]
     pub within: Option<u32>,
     /// The date to count from (default today), `YYYY-MM-DD`.
     pub as_of: Option<NaiveDate>,
+    /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
-    /// Entries per page (default 50, at most 1000).
+    /// Rows per page, 1 to 1000 (default 50).
+    #[param(minimum = 1, maximum = 1000, example = 50)]
     pub limit: Option<u32>,
-    /// The previous page's `next_cursor`.
+    /// The previous page's `next_cursor` (absent: the first page).
     pub cursor: Option<String>,
 }
 
-/// Instruments whose verification expires within `within` days, and the overdue ones,
-/// soonest first, a page at a time.
+/// Instruments due for verification within `within` days, and the overdue ones.
+///
+/// Soonest first, a page at a time.
 #[utoipa::path(
     get,
     path = "/api/v1/due",
     tag = "figures",
+    operation_id = "list_due",
     params(DueParams),
     responses(
-        (status = 200, body = DueList),
-        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 200, description = "A page of the due list", body = DueList),
+        (status = 400, description = "A malformed parameter or cursor", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
 )]

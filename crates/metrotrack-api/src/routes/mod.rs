@@ -16,6 +16,7 @@ use crate::extract::Json;
     get,
     path = "/healthz",
     tag = "meta",
+    operation_id = "get_health",
     security(()),
     responses((status = 200, description = "The server is up", body = Health)),
 )]
