@@ -114,3 +114,13 @@ pub enum MetricParam {
     /// Distinct earthing points with a test in the period.
     EarthingPointsMeasured,
 }
+
+/// A role an admin may give over the API (`national` is given on the server only).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantableRole {
+    Reader,
+    Technician,
+    Supervisor,
+    Admin,
+}
