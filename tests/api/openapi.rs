@@ -229,3 +229,75 @@ async fn openapi_gives_a_generator_what_it_needs() {
         "#/components/schemas/PeriodAchievementDto"
     );
 }
+
+/// A reader's GET of `path`, with `tag` as `If-None-Match`: the status, the `ETag`, the body.
+async fn poll(s: &Server, path: &str, tag: Option<String>) -> (StatusCode, Option<String>, String) {
+    let mut request = s.req(Method::GET, path, Some(s.token('A', Role::Reader)));
+    if let Some(tag) = tag {
+        request = request.header("if-none-match", tag);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status();
+    let etag = response
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().expect("etag").to_owned());
+    (status, etag, response.text().await.expect("body"))
+}
+
+/// A portal polling the figures: the answer carries an `ETag`; asking again with it in
+/// `If-None-Match` is 304 with no body until the figures change (a new plan here), and
+/// each report (language, format) has its own tag.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_figures_answer_304_while_unchanged() {
+    let s = Server::start().await;
+    let supervisor = s.token('A', Role::Supervisor);
+    let (status, _) = s
+        .upload(
+            supervisor,
+            "inspections",
+            "demo/inspections-2023-10.excel-vi.csv",
+            "",
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let plan = |target| s.set_plan(supervisor, "2023-10", "instruments_inspected", target);
+    assert_eq!(plan(402).await, StatusCode::OK);
+
+    let figures = "/api/v1/achievement?period=2023-10";
+    let (status, tag, body) = poll(&s, figures, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let first: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(metric(&first, "instruments_inspected")["percent"], 116);
+    let tag = tag.expect("an ETag");
+    assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+
+    let (status, again, body) = poll(&s, figures, Some(tag.clone())).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert_eq!((again.as_deref(), body.as_str()), (Some(tag.as_str()), ""));
+    let (status, _, _) = poll(&s, figures, Some("\"something else\"".to_owned())).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Each rendering is its own representation with its own tag.
+    let vi = poll(&s, "/api/v1/reports/2023-10?lang=vi", None).await;
+    let en = poll(&s, "/api/v1/reports/2023-10?lang=en", None).await;
+    assert!(
+        vi.2.contains("467 PTĐ") && vi.2.contains("116%"),
+        "{}",
+        vi.2
+    );
+    let (vi_tag, en_tag) = (vi.1.expect("etag"), en.1.expect("etag"));
+    assert!(vi_tag != en_tag && vi_tag != tag);
+    let (status, _, body) = poll(&s, "/api/v1/reports/2023-10?lang=vi", Some(vi_tag.clone())).await;
+    assert_eq!((status, body.as_str()), (StatusCode::NOT_MODIFIED, ""));
+
+    // A new plan changes the figures: the old tag no longer matches.
+    assert_eq!(plan(400).await, StatusCode::OK);
+    let (status, changed, body) = poll(&s, figures, Some(tag.clone())).await;
+    assert_eq!(status, StatusCode::OK);
+    let now: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(metric(&now, "instruments_inspected")["percent"], 117);
+    assert_ne!(changed.expect("etag"), tag);
+    let (status, _, _) = poll(&s, "/api/v1/reports/2023-10?lang=vi", Some(vi_tag)).await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -63,7 +63,8 @@ PYTHONPATH="$work/client" "$venv/bin/python" "$here/client_program.py" "$base" "
 
 echo "-- schemathesis: every operation, $examples examples each"
 fuzz() {
-    "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
+    # From the scratch folder: schemathesis keeps its cache in the working directory.
+    cd "$work" && "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
         --checks not_a_server_error,response_schema_conformance \
         -H "Authorization: Bearer $token" --max-examples "$examples" --seed 18 \
         --workers 2 --no-color --report json --report-json-path "$work/$1.json" "${@:2}"

@@ -1,8 +1,8 @@
 //! Categories, plans, achievement, reports and the due list.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::{NaiveDate, Utc};
 use metrotrack_core::report::render_text;
 use metrotrack_core::{CategoryCode, Lang, Metric, PeriodSpec, PlanTarget, Scheme};
@@ -18,8 +18,8 @@ use crate::dto::{
 use crate::error::{ApiResult, bad_request, validation};
 use crate::extract::{Json, Path, Query};
 use crate::pagination;
-use crate::routes::CommonErrors;
 use crate::routes::imports::LabParam;
+use crate::routes::{CommonErrors, conditional};
 use crate::{AppState, Caller};
 
 fn parse<T>(name: &str, value: &str) -> ApiResult<T>
@@ -178,17 +178,21 @@ pub struct AchievementParams {
     path = "/api/v1/achievement",
     tag = "figures",
     operation_id = "get_achievement",
-    params(AchievementParams),
+    params(AchievementParams, IfNoneMatch),
     responses(
-        (status = 200, description = "`PeriodAchievementDto` for `period`, `YearAchievementDto` for `year`", body = AchievementResponse),
+        (status = 200, description = "`PeriodAchievementDto` for `period`, `YearAchievementDto` for `year`", body = AchievementResponse,
+         headers(("ETag" = String, description = "This answer's entity tag: send it as `If-None-Match` to get 304 while the figures are unchanged"))),
+        (status = 304, description = "Not modified: the figures are still those of the entity tag sent in `If-None-Match`",
+         headers(("ETag" = String, description = "The same entity tag"))),
         CommonErrors,
     ),
 )]
 pub async fn achievement<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
+    headers: HeaderMap,
     Query(q): Query<AchievementParams>,
-) -> ApiResult<Json<AchievementResponse>> {
+) -> ApiResult<Response> {
     caller.require(Role::Reader)?;
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
     let scheme = scheme_or(q.scheme.as_deref(), app.config.scheme)?;
@@ -196,9 +200,10 @@ pub async fn achievement<S: Store>(
         (Some(period), None) => {
             let spec: PeriodSpec = parse("period", period)?;
             let a = app.store.achievement(lab, spec.resolve(scheme)).await?;
-            Ok(Json(AchievementResponse::Period(
-                PeriodAchievementDto::from(a),
-            )))
+            conditional::json(
+                &headers,
+                &AchievementResponse::Period(PeriodAchievementDto::from(a)),
+            )
         }
         (None, Some(year)) => {
             if !(1900..=9999).contains(&year) {
@@ -206,12 +211,25 @@ pub async fn achievement<S: Store>(
             }
             let as_of = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
             let y = app.store.year_achievement(lab, year, scheme, as_of).await?;
-            Ok(Json(AchievementResponse::Year(YearAchievementDto::from(y))))
+            conditional::json(
+                &headers,
+                &AchievementResponse::Year(YearAchievementDto::from(y)),
+            )
         }
         _ => Err(bad_request(
             "Give either period (e.g. 2023-10) or year (e.g. 2023).",
         )),
     }
+}
+
+/// The conditional-request header of the figures.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfNoneMatch {
+    /// The `ETag` of an earlier answer: 304 with no body while the figures are unchanged.
+    #[param(rename = "If-None-Match")]
+    pub if_none_match: Option<String>,
 }
 
 /// How to render a report.
@@ -241,18 +259,22 @@ pub struct ReportParams {
     params(
         ("period" = String, Path, description = "`2023-10`, `2023-Q4`, `2023-H2` or `2023`", pattern = r"^[0-9]{4}(-([0-9]{2}|Q[1-4]|H[12]))?$", example = "2023-10"),
         ReportParams,
+        IfNoneMatch,
     ),
     responses(
         (status = 200, description = "The report: its sentences (`format=text`, `text/plain; charset=utf-8`) or the achievement (`format=json`)", content(
             (String = "text/plain"),
             (PeriodAchievementDto = "application/json"),
-        )),
+        ), headers(("ETag" = String, description = "This answer's entity tag: send it as `If-None-Match` to get 304 while the report is unchanged"))),
+        (status = 304, description = "Not modified: the report is still that of the entity tag sent in `If-None-Match`",
+         headers(("ETag" = String, description = "The same entity tag"))),
         CommonErrors,
     ),
 )]
 pub async fn report<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
+    headers: HeaderMap,
     Path(period): Path<String>,
     Query(q): Query<ReportParams>,
 ) -> ApiResult<Response> {
@@ -277,14 +299,13 @@ pub async fn report<S: Store>(
     }
     let a = app.store.achievement(lab, spec.resolve(scheme)).await?;
     if format == "json" {
-        return Ok(Json(PeriodAchievementDto::from(a)).into_response());
+        return conditional::json(&headers, &PeriodAchievementDto::from(a));
     }
-    let mut response = render_text(&a, lang).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    Ok(response)
+    Ok(conditional::respond(
+        &headers,
+        "text/plain; charset=utf-8",
+        render_text(&a, lang).into_bytes(),
+    ))
 }
 
 /// Which part of the due list.
