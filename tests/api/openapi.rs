@@ -301,3 +301,189 @@ async fn the_figures_answer_304_while_unchanged() {
     let (status, _, _) = poll(&s, "/api/v1/reports/2023-10?lang=vi", Some(vi_tag)).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// Where `served` breaks a client written against `stored` (docs/api/compatibility.md):
+/// a route, operationId, parameter, response, media type, schema, property, guaranteed
+/// field or enum word that is gone or changed, or an input that became required.
+fn breaking_changes(stored: &Value, served: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let empty = serde_json::Map::new();
+    let obj = |v: &Value| v.as_object().cloned().unwrap_or_else(|| empty.clone());
+    let words = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|w| w.as_str().map_or_else(|| w.to_string(), str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // The type, format, reference and enum words of a schema, as a client reads them.
+    let same_schema = |at: &str, old: &Value, new: &Value, out: &mut Vec<String>| {
+        for key in ["type", "format", "$ref"] {
+            if old[key] != new[key] {
+                out.push(format!("{at}: {key} {} is now {}", old[key], new[key]));
+            }
+        }
+        let now = words(&new["enum"]);
+        for word in words(&old["enum"]) {
+            if !now.contains(&word) {
+                out.push(format!("{at}: the word {word} is gone"));
+            }
+        }
+    };
+    // The schemas requests send: they may not gain a required property.
+    let mut inputs = Vec::new();
+    for item in obj(&stored["paths"]).values() {
+        for op in obj(item).values() {
+            let mut found = Vec::new();
+            refs(&op["requestBody"], &mut found);
+            inputs.extend(found.into_iter().map(str::to_owned));
+        }
+    }
+
+    for (path, item) in obj(&stored["paths"]) {
+        for (method, old) in obj(&item) {
+            let at = format!("{} {path}", method.to_uppercase());
+            let new = &served["paths"][&path][&method];
+            if !new.is_object() {
+                out.push(format!("{at}: the route is gone"));
+                continue;
+            }
+            if old["operationId"] != new["operationId"] {
+                out.push(format!(
+                    "{at}: operationId {} is now {}",
+                    old["operationId"], new["operationId"]
+                ));
+            }
+            let params = |op: &Value| -> Vec<Value> {
+                op["parameters"].as_array().cloned().unwrap_or_default()
+            };
+            let find = |list: &[Value], p: &Value| {
+                list.iter()
+                    .find(|q| q["name"] == p["name"] && q["in"] == p["in"])
+                    .cloned()
+            };
+            let (old_params, new_params) = (params(&old), params(new));
+            for p in &old_params {
+                let name = format!("{at}: parameter {}", p["name"]);
+                match find(&new_params, p) {
+                    None => out.push(format!("{name} is gone")),
+                    Some(q) => same_schema(&name, &p["schema"], &q["schema"], &mut out),
+                }
+            }
+            for q in &new_params {
+                let was_required = find(&old_params, q).is_some_and(|p| p["required"] == true);
+                if q["required"] == true && !was_required {
+                    out.push(format!("{at}: parameter {} is now required", q["name"]));
+                }
+            }
+            for media in obj(&old["requestBody"]["content"]).keys() {
+                if !new["requestBody"]["content"][media].is_object() {
+                    out.push(format!("{at}: the request body {media} is gone"));
+                }
+            }
+            for (status, response) in obj(&old["responses"]) {
+                let now = &new["responses"][&status];
+                if !now.is_object() {
+                    out.push(format!("{at}: the {status} response is gone"));
+                    continue;
+                }
+                for (media, content) in obj(&response["content"]) {
+                    let name = format!("{at}: {status} {media}");
+                    match now["content"].get(&media) {
+                        None => out.push(format!("{name} is gone")),
+                        Some(c) => same_schema(&name, &content["schema"], &c["schema"], &mut out),
+                    }
+                }
+            }
+        }
+    }
+    for (name, old) in obj(&stored["components"]["schemas"]) {
+        let new = &served["components"]["schemas"][&name];
+        if !new.is_object() {
+            out.push(format!("schema {name} is gone"));
+            continue;
+        }
+        same_schema(&format!("schema {name}"), &old, new, &mut out);
+        for (field, schema) in obj(&old["properties"]) {
+            let at = format!("{name}.{field}");
+            match new["properties"].get(&field) {
+                None => out.push(format!("{at} is gone")),
+                Some(now) => same_schema(&at, &schema, now, &mut out),
+            }
+        }
+        let (was, now) = (words(&old["required"]), words(&new["required"]));
+        for field in was.iter().filter(|f| !now.contains(f)) {
+            out.push(format!("{name}.{field} is no longer always there"));
+        }
+        if inputs.contains(&format!("#/components/schemas/{name}")) {
+            for field in now.iter().filter(|f| !was.contains(f)) {
+                out.push(format!("{name}.{field}: a request must now send it"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The compatibility rule of `/api/v1` (docs/api/compatibility.md): the served document
+/// may add to the stored copy (docs/api/openapi-v1.json) but not take anything a client
+/// uses away. Updating the copy is a deliberate act:
+/// `METROTRACK_UPDATE_OPENAPI=1 cargo nextest run --test api -E 'test(openapi_keeps)'`.
+#[tokio::test(flavor = "multi_thread")]
+async fn openapi_keeps_what_clients_use() {
+    let s = Server::start().await;
+    let (status, served) = send(s.req(Method::GET, "/api/v1/openapi.json", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    let copy = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/api/openapi-v1.json");
+    if std::env::var_os("METROTRACK_UPDATE_OPENAPI").is_some() {
+        let text = serde_json::to_string_pretty(&served).expect("json") + "\n";
+        std::fs::write(&copy, text).expect("write the stored copy");
+    }
+    let stored: Value =
+        serde_json::from_str(&std::fs::read_to_string(&copy).expect("the stored copy"))
+            .expect("the stored copy is JSON");
+    assert_eq!(breaking_changes(&stored, &stored), Vec::<String>::new());
+    let broken = breaking_changes(&stored, &served);
+    assert!(
+        broken.is_empty(),
+        "the API took away what clients of /api/v1 use (docs/api/compatibility.md):\n  {}\n\
+         If this is deliberate, update docs/api/openapi-v1.json (METROTRACK_UPDATE_OPENAPI=1).",
+        broken.join("\n  ")
+    );
+
+    // The comparison sees what a client would miss, and lets additions pass.
+    let mut changed = stored.clone();
+    let paths = changed["paths"].as_object_mut().expect("paths");
+    paths.remove("/api/v1/due");
+    paths.insert(
+        "/api/v1/new-thing".to_owned(),
+        json!({"get": {"responses": {}}}),
+    );
+    let schemas = changed["components"]["schemas"]
+        .as_object_mut()
+        .expect("schemas");
+    let dto = schemas["AchievementDto"]["properties"]
+        .as_object_mut()
+        .expect("props");
+    dto.remove("percent");
+    dto.insert("extra".to_owned(), json!({"type": "string"}));
+    schemas["SchemeParam"]["enum"] = json!(["decree09"]);
+    let set_plan = schemas["SetPlan"]["required"]
+        .as_array_mut()
+        .expect("required");
+    set_plan.push(json!("category"));
+    let inspections = &mut changed["paths"]["/api/v1/inspections"]["get"];
+    inspections["operationId"] = json!("inspections");
+    assert_eq!(
+        breaking_changes(&stored, &changed),
+        [
+            "AchievementDto.percent is gone",
+            "GET /api/v1/due: the route is gone",
+            "GET /api/v1/inspections: operationId \"list_inspections\" is now \"inspections\"",
+            "SetPlan.category: a request must now send it",
+            "schema SchemeParam: the word calendar is gone",
+        ]
+    );
+}
