@@ -6,7 +6,8 @@
 #      client to import the demo month, set the plans, read the figures, walk the
 #      inspections and read a refused upload as a typed problem;
 #   3. schemathesis runs every operation with bounded examples, checking that no answer
-#      is a 5xx and that every answer matches its declared schema.
+#      is a 5xx and that every answer has a documented status, media type, headers and
+#      schema.
 # Usage: tests/api_client/run.sh PYTHON_VENV METROTRACK_BINARY
 # (.ci/run installs the venv from requirements.txt; `just api-client` runs this.)
 set -euo pipefail
@@ -62,10 +63,13 @@ fi
 PYTHONPATH="$work/client" "$venv/bin/python" "$here/client_program.py" "$base" "$token" "$repo"
 
 echo "-- schemathesis: every operation, $examples examples each"
+# No 5xx; every answer with a documented status, media type, headers and schema.
+checks=not_a_server_error,status_code_conformance,content_type_conformance
+checks=$checks,response_headers_conformance,response_schema_conformance
 fuzz() {
     # From the scratch folder: schemathesis keeps its cache in the working directory.
     cd "$work" && "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
-        --checks not_a_server_error,response_schema_conformance \
+        --checks "$checks" \
         -H "Authorization: Bearer $token" --max-examples "$examples" --seed 18 \
         --workers 2 --no-color --report json --report-json-path "$work/$1.json" "${@:2}"
 }

@@ -97,6 +97,7 @@ pub async fn users<S: Store>(
         (status = 201, description = "Created; a generated password is shown once", body = CreatedUser),
         (status = 409, description = "The username is taken", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Not accepted: the problem's `detail` names the field", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
 )]
@@ -172,6 +173,7 @@ pub async fn tokens<S: Store>(
         (status = 201, description = "Created; the token is in this answer only", body = CreatedToken),
         (status = 404, description = "No such user", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Not accepted: the problem's `detail` names the field", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
 )]

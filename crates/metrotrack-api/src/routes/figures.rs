@@ -112,6 +112,7 @@ pub async fn plans<S: Store>(
     responses(
         (status = 200, description = "Set", body = PlanDto),
         (status = 422, description = "Not a plannable target", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
 )]

@@ -95,6 +95,7 @@ pub async fn show<S: Store>(
         (status = 200, description = "Voided", body = BatchDto),
         (status = 404, description = "No such batch in the lab", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "No reason, or already voided", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
 )]
