@@ -85,5 +85,7 @@ log = re.sub(r"\x1b\[[0-9;]*m", "", log)
 answers = re.findall(r"finished processing request.*?status=(\d{3})", log)
 server_errors = sum(1 for s in answers if s.startswith("5"))
 print(f"fuzz: {cases} test cases, {len(answers)} requests answered, {server_errors} answered 5xx")
+if len(answers) < cases:
+    sys.exit("the server's log does not show every answer: its format changed?")
 sys.exit(1 if server_errors else 0)
 PY
