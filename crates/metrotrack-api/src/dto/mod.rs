@@ -43,7 +43,9 @@ pub struct ProblemDetails {
     /// `too-many-requests` (429), `internal` (500) or `unavailable` (501).
     #[schema(example = "https://metrotrack.dev/problems/import-refused")]
     pub r#type: String,
+    #[schema(example = "The import was refused")]
     pub title: String,
+    #[schema(example = 422)]
     pub status: u16,
     pub detail: String,
     /// Import refusals: every row problem.
@@ -61,9 +63,15 @@ pub struct ProblemDetails {
 /// column as the header writes it, the offending value (shortened) and a message.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RowProblem {
+    #[schema(example = 3)]
     pub line: u64,
+    #[schema(example = "Ngày kiểm định")]
     pub column: Option<String>,
+    #[schema(example = "31/02/2023")]
     pub value: Option<String>,
+    #[schema(
+        example = "31/02/2023 is not a date: February 2023 has 28 days; dates are read day-first (dd/mm/yyyy)"
+    )]
     pub message: String,
 }
 
