@@ -151,7 +151,10 @@ async fn openapi_gives_a_generator_what_it_needs() {
             }
         }
     }
-    assert_eq!(ids.len(), 24);
+    assert!(
+        ids.len() >= 24,
+        "every route (openapi_describes_every_route counts them)"
+    );
     let mut unique = ids.clone();
     unique.sort();
     unique.dedup();
