@@ -66,23 +66,18 @@ mutants *args:
 fuzz target="read_log" seconds="600":
     cargo +nightly fuzz run {{target}} fuzz/corpus/{{target}} -O -- -max_total_time={{seconds}} -rss_limit_mb=512 -malloc_limit_mb=256 -timeout=10
 
-# Fuzz the HTTP API from its OpenAPI document with schemathesis (PyPI, into target/venv):
-# a demo server on a free port, every operation, fails on any 5xx.
-fuzz-api:
+# The API as a consumer sees it (tests/api_client/run.sh, also in .ci/run): the served
+# OpenAPI document validated, a Python client generated from it and used end to end, and
+# schemathesis over every operation with `examples` cases each (CI: 100), failing on any
+# 5xx or any answer the document does not describe (status, media type, headers, schema).
+# Its tools go into target/py (PyPI, pinned in tests/api_client/requirements.txt).
+api-client examples="100":
     #!/usr/bin/env bash
     set -euo pipefail
-    test -x target/venv/bin/schemathesis || { python3 -m venv target/venv && target/venv/bin/pip install -q schemathesis; }
-    cargo build --release
-    out=$(mktemp)
-    target/release/metrotrack serve --demo --bind 127.0.0.1:0 --max-auth-failures 0 > "$out" 2>/dev/null &
-    pid=$!
-    trap 'kill $pid' EXIT
-    for _ in $(seq 1 60); do grep -q '^mt_' "$out" && break; sleep 1; done
-    base=$(grep -o 'http://[0-9.:]*' "$out" | head -1)
-    token=$(grep '^mt_' "$out")
-    # Revoking runs last and alone: the fuzzer revokes its own token (a revoked token fails
-    # at once), which would leave every later request a 401.
-    target/venv/bin/schemathesis run "$base/api/v1/openapi.json" --checks not_a_server_error \
-        -H "Authorization: Bearer $token" --max-examples 50 --exclude-path '/api/v1/tokens/{id}/revoke'
-    target/venv/bin/schemathesis run "$base/api/v1/openapi.json" --checks not_a_server_error \
-        -H "Authorization: Bearer $token" --max-examples 50 --include-path '/api/v1/tokens/{id}/revoke'
+    cmp -s tests/api_client/requirements.txt target/py/requirements.txt || { rm -rf target/py && python3 -m venv target/py && target/py/bin/pip install -q -r tests/api_client/requirements.txt && cp tests/api_client/requirements.txt target/py/requirements.txt; }
+    cargo build --bin metrotrack
+    API_FUZZ_EXAMPLES={{examples}} tests/api_client/run.sh target/py "${CARGO_TARGET_DIR:-target}/debug/metrotrack"
+
+# Fuzz the HTTP API longer than CI does: the same check with more cases per operation.
+fuzz-api examples="500":
+    just api-client {{examples}}

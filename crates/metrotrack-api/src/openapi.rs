@@ -1,6 +1,6 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations and the DTOs.
 
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{dto, routes, upload};
@@ -41,7 +41,24 @@ use crate::{dto, routes, upload};
         routes::admin::create_token,
         routes::admin::revoke_token,
     ),
-    components(schemas(dto::ProblemDetails, dto::RowProblem, upload::UploadForm)),
+    components(schemas(
+        dto::ProblemDetails,
+        dto::RowProblem,
+        upload::UploadForm,
+        upload::CsvLog,
+        // The words of the query and path parameters (named with `value_type`).
+        dto::SchemeParam,
+        dto::LangParam,
+        dto::ReportFormatParam,
+        dto::LogKindParam,
+        dto::ImportModeParam,
+        dto::DelimiterParam,
+        dto::EncodingParam,
+        dto::DateOrderParam,
+        dto::InspectionKindParam,
+        dto::OutcomeParam,
+        dto::MetricParam,
+    )),
     modifiers(&Security),
     security(("bearer" = []), ("basic" = [])),
     tags(
@@ -67,6 +84,25 @@ impl Modify for Security {
             "basic",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
         );
+        // Each operation names its security itself (generators read it per operation):
+        // a token or a username and password, unless the route says otherwise
+        // (`/healthz` needs nothing).
+        let either = vec![
+            SecurityRequirement::new("bearer", Vec::<String>::new()),
+            SecurityRequirement::new("basic", Vec::<String>::new()),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                operation.security.get_or_insert_with(|| either.clone());
+            }
+        }
     }
 }
 

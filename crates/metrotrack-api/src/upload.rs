@@ -16,7 +16,10 @@ use mime::Mime;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::dto::{BatchDto, ProblemDetails};
+use crate::dto::{
+    BatchDto, DateOrderParam, DelimiterParam, EncodingParam, ImportModeParam, LogKindParam,
+    ProblemDetails,
+};
 use crate::error::{
     ApiError, ApiResult, bad_request, payload_too_large, unsupported_media_type, validation,
 };
@@ -29,18 +32,23 @@ use crate::{AppState, Caller};
 #[into_params(parameter_in = Query)]
 pub struct UploadParams {
     /// `inspections` or `earthing`.
+    #[param(value_type = LogKindParam)]
     pub kind: String,
     /// `strict` (default: nothing stored if any row is invalid) or `partial`.
+    #[param(value_type = Option<ImportModeParam>)]
     pub mode: Option<String>,
     /// Validate and report every problem, store nothing.
     pub dry_run: Option<bool>,
     /// The file's name, kept with the batch (a multipart part's own name wins).
     pub file_name: Option<String>,
     /// `,`, `;` or `tab`; detected when absent.
+    #[param(value_type = Option<DelimiterParam>)]
     pub delimiter: Option<String>,
     /// `utf-8`, `utf-16le`, `utf-16be` or `windows-1258`; detected when absent.
+    #[param(value_type = Option<EncodingParam>)]
     pub encoding: Option<String>,
     /// `dmy` (default) or `ymd`.
+    #[param(value_type = Option<DateOrderParam>)]
     pub date_order: Option<String>,
 }
 
@@ -110,11 +118,12 @@ pub(crate) fn clean_file_name(name: Option<&str>) -> String {
     post,
     path = "/api/v1/imports",
     tag = "imports",
+    operation_id = "upload_log",
     params(UploadParams),
     request_body(
         description = "The log: a `text/csv` body, or a `multipart/form-data` form whose `file` field is the log.",
         content(
-            (String = "text/csv"),
+            (CsvLog = "text/csv"),
             (UploadForm = "multipart/form-data"),
         ),
     ),
@@ -239,6 +248,12 @@ fn too_large(max: u64) -> ApiError {
         "The upload is larger than the limit of {max} bytes; nothing was stored."
     ))
 }
+
+/// A log sent as the whole body: its bytes, in any encoding the importer reads.
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+#[schema(value_type = String, format = Binary, content_media_type = "text/csv")]
+pub struct CsvLog(Vec<u8>);
 
 /// The multipart form of an upload.
 #[derive(Debug, utoipa::ToSchema)]

@@ -5,6 +5,8 @@ use metrotrack_store::accounts::{ApiToken, AuditEntry, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::GrantableRole;
+
 page_of!(
     AuditPage,
     AuditDto,
@@ -47,9 +49,11 @@ pub struct CreateUser {
     #[schema(min_length = 1, max_length = 64)]
     pub username: String,
     /// `reader`, `technician`, `supervisor` or `admin`.
+    #[schema(value_type = GrantableRole)]
     pub role: String,
     /// At least 12 characters; when absent one is generated and returned once.
     #[serde(default)]
+    #[schema(min_length = 12)]
     pub password: Option<String>,
 }
 
@@ -105,6 +109,7 @@ pub struct CreateToken {
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// `reader`, `technician`, `supervisor` or `admin`.
+    #[schema(value_type = GrantableRole)]
     pub role: String,
     /// The user the token acts for; its role may not exceed theirs.
     #[serde(default)]

@@ -21,6 +21,7 @@ pub struct BatchDto {
     /// `strict`, `partial` or `dry_run`.
     #[schema(example = "strict")]
     pub mode: String,
+    #[schema(example = "inspections-2023-10.excel-vi.csv")]
     pub file_name: String,
     pub size_bytes: u64,
     /// SHA-256 of the file's bytes, lower-case hex.
@@ -28,7 +29,9 @@ pub struct BatchDto {
     pub uploaded_by: String,
     pub uploaded_at: DateTime<Utc>,
     /// Data rows read.
+    #[schema(example = 507)]
     pub rows: u64,
+    #[schema(example = 507)]
     pub inserted: u64,
     pub duplicates: u64,
     pub rejected: u64,

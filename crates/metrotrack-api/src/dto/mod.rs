@@ -24,19 +24,28 @@ macro_rules! page_of {
 mod accounts;
 mod figures;
 mod imports;
+mod params;
 mod records;
 
 pub(crate) use accounts::*;
 pub(crate) use figures::*;
 pub(crate) use imports::*;
+pub(crate) use params::*;
 pub(crate) use records::*;
 
-/// An RFC 9457 problem document.
+/// An RFC 9457 problem document (`application/problem+json`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ProblemDetails {
-    /// Stable URI naming the kind of problem, e.g. `https://metrotrack.dev/problems/validation`.
+    /// Stable URI naming the kind of problem: `https://metrotrack.dev/problems/` followed
+    /// by `bad-request` (400), `unauthorized` (401), `forbidden` (403), `not-found` (404),
+    /// `method-not-allowed` (405), `timeout` (408), `conflict` (409), `payload-too-large`
+    /// (413), `unsupported-media-type` (415), `validation` or `import-refused` (422),
+    /// `too-many-requests` (429), `internal` (500) or `unavailable` (501).
+    #[schema(example = "https://metrotrack.dev/problems/import-refused")]
     pub r#type: String,
+    #[schema(example = "The import was refused")]
     pub title: String,
+    #[schema(example = 422)]
     pub status: u16,
     pub detail: String,
     /// Import refusals: every row problem.
@@ -54,9 +63,15 @@ pub struct ProblemDetails {
 /// column as the header writes it, the offending value (shortened) and a message.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RowProblem {
+    #[schema(example = 3)]
     pub line: u64,
+    #[schema(example = "Ngày kiểm định")]
     pub column: Option<String>,
+    #[schema(example = "31/02/2023")]
     pub value: Option<String>,
+    #[schema(
+        example = "31/02/2023 is not a date: February 2023 has 28 days; dates are read day-first (dd/mm/yyyy)"
+    )]
     pub message: String,
 }
 

@@ -25,8 +25,10 @@ page_of!(TestPage, TestDto, "A page of earthing tests, by id.");
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct InstrumentDto {
     pub id: i64,
+    #[schema(example = "DHN")]
     pub category: String,
     /// As written in the log that first named it.
+    #[schema(example = "20A042229")]
     pub serial_number: String,
     pub manufacturer: Option<String>,
     pub model: Option<String>,
@@ -75,15 +77,21 @@ impl From<InstrumentHistory> for InstrumentHistoryDto {
 pub struct InspectionDto {
     pub id: i64,
     pub instrument_id: i64,
+    #[schema(example = "DHN")]
     pub category: String,
+    #[schema(example = "20A042229")]
     pub serial_number: String,
     /// `verification`, `calibration` or `test`.
+    #[schema(example = "calibration")]
     pub kind: String,
+    #[schema(example = "2023-09-15")]
     pub inspected_on: NaiveDate,
     /// `initial`, `periodic` or `after_repair`.
     pub verification_type: Option<String>,
+    #[schema(example = "QTHC 05:2020")]
     pub procedure: Option<String>,
     /// `pass`, `fail`, or null (a calibration with no conformity statement).
+    #[schema(example = "pass")]
     pub result: Option<String>,
     /// Exact decimal, as text (`0.50`).
     pub error_percent: Option<String>,
@@ -137,11 +145,14 @@ impl From<InspectionRecord> for InspectionDto {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PointDto {
     pub id: i64,
+    #[schema(example = "Nhà thi đấu tỉnh Quảng Trị")]
     pub site: String,
+    #[schema(example = "CS-01")]
     pub code: String,
     /// `lightning_protection`, `electrical_safety` or `other`.
     pub system: String,
     /// Ω, exact decimal as text.
+    #[schema(example = "10")]
     pub limit_ohm: String,
     pub created_at: DateTime<Utc>,
     pub last_tested_on: Option<NaiveDate>,
@@ -187,12 +198,17 @@ impl From<EarthingPointHistory> for PointHistoryDto {
 pub struct TestDto {
     pub id: i64,
     pub point_id: i64,
+    #[schema(example = "Nhà thi đấu tỉnh Quảng Trị")]
     pub site: String,
+    #[schema(example = "CS-01")]
     pub point_code: String,
+    #[schema(example = "2023-08-20")]
     pub tested_on: NaiveDate,
     /// Ω, exact decimal as written (`2.50`).
+    #[schema(example = "3.85")]
     pub resistance_ohm: String,
     /// The limit applied, Ω.
+    #[schema(example = "10")]
     pub limit_ohm: String,
     /// resistance ≤ limit.
     pub pass: bool,

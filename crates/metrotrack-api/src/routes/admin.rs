@@ -24,7 +24,10 @@ use crate::{AppState, Caller};
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
+    /// Rows per page, 1 to 1000 (default 50).
+    #[param(minimum = 1, maximum = 1000, example = 50)]
     pub limit: Option<u32>,
+    /// The previous page's `next_cursor` (absent: the first page).
     pub cursor: Option<String>,
 }
 
@@ -33,8 +36,9 @@ pub struct AuditParams {
     get,
     path = "/api/v1/audit",
     tag = "admin",
+    operation_id = "list_audit_entries",
     params(AuditParams),
-    responses((status = 200, body = AuditPage), CommonErrors),
+    responses((status = 200, description = "A page of audit entries", body = AuditPage), CommonErrors),
 )]
 pub async fn audit<S: Store>(
     State(app): State<AppState<S>>,
@@ -68,7 +72,8 @@ fn grantable(role: &str) -> ApiResult<Role> {
     get,
     path = "/api/v1/users",
     tag = "admin",
-    responses((status = 200, body = UserList), CommonErrors),
+    operation_id = "list_users",
+    responses((status = 200, description = "The users", body = UserList), CommonErrors),
 )]
 pub async fn users<S: Store>(
     State(app): State<AppState<S>>,
@@ -86,11 +91,13 @@ pub async fn users<S: Store>(
     post,
     path = "/api/v1/users",
     tag = "admin",
+    operation_id = "create_user",
     request_body = CreateUser,
     responses(
-        (status = 201, body = CreatedUser),
+        (status = 201, description = "Created; a generated password is shown once", body = CreatedUser),
         (status = 409, description = "The username is taken", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Not accepted: the problem's `detail` names the field", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
 )]
@@ -141,7 +148,8 @@ pub async fn create_user<S: Store>(
     get,
     path = "/api/v1/tokens",
     tag = "admin",
-    responses((status = 200, body = TokenList), CommonErrors),
+    operation_id = "list_tokens",
+    responses((status = 200, description = "The tokens (never the secrets)", body = TokenList), CommonErrors),
 )]
 pub async fn tokens<S: Store>(
     State(app): State<AppState<S>>,
@@ -159,11 +167,13 @@ pub async fn tokens<S: Store>(
     post,
     path = "/api/v1/tokens",
     tag = "admin",
+    operation_id = "create_token",
     request_body = CreateToken,
     responses(
-        (status = 201, body = CreatedToken),
+        (status = 201, description = "Created; the token is in this answer only", body = CreatedToken),
         (status = 404, description = "No such user", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Not accepted: the problem's `detail` names the field", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
 )]
@@ -215,10 +225,11 @@ pub async fn create_token<S: Store>(
     post,
     path = "/api/v1/tokens/{id}/revoke",
     tag = "admin",
+    operation_id = "revoke_token",
     params(("id" = i64, Path, description = "The token id")),
     responses(
         (status = 200, description = "Revoked", body = TokenDto),
-        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such token in the lab", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Already revoked", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),

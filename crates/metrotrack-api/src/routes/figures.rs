@@ -1,8 +1,8 @@
 //! Categories, plans, achievement, reports and the due list.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::{NaiveDate, Utc};
 use metrotrack_core::report::render_text;
 use metrotrack_core::{CategoryCode, Lang, Metric, PeriodSpec, PlanTarget, Scheme};
@@ -12,14 +12,14 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::dto::{
-    AchievementResponse, CategoryList, DueList, PeriodAchievementDto, PlanDto, PlanList,
-    ProblemDetails, SetPlan, YearAchievementDto,
+    AchievementResponse, CategoryList, DueList, LangParam, MetricParam, PeriodAchievementDto,
+    PlanDto, PlanList, ProblemDetails, ReportFormatParam, SchemeParam, SetPlan, YearAchievementDto,
 };
 use crate::error::{ApiResult, bad_request, validation};
 use crate::extract::{Json, Path, Query};
 use crate::pagination;
-use crate::routes::CommonErrors;
 use crate::routes::imports::LabParam;
+use crate::routes::{CommonErrors, conditional};
 use crate::{AppState, Caller};
 
 fn parse<T>(name: &str, value: &str) -> ApiResult<T>
@@ -45,8 +45,9 @@ fn scheme_or(value: Option<&str>, default: Scheme) -> ApiResult<Scheme> {
     get,
     path = "/api/v1/categories",
     tag = "figures",
+    operation_id = "list_categories",
     params(LabParam),
-    responses((status = 200, body = CategoryList), CommonErrors),
+    responses((status = 200, description = "The categories", body = CategoryList), CommonErrors),
 )]
 pub async fn categories<S: Store>(
     State(app): State<AppState<S>>,
@@ -66,7 +67,9 @@ pub async fn categories<S: Store>(
 #[into_params(parameter_in = Query)]
 pub struct PlanParams {
     /// Only this year's targets (its months and the year).
+    #[param(minimum = 1900, maximum = 9999, example = 2023)]
     pub year: Option<i32>,
+    /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
 }
 
@@ -75,8 +78,9 @@ pub struct PlanParams {
     get,
     path = "/api/v1/plans",
     tag = "figures",
+    operation_id = "list_plans",
     params(PlanParams),
-    responses((status = 200, body = PlanList), CommonErrors),
+    responses((status = 200, description = "The plan targets", body = PlanList), CommonErrors),
 )]
 pub async fn plans<S: Store>(
     State(app): State<AppState<S>>,
@@ -99,14 +103,16 @@ pub async fn plans<S: Store>(
     put,
     path = "/api/v1/plans/{period}/{metric}",
     tag = "figures",
+    operation_id = "set_plan",
     params(
-        ("period" = String, Path, description = "`2023-10` (month) or `2023` (year)", example = "2023-10"),
-        ("metric" = String, Path, description = "`instruments_inspected`, `inspections` or `earthing_points_measured`", example = "instruments_inspected"),
+        ("period" = String, Path, description = "`2023-10` (month) or `2023` (year)", pattern = r"^[0-9]{4}(-[0-9]{2})?$", example = "2023-10"),
+        ("metric" = MetricParam, Path, description = "`instruments_inspected`, `inspections` or `earthing_points_measured`", example = "instruments_inspected"),
     ),
     request_body = SetPlan,
     responses(
         (status = 200, description = "Set", body = PlanDto),
         (status = 422, description = "Not a plannable target", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
 )]
@@ -150,13 +156,20 @@ pub async fn set_plan<S: Store>(
 #[into_params(parameter_in = Query)]
 pub struct AchievementParams {
     /// A period: `2023-10`, `2023-Q4`, `2023-H2` or `2023`.
+    #[param(
+        pattern = r"^[0-9]{4}(-([0-9]{2}|Q[1-4]|H[12]))?$",
+        example = "2023-10"
+    )]
     pub period: Option<String>,
     /// Instead of `period`: a year's monthly series and year to date.
+    #[param(minimum = 1900, maximum = 9999, example = 2023)]
     pub year: Option<i32>,
     /// `decree09` (default) or `calendar`.
+    #[param(value_type = Option<SchemeParam>)]
     pub scheme: Option<String>,
     /// With `year`: the series runs to this date's month (default today).
     pub as_of: Option<NaiveDate>,
+    /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
 }
 
@@ -165,17 +178,22 @@ pub struct AchievementParams {
     get,
     path = "/api/v1/achievement",
     tag = "figures",
-    params(AchievementParams),
+    operation_id = "get_achievement",
+    params(AchievementParams, IfNoneMatch),
     responses(
-        (status = 200, description = "`PeriodAchievementDto` for `period`, `YearAchievementDto` for `year`", body = AchievementResponse),
+        (status = 200, description = "`PeriodAchievementDto` for `period`, `YearAchievementDto` for `year`", body = AchievementResponse,
+         headers(("ETag" = String, description = "This answer's entity tag: send it as `If-None-Match` to get 304 while the figures are unchanged"))),
+        (status = 304, description = "Not modified: the figures are still those of the entity tag sent in `If-None-Match`",
+         headers(("ETag" = String, description = "The same entity tag"))),
         CommonErrors,
     ),
 )]
 pub async fn achievement<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
+    headers: HeaderMap,
     Query(q): Query<AchievementParams>,
-) -> ApiResult<Json<AchievementResponse>> {
+) -> ApiResult<Response> {
     caller.require(Role::Reader)?;
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
     let scheme = scheme_or(q.scheme.as_deref(), app.config.scheme)?;
@@ -183,9 +201,10 @@ pub async fn achievement<S: Store>(
         (Some(period), None) => {
             let spec: PeriodSpec = parse("period", period)?;
             let a = app.store.achievement(lab, spec.resolve(scheme)).await?;
-            Ok(Json(AchievementResponse::Period(
-                PeriodAchievementDto::from(a),
-            )))
+            conditional::json(
+                &headers,
+                &AchievementResponse::Period(PeriodAchievementDto::from(a)),
+            )
         }
         (None, Some(year)) => {
             if !(1900..=9999).contains(&year) {
@@ -193,7 +212,10 @@ pub async fn achievement<S: Store>(
             }
             let as_of = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
             let y = app.store.year_achievement(lab, year, scheme, as_of).await?;
-            Ok(Json(AchievementResponse::Year(YearAchievementDto::from(y))))
+            conditional::json(
+                &headers,
+                &AchievementResponse::Year(YearAchievementDto::from(y)),
+            )
         }
         _ => Err(bad_request(
             "Give either period (e.g. 2023-10) or year (e.g. 2023).",
@@ -201,16 +223,31 @@ pub async fn achievement<S: Store>(
     }
 }
 
+/// The conditional-request header of the figures.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfNoneMatch {
+    /// The `ETag` of an earlier answer: 304 with no body while the figures are unchanged.
+    #[param(rename = "If-None-Match")]
+    pub if_none_match: Option<String>,
+}
+
 /// How to render a report.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
-    /// `text` (default: the monthly report's sentences) or `json` (the achievement).
+    /// `text` (default: the monthly report's sentences, `text/plain`) or `json` (the
+    /// achievement, `application/json`).
+    #[param(value_type = Option<ReportFormatParam>)]
     pub format: Option<String>,
     /// `vi` (default) or `en`.
+    #[param(value_type = Option<LangParam>)]
     pub lang: Option<String>,
     /// `decree09` (default) or `calendar`.
+    #[param(value_type = Option<SchemeParam>)]
     pub scheme: Option<String>,
+    /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
 }
 
@@ -219,21 +256,26 @@ pub struct ReportParams {
     get,
     path = "/api/v1/reports/{period}",
     tag = "figures",
+    operation_id = "get_report",
     params(
-        ("period" = String, Path, description = "`2023-10`, `2023-Q4`, `2023-H2` or `2023`", example = "2023-10"),
+        ("period" = String, Path, description = "`2023-10`, `2023-Q4`, `2023-H2` or `2023`", pattern = r"^[0-9]{4}(-([0-9]{2}|Q[1-4]|H[12]))?$", example = "2023-10"),
         ReportParams,
+        IfNoneMatch,
     ),
     responses(
-        (status = 200, description = "The report", content(
+        (status = 200, description = "The report: its sentences (`format=text`, `text/plain; charset=utf-8`) or the achievement (`format=json`)", content(
             (String = "text/plain"),
             (PeriodAchievementDto = "application/json"),
-        )),
+        ), headers(("ETag" = String, description = "This answer's entity tag: send it as `If-None-Match` to get 304 while the report is unchanged"))),
+        (status = 304, description = "Not modified: the report is still that of the entity tag sent in `If-None-Match`",
+         headers(("ETag" = String, description = "The same entity tag"))),
         CommonErrors,
     ),
 )]
 pub async fn report<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
+    headers: HeaderMap,
     Path(period): Path<String>,
     Query(q): Query<ReportParams>,
 ) -> ApiResult<Response> {
@@ -258,14 +300,13 @@ pub async fn report<S: Store>(
     }
     let a = app.store.achievement(lab, spec.resolve(scheme)).await?;
     if format == "json" {
-        return Ok(Json(PeriodAchievementDto::from(a)).into_response());
+        return conditional::json(&headers, &PeriodAchievementDto::from(a));
     }
-    let mut response = render_text(&a, lang).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    Ok(response)
+    Ok(conditional::respond(
+        &headers,
+        "text/plain; charset=utf-8",
+        render_text(&a, lang).into_bytes(),
+    ))
 }
 
 /// Which part of the due list.
@@ -273,26 +314,31 @@ pub async fn report<S: Store>(
 #[into_params(parameter_in = Query)]
 pub struct DueParams {
     /// Days ahead, 0 to 3660 (default 30).
+    #[param(minimum = 0, maximum = 3660, example = 30)]
     pub within: Option<u32>,
     /// The date to count from (default today), `YYYY-MM-DD`.
     pub as_of: Option<NaiveDate>,
+    /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
-    /// Entries per page (default 50, at most 1000).
+    /// Rows per page, 1 to 1000 (default 50).
+    #[param(minimum = 1, maximum = 1000, example = 50)]
     pub limit: Option<u32>,
-    /// The previous page's `next_cursor`.
+    /// The previous page's `next_cursor` (absent: the first page).
     pub cursor: Option<String>,
 }
 
-/// Instruments whose verification expires within `within` days, and the overdue ones,
-/// soonest first, a page at a time.
+/// Instruments due for verification within `within` days, and the overdue ones.
+///
+/// Soonest first, a page at a time.
 #[utoipa::path(
     get,
     path = "/api/v1/due",
     tag = "figures",
+    operation_id = "list_due",
     params(DueParams),
     responses(
-        (status = 200, body = DueList),
-        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 200, description = "A page of the due list", body = DueList),
+        (status = 400, description = "A malformed parameter or cursor", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
 )]

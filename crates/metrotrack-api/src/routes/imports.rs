@@ -18,8 +18,9 @@ use crate::{AppState, Caller};
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Rows per page, 1 to 1000 (default 50).
+    #[param(minimum = 1, maximum = 1000, example = 50)]
     pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The previous page's `next_cursor` (absent: the first page).
     pub cursor: Option<String>,
     /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
@@ -38,8 +39,9 @@ pub struct LabParam {
     get,
     path = "/api/v1/imports",
     tag = "imports",
+    operation_id = "list_imports",
     params(ListParams),
-    responses((status = 200, body = BatchPage), CommonErrors),
+    responses((status = 200, description = "A page of import batches", body = BatchPage), CommonErrors),
 )]
 pub async fn list<S: Store>(
     State(app): State<AppState<S>>,
@@ -62,10 +64,11 @@ pub async fn list<S: Store>(
     get,
     path = "/api/v1/imports/{id}",
     tag = "imports",
+    operation_id = "get_import",
     params(("id" = i64, Path, description = "The batch id"), LabParam),
     responses(
-        (status = 200, body = BatchDto),
-        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 200, description = "The batch with its problems and warnings", body = BatchDto),
+        (status = 404, description = "No such batch in the lab", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
 )]
@@ -85,12 +88,14 @@ pub async fn show<S: Store>(
     post,
     path = "/api/v1/imports/{id}/void",
     tag = "imports",
+    operation_id = "void_import",
     params(("id" = i64, Path, description = "The batch id")),
     request_body = VoidRequest,
     responses(
         (status = 200, description = "Voided", body = BatchDto),
-        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such batch in the lab", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "No reason, or already voided", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
 )]

@@ -1,6 +1,7 @@
 //! The handlers, by resource. Each checks the caller's role first, then the lab.
 
 pub mod admin;
+mod conditional;
 pub mod figures;
 pub mod imports;
 pub mod records;
@@ -16,6 +17,7 @@ use crate::extract::Json;
     get,
     path = "/healthz",
     tag = "meta",
+    operation_id = "get_health",
     security(()),
     responses((status = 200, description = "The server is up", body = Health)),
 )]

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::dto::{
-    InspectionDto, InspectionPage, InstrumentHistoryDto, InstrumentPage, PointHistoryDto,
-    PointPage, ProblemDetails, TestPage,
+    InspectionDto, InspectionKindParam, InspectionPage, InstrumentHistoryDto, InstrumentPage,
+    OutcomeParam, PointHistoryDto, PointPage, ProblemDetails, SchemeParam, TestPage,
 };
 use crate::error::{ApiResult, bad_request};
 use crate::extract::{Json, Path, Query};
@@ -83,8 +83,12 @@ pub struct InstrumentParams {
     pub owner: Option<String>,
     /// Category code.
     pub category: Option<String>,
+    /// Rows per page, 1 to 1000 (default 50).
+    #[param(minimum = 1, maximum = 1000, example = 50)]
     pub limit: Option<u32>,
+    /// The previous page's `next_cursor` (absent: the first page).
     pub cursor: Option<String>,
+    /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
 }
 
@@ -93,8 +97,9 @@ pub struct InstrumentParams {
     get,
     path = "/api/v1/instruments",
     tag = "records",
+    operation_id = "list_instruments",
     params(InstrumentParams),
-    responses((status = 200, body = InstrumentPage), CommonErrors),
+    responses((status = 200, description = "A page of instruments", body = InstrumentPage), CommonErrors),
 )]
 pub async fn instruments<S: Store>(
     State(app): State<AppState<S>>,
@@ -123,10 +128,11 @@ pub async fn instruments<S: Store>(
     get,
     path = "/api/v1/instruments/{id}",
     tag = "records",
+    operation_id = "get_instrument",
     params(("id" = i64, Path, description = "The instrument id"), LabParam),
     responses(
-        (status = 200, body = InstrumentHistoryDto),
-        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 200, description = "The instrument and every inspection of it", body = InstrumentHistoryDto),
+        (status = 404, description = "No such instrument in the lab", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
 )]
@@ -146,8 +152,13 @@ pub async fn instrument<S: Store>(
 #[into_params(parameter_in = Query)]
 pub struct InspectionParams {
     /// A reporting period: `2023-10`, `2023-Q4`, `2023-H2` or `2023`.
+    #[param(
+        pattern = r"^[0-9]{4}(-([0-9]{2}|Q[1-4]|H[12]))?$",
+        example = "2023-10"
+    )]
     pub period: Option<String>,
     /// `decree09` (default) or `calendar`.
+    #[param(value_type = Option<SchemeParam>)]
     pub scheme: Option<String>,
     /// First date (inclusive), `YYYY-MM-DD`.
     pub from: Option<NaiveDate>,
@@ -156,17 +167,25 @@ pub struct InspectionParams {
     /// Category code.
     pub category: Option<String>,
     /// `verification`, `calibration` or `test`.
+    #[param(value_type = Option<InspectionKindParam>)]
     pub kind: Option<String>,
     /// `pass` or `fail`.
+    #[param(value_type = Option<OutcomeParam>)]
     pub result: Option<String>,
     /// Technician's name, exactly.
     pub technician: Option<String>,
+    /// Only this instrument's inspections.
     pub instrument_id: Option<i64>,
+    /// Only this import batch's records.
     pub batch_id: Option<i64>,
     /// Include voided records.
     pub include_voided: Option<bool>,
+    /// Rows per page, 1 to 1000 (default 50).
+    #[param(minimum = 1, maximum = 1000, example = 50)]
     pub limit: Option<u32>,
+    /// The previous page's `next_cursor` (absent: the first page).
     pub cursor: Option<String>,
+    /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
 }
 
@@ -175,8 +194,9 @@ pub struct InspectionParams {
     get,
     path = "/api/v1/inspections",
     tag = "records",
+    operation_id = "list_inspections",
     params(InspectionParams),
-    responses((status = 200, body = InspectionPage), CommonErrors),
+    responses((status = 200, description = "A page of inspections", body = InspectionPage), CommonErrors),
 )]
 pub async fn inspections<S: Store>(
     State(app): State<AppState<S>>,
@@ -217,10 +237,11 @@ pub async fn inspections<S: Store>(
     get,
     path = "/api/v1/inspections/{id}",
     tag = "records",
+    operation_id = "get_inspection",
     params(("id" = i64, Path, description = "The inspection id"), LabParam),
     responses(
-        (status = 200, body = InspectionDto),
-        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 200, description = "The inspection with its evidence", body = InspectionDto),
+        (status = 404, description = "No such inspection in the lab", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
 )]
@@ -243,8 +264,12 @@ pub struct PointParams {
     pub q: Option<String>,
     /// Only points whose latest test is over its limit.
     pub over_limit: Option<bool>,
+    /// Rows per page, 1 to 1000 (default 50).
+    #[param(minimum = 1, maximum = 1000, example = 50)]
     pub limit: Option<u32>,
+    /// The previous page's `next_cursor` (absent: the first page).
     pub cursor: Option<String>,
+    /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
 }
 
@@ -253,8 +278,9 @@ pub struct PointParams {
     get,
     path = "/api/v1/earthing-points",
     tag = "records",
+    operation_id = "list_earthing_points",
     params(PointParams),
-    responses((status = 200, body = PointPage), CommonErrors),
+    responses((status = 200, description = "A page of earthing points", body = PointPage), CommonErrors),
 )]
 pub async fn points<S: Store>(
     State(app): State<AppState<S>>,
@@ -276,16 +302,18 @@ pub async fn points<S: Store>(
     }))
 }
 
-/// One earthing point and every test of it in date order, rises over the previous
-/// test flagged.
+/// One earthing point and every test of it.
+///
+/// The tests in date order, rises over the previous test flagged.
 #[utoipa::path(
     get,
     path = "/api/v1/earthing-points/{id}",
     tag = "records",
+    operation_id = "get_earthing_point",
     params(("id" = i64, Path, description = "The point id"), LabParam),
     responses(
-        (status = 200, body = PointHistoryDto),
-        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 200, description = "The point and every test of it", body = PointHistoryDto),
+        (status = 404, description = "No such earthing point in the lab", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
 )]
@@ -305,18 +333,32 @@ pub async fn point<S: Store>(
 #[into_params(parameter_in = Query)]
 pub struct TestParams {
     /// A reporting period: `2023-10`, `2023-Q4`, `2023-H2` or `2023`.
+    #[param(
+        pattern = r"^[0-9]{4}(-([0-9]{2}|Q[1-4]|H[12]))?$",
+        example = "2023-10"
+    )]
     pub period: Option<String>,
     /// `decree09` (default) or `calendar`.
+    #[param(value_type = Option<SchemeParam>)]
     pub scheme: Option<String>,
+    /// First date (inclusive), `YYYY-MM-DD`.
     pub from: Option<NaiveDate>,
+    /// Last date (inclusive), `YYYY-MM-DD`.
     pub to: Option<NaiveDate>,
+    /// Only this earthing point's tests.
     pub point_id: Option<i64>,
     /// Technician's name, exactly.
     pub technician: Option<String>,
+    /// Only this import batch's records.
     pub batch_id: Option<i64>,
+    /// Include voided records.
     pub include_voided: Option<bool>,
+    /// Rows per page, 1 to 1000 (default 50).
+    #[param(minimum = 1, maximum = 1000, example = 50)]
     pub limit: Option<u32>,
+    /// The previous page's `next_cursor` (absent: the first page).
     pub cursor: Option<String>,
+    /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
 }
 
@@ -325,8 +367,9 @@ pub struct TestParams {
     get,
     path = "/api/v1/earthing-tests",
     tag = "records",
+    operation_id = "list_earthing_tests",
     params(TestParams),
-    responses((status = 200, body = TestPage), CommonErrors),
+    responses((status = 200, description = "A page of earthing tests", body = TestPage), CommonErrors),
 )]
 pub async fn tests<S: Store>(
     State(app): State<AppState<S>>,
