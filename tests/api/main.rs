@@ -19,6 +19,7 @@ mod roles;
 mod shutdown;
 mod web;
 mod web_forms;
+mod web_records;
 mod web_sessions;
 
 use std::collections::HashMap;

@@ -7,6 +7,7 @@
 //!   authentication and roles ([`auth`]), problem+json errors ([`error`]), and the
 //!   OpenAPI document ([`openapi`]) with a page that renders it (`/api/docs`).
 
+mod amend;
 pub mod auth;
 mod dto;
 mod error;

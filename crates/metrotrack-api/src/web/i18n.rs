@@ -313,3 +313,149 @@ pub fn status_name(lang: Lang, status: AchievementStatus) -> &'static str {
         (Lang::En, AchievementStatus::NoTarget) => "No target",
     }
 }
+
+/// The words of a record's page: its fields, versions, amendment and void.
+#[derive(Debug)]
+pub struct RecordTexts {
+    pub inspection: &'static str,
+    pub earthing_test: &'static str,
+    pub inspected_on: &'static str,
+    pub inspection_kind: &'static str,
+    pub verification_type: &'static str,
+    pub procedure: &'static str,
+    pub error_percent: &'static str,
+    pub certificate_no: &'static str,
+    pub stamp_no: &'static str,
+    pub checked_by: &'static str,
+    pub notes: &'static str,
+    pub method: &'static str,
+    pub tester_serial: &'static str,
+    pub weather: &'static str,
+    pub version: &'static str,
+    pub versions: &'static str,
+    pub as_imported: &'static str,
+    pub changed: &'static str,
+    pub original: &'static str,
+    pub from_batch: &'static str,
+    pub amend: &'static str,
+    pub amend_hint: &'static str,
+    pub store_version: &'static str,
+    pub void_record: &'static str,
+    pub record_voided: &'static str,
+    pub nothing_changed: &'static str,
+    pub not_stored: &'static str,
+    pub not_yours: &'static str,
+    /// Words of the coded values, code → word.
+    pub words: &'static [(&'static str, &'static str)],
+}
+
+pub const RECORD_VI: RecordTexts = RecordTexts {
+    inspection: "Lượt kiểm định",
+    earthing_test: "Lần đo điện trở nối đất",
+    inspected_on: "Ngày kiểm định",
+    inspection_kind: "Hình thức",
+    verification_type: "Loại kiểm định",
+    procedure: "Quy trình",
+    error_percent: "Sai số (%)",
+    certificate_no: "Số GCN",
+    stamp_no: "Số tem",
+    checked_by: "Người soát lại",
+    notes: "Ghi chú",
+    method: "Phương pháp đo",
+    tester_serial: "Số máy đo",
+    weather: "Thời tiết",
+    version: "Phiên bản",
+    versions: "Các phiên bản",
+    as_imported: "như khi nhập",
+    changed: "đã đổi",
+    original: "Dòng gốc trong tệp",
+    from_batch: "Từ lô",
+    amend: "Sửa bản ghi",
+    amend_hint: "Chỉ các ô được thay đổi được lưu, thành một phiên bản mới; các phiên bản trước được giữ nguyên. Ngày viết dd/mm/yyyy, số thập phân dùng dấu phẩy hoặc dấu chấm.",
+    store_version: "Lưu phiên bản mới",
+    void_record: "Hủy bản ghi",
+    record_voided: "Bản ghi đã bị hủy",
+    nothing_changed: "Không có ô nào thay đổi: không lưu gì.",
+    not_stored: "Không lưu gì:",
+    not_yours: "Kỹ thuật viên chỉ sửa hoặc hủy các bản ghi thuộc lô mình đã tải lên hoặc mình đã sửa; giám sát viên sửa được mọi bản ghi của phòng.",
+    words: &[
+        ("verification", "Kiểm định"),
+        ("calibration", "Hiệu chuẩn"),
+        ("test", "Thử nghiệm"),
+        ("initial", "Ban đầu"),
+        ("periodic", "Định kỳ"),
+        ("after_repair", "Sau sửa chữa"),
+        ("pass", "Đạt"),
+        ("fail", "Không đạt"),
+        ("fall_of_potential", "Điện áp rơi"),
+        ("clamp", "Kìm đo"),
+        ("two_pole", "Hai cực"),
+        ("other", "Khác"),
+    ],
+};
+
+pub const RECORD_EN: RecordTexts = RecordTexts {
+    inspection: "Inspection",
+    earthing_test: "Earthing test",
+    inspected_on: "Date inspected",
+    inspection_kind: "Kind",
+    verification_type: "Verification type",
+    procedure: "Procedure",
+    error_percent: "Error (%)",
+    certificate_no: "Certificate no.",
+    stamp_no: "Stamp no.",
+    checked_by: "Checked by",
+    notes: "Notes",
+    method: "Method",
+    tester_serial: "Tester serial",
+    weather: "Weather",
+    version: "Version",
+    versions: "Versions",
+    as_imported: "as imported",
+    changed: "changed",
+    original: "The row as the file wrote it",
+    from_batch: "From batch",
+    amend: "Amend the record",
+    amend_hint: "Only the fields you change are stored, as a new version; earlier versions are kept. Write dates as dd/mm/yyyy; decimals with a comma or a point.",
+    store_version: "Store the new version",
+    void_record: "Void the record",
+    record_voided: "This record is voided",
+    nothing_changed: "No field was changed: nothing was stored.",
+    not_stored: "Nothing was stored:",
+    not_yours: "A technician amends or voids only the records of batches it uploaded or amended; a supervisor may change any record of the lab.",
+    words: &[
+        ("verification", "Verification"),
+        ("calibration", "Calibration"),
+        ("test", "Test"),
+        ("initial", "Initial"),
+        ("periodic", "Periodic"),
+        ("after_repair", "After repair"),
+        ("pass", "Pass"),
+        ("fail", "Fail"),
+        ("fall_of_potential", "Fall of potential"),
+        ("clamp", "Clamp"),
+        ("two_pole", "Two-pole"),
+        ("other", "Other"),
+    ],
+};
+
+/// The record page's words in `lang`.
+pub fn record_texts(lang: Lang) -> &'static RecordTexts {
+    match lang {
+        Lang::Vi => &RECORD_VI,
+        Lang::En => &RECORD_EN,
+    }
+}
+
+impl RecordTexts {
+    /// The word for a coded value (`pass` → `Đạt`), else the value.
+    pub fn word<'a>(&self, code: &'a str) -> &'a str
+    where
+        'static: 'a,
+    {
+        self.words
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or(code, |(_, word)| word)
+    }
+}

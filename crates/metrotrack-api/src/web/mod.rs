@@ -9,7 +9,7 @@
 
 mod chart;
 mod error;
-mod i18n;
+pub(crate) mod i18n;
 mod login;
 mod pages;
 
@@ -65,6 +65,30 @@ pub(crate) fn router<S: Store>(state: AppState<S>) -> Router {
         .route(
             "/records/earthing",
             get(pages::records::earthing_tests::<S>),
+        )
+        .route(
+            "/records/inspections/{id}",
+            get(pages::record::inspection::<S>),
+        )
+        .route(
+            "/records/inspections/{id}/amend",
+            post(pages::record::amend_inspection::<S>),
+        )
+        .route(
+            "/records/inspections/{id}/void",
+            post(pages::record::void_inspection::<S>),
+        )
+        .route(
+            "/records/earthing/{id}",
+            get(pages::record::earthing_test::<S>),
+        )
+        .route(
+            "/records/earthing/{id}/amend",
+            post(pages::record::amend_earthing_test::<S>),
+        )
+        .route(
+            "/records/earthing/{id}/void",
+            post(pages::record::void_earthing_test::<S>),
         )
         .route("/imports", get(pages::imports::imports::<S>))
         .route("/imports/{id}/void", post(pages::imports::void::<S>))

@@ -6,6 +6,7 @@ pub(super) mod dashboard;
 pub(super) mod due;
 pub(super) mod imports;
 pub(super) mod plans;
+pub(super) mod record;
 pub(super) mod records;
 pub(super) mod upload;
 

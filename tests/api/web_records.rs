@@ -1,0 +1,189 @@
+//! A record's page: its versions side by side, amending it and voiding it through the
+//! forms, and who may.
+
+use super::web::page;
+use super::*;
+
+/// The items of `ul` in the page's problems box.
+fn problems(html: &str) -> Vec<String> {
+    let Some(part) = html.split("id=\"problems\"").nth(1) else {
+        return Vec::new();
+    };
+    let list = part.split("</ul>").next().unwrap_or_default();
+    list.split("<li>")
+        .skip(1)
+        .map(|li| li.split("</li>").next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Earthing test `id` of lab A as the API reads it (voided or not).
+async fn test_of(s: &Server, id: i64) -> Value {
+    let (status, tests) = s
+        .get(
+            "/api/v1/earthing-tests?limit=100&include_voided=true",
+            s.token('A', Role::Reader),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    tests["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["id"] == id)
+        .cloned()
+        .expect("the test")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_technician_amends_its_record_on_the_page_and_sees_both_versions() {
+    let s = Server::start().await;
+    for (name, role) in [
+        ("tom", Role::Technician),
+        ("tim", Role::Technician),
+        ("sue", Role::Supervisor),
+        ("rita", Role::Reader),
+    ] {
+        s.web_user(name, role).await;
+    }
+    let tom = s.sign_in("tom").await;
+    let log = std::fs::read(fixture("demo/earthing-2023-10.csv")).expect("fixture");
+    let r = tom.upload(Some(&tom.csrf), "earthing", "e.csv", log).await;
+    page(r, StatusCode::OK).await;
+
+    let html = page(tom.get("/records/earthing/1").await, StatusCode::OK).await;
+    assert!(html.contains("<h1>Earthing test 1</h1>"), "{html}");
+    assert!(html.contains("id=\"amend\""));
+    assert!(html.contains("From batch 1, line 2 · tom"), "{html}");
+    let listed = page(
+        tom.get("/records/earthing?period=2023-10&scheme=calendar")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        listed.contains("href=\"/records/earthing/"),
+        "the list links each record"
+    );
+
+    // Another technician's record: refused, nothing changed.
+    let tim = s.sign_in("tim").await;
+    let r = tim
+        .post(
+            "/records/earthing/1/amend",
+            &[
+                ("csrf", &tim.csrf),
+                ("resistance_ohm", "5.5"),
+                ("reason", "x"),
+            ],
+        )
+        .await;
+    let html = page(r, StatusCode::FORBIDDEN).await;
+    assert_eq!(
+        problems(&html),
+        [
+            "A technician amends or voids only the records of batches it uploaded or amended; \
+          a supervisor may change any record of the lab."
+        ]
+    );
+    assert_eq!(test_of(&s, 1).await["version"], 1);
+
+    // A value the import would refuse: refused the same way, naming the field.
+    let r = tom
+        .post(
+            "/records/earthing/1/amend",
+            &[
+                ("csrf", &tom.csrf),
+                ("resistance_ohm", "abc"),
+                ("reason", "typo"),
+            ],
+        )
+        .await;
+    let html = page(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(
+        problems(&html),
+        ["Resistance (Ω) «abc»: abc is not a number"]
+    );
+    // A wrong CSRF token: the form has expired.
+    let r = tom
+        .post(
+            "/records/earthing/1/amend",
+            &[
+                ("csrf", "nope"),
+                ("resistance_ohm", "5.5"),
+                ("reason", "typo"),
+            ],
+        )
+        .await;
+    page(r, StatusCode::FORBIDDEN).await;
+    assert_eq!(test_of(&s, 1).await["version"], 1);
+
+    // The technician's own record: stored as version 2, both versions on the page.
+    let r = tom
+        .post(
+            "/records/earthing/1/amend",
+            &[
+                ("csrf", &tom.csrf),
+                ("resistance_ohm", "5,5"),
+                ("tested_on", "20/08/2023"),
+                ("reason", "read the wrong dial"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/records/earthing/1");
+    let stored = test_of(&s, 1).await;
+    assert_eq!(
+        (
+            &stored["version"],
+            &stored["resistance_ohm"],
+            &stored["tested_on"]
+        ),
+        (
+            &Value::from(2),
+            &Value::from("5.5"),
+            &Value::from("2023-08-20")
+        )
+    );
+    let html = page(tom.get("/records/earthing/1").await, StatusCode::OK).await;
+    assert!(
+        html.contains("Version 1<br><small>as imported</small>"),
+        "{html}"
+    );
+    assert!(html.contains("Version 2<br><small>tom · "), "{html}");
+    assert!(html.contains(" · read the wrong dial</small>"), "{html}");
+    assert!(
+        html.contains("<td>3.85</td><td class=\"changed\"><mark title=\"changed\">5.5</mark></td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>20/08/2023</td><td>20/08/2023</td>"),
+        "unchanged date: {html}"
+    );
+
+    // A reader sees the page and no form; its post is refused.
+    let rita = s.sign_in("rita").await;
+    let html = page(rita.get("/records/earthing/1").await, StatusCode::OK).await;
+    assert!(!html.contains("id=\"amend\""));
+    let r = rita
+        .post(
+            "/records/earthing/1/void",
+            &[("csrf", &rita.csrf), ("reason", "x")],
+        )
+        .await;
+    page(r, StatusCode::FORBIDDEN).await;
+
+    // A supervisor voids it: voided, with who and why, and no form any more.
+    let sue = s.sign_in("sue").await;
+    let r = sue
+        .post(
+            "/records/earthing/1/void",
+            &[("csrf", &sue.csrf), ("reason", "tester broken")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = page(sue.get("/records/earthing/1").await, StatusCode::OK).await;
+    assert!(html.contains("This record is voided: "), "{html}");
+    assert!(html.contains(" · sue · tester broken</p>"), "{html}");
+    assert!(!html.contains("id=\"amend\""));
+    assert!(test_of(&s, 1).await["voided_at"].is_string());
+}
