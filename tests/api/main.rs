@@ -4,6 +4,7 @@
 //! saying so, without it).
 
 mod acceptance;
+mod amendments;
 mod auth;
 mod binary;
 #[path = "../web/browser.rs"]

@@ -13,6 +13,13 @@ async fn openapi_describes_every_route() {
         ("get", "/api/v1/imports"),
         ("get", "/api/v1/imports/{id}"),
         ("post", "/api/v1/imports/{id}/void"),
+        ("post", "/api/v1/imports/{id}/restore"),
+        ("post", "/api/v1/inspections/{id}/amendments"),
+        ("get", "/api/v1/inspections/{id}/versions"),
+        ("post", "/api/v1/inspections/{id}/void"),
+        ("post", "/api/v1/earthing-tests/{id}/amendments"),
+        ("get", "/api/v1/earthing-tests/{id}/versions"),
+        ("post", "/api/v1/earthing-tests/{id}/void"),
         ("get", "/api/v1/instruments"),
         ("get", "/api/v1/instruments/{id}"),
         ("get", "/api/v1/inspections"),
@@ -106,7 +113,9 @@ async fn openapi_gives_a_generator_what_it_needs() {
     let (status, doc) = send(s.req(Method::GET, "/api/v1/openapi.json", None)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(doc["openapi"], "3.1.0");
-    let verbs = ["get", "list", "create", "set", "upload", "void", "revoke"];
+    let verbs = [
+        "get", "list", "create", "set", "upload", "void", "revoke", "amend", "restore",
+    ];
     let mut ids = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("path item") {

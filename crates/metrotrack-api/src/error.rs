@@ -133,6 +133,10 @@ pub enum ApiError {
         /// Seconds, for `Retry-After` (429).
         retry_after: Option<u64>,
     },
+    /// Values of a change are not acceptable: each problem names its field; nothing was
+    /// changed.
+    #[error("invalid values")]
+    Invalid(Vec<metrotrack_core::Problem>),
     /// Strict mode (or a whole-file problem) refused an upload: nothing was stored.
     #[error("import refused")]
     ImportRefused(Box<ImportBatch>),
@@ -285,6 +289,18 @@ impl IntoResponse for ApiError {
                     );
                 }
                 response
+            }
+            ApiError::Invalid(problems) => {
+                let mut doc = document(
+                    ProblemType::Validation,
+                    format!(
+                        "Nothing was changed: {} value(s) are not acceptable; each problem \
+                         names its field.",
+                        problems.len()
+                    ),
+                );
+                doc.problems = Some(problems.iter().map(RowProblem::from).collect());
+                problem_response(&doc)
             }
             ApiError::ImportRefused(batch) => {
                 let mut doc = document(

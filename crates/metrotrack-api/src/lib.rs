@@ -119,6 +119,34 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             post(routes::imports::void::<S>),
         )
         .route(
+            "/api/v1/imports/{id}/restore",
+            post(routes::amendments::restore_import::<S>),
+        )
+        .route(
+            "/api/v1/inspections/{id}/amendments",
+            post(routes::amendments::amend_inspection::<S>),
+        )
+        .route(
+            "/api/v1/inspections/{id}/versions",
+            get(routes::amendments::inspection_versions::<S>),
+        )
+        .route(
+            "/api/v1/inspections/{id}/void",
+            post(routes::amendments::void_inspection::<S>),
+        )
+        .route(
+            "/api/v1/earthing-tests/{id}/amendments",
+            post(routes::amendments::amend_earthing_test::<S>),
+        )
+        .route(
+            "/api/v1/earthing-tests/{id}/versions",
+            get(routes::amendments::earthing_test_versions::<S>),
+        )
+        .route(
+            "/api/v1/earthing-tests/{id}/void",
+            post(routes::amendments::void_earthing_test::<S>),
+        )
+        .route(
             "/api/v1/instruments",
             get(routes::records::instruments::<S>),
         )

@@ -22,12 +22,14 @@ macro_rules! page_of {
 }
 
 mod accounts;
+mod amendments;
 mod figures;
 mod imports;
 mod params;
 mod records;
 
 pub(crate) use accounts::*;
+pub(crate) use amendments::*;
 pub(crate) use figures::*;
 pub(crate) use imports::*;
 pub(crate) use params::*;

@@ -8,6 +8,8 @@ use metrotrack_store::records::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::AuthorshipDto;
+
 page_of!(
     InstrumentPage,
     InstrumentDto,
@@ -110,6 +112,8 @@ pub struct InspectionDto {
     pub version: i64,
     pub voided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub authorship: AuthorshipDto,
 }
 
 impl From<InspectionRecord> for InspectionDto {
@@ -137,6 +141,7 @@ impl From<InspectionRecord> for InspectionDto {
             version: r.version,
             voided_at: r.voided_at,
             created_at: r.created_at,
+            authorship: r.authorship.into(),
         }
     }
 }
@@ -226,6 +231,8 @@ pub struct TestDto {
     pub created_at: DateTime<Utc>,
     /// In a point's history: whether the resistance rose over the previous test.
     pub rose: Option<bool>,
+    #[serde(flatten)]
+    pub authorship: AuthorshipDto,
 }
 
 impl From<EarthingTestRecord> for TestDto {
@@ -251,6 +258,7 @@ impl From<EarthingTestRecord> for TestDto {
             voided_at: r.voided_at,
             created_at: r.created_at,
             rose: r.rose,
+            authorship: r.authorship.into(),
         }
     }
 }

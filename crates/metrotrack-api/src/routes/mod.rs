@@ -1,6 +1,7 @@
 //! The handlers, by resource. Each checks the caller's role first, then the lab.
 
 pub mod admin;
+pub mod amendments;
 mod conditional;
 pub mod figures;
 pub mod imports;
