@@ -13,8 +13,9 @@ use chrono::{Days, Months, NaiveDate};
 use metrotrack_core::{BatchOutcome, ImportMode, LogKind};
 
 /// Inspection and test dates: two months and a half, with the Decree 09 month edges
-/// (the 14th and the 15th) and month ends.
-pub(crate) const DATES: [&str; 7] = [
+/// (the 14th and the 15th) and month ends, and one across the year's edge. Each is
+/// before every date in [`VALID_UNTIL`].
+pub(crate) const DATES: [&str; 8] = [
     "2023-08-10",
     "2023-08-31",
     "2023-09-14",
@@ -22,6 +23,8 @@ pub(crate) const DATES: [&str; 7] = [
     "2023-10-01",
     "2023-10-14",
     "2023-10-31",
+    // In Decree 09's 2023 and the calendar's 2022.
+    "2022-12-20",
 ];
 
 /// (code, Vietnamese name, English name, cycle in months), as SPEC.md's table has them.

@@ -282,23 +282,76 @@ fn failed(what: &str) -> impl FnOnce(StoreError) -> TestCaseError + '_ {
     move |e| TestCaseError::fail(format!("{what}: {e}"))
 }
 
-/// The months whose figures are compared, with each scheme's first and last day as the
-/// SPEC defines them (Decree 09: the 15th of the month before to the 14th).
-fn months() -> Vec<(String, Scheme, NaiveDate, NaiveDate)> {
+/// The months [`new_lab`] plans for each category (so that the store reports each
+/// category's figures in them), and the years.
+const PLANNED_MONTHS: [(i32, u32); 6] = [
+    (2022, 12),
+    (2023, 1),
+    (2023, 8),
+    (2023, 9),
+    (2023, 10),
+    (2023, 11),
+];
+const PLANNED_YEARS: [i32; 2] = [2022, 2023];
+
+/// A period whose figures are compared: its label and scheme, its first and last day
+/// as the SPEC defines them (Decree 09: from the 15th of the month before the first
+/// month to the 14th of the last), and whether every category has a target in it.
+struct Compared {
+    label: String,
+    scheme: Scheme,
+    start: NaiveDate,
+    end: NaiveDate,
+    planned: bool,
+}
+
+fn compared_periods() -> Vec<Compared> {
+    let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let span = |year: i32, first: u32, last: u32, scheme: Scheme| match scheme {
+        Scheme::Calendar => {
+            let (y, m) = if last == 12 {
+                (year + 1, 1)
+            } else {
+                (year, last + 1)
+            };
+            (ymd(year, first, 1), ymd(y, m, 1).pred_opt().expect("date"))
+        }
+        Scheme::Decree09 => {
+            let (y, m) = if first == 1 {
+                (year - 1, 12)
+            } else {
+                (year, first - 1)
+            };
+            (ymd(y, m, 15), ymd(year, last, 14))
+        }
+    };
     let mut out = Vec::new();
-    for month in 8..=11u32 {
-        let label = format!("2023-{month:02}");
-        let first = NaiveDate::from_ymd_opt(2023, month, 1).expect("date");
-        let next = NaiveDate::from_ymd_opt(2023, month + 1, 1).expect("date");
-        out.push((
-            label.clone(),
-            Scheme::Calendar,
-            first,
-            next.pred_opt().expect("date"),
-        ));
-        let start = NaiveDate::from_ymd_opt(2023, month - 1, 15).expect("date");
-        let end = NaiveDate::from_ymd_opt(2023, month, 14).expect("date");
-        out.push((label, Scheme::Decree09, start, end));
+    for scheme in [Scheme::Calendar, Scheme::Decree09] {
+        let mut add = |label: String, year, first, last, planned| {
+            let (start, end) = span(year, first, last, scheme);
+            out.push(Compared {
+                label,
+                scheme,
+                start,
+                end,
+                planned,
+            });
+        };
+        for (year, month) in PLANNED_MONTHS {
+            add(format!("{year}-{month:02}"), year, month, month, true);
+        }
+        for (part, first, last) in [
+            ("Q1", 1, 3),
+            ("Q3", 7, 9),
+            ("Q4", 10, 12),
+            ("H1", 1, 6),
+            ("H2", 7, 12),
+        ] {
+            add(format!("2023-{part}"), 2023, first, last, false);
+        }
+        for year in PLANNED_YEARS {
+            add(year.to_string(), year, 1, 12, true);
+        }
     }
     out
 }
@@ -313,10 +366,14 @@ async fn new_lab<S: Store>(store: &S) -> Result<LabId, TestCaseError> {
         .await
         .map_err(failed("create lab"))?
         .id;
-    for month in 8..=11 {
+    let labels = PLANNED_MONTHS
+        .iter()
+        .map(|(year, month)| format!("{year}-{month:02}"))
+        .chain(PLANNED_YEARS.iter().map(|year| year.to_string()));
+    for label in labels {
         for (code, ..) in CATEGORIES {
             for metric in [Metric::InstrumentsInspected, Metric::Inspections] {
-                let target = plan(metric, Some(code), &format!("2023-{month:02}"), 10);
+                let target = plan(metric, Some(code), &label, 10);
                 store
                     .set_plan(lab, &target, "supervisor")
                     .await
@@ -370,7 +427,14 @@ async fn check_state<S: Store>(
     model: &Model,
     context: &str,
 ) -> Result<(), TestCaseError> {
-    for (label, scheme, start, end) in months() {
+    for Compared {
+        label,
+        scheme,
+        start,
+        end,
+        planned,
+    } in compared_periods()
+    {
         let period = PeriodSpec::parse(&label).expect("period").resolve(scheme);
         let a = store
             .achievement(lab, period)
@@ -391,14 +455,20 @@ async fn check_state<S: Store>(
         let all = model.figures(start, end, None);
         let mut want = vec![(None, Some(all.0), Some(all.1), Some(all.2))];
         for (c, (code, ..)) in CATEGORIES.iter().enumerate() {
-            got.push((
-                Some(*code),
+            let (instruments, inspections) = (
                 actual(Metric::InstrumentsInspected, Some(code)),
                 actual(Metric::Inspections, Some(code)),
+            );
+            got.push((Some(*code), instruments, inspections, None));
+            // A category's figures are reported where it has a target: in a quarter or
+            // a half without targets of its own, compared where the store reports them.
+            let (i, n, _) = model.figures(start, end, Some(c));
+            want.push((
+                Some(*code),
+                (planned || instruments.is_some()).then_some(i),
+                (planned || inspections.is_some()).then_some(n),
                 None,
             ));
-            let (instruments, inspections, _) = model.figures(start, end, Some(c));
-            want.push((Some(*code), Some(instruments), Some(inspections), None));
         }
         prop_assert_eq!(got, want, "{} {:?}: {}", label, scheme, context);
     }
