@@ -416,10 +416,12 @@ impl Model {
         text: &str,
         lines: &[Line],
     ) -> Verdict {
-        // The same file is one batch; once that batch is voided (rolled back), the file
-        // may be imported again as a new batch (the store's documented reading).
+        // The same file is one batch; but a batch voided (rolled back) or one that stored
+        // nothing no longer holds its file, which then imports as a new batch (the
+        // project's reading, checked by the suite's own examples).
         if let Some(&b) = self.by_file.get(text)
             && !self.batches[b].voided
+            && self.batches[b].tally.inserted > 0
         {
             let batch = &self.batches[b];
             return Verdict {
@@ -486,7 +488,9 @@ impl Model {
                 rejected_lines: rejected_lines.clone(),
                 voided: false,
             });
-            self.by_file.insert(text.to_owned(), b);
+            if tally.inserted > 0 {
+                self.by_file.insert(text.to_owned(), b);
+            }
             self.records.extend(accepted.into_iter().map(|r| (r, b)));
         }
         Verdict {
