@@ -387,6 +387,8 @@ pub(crate) struct Batch {
     pub tally: Tally,
     pub rejected_lines: BTreeSet<u64>,
     pub voided: bool,
+    /// The file's text.
+    file: String,
 }
 
 /// A lab's records and batches, by the SPEC's rules.
@@ -487,6 +489,7 @@ impl Model {
                 tally,
                 rejected_lines: rejected_lines.clone(),
                 voided: false,
+                file: text.to_owned(),
             });
             if tally.inserted > 0 {
                 self.by_file.insert(text.to_owned(), b);
@@ -510,6 +513,46 @@ impl Model {
 
     pub fn void(&mut self, batch: usize) {
         self.batches[batch].voided = true;
+    }
+
+    /// The voided batches.
+    pub fn voided_batches(&self) -> Vec<usize> {
+        (0..self.batches.len())
+            .filter(|&b| self.batches[b].voided)
+            .collect()
+    }
+
+    /// Restores a voided batch, unless that would put a second live record on a key or
+    /// a certificate or stamp number another record took since, or its file was stored
+    /// again: then nothing changes and the answer is false.
+    pub fn restore(&mut self, batch: usize) -> bool {
+        let own: Vec<&Record> = self
+            .records
+            .iter()
+            .filter(|(_, b)| *b == batch)
+            .map(|(r, _)| r)
+            .collect();
+        let clash = own.iter().any(|r| {
+            let (certificate, stamp) = r.numbers();
+            self.live().any(|l| {
+                let (c, s) = l.numbers();
+                l.key() == r.key()
+                    || (certificate.is_some() && c == certificate)
+                    || (stamp.is_some() && s == stamp)
+            })
+        });
+        let file = self.batches[batch].file.clone();
+        let file_taken = self.by_file.get(&file).is_some_and(|&b| {
+            b != batch && !self.batches[b].voided && self.batches[b].tally.inserted > 0
+        });
+        if clash || file_taken {
+            return false;
+        }
+        self.batches[batch].voided = false;
+        if self.batches[batch].tally.inserted > 0 {
+            self.by_file.insert(file, batch);
+        }
+        true
     }
 
     /// (instruments inspected, inspections) from `start` to `end` inclusive, of

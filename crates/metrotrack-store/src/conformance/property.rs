@@ -1,7 +1,7 @@
 //! The store against a plain model ([`super::model`]) over random lab histories: imports
 //! of small inspection and earthing logs (written as CSV and read by the real reader)
 //! with repeated, conflicting and invalid rows, in every mode, the same files again, and
-//! voids of earlier batches.
+//! voids and restores of earlier batches.
 
 use std::collections::BTreeSet;
 use std::io::Cursor;
@@ -66,6 +66,8 @@ pub(crate) enum Step {
     Again { of: usize, mode: ImportMode },
     /// Voids a live batch (modulo their number).
     Void { of: usize },
+    /// Restores a voided batch (modulo their number).
+    Restore { of: usize },
 }
 
 fn pick() -> impl Strategy<Value = Pick> {
@@ -158,6 +160,7 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(kind, mode, delimiter, rows)| Step::Import { kind, mode, delimiter, rows }),
         1 => (0..16usize, mode()).prop_map(|(of, mode)| Step::Again { of, mode }),
         2 => (0..16usize).prop_map(|of| Step::Void { of }),
+        2 => (0..16usize).prop_map(|of| Step::Restore { of }),
     ]
 }
 
@@ -590,6 +593,30 @@ async fn run_history<S: Store>(store: &S, steps: &[Step]) -> Result<(), TestCase
                 check_state(store, lab, &model, &format!("step {n}: void of batch {id}")).await?;
                 continue;
             }
+            Step::Restore { of } => {
+                let voided = model.voided_batches();
+                let Some(&b) = voided.get(of % voided.len().max(1)) else {
+                    continue;
+                };
+                let id = model.batches[b].id.expect("stored batch id");
+                let restored = store.restore_batch(lab, id, "supervisor").await;
+                let context = format!("step {n}: restore of batch {id}");
+                match (model.restore(b), restored) {
+                    (true, Ok(batch)) => {
+                        prop_assert_eq!(batch.id, Some(id), "{}", context);
+                        prop_assert!(batch.voided_at.is_none(), "{}", context);
+                    }
+                    (false, Err(StoreError::Conflict(_))) => {}
+                    (want, got) => {
+                        return Err(TestCaseError::fail(format!(
+                            "{context}: the model {} it, the store answered {got:?}",
+                            if want { "restores" } else { "refuses" }
+                        )));
+                    }
+                }
+                check_state(store, lab, &model, &context).await?;
+                continue;
+            }
         };
         let context = format!("step {n}: {kind} in {mode}:\n{text}");
         let want = model.import(kind, mode, &text, &lines);
@@ -616,7 +643,7 @@ async fn run_history<S: Store>(store: &S, steps: &[Step]) -> Result<(), TestCase
 
 /// Over random histories of imports (new rows, the same rows again in other
 /// spellings, changed rows, unreadable rows; strict, partial and dry runs; the same
-/// file again) and voids, the store's batches and their counts, the monthly figures
+/// file again), voids and restores, the store's batches and their counts, the monthly figures
 /// of each category under both schemes and the due list equal a plain model's, step
 /// by step. Each history runs on a lab of its own; failures shrink to a short history.
 pub fn store_agrees_with_the_model<S: Store>(runtime: &tokio::runtime::Runtime, store: &S) {
@@ -632,7 +659,7 @@ pub fn store_agrees_with_the_model<S: Store>(runtime: &tokio::runtime::Runtime, 
         ..defaults
     };
     let mut runner = TestRunner::new(config);
-    let histories = prop::collection::vec(step(), 1..=8);
+    let histories = prop::collection::vec(step(), 1..=10);
     if let Err(e) = runner.run(&histories, |steps| {
         runtime.block_on(run_history(store, &steps))
     }) {
