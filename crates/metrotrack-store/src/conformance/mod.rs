@@ -9,6 +9,11 @@
 //! metrotrack_store::conformance_suite!(fresh);
 //! ```
 //!
+//! One check is a property: [`store_agrees_with_the_model`] runs random histories of
+//! CSV imports and voids through the real reader and the store, each on a lab of its
+//! own, against a plain model of the SPEC's rules; it drives a runtime of its own so
+//! that proptest can shrink a failure.
+//!
 //! Built only with the `conformance` feature (the crate's own tests turn it on).
 
 use chrono::NaiveDate;
@@ -33,6 +38,8 @@ mod evidence;
 mod figures;
 mod helpers;
 mod imports;
+mod model;
+mod property;
 mod races;
 mod records;
 mod setup;
@@ -46,9 +53,18 @@ pub use evidence::*;
 pub use figures::*;
 pub use helpers::*;
 pub use imports::*;
+pub use property::store_agrees_with_the_model;
 pub use races::*;
 pub use records::*;
 pub use setup::*;
+
+/// The runtime a property test drives its store with (one thread, like `#[tokio::test]`).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
 
 /// Runs every check of the suite as a `#[tokio::test]`. `$fresh` is an async function
 /// returning `(guard, store)`: a freshly migrated store, and whatever must live as long
@@ -66,6 +82,7 @@ macro_rules! conformance_suite {
         $crate::conformance_suite!(@expand $fresh; tests);
     };
     (@expand $fresh:path; $arm:ident) => {
+        $crate::conformance_suite!(@property $arm $fresh; store_agrees_with_the_model);
         $crate::conformance_suite!(@$arm $fresh;
             categories_are_seeded,
             migrating_again_changes_nothing,
@@ -114,6 +131,36 @@ macro_rules! conformance_suite {
             async fn $name() {
                 let (_guard, store) = $fresh().await;
                 $crate::conformance::$name(&store).await;
+            }
+        )*
+    };
+    // A property runs many cases on one store, each through its own lab: a plain
+    // test that drives a runtime of its own, so that proptest can shrink a failure.
+    (@property tests $fresh:path; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                let runtime = $crate::conformance::runtime();
+                let _inside = runtime.enter();
+                let (_guard, store) = runtime.block_on($fresh());
+                $crate::conformance::$name(&runtime, &store);
+            }
+        )*
+    };
+    (@property postgres $fresh:path; $($name:ident),* $(,)?) => {
+        $(
+            #[cfg_attr(
+                not(pg_tests),
+                ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"
+            )]
+            #[test]
+            fn $name() {
+                let runtime = $crate::conformance::runtime();
+                let _inside = runtime.enter();
+                let Some((_guard, store)) = runtime.block_on($fresh()) else {
+                    panic!("needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL")
+                };
+                $crate::conformance::$name(&runtime, &store);
             }
         )*
     };
