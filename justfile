@@ -16,11 +16,11 @@ lint:
 
 # Every test (the README's test command).
 test:
-    cargo nextest run --workspace
-
-# The same tests with plain cargo test (also runs doc tests).
-test-cargo:
     cargo test --workspace
+
+# The same tests with cargo-nextest, one process each.
+test-nextest:
+    cargo nextest run --workspace
 
 # The PostgreSQL tests against a local server (started if it is not running): the
 # conformance suite, the PostgreSQL-only tests, the binary and the API end to end.
