@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use metrotrack_store::accounts::Role;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
@@ -453,6 +454,12 @@ impl Browser {
         .await;
     }
 
+    async fn clear(&self, css: &str) {
+        let e = self.find(css).await;
+        self.call("POST", &format!("/element/{e}/clear"), json!({}))
+            .await;
+    }
+
     async fn click(&self, css: &str) {
         let e = self.find(css).await;
         self.call("POST", &format!("/element/{e}/click"), json!({}))
@@ -572,6 +579,78 @@ async fn in_chromium_sign_in_read_the_month_upload_a_bad_log_and_void_a_batch() 
     let first = b.text("#metrics tbody tr:first-child .actual").await;
     let actual: u64 = first.trim().parse().expect("a number");
     assert_eq!(actual, 0, "{actual}");
+    let _ = b.call("DELETE", "", Value::Null).await;
+}
+
+/// A technician signs in, opens a record from the records list, amends its date with a
+/// reason, sees both versions on the record page, and the dashboard's figure moves.
+#[cfg_attr(
+    not(chromium_tests),
+    ignore = "needs Chromium: apt-get install chromium chromium-driver"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn in_chromium_a_technician_amends_a_date_and_the_figure_moves() {
+    let Some(b) = Browser::start().await else {
+        panic!("needs Chromium: apt-get install chromium chromium-driver");
+    };
+    let s = super::Server::start().await;
+    s.web_user("tom", Role::Technician).await;
+    let log = std::fs::read(fixture("demo/inspections-2023-10.csv")).expect("fixture");
+    let uploaded = s
+        .http
+        .post(format!("{}/api/v1/imports?kind=inspections", s.base))
+        .basic_auth("tom", Some(super::web::PASSWORD))
+        .header("content-type", "text/csv")
+        .body(log)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(uploaded.status(), StatusCode::CREATED);
+    let base = &s.base;
+    let october = format!("{base}/?period=2023-10&scheme=decree09&lang=en");
+
+    b.goto(&format!("{base}/login?lang=en")).await;
+    b.type_into("#username", "tom").await;
+    b.type_into("#password", super::web::PASSWORD).await;
+    b.click("#sign-in").await;
+    b.wait_for("#metrics").await;
+    b.goto(&october).await;
+    b.wait_for("#metrics").await;
+    assert_eq!(
+        b.text("#metrics tbody tr:first-child .actual").await.trim(),
+        "467"
+    );
+
+    // The first record of the month under Decree 09 was inspected on 15/09/2023.
+    b.goto(&format!(
+        "{base}/records/inspections?period=2023-10&scheme=decree09"
+    ))
+    .await;
+    b.wait_for("#records").await;
+    b.click("#records tbody tr:first-child a").await;
+    b.wait_for("#amend").await;
+    assert_eq!(b.text("h1").await, "Inspection 1");
+    let date = "#amend input[name='inspected_on']";
+    b.clear(date).await;
+    b.type_into(date, "16/10/2023").await;
+    b.type_into("#amend input[name='reason']", "typed the wrong day")
+        .await;
+    b.click("#amend button").await;
+    b.wait_for("#versions thead th:nth-child(3)").await;
+    let heads = b.text("#versions thead").await;
+    assert!(heads.contains("Version 1"), "{heads}");
+    assert!(heads.contains("Version 2"), "{heads}");
+    assert!(heads.contains("typed the wrong day"), "{heads}");
+    assert_eq!(b.text("#versions td.changed").await, "16/10/2023");
+    let first_row = b.text("#versions tbody tr:first-child").await;
+    assert!(first_row.contains("15/09/2023"), "{first_row}");
+
+    b.goto(&october).await;
+    b.wait_for("#metrics").await;
+    assert_eq!(
+        b.text("#metrics tbody tr:first-child .actual").await.trim(),
+        "466"
+    );
     let _ = b.call("DELETE", "", Value::Null).await;
 }
 
