@@ -218,3 +218,71 @@ fn an_earthing_test_is_amended_with_a_decimal_comma() {
         stderr(&out)
     );
 }
+
+/// The dead end of a system that cannot be corrected: a corrected file whose rows all
+/// conflict with a wrong batch stores nothing; once the wrong batch is voided, the same
+/// corrected file imports and stores every row (a batch that stored nothing does not
+/// hold its file).
+#[test]
+fn a_corrected_file_refused_as_conflicts_imports_once_the_wrong_batch_is_voided() {
+    let lab = Lab::new();
+    let wrong = lab.import("inspections", &fixture("demo/inspections-2023-10.csv"));
+    let text = std::fs::read_to_string(fixture("demo/inspections-2023-10.csv")).expect("fixture");
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    let technician = header
+        .split(',')
+        .position(|h| h == "technician")
+        .expect("technician column");
+    let mut corrected = format!("{header}\n");
+    for line in lines {
+        // The technician's cell (the fixture quotes only cells holding a comma).
+        let mut cell = 0;
+        let mut quoted = false;
+        for c in line.chars() {
+            if c == '"' {
+                quoted = !quoted;
+            } else if c == ',' && !quoted {
+                if cell == technician {
+                    corrected.push_str(" (soát lại)");
+                }
+                cell += 1;
+            }
+            corrected.push(c);
+        }
+        corrected.push('\n');
+    }
+    let file = lab.dir.path().join("corrected.csv");
+    std::fs::write(&file, corrected).expect("write");
+
+    // Every row conflicts: a partial import stores none of them.
+    let (code, refused) = lab.import_with("inspections", &file, &["--mode", "partial"]);
+    assert_eq!(
+        (code, &refused["inserted"], &refused["rejected"]),
+        (Some(0), &Value::from(0), &Value::from(507))
+    );
+    lab.ok(&[
+        "batch",
+        "void",
+        &wrong["id"].to_string(),
+        "--reason",
+        "wrong technicians",
+    ]);
+    let (code, stored) = lab.import_with("inspections", &file, &["--mode", "partial"]);
+    assert_eq!(
+        (
+            code,
+            &stored["outcome"],
+            &stored["inserted"],
+            &stored["rejected"]
+        ),
+        (
+            Some(0),
+            &Value::from("stored"),
+            &Value::from(507),
+            &Value::from(0)
+        )
+    );
+    assert_ne!(stored["id"], refused["id"]);
+    assert_eq!(lab.october(), (OCTOBER_INSTRUMENTS, OCTOBER_INSPECTIONS, 0));
+}
