@@ -187,3 +187,79 @@ async fn a_technician_amends_its_record_on_the_page_and_sees_both_versions() {
     assert!(!html.contains("id=\"amend\""));
     assert!(test_of(&s, 1).await["voided_at"].is_string());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_page_lists_its_records_and_a_supervisor_voids_and_restores_it() {
+    let s = Server::start().await;
+    s.web_user("sue", Role::Supervisor).await;
+    s.web_user("tom", Role::Technician).await;
+    let sue = s.sign_in("sue").await;
+    let log = std::fs::read(fixture("demo/earthing-2023-10.csv")).expect("fixture");
+    page(
+        sue.upload(Some(&sue.csrf), "earthing", "e.csv", log.clone())
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+
+    let html = page(sue.get("/imports").await, StatusCode::OK).await;
+    assert!(html.contains("<a href=\"/imports/1\">1</a>"), "{html}");
+    let html = page(sue.get("/imports/1").await, StatusCode::OK).await;
+    assert!(html.contains("<h1>Batch 1: e.csv</h1>"), "{html}");
+    assert!(html.contains("<dd id=\"count-inserted\">18</dd>"), "{html}");
+    assert_eq!(html.matches("<a href=\"/records/earthing/").count(), 18);
+    assert!(html.contains("id=\"void\""));
+
+    // Voided, then the same file stored again: the restore is refused, naming it.
+    let r = sue
+        .post(
+            "/imports/1/void",
+            &[("csrf", &sue.csrf), ("reason", "wrong site")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = page(sue.get("/imports/1").await, StatusCode::OK).await;
+    assert!(html.contains("id=\"restore\""), "{html}");
+    page(
+        sue.upload(Some(&sue.csrf), "earthing", "e.csv", log).await,
+        StatusCode::OK,
+    )
+    .await;
+    let r = sue.post("/imports/1/restore", &[("csrf", &sue.csrf)]).await;
+    let html = page(r, StatusCode::CONFLICT).await;
+    assert!(
+        html.contains(
+            "import batch 1 cannot be restored; nothing was restored: the same file is \
+             stored as batch 2"
+        ),
+        "{html}"
+    );
+    // Once batch 2 is voided, batch 1 comes back.
+    let r = sue
+        .post(
+            "/imports/2/void",
+            &[("csrf", &sue.csrf), ("reason", "again")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let tom = s.sign_in("tom").await;
+    let r = tom.post("/imports/1/restore", &[("csrf", &tom.csrf)]).await;
+    page(r, StatusCode::FORBIDDEN).await;
+    let r = sue.post("/imports/1/restore", &[("csrf", &sue.csrf)]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let batches = s.batches().await;
+    let live: Vec<(i64, bool)> = batches
+        .iter()
+        .map(|b| (b["id"].as_i64().expect("id"), b["voided_at"].is_null()))
+        .collect();
+    assert_eq!(live, [(2, false), (1, true)]);
+
+    // A batch that does not exist: a 404 page, not JSON.
+    let r = sue.get("/imports/99").await;
+    assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+    let html = page(r, StatusCode::NOT_FOUND).await;
+    assert!(
+        html.contains("There is no import batch 99 in this lab."),
+        "{html}"
+    );
+}

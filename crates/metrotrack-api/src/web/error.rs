@@ -16,6 +16,9 @@ pub(crate) enum PageError {
     /// No live session: to the sign-in page.
     #[error("not signed in")]
     SignIn,
+    /// What the page names does not exist in the lab (a batch, a record): 404.
+    #[error("{0} not found")]
+    NotFound(String),
     /// Failed on our side (the store, a template, the random source).
     #[error("{0}")]
     Internal(String),
@@ -29,7 +32,10 @@ impl PageError {
 
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
-        Self::internal(e)
+        match e {
+            StoreError::NotFound(what) => Self::NotFound(what),
+            other => Self::internal(other),
+        }
     }
 }
 
@@ -43,6 +49,17 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             Self::SignIn => Redirect::to("/login").into_response(),
+            Self::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                Html(format!(
+                    "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\">\
+                     <title>metrotrack</title><h1>Không tìm thấy · Not found</h1>\
+                     <p>Không có {what} trong phòng thí nghiệm này. · There is no {what} in \
+                     this lab.</p><p><a href=\"/\">metrotrack</a></p>",
+                    what = html_escape(&what)
+                )),
+            )
+                .into_response(),
             Self::Internal(cause) => {
                 tracing::error!(error = %cause, "web page failed");
                 (
@@ -58,4 +75,12 @@ impl IntoResponse for PageError {
 /// A template as an HTML page.
 pub(crate) fn render(t: &impl Template) -> PageResult {
     Ok(Html(t.render()?).into_response())
+}
+
+/// `text` safe inside HTML.
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

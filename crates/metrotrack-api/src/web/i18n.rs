@@ -345,6 +345,8 @@ pub struct RecordTexts {
     pub nothing_changed: &'static str,
     pub not_stored: &'static str,
     pub not_yours: &'static str,
+    pub restore: &'static str,
+    pub record: &'static str,
     /// Words of the coded values, code → word.
     pub words: &'static [(&'static str, &'static str)],
 }
@@ -377,6 +379,8 @@ pub const RECORD_VI: RecordTexts = RecordTexts {
     record_voided: "Bản ghi đã bị hủy",
     nothing_changed: "Không có ô nào thay đổi: không lưu gì.",
     not_stored: "Không lưu gì:",
+    restore: "Khôi phục lô",
+    record: "Bản ghi",
     not_yours: "Kỹ thuật viên chỉ sửa hoặc hủy các bản ghi thuộc lô mình đã tải lên hoặc mình đã sửa; giám sát viên sửa được mọi bản ghi của phòng.",
     words: &[
         ("verification", "Kiểm định"),
@@ -422,6 +426,8 @@ pub const RECORD_EN: RecordTexts = RecordTexts {
     record_voided: "This record is voided",
     nothing_changed: "No field was changed: nothing was stored.",
     not_stored: "Nothing was stored:",
+    restore: "Restore the batch",
+    record: "Record",
     not_yours: "A technician amends or voids only the records of batches it uploaded or amended; a supervisor may change any record of the lab.",
     words: &[
         ("verification", "Verification"),

@@ -91,7 +91,9 @@ pub(crate) fn router<S: Store>(state: AppState<S>) -> Router {
             post(pages::record::void_earthing_test::<S>),
         )
         .route("/imports", get(pages::imports::imports::<S>))
+        .route("/imports/{id}", get(pages::batch::batch::<S>))
         .route("/imports/{id}/void", post(pages::imports::void::<S>))
+        .route("/imports/{id}/restore", post(pages::batch::restore::<S>))
         .route("/due", get(pages::due::due::<S>))
         .route("/earthing/over-limit", get(pages::due::over_limit::<S>))
         .route(

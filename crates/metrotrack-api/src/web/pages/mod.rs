@@ -2,6 +2,7 @@
 //! import history, due list and earthing points over their limit, plans. What every
 //! page shares is here: the layout's data, message pages, the period asked for.
 
+pub(super) mod batch;
 pub(super) mod dashboard;
 pub(super) mod due;
 pub(super) mod imports;
