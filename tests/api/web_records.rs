@@ -263,3 +263,61 @@ async fn a_batch_page_lists_its_records_and_a_supervisor_voids_and_restores_it()
         "{html}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_instrument_and_an_earthing_point_show_their_history() {
+    let s = Server::start().await;
+    s.web_user("tom", Role::Technician).await;
+    let tom = s.sign_in("tom").await;
+    for (kind, file) in [
+        ("inspections", "demo/inspections-2023-10.csv"),
+        ("earthing", "demo/earthing-2023-10.csv"),
+    ] {
+        let log = std::fs::read(fixture(file)).expect("fixture");
+        page(
+            tom.upload(Some(&tom.csrf), kind, "log.csv", log).await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    let html = page(tom.get("/records/inspections/1").await, StatusCode::OK).await;
+    assert!(
+        html.contains("<a href=\"/instruments/1\" id=\"subject\">History</a>"),
+        "{html}"
+    );
+    let html = page(tom.get("/instruments/1").await, StatusCode::OK).await;
+    assert!(html.contains("<h1>DHN 20A042229</h1>"), "{html}");
+    assert!(html.contains("<dd>Sensus</dd>"), "{html}");
+    assert!(
+        html.contains("<a href=\"/records/inspections/1\">1</a>"),
+        "{html}"
+    );
+    assert!(html.contains("<td>Calibration</td>"), "{html}");
+
+    // Trường THPT Lê Quý Đôn, Đ1: 4.15 Ω on 15/09, then 4.60 Ω on 11/10, a rise.
+    let html = page(tom.get("/earthing-points/2").await, StatusCode::OK).await;
+    assert!(
+        html.contains("<h1>Trường THPT Lê Quý Đôn · Đ1</h1>"),
+        "{html}"
+    );
+    let rows: Vec<&str> = html
+        .split("<tr")
+        .filter(|r| r.contains("/records/earthing/"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{html}");
+    assert!(
+        rows[0].contains("4.15") && !rows[0].contains('↑'),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[1].contains("4.60") && rows[1].contains("↑ rose over the previous test"),
+        "{}",
+        rows[1]
+    );
+    let html = page(tom.get("/instruments/99999").await, StatusCode::NOT_FOUND).await;
+    assert!(
+        html.contains("There is no instrument 99999 in this lab."),
+        "{html}"
+    );
+}

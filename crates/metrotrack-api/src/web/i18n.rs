@@ -346,6 +346,10 @@ pub struct RecordTexts {
     pub not_stored: &'static str,
     pub not_yours: &'static str,
     pub restore: &'static str,
+    pub model: &'static str,
+    pub manufacturer: &'static str,
+    pub history: &'static str,
+    pub rose: &'static str,
     pub record: &'static str,
     /// Words of the coded values, code → word.
     pub words: &'static [(&'static str, &'static str)],
@@ -380,6 +384,10 @@ pub const RECORD_VI: RecordTexts = RecordTexts {
     nothing_changed: "Không có ô nào thay đổi: không lưu gì.",
     not_stored: "Không lưu gì:",
     restore: "Khôi phục lô",
+    model: "Kiểu",
+    manufacturer: "Cơ sở sản xuất",
+    history: "Lịch sử",
+    rose: "tăng so với lần trước",
     record: "Bản ghi",
     not_yours: "Kỹ thuật viên chỉ sửa hoặc hủy các bản ghi thuộc lô mình đã tải lên hoặc mình đã sửa; giám sát viên sửa được mọi bản ghi của phòng.",
     words: &[
@@ -427,6 +435,10 @@ pub const RECORD_EN: RecordTexts = RecordTexts {
     nothing_changed: "No field was changed: nothing was stored.",
     not_stored: "Nothing was stored:",
     restore: "Restore the batch",
+    model: "Model",
+    manufacturer: "Manufacturer",
+    history: "History",
+    rose: "rose over the previous test",
     record: "Record",
     not_yours: "A technician amends or voids only the records of batches it uploaded or amended; a supervisor may change any record of the lab.",
     words: &[

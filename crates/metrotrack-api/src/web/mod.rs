@@ -92,6 +92,8 @@ pub(crate) fn router<S: Store>(state: AppState<S>) -> Router {
         )
         .route("/imports", get(pages::imports::imports::<S>))
         .route("/imports/{id}", get(pages::batch::batch::<S>))
+        .route("/instruments/{id}", get(pages::history::instrument::<S>))
+        .route("/earthing-points/{id}", get(pages::history::point::<S>))
         .route("/imports/{id}/void", post(pages::imports::void::<S>))
         .route("/imports/{id}/restore", post(pages::batch::restore::<S>))
         .route("/due", get(pages::due::due::<S>))

@@ -5,6 +5,7 @@
 pub(super) mod batch;
 pub(super) mod dashboard;
 pub(super) mod due;
+pub(super) mod history;
 pub(super) mod imports;
 pub(super) mod plans;
 pub(super) mod record;

@@ -183,6 +183,8 @@ struct RecordPage {
     rt: &'static RecordTexts,
     title: String,
     action: String,
+    /// The instrument's or the point's page, with its history.
+    subject: Option<String>,
     voided: Option<String>,
     batch: Option<String>,
     original: Vec<(String, String)>,
@@ -315,11 +317,20 @@ fn page(
         Kind::Inspection => format!("{} {id}", rt.inspection),
         Kind::EarthingTest => format!("{} {id}", rt.earthing_test),
     };
+    let subject = match kind {
+        Kind::Inspection => current["instrument_id"]
+            .as_i64()
+            .map(|i| format!("/instruments/{i}")),
+        Kind::EarthingTest => current["point_id"]
+            .as_i64()
+            .map(|p| format!("/earthing-points/{p}")),
+    };
     RecordPage {
         chrome: Chrome::new(user, &action),
         rt,
         title,
         action,
+        subject,
         voided,
         batch,
         original,
