@@ -6,9 +6,9 @@
 
 use chrono::NaiveDate;
 use metrotrack_core::{
-    Category, DueAfter, DueEntry, FileSummary, ImportBatch, ImportMode, LabId, LogKind,
-    NewEarthingTest, NewInspection, ParsedRow, PeriodAchievement, PlanTarget, ReportingPeriod,
-    Scheme, YearAchievement,
+    Category, CategoryCode, CycleRule, DueAfter, DueEntry, FileSummary, ImportBatch, ImportMode,
+    LabId, LogKind, NewEarthingTest, NewInspection, ParsedRow, PeriodAchievement, PlanTarget,
+    ReportingPeriod, Scheme, YearAchievement,
 };
 use std::future::Future;
 
@@ -33,7 +33,7 @@ mod sql;
 pub mod sqlite;
 
 pub use postgres::PgStore;
-pub use sql::{SqlStore, redact};
+pub use sql::{CategoryNames, SqlStore, redact};
 pub use sqlite::SqliteStore;
 
 /// Why a store operation failed. Row problems are not errors: they are reported in the
@@ -128,6 +128,26 @@ pub trait Store: Clone + Send + Sync + 'static {
         by: &str,
         reason: &str,
     ) -> impl Future<Output = Result<ImportBatch, StoreError>> + Send;
+
+    /// Adds a category to the lab, or sets an existing one's names and legal-list flag;
+    /// audited with before and after.
+    fn save_category(
+        &self,
+        lab: LabId,
+        names: &CategoryNames,
+        by: &str,
+    ) -> impl Future<Output = Result<Category, StoreError>> + Send;
+
+    /// Adds a verification cycle to category `code` from `rule.effective_from` on:
+    /// inspections from that date get its valid-until; those stored before keep theirs.
+    /// Refused ([`StoreError::Conflict`]) when the category has a cycle from that date.
+    fn add_cycle(
+        &self,
+        lab: LabId,
+        code: &CategoryCode,
+        rule: CycleRule,
+        by: &str,
+    ) -> impl Future<Output = Result<Category, StoreError>> + Send;
 
     /// Restores a voided batch: its records voided with it are live again, in every
     /// figure. Refused ([`StoreError::Conflict`], naming every clash, nothing restored)

@@ -18,10 +18,10 @@
 
 use chrono::NaiveDate;
 use metrotrack_core::{
-    BatchOutcome, CategoryCode, DueAfter, EarthingSystem, FileSummary, ImportBatch, ImportMode,
-    InspectionKind, LabId, LogKind, Metric, NewEarthingTest, NewInspection, Ohms, Outcome,
-    ParsedRow, PeriodSpec, PlanTarget, PointCode, Problem, ReportingPeriod, Scheme, SerialNumber,
-    Sourced,
+    BatchOutcome, CategoryCode, CycleRule, DueAfter, EarthingSystem, FileSummary, ImportBatch,
+    ImportMode, InspectionKind, LabId, LogKind, Metric, NewEarthingTest, NewInspection, Ohms,
+    Outcome, ParsedRow, PeriodSpec, PlanTarget, PointCode, Problem, ReportingPeriod, Scheme,
+    SerialNumber, Sourced,
 };
 use tokio::sync::mpsc;
 
@@ -31,6 +31,7 @@ use crate::{BatchRequest, ImportEvent, Store, StoreError};
 
 mod accounts;
 mod amendments;
+mod categories;
 mod consistency;
 mod due;
 mod duplicates;
@@ -46,6 +47,7 @@ mod setup;
 
 pub use accounts::*;
 pub use amendments::*;
+pub use categories::*;
 pub use consistency::*;
 pub use due::*;
 pub use duplicates::*;
@@ -121,6 +123,7 @@ macro_rules! conformance_suite {
             an_amendment_moves_a_record_to_another_instrument,
             voiding_one_record,
             amending_and_voiding_an_earthing_test,
+            an_admin_keeps_the_categories,
             the_same_file_racing_is_one_batch,
             different_files_racing_both_land_whole,
         );

@@ -7,6 +7,8 @@
 
 mod accounts;
 mod batches;
+mod categories;
+pub use categories::CategoryNames;
 mod evidence;
 mod records;
 mod rows;

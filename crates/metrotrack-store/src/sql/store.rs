@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use metrotrack_core::{
-    Category, DueAfter, DueEntry, ImportBatch, LabId, NewEarthingTest, NewInspection,
-    PeriodAchievement, PlanTarget, ReportingPeriod, Scheme, YearAchievement,
+    Category, CategoryCode, CycleRule, DueAfter, DueEntry, ImportBatch, LabId, NewEarthingTest,
+    NewInspection, PeriodAchievement, PlanTarget, ReportingPeriod, Scheme, YearAchievement,
 };
 use tokio::sync::mpsc::Receiver;
 
+use super::CategoryNames;
 use super::accounts::{TOKEN_SELECT, USER_COLUMNS};
 use super::evidence::Kind;
 use super::rows::{
@@ -198,6 +199,25 @@ impl<DB: Backend> Store for SqlStore<DB> {
         )
         .await?;
         not_found(row, || format!("earthing test {id}"))?.try_into()
+    }
+
+    async fn save_category(
+        &self,
+        lab: LabId,
+        names: &CategoryNames,
+        by: &str,
+    ) -> Result<Category, StoreError> {
+        self.put_category(lab, names, by).await
+    }
+
+    async fn add_cycle(
+        &self,
+        lab: LabId,
+        code: &CategoryCode,
+        rule: CycleRule,
+        by: &str,
+    ) -> Result<Category, StoreError> {
+        self.put_cycle(lab, code, rule, by).await
     }
 
     async fn restore_batch(
