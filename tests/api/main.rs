@@ -9,6 +9,7 @@ mod auth;
 mod binary;
 #[path = "../web/browser.rs"]
 mod browser;
+mod categories;
 mod demo;
 mod encodings;
 mod errors;

@@ -169,6 +169,14 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         )
         .route("/api/v1/earthing-tests", get(routes::records::tests::<S>))
         .route("/api/v1/categories", get(routes::figures::categories::<S>))
+        .route(
+            "/api/v1/categories/{code}",
+            put(routes::categories::set_category::<S>),
+        )
+        .route(
+            "/api/v1/categories/{code}/cycles",
+            post(routes::categories::create_cycle::<S>),
+        )
         .route("/api/v1/plans", get(routes::figures::plans::<S>))
         .route(
             "/api/v1/plans/{period}/{metric}",

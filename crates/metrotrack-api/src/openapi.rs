@@ -36,6 +36,8 @@ use crate::{dto, routes, upload};
         routes::records::point,
         routes::records::tests,
         routes::figures::categories,
+        routes::categories::set_category,
+        routes::categories::create_cycle,
         routes::figures::plans,
         routes::figures::set_plan,
         routes::figures::achievement,

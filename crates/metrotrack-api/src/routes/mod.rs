@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod amendments;
+pub mod categories;
 mod conditional;
 pub mod figures;
 pub mod imports;
