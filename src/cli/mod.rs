@@ -2,6 +2,7 @@
 
 mod accounts;
 mod batch;
+mod category;
 mod demo;
 mod due;
 mod import;
@@ -53,6 +54,9 @@ enum Command {
     /// Set and list plan targets.
     #[command(subcommand)]
     Plan(plan::PlanCommand),
+    /// The lab's instrument categories and their verification cycles.
+    #[command(subcommand)]
+    Category(category::CategoryCommand),
     /// Amend, void and show one stored record (inspection or earthing test).
     #[command(subcommand)]
     Record(record::RecordCommand),
@@ -174,6 +178,7 @@ async fn run_on<S: Store>(store: S, command: Command, location: &str) -> anyhow:
         Command::Batch(cmd) => batch::run(&store, cmd).await,
         Command::Plan(cmd) => plan::run(&store, cmd).await,
         Command::Record(cmd) => record::run(&store, cmd).await,
+        Command::Category(cmd) => category::run(&store, cmd).await,
         Command::Report(args) => report::run(&store, args).await,
         Command::Due(args) => due::run(&store, args).await,
         Command::Demo(args) => demo::run(&store, args, location).await,

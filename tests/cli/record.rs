@@ -286,3 +286,62 @@ fn a_corrected_file_refused_as_conflicts_imports_once_the_wrong_batch_is_voided(
     assert_ne!(stored["id"], refused["id"]);
     assert_eq!(lab.october(), (OCTOBER_INSTRUMENTS, OCTOBER_INSPECTIONS, 0));
 }
+
+#[test]
+fn an_admin_renames_a_category_and_adds_a_cycle_on_the_command_line() {
+    let lab = Lab::new();
+    let out = lab.ok(&[
+        "category",
+        "set",
+        "dhn",
+        "--name-vi",
+        "Đồng hồ đo nước lạnh",
+        "--name-en",
+        "Cold water meter",
+    ]);
+    assert_eq!(
+        out,
+        "category DHN: Đồng hồ đo nước lạnh / Cold water meter\n"
+    );
+    let out = lab.ok(&[
+        "category",
+        "cycle",
+        "DHN",
+        "--from",
+        "2024-01-01",
+        "--months",
+        "36",
+    ]);
+    assert_eq!(out, "category DHN: 36 months from 2024-01-01 on\n");
+    let again = lab.run(&[
+        "category",
+        "cycle",
+        "DHN",
+        "--from",
+        "2024-01-01",
+        "--months",
+        "12",
+    ]);
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(
+        stderr(&again),
+        "error: category DHN already has a cycle from 2024-01-01 (36 months); cycles are \
+         kept as history: add one from another date\n"
+    );
+    let listed = json(&lab.ok(&["category", "list", "--format", "json"]));
+    let dhn = listed
+        .as_array()
+        .expect("categories")
+        .iter()
+        .find(|c| c["code"] == "DHN")
+        .expect("DHN")
+        .clone();
+    assert_eq!(dhn["name_vi"], "Đồng hồ đo nước lạnh");
+    assert_eq!(
+        dhn["cycles"],
+        serde_json::json!([
+            {"effective_from": "2000-01-01", "months": 60},
+            {"effective_from": "2024-01-01", "months": 36}
+        ])
+    );
+}
