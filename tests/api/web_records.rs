@@ -321,3 +321,66 @@ async fn an_instrument_and_an_earthing_point_show_their_history() {
         "{html}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_keeps_the_categories_on_their_page() {
+    let s = Server::start().await;
+    s.web_user("ada", Role::Admin).await;
+    s.web_user("sue", Role::Supervisor).await;
+    let sue = s.sign_in("sue").await;
+    let html = page(sue.get("/categories").await, StatusCode::OK).await;
+    assert!(html.contains("<td>DHN</td><td>Đồng hồ nước</td>"), "{html}");
+    assert!(
+        !html.contains("id=\"set-category\""),
+        "no forms below admin"
+    );
+    let r = sue
+        .post(
+            "/categories",
+            &[
+                ("csrf", &sue.csrf),
+                ("code", "AKE"),
+                ("name_vi", "Ampe kìm"),
+                ("name_en", "Clamp"),
+            ],
+        )
+        .await;
+    page(r, StatusCode::FORBIDDEN).await;
+
+    let ada = s.sign_in("ada").await;
+    let r = ada
+        .post(
+            "/categories",
+            &[
+                ("csrf", &ada.csrf),
+                ("code", "ake"),
+                ("name_vi", "Ampe kìm"),
+                ("name_en", "Clamp meter"),
+                ("legal_group2", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cycle = [
+        ("csrf", ada.csrf.as_str()),
+        ("code", "AKE"),
+        ("from", "2024-01-01"),
+        ("months", "12"),
+    ];
+    let r = ada.post("/categories/cycles", &cycle).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = page(ada.get("/categories").await, StatusCode::OK).await;
+    assert!(
+        html.contains("<td>AKE</td><td>Ampe kìm</td><td>Clamp meter</td><td>✓</td><td>12 months, from 01/01/2024</td>"),
+        "{html}"
+    );
+    let html = page(
+        ada.post("/categories/cycles", &cycle).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert!(
+        html.contains("category AKE already has a cycle from 2024-01-01 (12 months)"),
+        "{html}"
+    );
+}

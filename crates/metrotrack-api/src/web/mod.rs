@@ -96,6 +96,11 @@ pub(crate) fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/earthing-points/{id}", get(pages::history::point::<S>))
         .route("/imports/{id}/void", post(pages::imports::void::<S>))
         .route("/imports/{id}/restore", post(pages::batch::restore::<S>))
+        .route(
+            "/categories",
+            get(pages::categories::categories::<S>).post(pages::categories::set::<S>),
+        )
+        .route("/categories/cycles", post(pages::categories::cycle::<S>))
         .route("/due", get(pages::due::due::<S>))
         .route("/earthing/over-limit", get(pages::due::over_limit::<S>))
         .route(

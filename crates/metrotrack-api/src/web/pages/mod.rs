@@ -3,6 +3,7 @@
 //! page shares is here: the layout's data, message pages, the period asked for.
 
 pub(super) mod batch;
+pub(super) mod categories;
 pub(super) mod dashboard;
 pub(super) mod due;
 pub(super) mod history;
@@ -28,6 +29,7 @@ pub(crate) struct Chrome {
     pub(crate) t: &'static Texts,
     pub(crate) username: String,
     pub(crate) csrf: String,
+    pub(crate) admin: bool,
     pub(crate) supervisor: bool,
     pub(crate) technician: bool,
     /// The current path and query without `lang`, to switch language in place.
@@ -40,6 +42,7 @@ impl Chrome {
             t: user.t(),
             username: user.session.user.username.clone(),
             csrf: user.session.csrf_token.clone(),
+            admin: user.may(Role::Admin),
             supervisor: user.may(Role::Supervisor),
             technician: user.may(Role::Technician),
             here: here.to_owned(),
