@@ -168,7 +168,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (0..16usize, mode()).prop_map(|(of, mode)| Step::Again { of, mode }),
         2 => (0..16usize).prop_map(|of| Step::Void { of }),
         2 => (0..16usize).prop_map(|of| Step::Restore { of }),
-        2 => target().prop_map(Step::VoidRecord),
+        3 => target().prop_map(Step::VoidRecord),
         6 => (target(), change()).prop_map(|(t, c)| Step::Amend(t, c)),
     ]
 }
@@ -681,7 +681,7 @@ pub fn store_agrees_with_the_model<S: Store>(runtime: &tokio::runtime::Runtime, 
         ..defaults
     };
     let mut runner = TestRunner::new(config);
-    let histories = prop::collection::vec(step(), 2..=14);
+    let histories = prop::collection::vec(step(), 2..=12);
     if let Err(e) = runner.run(&histories, |steps| {
         runtime.block_on(run_history(store, &steps))
     }) {
