@@ -39,42 +39,44 @@ pub(crate) const CATEGORIES: [(&str, &str, &str, u32); 3] = [
     ),
 ];
 
-const MAKERS: [&str; 2] = ["ABC", "XYZ"];
+pub(crate) const MAKERS: [&str; 2] = ["ABC", "XYZ"];
 
 /// Serial numbers, each in ways that compare equal (trimmed, case-folded, inner spaces
 /// removed); the first is the key's spelling.
-const SERIALS: [&[&str]; 3] = [
+/// The last is reached only by amendments (an instrument first seen there).
+pub(crate) const SERIALS: [&[&str]; 4] = [
     &["A1", "a1", "A 1"],
     &["B22", "b22", " B 22 "],
     &["C3", "c3"],
+    &["D44", "d44"],
 ];
 
 /// Measured errors (%), with a decimal point and a decimal comma.
-const ERRORS: [[&str; 2]; 3] = [["0.5", "0,5"], ["-1.2", "-1,2"], ["0.05", "0,05"]];
+pub(crate) const ERRORS: [[&str; 2]; 3] = [["0.5", "0,5"], ["-1.2", "-1,2"], ["0.05", "0,05"]];
 
-const CERTIFICATES: [&str; 4] = ["GCN-01", "GCN-02", "GCN-03", "GCN-04"];
-const STAMPS: [&str; 3] = ["T-1", "T-2", "T-3"];
+pub(crate) const CERTIFICATES: [&str; 4] = ["GCN-01", "GCN-02", "GCN-03", "GCN-04"];
+pub(crate) const STAMPS: [&str; 3] = ["T-1", "T-2", "T-3"];
 
 /// Valid-until dates a log may give; none equals a date plus a cycle above.
-const VALID_UNTIL: [&str; 3] = ["2024-01-15", "2024-03-31", "2025-06-30"];
+pub(crate) const VALID_UNTIL: [&str; 3] = ["2024-01-15", "2024-03-31", "2025-06-30"];
 
 /// Technicians, precomposed (NFC) and decomposed (NFD).
-const TECHNICIANS: [[&str; 2]; 2] = [
+pub(crate) const TECHNICIANS: [[&str; 2]; 2] = [
     ["Nguyễn Văn An", "Nguye\u{302}\u{303}n Va\u{306}n An"],
     ["Lê Thị Bình", "Le\u{302} Thi\u{323} Bi\u{300}nh"],
 ];
 
-const SITES: [&str; 2] = ["Trạm 110kV Bắc", "Nhà máy nước"];
+pub(crate) const SITES: [&str; 2] = ["Trạm 110kV Bắc", "Nhà máy nước"];
 
 /// Earthing point codes, each in ways that compare equal.
-const POINTS: [&[&str]; 3] = [
+pub(crate) const POINTS: [&[&str]; 3] = [
     &["P1", "p1", "P 1"],
     &["P2", "p2"],
     &["N-3", "n-3", " N-3 "],
 ];
 
 /// Resistances (Ω), with a decimal point and a decimal comma.
-const OHMS: [[&str; 2]; 3] = [["2.5", "2,5"], ["3.15", "3,15"], ["12.4", "12,4"]];
+pub(crate) const OHMS: [[&str; 2]; 3] = [["2.5", "2,5"], ["3.15", "3,15"], ["12.4", "12,4"]];
 
 pub(crate) fn date(i: usize) -> NaiveDate {
     NaiveDate::parse_from_str(DATES[i], "%Y-%m-%d").expect("model date")
@@ -85,8 +87,8 @@ fn until_date(i: usize) -> NaiveDate {
 }
 
 /// Inspection kinds, by index: SPEC's `verification`, `calibration`, `test`.
-const VERIFICATION: usize = 0;
-const CALIBRATION: usize = 1;
+pub(crate) const VERIFICATION: usize = 0;
+pub(crate) const CALIBRATION: usize = 1;
 
 /// An inspection, as indexes into the pools above.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,7 +182,7 @@ impl Record {
         }
     }
 
-    fn numbers(&self) -> (Option<usize>, Option<usize>) {
+    pub(crate) fn numbers(&self) -> (Option<usize>, Option<usize>) {
         match self {
             Self::Inspection(r) => (r.certificate, r.stamp),
             Self::Earthing(_) => (None, None),
@@ -391,23 +393,41 @@ pub(crate) struct Batch {
     file: String,
 }
 
+/// A stored record: its values now, the versions an amendment replaced, its batch and
+/// line, the store's id once known, and whether it was voided on its own.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    pub record: Record,
+    pub batch: usize,
+    pub line: u64,
+    pub id: Option<i64>,
+    pub voided_alone: bool,
+    /// The versions it had before, oldest first.
+    pub earlier: Vec<Record>,
+}
+
 /// A lab's records and batches, by the SPEC's rules.
 #[derive(Debug, Default)]
 pub(crate) struct Model {
-    /// Every stored record with the index of its batch.
-    records: Vec<(Record, usize)>,
+    /// Every stored record.
+    pub records: Vec<Stored>,
     pub batches: Vec<Batch>,
     /// Stored batches by their file's bytes (the same bytes, the same SHA-256).
     by_file: BTreeMap<String, usize>,
 }
 
 impl Model {
-    /// The records of batches not voided.
-    fn live(&self) -> impl Iterator<Item = &Record> {
+    /// Whether a stored record counts: neither it nor its batch is voided.
+    pub fn is_live(&self, s: &Stored) -> bool {
+        !s.voided_alone && !self.batches[s.batch].voided
+    }
+
+    /// The records that count.
+    pub fn live(&self) -> impl Iterator<Item = &Record> {
         self.records
             .iter()
-            .filter(|(_, b)| !self.batches[*b].voided)
-            .map(|(r, _)| r)
+            .filter(|s| self.is_live(s))
+            .map(|s| &s.record)
     }
 
     /// Imports `text`, whose data lines are `lines`, in `mode`.
@@ -438,7 +458,7 @@ impl Model {
             ..Tally::default()
         };
         let mut rejected_lines = BTreeSet::new();
-        let mut accepted: Vec<Record> = Vec::new();
+        let mut accepted: Vec<(Record, u64)> = Vec::new();
         for (i, line) in lines.iter().enumerate() {
             let number = i as u64 + 2;
             let record = match line {
@@ -449,7 +469,10 @@ impl Model {
                 Line::Valid(r, _) => r,
             };
             let key = record.key();
-            let existing = self.live().chain(&accepted).find(|s| s.key() == key);
+            let existing = self
+                .live()
+                .chain(accepted.iter().map(|(r, _)| r))
+                .find(|s| s.key() == key);
             if let Some(stored) = existing {
                 if stored.same_values(record) {
                     tally.duplicates += 1;
@@ -460,7 +483,7 @@ impl Model {
             }
             // Certificate and stamp numbers are unique among live records.
             let (certificate, stamp) = record.numbers();
-            let taken = self.live().chain(&accepted).any(|s| {
+            let taken = self.live().chain(accepted.iter().map(|(r, _)| r)).any(|s| {
                 let (c, st) = s.numbers();
                 (certificate.is_some() && c == certificate) || (stamp.is_some() && st == stamp)
             });
@@ -468,7 +491,7 @@ impl Model {
                 rejected_lines.insert(number);
                 continue;
             }
-            accepted.push(record.clone());
+            accepted.push((record.clone(), number));
         }
         tally.rejected = rejected_lines.len() as u64;
         tally.inserted = accepted.len() as u64;
@@ -494,7 +517,15 @@ impl Model {
             if tally.inserted > 0 {
                 self.by_file.insert(text.to_owned(), b);
             }
-            self.records.extend(accepted.into_iter().map(|r| (r, b)));
+            self.records
+                .extend(accepted.into_iter().map(|(record, line)| Stored {
+                    record,
+                    batch: b,
+                    line,
+                    id: None,
+                    voided_alone: false,
+                    earlier: Vec::new(),
+                }));
         }
         Verdict {
             outcome,
@@ -524,13 +555,14 @@ impl Model {
 
     /// Restores a voided batch, unless that would put a second live record on a key or
     /// a certificate or stamp number another record took since, or its file was stored
-    /// again: then nothing changes and the answer is false.
+    /// again: then nothing changes and the answer is false. Its records voided on their
+    /// own stay voided (and clash with nothing).
     pub fn restore(&mut self, batch: usize) -> bool {
         let own: Vec<&Record> = self
             .records
             .iter()
-            .filter(|(_, b)| *b == batch)
-            .map(|(r, _)| r)
+            .filter(|s| s.batch == batch && !s.voided_alone)
+            .map(|s| &s.record)
             .collect();
         let clash = own.iter().any(|r| {
             let (certificate, stamp) = r.numbers();

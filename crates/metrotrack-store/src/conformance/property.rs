@@ -1,7 +1,8 @@
 //! The store against a plain model ([`super::model`]) over random lab histories: imports
 //! of small inspection and earthing logs (written as CSV and read by the real reader)
-//! with repeated, conflicting and invalid rows, in every mode, the same files again, and
-//! voids and restores of earlier batches.
+//! with repeated, conflicting and invalid rows, in every mode, the same files again,
+//! voids and restores of earlier batches, and voids and amendments of one record
+//! ([`super::property_records`]).
 
 use std::collections::BTreeSet;
 use std::io::Cursor;
@@ -16,6 +17,8 @@ use super::model::{
     self, CATEGORIES, DATES, DueLine, EarthingTest, Inspection, Line, Model, Record, Verdict,
     Writing,
 };
+use super::model_records::Change;
+use super::property_records::{Target, amend_record, change, note_ids, target, void_record};
 use super::*;
 
 /// Random choices for one record; [`record`] makes them consistent for its kind.
@@ -68,6 +71,10 @@ pub(crate) enum Step {
     Void { of: usize },
     /// Restores a voided batch (modulo their number).
     Restore { of: usize },
+    /// Voids one record on its own.
+    VoidRecord(Target),
+    /// Amends one record.
+    Amend(Target, Change),
 }
 
 fn pick() -> impl Strategy<Value = Pick> {
@@ -161,6 +168,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (0..16usize, mode()).prop_map(|(of, mode)| Step::Again { of, mode }),
         2 => (0..16usize).prop_map(|of| Step::Void { of }),
         2 => (0..16usize).prop_map(|of| Step::Restore { of }),
+        3 => target().prop_map(Step::VoidRecord),
+        6 => (target(), change()).prop_map(|(t, c)| Step::Amend(t, c)),
     ]
 }
 
@@ -281,7 +290,7 @@ async fn upload<S: Store>(
     stored
 }
 
-fn failed(what: &str) -> impl FnOnce(StoreError) -> TestCaseError + '_ {
+pub(super) fn failed(what: &str) -> impl FnOnce(StoreError) -> TestCaseError + '_ {
     move |e| TestCaseError::fail(format!("{what}: {e}"))
 }
 
@@ -424,7 +433,7 @@ fn check_batch(
 }
 
 /// Figures, due list and batches: the store's against the model's.
-async fn check_state<S: Store>(
+pub(super) async fn check_state<S: Store>(
     store: &S,
     lab: LabId,
     model: &Model,
@@ -617,6 +626,14 @@ async fn run_history<S: Store>(store: &S, steps: &[Step]) -> Result<(), TestCase
                 check_state(store, lab, &model, &context).await?;
                 continue;
             }
+            Step::VoidRecord(target) => {
+                void_record(store, lab, &mut model, *target, n).await?;
+                continue;
+            }
+            Step::Amend(target, change) => {
+                amend_record(store, lab, &mut model, &mut seen, *target, *change, n).await?;
+                continue;
+            }
         };
         let context = format!("step {n}: {kind} in {mode}:\n{text}");
         let want = model.import(kind, mode, &text, &lines);
@@ -635,6 +652,8 @@ async fn run_history<S: Store>(store: &S, steps: &[Step]) -> Result<(), TestCase
             && let Some(batch) = model.batches.last_mut()
         {
             batch.id = got.id;
+            let b = model.batches.len() - 1;
+            note_ids(store, lab, &mut model, b).await?;
         }
         check_state(store, lab, &model, &context).await?;
     }
@@ -643,9 +662,12 @@ async fn run_history<S: Store>(store: &S, steps: &[Step]) -> Result<(), TestCase
 
 /// Over random histories of imports (new rows, the same rows again in other
 /// spellings, changed rows, unreadable rows; strict, partial and dry runs; the same
-/// file again), voids and restores, the store's batches and their counts, the monthly figures
-/// of each category under both schemes and the due list equal a plain model's, step
-/// by step. Each history runs on a lab of its own; failures shrink to a short history.
+/// file again), voids and restores of batches, voids of one record (then of its batch,
+/// and its restore) and amendments of one record (its date, result and valid-until,
+/// certificate or stamp number, instrument; an earthing test's date, resistance and
+/// technician; accepted or refused as the SPEC's rules say), the store's batches and
+/// their counts, the monthly figures of each category under both schemes, the due list
+/// and each amended record's versions equal a plain model's, step by step. Each history runs on a lab of its own; failures shrink to a short history.
 pub fn store_agrees_with_the_model<S: Store>(runtime: &tokio::runtime::Runtime, store: &S) {
     // 24 histories by default; `PROPTEST_CASES` asks for more (or fewer).
     let defaults = Config::default();
@@ -659,7 +681,7 @@ pub fn store_agrees_with_the_model<S: Store>(runtime: &tokio::runtime::Runtime, 
         ..defaults
     };
     let mut runner = TestRunner::new(config);
-    let histories = prop::collection::vec(step(), 1..=10);
+    let histories = prop::collection::vec(step(), 2..=12);
     if let Err(e) = runner.run(&histories, |steps| {
         runtime.block_on(run_history(store, &steps))
     }) {
