@@ -266,6 +266,122 @@ pub(crate) fn number_in_use(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use metrotrack_core::{CategoryCode, InspectionKind, Outcome, SerialNumber, VerificationType};
+
+    fn inspection() -> NewInspection {
+        NewInspection {
+            date: chrono::NaiveDate::from_ymd_opt(2023, 10, 2).expect("date"),
+            category: CategoryCode::parse("DHN").expect("code"),
+            serial: SerialNumber::parse("A1").expect("serial"),
+            model: None,
+            manufacturer: None,
+            owner: None,
+            kind: InspectionKind::Verification,
+            verification_type: Some(VerificationType::Periodic),
+            procedure: Some("ĐLVN 17:2017".into()),
+            result: Some(Outcome::Pass),
+            error_percent: Some("0.5".parse().expect("decimal")),
+            certificate_no: Some("GCN-1".into()),
+            stamp_no: Some("T-1".into()),
+            valid_until: chrono::NaiveDate::from_ymd_opt(2028, 10, 2),
+            technician: "An".into(),
+            checked_by: Some("Bình".into()),
+            notes: Some("ok".into()),
+        }
+    }
+
+    /// A field, how a row changes it, and its stored and new values as a problem says them.
+    type Change = (
+        &'static str,
+        fn(&mut NewInspection),
+        &'static str,
+        &'static str,
+    );
+
+    /// A conflict on any one field names that field, the stored value and the new one.
+    #[test]
+    fn a_conflict_names_the_field_and_both_values() {
+        let stored = inspection();
+        let changes: [Change; 10] = [
+            (
+                "verification_type",
+                |r| r.verification_type = Some(VerificationType::Initial),
+                "periodic",
+                "initial",
+            ),
+            (
+                "procedure",
+                |r| r.procedure = Some("QT 2".into()),
+                "ĐLVN 17:2017",
+                "QT 2",
+            ),
+            (
+                "result",
+                |r| {
+                    r.result = Some(Outcome::Fail);
+                    r.valid_until = None;
+                },
+                "pass",
+                "fail",
+            ),
+            (
+                "error_percent",
+                |r| r.error_percent = Some("-0.056".parse().expect("d")),
+                "0.5",
+                "-0.056",
+            ),
+            (
+                "certificate_no",
+                |r| r.certificate_no = Some("GCN-2".into()),
+                "GCN-1",
+                "GCN-2",
+            ),
+            (
+                "stamp_no",
+                |r| r.stamp_no = Some("T-2".into()),
+                "T-1",
+                "T-2",
+            ),
+            (
+                "valid_until",
+                |r| r.valid_until = chrono::NaiveDate::from_ymd_opt(2027, 1, 1),
+                "2028-10-02",
+                "2027-01-01",
+            ),
+            (
+                "technician",
+                |r| r.technician = "Cường".into(),
+                "An",
+                "Cường",
+            ),
+            (
+                "checked_by",
+                |r| r.checked_by = Some("Dũng".into()),
+                "Bình",
+                "Dũng",
+            ),
+            (
+                "notes",
+                |r| r.notes = Some("xem lại".into()),
+                "ok",
+                "xem lại",
+            ),
+        ];
+        for (field, change, was, now) in changes {
+            let mut new = inspection();
+            change(&mut new);
+            let problem =
+                inspection_conflict(7, &new, &stored, "from batch 1, line 2").expect("a conflict");
+            assert_eq!(problem.column.as_deref(), Some(field));
+            assert_eq!(problem.value.as_deref(), Some(now), "{field}");
+            assert!(
+                problem.message.contains(&format!("(stored: {was})")),
+                "{field}: {}",
+                problem.message
+            );
+        }
+        assert_eq!(inspection_conflict(7, &stored, &stored, "x"), None);
+    }
 
     #[test]
     fn original_values_follow_the_batch_columns() {
