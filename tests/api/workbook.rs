@@ -105,3 +105,31 @@ async fn a_workbook_uploads_as_the_records_of_its_csv() {
         "{refused}"
     );
 }
+
+/// The upload page offers workbooks in its file picker and stores one sent through it
+/// (the browser's form sends it with the name it has).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_upload_page_takes_a_workbook() {
+    use super::web::page;
+    let s = Server::start().await;
+    s.web_user("tom", Role::Technician).await;
+    let tom = s.sign_in("tom").await;
+    let html = page(tom.get("/upload").await, StatusCode::OK).await;
+    assert!(
+        html.contains("accept=\".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\""),
+        "{html}"
+    );
+    let text =
+        std::fs::read_to_string(fixture("demo/inspections-2023-10.excel-vi.csv")).expect("fixture");
+    let xlsx = workbook_of(&text, &VI_INSPECTION_DATES, &VI_INSPECTION_NUMBERS);
+    let r = tom
+        .upload(Some(&tom.csrf), "inspections", "thang-10.xlsx", xlsx)
+        .await;
+    let html = page(r, StatusCode::OK).await;
+    assert!(html.contains("Stored as a new import batch."), "{html}");
+    let batches = s.batches().await;
+    assert_eq!(batches.len(), 1);
+    assert_eq!(batches[0]["file_name"], "thang-10.xlsx");
+    assert_eq!(batches[0]["rows"], 507, "{}", batches[0]);
+    assert_eq!(batches[0]["inserted"], 507, "{}", batches[0]);
+}
