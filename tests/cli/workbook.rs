@@ -97,3 +97,39 @@ fn sheets_are_chosen_by_name_and_text_named_xlsx_is_refused() {
     );
     assert_eq!(lab.actual("2023-10", "decree09", "inspections"), 0);
 }
+
+#[test]
+fn a_bad_cell_is_named_by_sheet_and_cell() {
+    let lab = Lab::new();
+    let text = std::fs::read_to_string(fixture("demo/inspections-2023-10.excel-vi.csv"))
+        .expect("fixture")
+        .replacen("1;15/09/2023;", "1;31/02/2023;", 1);
+    let path = lab.dir.path().join("thang-10.xlsx");
+    std::fs::write(
+        &path,
+        workbook_of(&text, &VI_INSPECTION_DATES, &VI_INSPECTION_NUMBERS),
+    )
+    .expect("write xlsx");
+    let out = lab.run(&[
+        "import",
+        "inspections",
+        path.to_str().expect("path"),
+        "--mode",
+        "partial",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let batch: Value = serde_json::from_slice(&out.stdout).expect("batch JSON");
+    assert_eq!(batch["rejected"], 1, "{batch}");
+    assert_eq!(batch["inserted"], 506, "{batch}");
+    let problem = &batch["problems"][0];
+    assert_eq!(problem["line"], 2, "{batch}");
+    assert_eq!(problem["column"], "Ngày kiểm định", "{batch}");
+    assert_eq!(problem["value"], "31/02/2023", "{batch}");
+    let message = problem["message"].as_str().expect("message");
+    assert!(
+        message.ends_with(" (sheet \"Tháng 10\", cell B2)"),
+        "{message}"
+    );
+}

@@ -35,8 +35,9 @@ pub fn workbook_of(csv_text: &str, dates: &[&str], numbers: &[&str]) -> Vec<u8> 
         for (c, value) in record.iter().enumerate() {
             let col = u16::try_from(c).expect("col");
             let name = header.get(c).map_or("", String::as_str);
-            if r > 0 && !value.is_empty() && dates.contains(&name) {
-                let date = NaiveDate::parse_from_str(value, "%d/%m/%Y").expect("dd/mm/yyyy");
+            // A date Excel does not take (31/02/2023) stays the text typed.
+            let date = NaiveDate::parse_from_str(value, "%d/%m/%Y").ok();
+            if let Some(date) = date.filter(|_| r > 0 && dates.contains(&name)) {
                 let at = ExcelDateTime::parse_from_str(&date.to_string()).expect("excel date");
                 sheet
                     .write_datetime_with_format(row, col, &at, &shown_date)
