@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use metrotrack_api::ingest::ingest;
 use metrotrack_core::{BatchOutcome, ImportBatch, ImportMode, LogKind};
-use metrotrack_import::{DateOrder, Limits, ReadOptions, TextEncoding};
+use metrotrack_import::{DateOrder, Limits, ReadOptions, TextEncoding, WorkbookOptions};
 use metrotrack_store::{BatchRequest, Store};
 
 use super::{EXIT_USAGE, Format, UserArg};
@@ -34,7 +34,7 @@ pub struct ImportArgs {
     /// Which kind of log the files are.
     #[arg(value_enum)]
     kind: KindArg,
-    /// The CSV files; each becomes one batch.
+    /// The CSV or Excel (.xlsx) files; each becomes one batch.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// strict stores nothing if any row is invalid; partial stores the valid rows.
@@ -52,6 +52,9 @@ pub struct ImportArgs {
     /// How slashed dates are read: dmy (dd/mm/yyyy) or ymd (yyyy/mm/dd). Never month-first.
     #[arg(long, default_value = "dmy")]
     date_order: DateOrder,
+    /// The sheet of an Excel workbook to read, by name; the first sheet when not given.
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
     #[command(flatten)]
     user: UserArg,
     /// text: a summary and the problems; json: one batch object per file, one per line.
@@ -117,6 +120,10 @@ pub async fn run<S: Store>(store: &S, args: ImportArgs) -> anyhow::Result<ExitCo
         encoding: args.encoding,
         date_order: args.date_order,
         limits: args.limits.limits(),
+        workbook: WorkbookOptions {
+            sheet: args.sheet.clone(),
+            ..WorkbookOptions::default()
+        },
     };
 
     // Open every file first: a typo in the last name should not leave the first imported.
@@ -140,13 +147,15 @@ pub async fn run<S: Store>(store: &S, args: ImportArgs) -> anyhow::Result<ExitCo
             file_name: file_name(path),
             uploaded_by: args.user.name(),
         };
+        let mut options = options.clone();
+        options.workbook.expected = WorkbookOptions::named_as_workbook(&path.to_string_lossy());
         let bar = progress_bar(size, args.format);
         let ticker = bar.clone();
         let batch = ingest(
             store,
             request,
             BufReader::new(file),
-            options.clone(),
+            options,
             move |bytes| ticker.set_position(bytes),
         )
         .await

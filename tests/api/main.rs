@@ -23,6 +23,9 @@ mod web;
 mod web_forms;
 mod web_records;
 mod web_sessions;
+mod workbook;
+#[path = "../support/xlsx.rs"]
+mod xlsx;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

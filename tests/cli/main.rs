@@ -17,6 +17,9 @@ mod report;
 mod shapes;
 mod usage;
 mod void;
+mod workbook;
+#[path = "../support/xlsx.rs"]
+mod xlsx;
 
 /// A fresh database in its own temporary directory, and the binary run against it.
 struct Lab {

@@ -1,15 +1,16 @@
 //! `POST /api/v1/imports`: a log streamed from the request into the importer.
 //!
-//! The body (raw `text/csv`, or the `file` field of a `multipart/form-data` form) goes
-//! through the upload stream ([`crate::ingest::ingest_upload`]), which stops past
-//! `max_upload_bytes` (413).
+//! The body (raw `text/csv` or `.xlsx`, or the `file` field of a `multipart/form-data`
+//! form) goes through the upload stream ([`crate::ingest::ingest_upload`]), which stops
+//! past `max_upload_bytes` (413). A workbook is a zip and is read whole: the importer
+//! spools it (8 MiB in memory, the rest in a temporary file) up to that same bound.
 
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::headers::{ContentLength, ContentType, HeaderMapExt};
 use metrotrack_core::{BatchOutcome, ImportMode, LogKind};
-use metrotrack_import::{DateOrder, ReadOptions, TextEncoding};
+use metrotrack_import::{DateOrder, ReadOptions, TextEncoding, WorkbookOptions};
 use metrotrack_store::accounts::Role;
 use metrotrack_store::{BatchRequest, Store};
 use mime::Mime;
@@ -50,6 +51,8 @@ pub struct UploadParams {
     /// `dmy` (default) or `ymd`.
     #[param(value_type = Option<DateOrderParam>)]
     pub date_order: Option<String>,
+    /// The sheet of an Excel workbook (.xlsx) to read, by name; the first sheet when absent.
+    pub sheet: Option<String>,
 }
 
 fn parse_params(
@@ -98,6 +101,14 @@ fn parse_params(
         delimiter,
         encoding,
         date_order,
+        workbook: WorkbookOptions {
+            sheet: q.sheet.clone().filter(|s| !s.trim().is_empty()),
+            expected: q
+                .file_name
+                .as_deref()
+                .is_some_and(WorkbookOptions::named_as_workbook),
+            ..WorkbookOptions::default()
+        },
         ..ReadOptions::default()
     };
     options.limits.max_upload_bytes = max_upload_bytes;
@@ -113,7 +124,7 @@ pub(crate) fn clean_file_name(name: Option<&str>) -> String {
     name.chars().filter(|c| !c.is_control()).take(255).collect()
 }
 
-/// Upload a lab log (CSV) as one import batch.
+/// Upload a lab log (CSV or an Excel workbook) as one import batch.
 #[utoipa::path(
     post,
     path = "/api/v1/imports",
@@ -121,9 +132,10 @@ pub(crate) fn clean_file_name(name: Option<&str>) -> String {
     operation_id = "upload_log",
     params(UploadParams),
     request_body(
-        description = "The log: a `text/csv` body, or a `multipart/form-data` form whose `file` field is the log.",
+        description = "The log: a `text/csv` or Excel workbook (`.xlsx`) body, or a `multipart/form-data` form whose `file` field is the log.",
         content(
             (CsvLog = "text/csv"),
+            (XlsxLog = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             (UploadForm = "multipart/form-data"),
         ),
     ),
@@ -136,7 +148,7 @@ pub(crate) fn clean_file_name(name: Option<&str>) -> String {
         (status = 401, description = "Not authenticated", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "Needs the technician role", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the upload limit", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 415, description = "Not CSV or multipart", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "Not CSV, a workbook or multipart", body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 pub async fn upload<S: Store>(
@@ -147,7 +159,7 @@ pub async fn upload<S: Store>(
 ) -> ApiResult<Response> {
     caller.require(Role::Technician)?;
     let max = app.config.max_upload_bytes;
-    let (kind, mode, options) = parse_params(&q, max)?;
+    let (kind, mode, mut options) = parse_params(&q, max)?;
     let declared = request.headers().typed_get::<ContentLength>();
     if declared.is_some_and(|ContentLength(n)| n > max) {
         return Err(too_large(max));
@@ -186,6 +198,7 @@ pub async fn upload<S: Store>(
         };
         if let Some(name) = field.file_name() {
             batch_request.file_name = clean_file_name(Some(name));
+            options.workbook.expected = WorkbookOptions::named_as_workbook(name);
         }
         ingest_upload(&app.store, batch_request, field, options, max).await
     } else if essence.is_empty()
@@ -193,12 +206,14 @@ pub async fn upload<S: Store>(
         || essence == "application/csv"
         || essence == "application/octet-stream"
         || essence == "application/vnd.ms-excel"
+        || essence == XLSX_MEDIA_TYPE
     {
+        options.workbook.expected |= essence == XLSX_MEDIA_TYPE;
         let body = request.into_body().into_data_stream();
         ingest_upload(&app.store, batch_request, body, options, max).await
     } else {
         return Err(unsupported_media_type(format!(
-            "Upload the log as `text/csv` or as the `file` field of `multipart/form-data` (got {essence:?})."
+            "Upload the log as `text/csv`, as an Excel workbook (`{XLSX_MEDIA_TYPE}`) or as the `file` field of `multipart/form-data` (got {essence:?})."
         )));
     };
 
@@ -237,11 +252,14 @@ fn media_type(headers: &HeaderMap) -> ApiResult<String> {
     match headers.typed_get::<ContentType>() {
         Some(media) => Ok(Mime::from(media).essence_str().to_ascii_lowercase()),
         None => Err(unsupported_media_type(format!(
-            "Upload the log as `text/csv` or as the `file` field of `multipart/form-data` (got {:?}).",
+            "Upload the log as `text/csv`, as an Excel workbook (`{XLSX_MEDIA_TYPE}`) or as the `file` field of `multipart/form-data` (got {:?}).",
             String::from_utf8_lossy(raw.as_bytes())
         ))),
     }
 }
+
+/// The media type of an Excel workbook (`.xlsx`).
+const XLSX_MEDIA_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn too_large(max: u64) -> ApiError {
     payload_too_large(format!(
@@ -254,6 +272,16 @@ fn too_large(max: u64) -> ApiError {
 #[allow(dead_code)]
 #[schema(value_type = String, format = Binary, content_media_type = "text/csv")]
 pub struct CsvLog(Vec<u8>);
+
+/// A log sent as the whole body: an Excel workbook (`.xlsx`), its first sheet or `sheet=`.
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+#[schema(
+    value_type = String,
+    format = Binary,
+    content_media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)]
+pub struct XlsxLog(Vec<u8>);
 
 /// The multipart form of an upload.
 #[derive(Debug, utoipa::ToSchema)]

@@ -1,10 +1,12 @@
-//! Lab CSV logs into validated metrotrack records (SPEC §2).
+//! Lab CSV logs and Excel workbooks into validated metrotrack records (SPEC §2).
 //!
 //! [`read_log`] streams a log through fixed memory: it counts and hashes the raw bytes,
 //! detects the encoding (UTF-8 with or without BOM, UTF-16 with BOM, Windows-1258) and
 //! the delimiter (`,`, `;`, tab), matches the Vietnamese or English headers, and reads
 //! each row into a record or into the complete list of its problems. It knows no
-//! database: the caller stores the rows it is handed.
+//! database: the caller stores the rows it is handed. A file whose bytes are a zip
+//! archive is read as an Excel workbook (`.xlsx`, see [`WorkbookOptions`]): its cells
+//! become the texts a person typed and go through the same header and row rules.
 
 mod amend;
 mod earthing;
@@ -14,10 +16,12 @@ mod options;
 mod row;
 mod source;
 mod value;
+mod workbook;
 
 pub use amend::{LogValues, amended_earthing_test, amended_inspection};
 pub use options::{
     DateOrder, Limits, ReadOptions, TextEncoding, UnknownDateOrder, UnknownEncoding,
+    WorkbookOptions,
 };
 
 use std::io::{self, Cursor, Read};
@@ -186,6 +190,27 @@ fn read_rows<R: Read>(
         Ok(head) => head,
         Err(e) => return End::from_io(&e),
     };
+    if workbook::is_zip(&head) {
+        let bytes_read = || counter.get();
+        return workbook::read(
+            Cursor::new(head).chain(counting),
+            kind,
+            catalog,
+            options,
+            warnings,
+            columns,
+            &bytes_read,
+            on_rows,
+        );
+    }
+    if options.workbook.expected {
+        return End::fatal(
+            Problem::file(
+                "this file is named as an Excel workbook (.xlsx) but is not one (an .xlsx file is a zip archive); save it again from Excel as .xlsx, or name it .csv if it is CSV text",
+            ),
+            true,
+        );
+    }
     let (encoding, bom_len) = source::detect_encoding(&head, at_eof, options.encoding);
     let body = head.get(bom_len..).unwrap_or_default();
     if let Some(at) = source::binary_at(body, encoding) {

@@ -13,6 +13,45 @@ pub struct ReadOptions {
     pub encoding: Option<TextEncoding>,
     pub date_order: DateOrder,
     pub limits: Limits,
+    /// How a workbook (`.xlsx`) is read, and its bounds.
+    pub workbook: WorkbookOptions,
+}
+
+/// How a workbook is read. A file is read as a workbook when its bytes are a zip archive
+/// (`.xlsx`); otherwise as CSV text, unless [`WorkbookOptions::expected`] says the file
+/// was named or sent as a workbook, when it is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkbookOptions {
+    /// The sheet to read, by name; `None` reads the first sheet.
+    pub sheet: Option<String>,
+    /// The file was named `.xlsx` or sent as a workbook: text is refused, not read as CSV.
+    pub expected: bool,
+    /// Most bytes the workbook's parts may unpack to (default 512 MiB), checked before
+    /// any part is unpacked: a zip bomb is refused before memory grows.
+    pub max_unzipped_bytes: u64,
+    /// Most cells a sheet may hold (default 16 million), empty styled cells counted.
+    pub max_cells: u64,
+}
+
+impl Default for WorkbookOptions {
+    fn default() -> Self {
+        Self {
+            sheet: None,
+            expected: false,
+            max_unzipped_bytes: 512 * 1024 * 1024,
+            max_cells: 16_000_000,
+        }
+    }
+}
+
+impl WorkbookOptions {
+    /// Whether a file name or media type says the file is a workbook.
+    pub fn named_as_workbook(name_or_type: &str) -> bool {
+        let s = name_or_type.trim().to_ascii_lowercase();
+        s.ends_with(".xlsx")
+            || s.ends_with(".xlsm")
+            || s == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    }
 }
 
 /// Bounds past which a file is refused before memory grows.

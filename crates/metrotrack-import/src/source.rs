@@ -192,8 +192,8 @@ pub(crate) fn binary_at(head: &[u8], encoding: Option<TextEncoding>) -> Option<u
 
 /// A hint for a binary file whose signature is known: spreadsheets saved as workbooks.
 pub(crate) fn binary_hint(head: &[u8]) -> &'static str {
-    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"\xD0\xCF\x11\xE0") {
-        "; it looks like an Excel workbook: save it as CSV first"
+    if head.starts_with(b"\xD0\xCF\x11\xE0") {
+        "; it looks like an old Excel workbook (.xls): save it as .xlsx or as CSV"
     } else {
         ""
     }

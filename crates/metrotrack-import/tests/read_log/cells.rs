@@ -801,7 +801,7 @@ fn a_control_character_in_the_head_refuses_the_file() {
     assert_eq!(
         summary.fatal,
         [Problem::file(
-            "this is not a text CSV file (binary data at byte 2); it looks like an Excel workbook: save it as CSV first"
+            "this is not a text CSV file (binary data at byte 2); it looks like an old Excel workbook (.xls): save it as .xlsx or as CSV"
         )]
     );
 }

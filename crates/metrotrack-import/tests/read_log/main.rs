@@ -6,6 +6,8 @@ mod bounds;
 mod cells;
 /// Every shape one month can be written in reads to the same records (properties).
 mod shapes;
+/// Excel workbooks: the same records as their CSV, cells by value, bounds and refusals.
+mod workbook;
 
 use std::io::{self, Read};
 use std::path::PathBuf;

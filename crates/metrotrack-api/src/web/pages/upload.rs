@@ -97,6 +97,10 @@ pub(crate) async fn upload<S: Store>(
     let max = app.config.max_upload_bytes;
     let mut options = ReadOptions::default();
     options.limits.max_upload_bytes = max;
+    // A file named .xlsx must be a workbook (its first sheet is read), not text.
+    options.workbook.expected = field
+        .file_name()
+        .is_some_and(metrotrack_import::WorkbookOptions::named_as_workbook);
     let request = BatchRequest {
         lab: user.session.user.lab,
         kind,

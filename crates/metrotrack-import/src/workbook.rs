@@ -1,0 +1,384 @@
+//! Excel workbooks (`.xlsx`) read through the same header and row validator as CSV.
+//!
+//! A workbook is a zip archive, read whole: its bytes are spooled (in memory up to
+//! [`SPOOL_IN_MEMORY`], then to a temporary file) while they are counted and hashed. Before
+//! any part is unpacked, the sizes its parts declare are added up and refused past
+//! [`WorkbookOptions::max_unzipped_bytes`] (the zip reader refuses a part that unpacks to
+//! more than it declares); the sheet is then read cell by cell, one row in memory at a
+//! time, and refused past [`WorkbookOptions::max_cells`].
+//!
+//! Each cell becomes the text a person would have typed: a date cell is `dd/mm/yyyy`
+//! whatever its display format, a number cell the shortest decimal that is that number
+//! (`-0.056`, never `-0.05600000000000001`; `42`, not `42.0`), a text cell its text.
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+use calamine::{DataRef, Reader, Xlsx};
+use csv::StringRecord;
+use metrotrack_core::{CategoryCatalog, LogKind, ParsedRow, Problem};
+
+use crate::earthing::EarthingReader;
+use crate::header::Header;
+use crate::inspection::InspectionReader;
+use crate::options::{ReadOptions, WorkbookOptions};
+use crate::row::Row;
+use crate::source::human_bytes;
+use crate::{CHUNK_ROWS, End, RowReader};
+
+/// Bytes of a workbook kept in memory before spooling to a temporary file.
+const SPOOL_IN_MEMORY: usize = 8 * 1024 * 1024;
+
+/// The signature a zip archive (and so an `.xlsx`) starts with.
+pub(crate) fn is_zip(head: &[u8]) -> bool {
+    head.starts_with(b"PK\x03\x04")
+}
+
+/// Column `0` → `A`, `26` → `AA`.
+pub(crate) fn column_letters(mut col: u32) -> String {
+    let mut letters = Vec::new();
+    loop {
+        letters.push(b'A' + (col % 26) as u8);
+        if col < 26 {
+            break;
+        }
+        col = col / 26 - 1;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
+/// A number as a person types it: the shortest decimal that reads back as `f`.
+pub(crate) fn number_text(f: f64) -> String {
+    if f == 0.0 {
+        "0".to_owned()
+    } else {
+        format!("{f}")
+    }
+}
+
+/// The text of one cell, as the CSV saved from the workbook would write it.
+fn cell_text(value: &DataRef<'_>) -> String {
+    match value {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => number_text(*f),
+        DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        DataRef::DateTime(dt) if dt.is_datetime() => match dt.as_datetime() {
+            Some(at) if at.time() == chrono::NaiveTime::MIN => at.format("%d/%m/%Y").to_string(),
+            Some(at) => at.format("%d/%m/%Y %H:%M").to_string(),
+            None => number_text(dt.as_f64()),
+        },
+        DataRef::DateTime(dt) => number_text(dt.as_f64()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => e.to_string(),
+    }
+}
+
+/// Where a problem is in the workbook, appended to its message.
+fn locate(problem: &mut Problem, sheet: &str, header: &Header) {
+    let place = match problem.column.as_deref().and_then(|name| {
+        header
+            .columns
+            .iter()
+            .position(|c| c.written == name)
+            .and_then(|i| u32::try_from(i).ok())
+    }) {
+        Some(col) => format!("cell {}{}", column_letters(col), problem.line),
+        None if problem.line > 0 => format!("row {}", problem.line),
+        None => String::new(),
+    };
+    problem.message = if place.is_empty() {
+        format!("{} (sheet \"{sheet}\")", problem.message)
+    } else {
+        format!("{} (sheet \"{sheet}\", {place})", problem.message)
+    };
+}
+
+fn fatal(message: impl Into<String>) -> End {
+    End::fatal(Problem::file(message), false)
+}
+
+/// Reads a workbook from `input` (the whole file, its first bytes included), handing its
+/// rows to `on_rows` as [`crate::read_log`] does.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn read<R: Read>(
+    mut input: R,
+    kind: LogKind,
+    catalog: &CategoryCatalog,
+    options: &ReadOptions,
+    warnings: &mut Vec<Problem>,
+    columns: &mut Vec<(String, String)>,
+    bytes_read: &dyn Fn() -> u64,
+    on_rows: &mut impl FnMut(Vec<ParsedRow>, u64) -> bool,
+) -> End {
+    let mut spool = tempfile::SpooledTempFile::new(SPOOL_IN_MEMORY);
+    if let Err(e) = io::copy(&mut input, &mut spool) {
+        return End::from_io(&e);
+    }
+    if let Err(e) = spool.seek(SeekFrom::Start(0)) {
+        return End::from_io(&e);
+    }
+    let bounds = &options.workbook;
+    if let Err(end) = check_unzipped_size(&mut spool, bounds) {
+        return end;
+    }
+    if let Err(e) = spool.seek(SeekFrom::Start(0)) {
+        return End::from_io(&e);
+    }
+    let mut workbook = match Xlsx::new(spool) {
+        Ok(w) => w,
+        Err(e) => {
+            return fatal(format!(
+                "this zip archive is not an Excel workbook (.xlsx) that can be read ({e}); save it again from Excel as .xlsx, or as CSV"
+            ));
+        }
+    };
+    let names = workbook.sheet_names();
+    let sheet = match &bounds.sheet {
+        None => match names.first() {
+            Some(first) => first.clone(),
+            None => return fatal("the workbook has no sheet"),
+        },
+        Some(wanted) => {
+            let found = names.iter().find(|n| *n == wanted).or_else(|| {
+                names
+                    .iter()
+                    .find(|n| n.trim().to_lowercase() == wanted.trim().to_lowercase())
+            });
+            match found {
+                Some(name) => name.clone(),
+                None => {
+                    return fatal(format!(
+                        "the workbook has no sheet named \"{wanted}\"; its sheets: {}",
+                        names
+                            .iter()
+                            .map(|n| format!("\"{n}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+        }
+    };
+    let mut cells = match workbook.worksheet_cells_reader(&sheet) {
+        Ok(cells) => cells,
+        Err(e) => return fatal(format!("sheet \"{sheet}\" cannot be read: {e}")),
+    };
+
+    let mut sheet_rows = SheetRows {
+        sheet: &sheet,
+        options,
+        count: 0,
+        pending: None,
+        done: false,
+    };
+    let header = loop {
+        let (line, record) = match sheet_rows.next(|| cells.next_cell()) {
+            Ok(Some(row)) => row,
+            Ok(None) => return fatal(format!("sheet \"{sheet}\" is empty: no header row")),
+            Err(end) => return end,
+        };
+        if crate::is_blank(&record) {
+            continue;
+        }
+        match Header::read(kind, record.iter(), line, options.limits.max_columns) {
+            Ok((header, header_warnings)) => {
+                warnings.extend(header_warnings.into_iter().map(|mut w| {
+                    w.message = format!("{} (sheet \"{sheet}\", row {line})", w.message);
+                    w
+                }));
+                *columns = header.named_fields();
+                break header;
+            }
+            Err(problems) => {
+                return End::Fatal {
+                    problems: problems
+                        .into_iter()
+                        .map(|mut p| {
+                            p.message = format!("{} (sheet \"{sheet}\", row {line})", p.message);
+                            p
+                        })
+                        .collect(),
+                    drain: false,
+                };
+            }
+        }
+    };
+
+    let rows = match kind {
+        LogKind::Inspections => {
+            RowReader::Inspections(InspectionReader::new(catalog, options.date_order))
+        }
+        LogKind::Earthing => RowReader::Earthing(EarthingReader::new(options.date_order)),
+    };
+    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+    let end = loop {
+        let (line, record) = match sheet_rows.next(|| cells.next_cell()) {
+            Ok(Some(row)) => row,
+            Ok(None) => break End::Done,
+            Err(end) => break end,
+        };
+        if crate::is_blank(&record) {
+            continue;
+        }
+        let row = Row::new(line, &header, &record, options.limits.max_field_bytes);
+        let mut parsed = match &rows {
+            RowReader::Inspections(reader) => reader.read(row),
+            RowReader::Earthing(reader) => reader.read(row),
+        };
+        if let ParsedRow::Invalid { problems, .. } = &mut parsed {
+            for problem in problems {
+                locate(problem, &sheet, &header);
+            }
+        }
+        chunk.push(parsed);
+        if chunk.len() >= CHUNK_ROWS {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
+            if !on_rows(full, bytes_read()) {
+                return End::Stopped;
+            }
+        }
+    };
+    if matches!(end, End::Fatal { .. }) {
+        return end;
+    }
+    if !chunk.is_empty() && !on_rows(chunk, bytes_read()) {
+        return End::Stopped;
+    }
+    end
+}
+
+/// Adds up the sizes the archive's parts declare; past the bound, the workbook is refused.
+fn check_unzipped_size<R: Read + Seek>(input: R, bounds: &WorkbookOptions) -> Result<(), End> {
+    let mut archive = zip::ZipArchive::new(input).map_err(|e| {
+        fatal(format!(
+            "this file starts like an Excel workbook (.xlsx, a zip archive) but cannot be read as one ({e}); save it again from Excel as .xlsx, or as CSV"
+        ))
+    })?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let part = archive.by_index_raw(i).map_err(|e| {
+            fatal(format!(
+                "the workbook's part {i} cannot be read ({e}); save it again from Excel as .xlsx, or as CSV"
+            ))
+        })?;
+        total = total.saturating_add(part.size());
+        if total > bounds.max_unzipped_bytes {
+            return Err(fatal(format!(
+                "the workbook unpacks to more than {} (its part {} alone to {}); split it into smaller workbooks",
+                human_bytes(bounds.max_unzipped_bytes),
+                part.name().unwrap_or_default(),
+                human_bytes(part.size())
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The rows of a sheet as text records, from its cells in file order.
+struct SheetRows<'s> {
+    sheet: &'s str,
+    options: &'s ReadOptions,
+    count: u64,
+    /// The first cell of the next row, read while finishing the previous one.
+    pending: Option<(u32, u32, String)>,
+    done: bool,
+}
+
+type NextCell<'a> = Result<Option<calamine::Cell<DataRef<'a>>>, calamine::XlsxError>;
+
+impl SheetRows<'_> {
+    /// The next row (its 1-based number and its cells' texts), `None` after the last.
+    fn next<'a>(
+        &mut self,
+        mut next_cell: impl FnMut() -> NextCell<'a>,
+    ) -> Result<Option<(u64, StringRecord)>, End> {
+        let mut fields: Vec<String> = Vec::new();
+        let mut row = None;
+        if let Some((r, c, text)) = self.pending.take() {
+            row = Some(r);
+            self.put(&mut fields, r, c, text)?;
+        }
+        while !self.done {
+            let cell = next_cell().map_err(|e| {
+                fatal(format!(
+                    "sheet \"{}\" cannot be read past row {} ({e}); save it again from Excel as .xlsx, or as CSV",
+                    self.sheet,
+                    row.map_or(0, |r| r + 1)
+                ))
+            })?;
+            let Some(cell) = cell else {
+                self.done = true;
+                break;
+            };
+            self.count += 1;
+            if self.count > self.options.workbook.max_cells {
+                return Err(fatal(format!(
+                    "sheet \"{}\" has more than {} cells; split it into smaller workbooks",
+                    self.sheet, self.options.workbook.max_cells
+                )));
+            }
+            let (r, c) = cell.get_position();
+            let text = cell_text(cell.get_value());
+            match row {
+                None => row = Some(r),
+                Some(current) if current != r => {
+                    self.pending = Some((r, c, text));
+                    break;
+                }
+                Some(_) => {}
+            }
+            self.put(&mut fields, r, c, text)?;
+        }
+        Ok(row.map(|r| (u64::from(r) + 1, StringRecord::from(fields))))
+    }
+
+    /// Puts a cell's text in its column, refusing a column past the bound.
+    fn put(&self, fields: &mut Vec<String>, row: u32, col: u32, text: String) -> Result<(), End> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        let max = self.options.limits.max_columns;
+        let at = usize::try_from(col).unwrap_or(usize::MAX);
+        if at >= max {
+            return Err(fatal(format!(
+                "sheet \"{}\", cell {}{}: a log has at most {max} columns",
+                self.sheet,
+                column_letters(col),
+                row + 1
+            )));
+        }
+        if fields.len() <= at {
+            fields.resize(at + 1, String::new());
+        }
+        fields[at] = text;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_lettered_as_excel_does() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(2), "C");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+    }
+
+    #[test]
+    fn numbers_keep_the_digits_typed() {
+        assert_eq!(number_text(-0.056), "-0.056");
+        assert_eq!(number_text(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(number_text(42.0), "42");
+        assert_eq!(number_text(-0.0), "0");
+        assert_eq!(number_text(2.5), "2.5");
+        assert_eq!(number_text(1e21), "1000000000000000000000");
+    }
+}
