@@ -25,8 +25,8 @@ pub struct AmendRequest {
     /// `serial_number` move it to another instrument), to a value written as a log's cell
     /// would write it: dates ISO or `dd/mm/yyyy`, decimals as strings with a point or a
     /// comma, words in Vietnamese or English. An empty string or null clears an optional
-    /// field. Values are checked as an import checks them.
-    #[schema(value_type = Object)]
+    /// field (a number is read as its text). Values are checked as an import checks them.
+    #[schema(value_type = BTreeMap<String, Option<String>>)]
     pub changes: BTreeMap<String, serde_json::Value>,
 }
 
