@@ -384,3 +384,35 @@ async fn an_admin_keeps_the_categories_on_their_page() {
         "{html}"
     );
 }
+
+/// The records list pages on: its "next page" link opens the next 200 records.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_records_list_pages_through_the_month() {
+    let s = Server::start().await;
+    s.web_user("tom", Role::Technician).await;
+    let tom = s.sign_in("tom").await;
+    let log = std::fs::read(fixture("demo/inspections-2023-10.csv")).expect("fixture");
+    page(
+        tom.upload(Some(&tom.csrf), "inspections", "i.csv", log)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let mut path = "/records/inspections?period=2023-10&scheme=decree09".to_owned();
+    let mut rows = 0;
+    let mut pages = 0;
+    while pages < 10 {
+        let html = page(tom.get(&path).await, StatusCode::OK).await;
+        pages += 1;
+        rows += html.matches("<a href=\"/records/inspections/").count();
+        let Some(next) = html
+            .split("<a href=\"")
+            .filter_map(|a| a.split('"').next())
+            .find(|href| href.contains("after="))
+        else {
+            break;
+        };
+        path = next.replace("&#38;", "&").replace("&amp;", "&");
+    }
+    assert_eq!((rows, pages), (497, 3));
+}

@@ -26,10 +26,14 @@ struct InspectionsPage {
     next: Option<String>,
 }
 
+/// `?period=…&scheme=…&after=…&category=…`. Not a flattened [`PeriodQuery`]: a flattened
+/// query reads every value as text, so `after` (a number) was refused and the "next page"
+/// link answered 400.
 #[derive(Debug, Deserialize)]
 pub(crate) struct RecordsQuery {
-    #[serde(flatten)]
-    period: PeriodQuery,
+    period: Option<String>,
+    scheme: Option<String>,
+    after: Option<i64>,
     category: Option<String>,
 }
 
@@ -38,7 +42,12 @@ pub(crate) async fn inspections<S: Store>(
     user: WebUser,
     Query(q): Query<RecordsQuery>,
 ) -> PageResult {
-    let (spec, scheme) = period_of(&q.period, app.config.scheme);
+    let asked = PeriodQuery {
+        period: q.period.clone(),
+        scheme: q.scheme.clone(),
+        after: q.after,
+    };
+    let (spec, scheme) = period_of(&asked, app.config.scheme);
     let period = spec.resolve(scheme);
     let filter = InspectionFilter {
         from: Some(period.start),
@@ -51,7 +60,7 @@ pub(crate) async fn inspections<S: Store>(
     };
     let page = Page {
         limit: RECORDS_PAGE + 1,
-        after: q.period.after,
+        after: q.after,
     };
     let mut items = app
         .store
