@@ -10,6 +10,7 @@ mod plan;
 mod record;
 mod report;
 mod serve;
+mod settings;
 
 use std::process::ExitCode;
 
@@ -60,6 +61,9 @@ enum Command {
     /// Amend, void and show one stored record (inspection or earthing test).
     #[command(subcommand)]
     Record(record::RecordCommand),
+    /// The report document's letterhead, signature block and recipients.
+    #[command(subcommand)]
+    Settings(settings::SettingsCommand),
     /// The period's achievement against plan, as the monthly report's sentences or data.
     Report(report::ReportArgs),
     /// Instruments whose verification expires soon, and the overdue ones.
@@ -179,6 +183,7 @@ async fn run_on<S: Store>(store: S, command: Command, location: &str) -> anyhow:
         Command::Plan(cmd) => plan::run(&store, cmd).await,
         Command::Record(cmd) => record::run(&store, cmd).await,
         Command::Category(cmd) => category::run(&store, cmd).await,
+        Command::Settings(cmd) => settings::run(&store, cmd).await,
         Command::Report(args) => report::run(&store, args).await,
         Command::Due(args) => due::run(&store, args).await,
         Command::Demo(args) => demo::run(&store, args, location).await,

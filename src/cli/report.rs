@@ -4,10 +4,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
+use metrotrack_api::document::{report_docx, today_in_vietnam};
 use metrotrack_core::report::render_text;
-use metrotrack_core::{Lang, PeriodAchievement, PeriodSpec, Scheme};
+use metrotrack_core::{LabId, Lang, PeriodAchievement, PeriodSpec, Scheme};
 use metrotrack_store::Store;
+
+use super::EXIT_USAGE;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ReportFormat {
@@ -17,6 +21,9 @@ enum ReportFormat {
     Json,
     /// One row per metric.
     Csv,
+    /// The report as the document the department signs (Word, Decree 30/2020 layout);
+    /// needs --output.
+    Docx,
 }
 
 #[derive(Debug, Args)]
@@ -35,6 +42,9 @@ pub struct ReportArgs {
     /// Write to this file instead of standard output.
     #[arg(long)]
     output: Option<PathBuf>,
+    /// The date the document is signed (yyyy-mm-dd); default today in Vietnam (UTC+7).
+    #[arg(long)]
+    issued_on: Option<NaiveDate>,
 }
 
 pub async fn run<S: Store>(store: &S, args: ReportArgs) -> anyhow::Result<ExitCode> {
@@ -46,12 +56,32 @@ pub async fn run<S: Store>(store: &S, args: ReportArgs) -> anyhow::Result<ExitCo
         ReportFormat::Text => render_text(&achievement, args.lang),
         ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&achievement)?),
         ReportFormat::Csv => csv(&achievement),
+        ReportFormat::Docx => return docx(store, lab, &args).await,
     };
     match &args.output {
         Some(path) => std::fs::write(path, rendered)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => print!("{rendered}"),
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn docx<S: Store>(store: &S, lab: LabId, args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let Some(path) = &args.output else {
+        eprintln!("error: a .docx is a file: give --output FILE");
+        return Ok(ExitCode::from(EXIT_USAGE));
+    };
+    let name = store
+        .labs()
+        .await?
+        .into_iter()
+        .find(|l| l.id == lab)
+        .map(|l| l.name)
+        .unwrap_or_default();
+    let issued_on = args.issued_on.unwrap_or_else(today_in_vietnam);
+    let period = args.period.resolve(args.scheme);
+    let bytes = report_docx(store, lab, &name, period, issued_on, args.lang).await?;
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(ExitCode::SUCCESS)
 }
 

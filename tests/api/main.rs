@@ -11,6 +11,7 @@ mod binary;
 mod browser;
 mod categories;
 mod demo;
+mod document;
 mod encodings;
 mod errors;
 mod limits;

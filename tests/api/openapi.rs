@@ -30,6 +30,8 @@ async fn openapi_describes_every_route() {
         ("get", "/api/v1/categories"),
         ("put", "/api/v1/categories/{code}"),
         ("post", "/api/v1/categories/{code}/cycles"),
+        ("get", "/api/v1/settings/report"),
+        ("put", "/api/v1/settings/report"),
         ("get", "/api/v1/plans"),
         ("put", "/api/v1/plans/{period}/{metric}"),
         ("get", "/api/v1/achievement"),

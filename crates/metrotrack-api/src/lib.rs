@@ -9,6 +9,7 @@
 
 mod amend;
 pub mod auth;
+pub mod document;
 mod dto;
 mod error;
 mod extract;
@@ -176,6 +177,11 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route(
             "/api/v1/categories/{code}/cycles",
             post(routes::categories::create_cycle::<S>),
+        )
+        .route(
+            "/api/v1/settings/report",
+            get(routes::settings::report_settings::<S>)
+                .put(routes::settings::set_report_settings::<S>),
         )
         .route("/api/v1/plans", get(routes::figures::plans::<S>))
         .route(

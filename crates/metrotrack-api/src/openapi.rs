@@ -38,6 +38,8 @@ use crate::{dto, routes, upload};
         routes::figures::categories,
         routes::categories::set_category,
         routes::categories::create_cycle,
+        routes::settings::report_settings,
+        routes::settings::set_report_settings,
         routes::figures::plans,
         routes::figures::set_plan,
         routes::figures::achievement,
@@ -55,6 +57,7 @@ use crate::{dto, routes, upload};
         dto::RowProblem,
         upload::UploadForm,
         upload::CsvLog,
+        crate::document::DocxFile,
         // The words of the query and path parameters (named with `value_type`).
         dto::SchemeParam,
         dto::LangParam,

@@ -8,6 +8,7 @@ pub mod achievement;
 pub mod batch;
 pub mod category;
 pub mod decimal;
+pub mod document;
 pub mod due;
 pub mod earthing;
 pub mod inspection;
@@ -25,6 +26,7 @@ pub use batch::{
     Problem,
 };
 pub use category::{Category, CategoryCatalog, CategoryCode, CycleRule};
+pub use document::{CategoryRow, EarthingRow, ReportSettings, ReportTables, SettingsError};
 pub use due::{DueAfter, DueEntry};
 pub use earthing::{EarthingMethod, EarthingSystem, NewEarthingTest, Ohms, PointCode, PointKey};
 pub use inspection::{InspectionKind, NewInspection, Outcome, VerificationType};

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use metrotrack_core::{
     Category, CategoryCode, CycleRule, DueAfter, DueEntry, FileSummary, ImportBatch, ImportMode,
     LabId, LogKind, NewEarthingTest, NewInspection, ParsedRow, PeriodAchievement, PlanTarget,
-    ReportingPeriod, Scheme, YearAchievement,
+    ReportSettings, ReportTables, ReportingPeriod, Scheme, YearAchievement,
 };
 use std::future::Future;
 
@@ -268,6 +268,31 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<DueEntry>, StoreError>> + Send;
 
     // ----- labs, accounts and the audit log -----------------------------------------
+
+    /// The lab's letterhead and signature block for the report document; all empty
+    /// when none were set.
+    fn report_settings(
+        &self,
+        lab: LabId,
+    ) -> impl Future<Output = Result<ReportSettings, StoreError>> + Send;
+
+    /// Sets the lab's report settings (trimmed; refused when a field is too long), audited
+    /// with before and after; answers them as stored.
+    fn set_report_settings(
+        &self,
+        lab: LabId,
+        settings: &ReportSettings,
+        by: &str,
+    ) -> impl Future<Output = Result<ReportSettings, StoreError>> + Send;
+
+    /// The report's tables of `period`: live inspections by category (distinct
+    /// instruments, inspections, passes, fails) and earthing points measured, with those
+    /// whose latest test in the period is over its limit.
+    fn report_tables(
+        &self,
+        lab: LabId,
+        period: &ReportingPeriod,
+    ) -> impl Future<Output = Result<ReportTables, StoreError>> + Send;
 
     /// Every lab, by id.
     fn labs(&self) -> impl Future<Output = Result<Vec<Lab>, StoreError>> + Send;

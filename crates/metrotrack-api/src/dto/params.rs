@@ -32,6 +32,7 @@ pub enum LangParam {
 pub enum ReportFormatParam {
     Text,
     Json,
+    Docx,
 }
 
 /// Which log an upload is.

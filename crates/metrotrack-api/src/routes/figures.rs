@@ -1,7 +1,8 @@
 //! Categories, plans, achievement, reports and the due list.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::header::CONTENT_DISPOSITION;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use chrono::{NaiveDate, Utc};
 use metrotrack_core::report::render_text;
@@ -11,6 +12,7 @@ use metrotrack_store::accounts::Role;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::document::{DOCX, report_docx};
 use crate::dto::{
     AchievementResponse, CategoryList, DueList, LangParam, MetricParam, PeriodAchievementDto,
     PlanDto, PlanList, ProblemDetails, ReportFormatParam, SchemeParam, SetPlan, YearAchievementDto,
@@ -237,10 +239,13 @@ pub struct IfNoneMatch {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
-    /// `text` (default: the monthly report's sentences, `text/plain`) or `json` (the
-    /// achievement, `application/json`).
+    /// `text` (default: the monthly report's sentences, `text/plain`), `json` (the
+    /// achievement, `application/json`) or `docx` (the report as the document the
+    /// department signs, Decree 30/2020 layout).
     #[param(value_type = Option<ReportFormatParam>)]
     pub format: Option<String>,
+    /// The date the document is signed, `YYYY-MM-DD` (`docx`; default today in Vietnam).
+    pub issued_on: Option<NaiveDate>,
     /// `vi` (default) or `en`.
     #[param(value_type = Option<LangParam>)]
     pub lang: Option<String>,
@@ -263,9 +268,10 @@ pub struct ReportParams {
         IfNoneMatch,
     ),
     responses(
-        (status = 200, description = "The report: its sentences (`format=text`, `text/plain; charset=utf-8`) or the achievement (`format=json`)", content(
+        (status = 200, description = "The report: its sentences (`format=text`, `text/plain; charset=utf-8`), the achievement (`format=json`) or the signed document (`format=docx`)", content(
             (String = "text/plain"),
             (PeriodAchievementDto = "application/json"),
+            (crate::document::DocxFile = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
         ), headers(("ETag" = String, description = "This answer's entity tag: send it as `If-None-Match` to get 304 while the report is unchanged"))),
         (status = 304, description = "Not modified: the report is still that of the entity tag sent in `If-None-Match`",
          headers(("ETag" = String, description = "The same entity tag"))),
@@ -293,9 +299,37 @@ pub async fn report<S: Store>(
         .unwrap_or("text")
         .trim()
         .to_ascii_lowercase();
+    if format == "docx" {
+        let name = app
+            .store
+            .labs()
+            .await?
+            .into_iter()
+            .find(|l| l.id == lab)
+            .map(|l| l.name)
+            .unwrap_or_default();
+        let issued_on = q
+            .issued_on
+            .unwrap_or_else(crate::document::today_in_vietnam);
+        let bytes = report_docx(
+            &app.store,
+            lab,
+            &name,
+            spec.resolve(scheme),
+            issued_on,
+            lang,
+        )
+        .await?;
+        let mut response = conditional::respond(&headers, DOCX, bytes);
+        let disposition = format!("attachment; filename=\"bao-cao-{spec}.docx\"");
+        if let Ok(value) = HeaderValue::from_str(&disposition) {
+            response.headers_mut().insert(CONTENT_DISPOSITION, value);
+        }
+        return Ok(response);
+    }
     if format != "text" && format != "json" {
         return Err(bad_request(
-            "format: use text or json over HTTP (csv and xlsx: `metrotrack report`).",
+            "format: use text, json or docx over HTTP (csv and xlsx: `metrotrack report`).",
         ));
     }
     let a = app.store.achievement(lab, spec.resolve(scheme)).await?;

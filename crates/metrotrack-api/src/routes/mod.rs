@@ -7,6 +7,7 @@ mod conditional;
 pub mod figures;
 pub mod imports;
 pub mod records;
+pub mod settings;
 
 use axum::response::{IntoResponse, Response};
 

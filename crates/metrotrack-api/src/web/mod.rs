@@ -101,6 +101,11 @@ pub(crate) fn router<S: Store>(state: AppState<S>) -> Router {
             get(pages::categories::categories::<S>).post(pages::categories::set::<S>),
         )
         .route("/categories/cycles", post(pages::categories::cycle::<S>))
+        .route(
+            "/settings",
+            get(pages::document::settings::<S>).post(pages::document::set_settings::<S>),
+        )
+        .route("/report.docx", get(pages::document::report::<S>))
         .route("/due", get(pages::due::due::<S>))
         .route("/earthing/over-limit", get(pages::due::over_limit::<S>))
         .route(

@@ -45,6 +45,7 @@ mod property;
 mod property_records;
 mod races;
 mod records;
+mod report;
 mod setup;
 
 pub use accounts::*;
@@ -60,6 +61,7 @@ pub use imports::*;
 pub use property::store_agrees_with_the_model;
 pub use races::*;
 pub use records::*;
+pub use report::*;
 pub use setup::*;
 
 /// The runtime a property test drives its store with (one thread, like `#[tokio::test]`).
@@ -126,6 +128,8 @@ macro_rules! conformance_suite {
             voiding_one_record,
             amending_and_voiding_an_earthing_test,
             an_admin_keeps_the_categories,
+            an_admin_keeps_the_report_settings,
+            report_tables_count_the_period,
             the_same_file_racing_is_one_batch,
             different_files_racing_both_land_whole,
         );

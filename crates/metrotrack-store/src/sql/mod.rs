@@ -11,6 +11,7 @@ mod categories;
 pub use categories::CategoryNames;
 mod evidence;
 mod records;
+mod report;
 mod rows;
 mod store;
 
@@ -136,6 +137,9 @@ pub trait Backend:
     + Decodes<ClashRow>
     + Decodes<HolderRow>
     + Decodes<(String,)>
+    + Decodes<(String, i64, i64, i64, i64)>
+    + Decodes<(i64, String, String)>
+    + Decodes<(String, String, String, String, String, String, String)>
     + Decodes<BatchRow>
     + Decodes<CategoryRow>
     + Decodes<PlanRow>

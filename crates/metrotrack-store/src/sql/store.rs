@@ -3,7 +3,8 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use metrotrack_core::{
     Category, CategoryCode, CycleRule, DueAfter, DueEntry, ImportBatch, LabId, NewEarthingTest,
-    NewInspection, PeriodAchievement, PlanTarget, ReportingPeriod, Scheme, YearAchievement,
+    NewInspection, PeriodAchievement, PlanTarget, ReportSettings, ReportTables, ReportingPeriod,
+    Scheme, YearAchievement,
 };
 use tokio::sync::mpsc::Receiver;
 
@@ -318,6 +319,29 @@ impl<DB: Backend> Store for SqlStore<DB> {
     }
 
     // ----- labs, accounts and the audit log -----------------------------------------
+
+    async fn report_settings(&self, lab: LabId) -> Result<ReportSettings, StoreError> {
+        self.read_report_settings(lab).await
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab))]
+    async fn set_report_settings(
+        &self,
+        lab: LabId,
+        settings: &ReportSettings,
+        by: &str,
+    ) -> Result<ReportSettings, StoreError> {
+        self.put_report_settings(lab, settings, by).await
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab, period = %period.spec))]
+    async fn report_tables(
+        &self,
+        lab: LabId,
+        period: &ReportingPeriod,
+    ) -> Result<ReportTables, StoreError> {
+        self.read_report_tables(lab, period).await
+    }
 
     async fn labs(&self) -> Result<Vec<Lab>, StoreError> {
         let mut c = self.pool.acquire().await?;

@@ -5,6 +5,7 @@
 pub(super) mod batch;
 pub(super) mod categories;
 pub(super) mod dashboard;
+pub(super) mod document;
 pub(super) mod due;
 pub(super) mod history;
 pub(super) mod imports;
