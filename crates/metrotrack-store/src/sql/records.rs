@@ -87,6 +87,51 @@ pub(crate) fn instruments<DB: Backend>(
     q
 }
 
+/// The instruments of `ids` (not empty), by id.
+pub(crate) fn instruments_by_id<DB: Backend>(lab: LabId, ids: &[i64]) -> QueryBuilder<DB> {
+    let select = format!("select {INSTRUMENT_COLUMNS} from instruments i");
+    by_id(&select, "i", lab, ids)
+}
+
+/// The earthing points of `ids` (not empty) with their latest test, by id.
+pub(crate) fn points_by_id<DB: Backend>(lab: LabId, ids: &[i64]) -> QueryBuilder<DB> {
+    let select = format!("{POINT_COLUMNS} {}", DB::POINTS_WITH_LATEST_TEST);
+    by_id(&select, "p", lab, ids)
+}
+
+/// `select … where <alias>.lab_id = $1 and <alias>.id in (…) order by <alias>.id`.
+fn by_id<DB: Backend>(select: &str, alias: &str, lab: LabId, ids: &[i64]) -> QueryBuilder<DB> {
+    let mut q = QueryBuilder::new(format!("{select} where {alias}.lab_id = "));
+    q.push_arg(lab);
+    q.push(format!(" and {alias}.id in ("));
+    for (n, id) in ids.iter().enumerate() {
+        if n > 0 {
+            q.push(", ");
+        }
+        q.push_arg(*id);
+    }
+    q.push(format!(") order by {alias}.id"));
+    q
+}
+
+/// The records of `counts` (id, count) in its order, each with its count.
+pub(crate) fn counted<T>(
+    counts: Vec<(i64, i64)>,
+    records: Vec<T>,
+    id_of: impl Fn(&T) -> i64,
+) -> Vec<(T, u64)> {
+    let mut by_id: std::collections::HashMap<i64, T> =
+        records.into_iter().map(|r| (id_of(&r), r)).collect();
+    counts
+        .into_iter()
+        .filter_map(|(id, n)| {
+            by_id
+                .remove(&id)
+                .map(|r| (r, u64::try_from(n).unwrap_or(0)))
+        })
+        .collect()
+}
+
 pub(crate) fn inspections<DB: Backend>(
     lab: LabId,
     filter: &InspectionFilter,
