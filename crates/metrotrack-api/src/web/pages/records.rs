@@ -9,7 +9,7 @@ use metrotrack_store::records::{
 };
 use serde::Deserialize;
 
-use super::{Chrome, PeriodQuery, period_of};
+use super::{Chrome, PeriodQuery, bad_period, period_of};
 use crate::AppState;
 use crate::web::{PageResult, WebUser, render};
 
@@ -47,7 +47,10 @@ pub(crate) async fn inspections<S: Store>(
         scheme: q.scheme.clone(),
         after: q.after,
     };
-    let (spec, scheme) = period_of(&asked, app.config.scheme);
+    let (spec, scheme) = match period_of(&asked, app.config.scheme, &user) {
+        Ok(asked) => asked,
+        Err(e) => return bad_period(&user, &e),
+    };
     let period = spec.resolve(scheme);
     let filter = InspectionFilter {
         from: Some(period.start),
@@ -112,7 +115,10 @@ pub(crate) async fn earthing_tests<S: Store>(
     user: WebUser,
     Query(q): Query<PeriodQuery>,
 ) -> PageResult {
-    let (spec, scheme) = period_of(&q, app.config.scheme);
+    let (spec, scheme) = match period_of(&q, app.config.scheme, &user) {
+        Ok(asked) => asked,
+        Err(e) => return bad_period(&user, &e),
+    };
     let period = spec.resolve(scheme);
     let filter = EarthingTestFilter {
         from: Some(period.start),
