@@ -456,6 +456,26 @@ async fn the_dashboard_says_what_a_figure_is_compared_with() {
     )
     .await;
     assert!(points.contains("Tổng số: <strong>13</strong>"), "{points}");
+    let events = page(
+        sue.get("/records/inspections?period=2023-10&lang=en").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(events.contains("Total: <strong>497</strong>"), "{events}");
+    let water = page(
+        sue.get("/records/inspections?period=2023-10&category=DHN")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(water.contains("Total: <strong>"), "{water}");
+    assert!(!water.contains("Total: <strong>497</strong>"), "{water}");
+    let tests = page(
+        sue.get("/records/earthing?period=2023-10").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(tests.contains("Total: <strong>15</strong>"), "{tests}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

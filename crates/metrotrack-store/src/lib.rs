@@ -426,6 +426,22 @@ pub trait Store: Clone + Send + Sync + 'static {
         id: i64,
     ) -> impl Future<Output = Result<EarthingPointHistory, StoreError>> + Send;
 
+    /// How many inspections match `filter`: the count of every page of
+    /// [`Store::inspections`].
+    fn count_inspections(
+        &self,
+        lab: LabId,
+        filter: &InspectionFilter,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// How many earthing tests match `filter`: the count of every page of
+    /// [`Store::earthing_tests`].
+    fn count_earthing_tests(
+        &self,
+        lab: LabId,
+        filter: &EarthingTestFilter,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// The date of the latest live inspection or earthing test of the lab, if any: where
     /// its data is, when the current period has none.
     fn latest_record_date(

@@ -476,6 +476,39 @@ pub async fn the_figures_open_what_they_count<S: Store>(store: &S) {
         .map(|p| (p.point.code.as_str(), p.tests))
         .collect();
     assert_eq!(listed, vec![("P1", 2), ("P2", 1)]);
+    // The lists of events count every page.
+    let in_october = |category: Option<&str>| InspectionFilter {
+        from: Some(oct.start),
+        to: Some(oct.end),
+        category: category.map(|c| CategoryCode::parse(c).expect("code")),
+        ..InspectionFilter::default()
+    };
+    assert_eq!(
+        store
+            .count_inspections(lab, &in_october(None))
+            .await
+            .expect("count"),
+        4
+    );
+    assert_eq!(
+        store
+            .count_inspections(lab, &in_october(Some("CT1P")))
+            .await
+            .expect("count"),
+        3
+    );
+    let tests = EarthingTestFilter {
+        from: Some(oct.start),
+        to: Some(oct.end),
+        ..EarthingTestFilter::default()
+    };
+    assert_eq!(
+        store
+            .count_earthing_tests(lab, &tests)
+            .await
+            .expect("count"),
+        3
+    );
     let nov = month("2023-11", Scheme::Calendar);
     let none = store
         .measured_points(lab, nov.start, nov.end, Page::first(100))

@@ -567,6 +567,28 @@ impl<DB: Backend> Store for SqlStore<DB> {
             .collect())
     }
 
+    async fn count_inspections(
+        &self,
+        lab: LabId,
+        filter: &InspectionFilter,
+    ) -> Result<u64, StoreError> {
+        let mut query = records::count_inspections::<DB>(lab, filter);
+        let mut c = self.pool.acquire().await?;
+        let (n,): (i64,) = fetch_one(&mut c, query.build()).await?;
+        Ok(u64_of(n))
+    }
+
+    async fn count_earthing_tests(
+        &self,
+        lab: LabId,
+        filter: &EarthingTestFilter,
+    ) -> Result<u64, StoreError> {
+        let mut query = records::count_earthing_tests::<DB>(lab, filter);
+        let mut c = self.pool.acquire().await?;
+        let (n,): (i64,) = fetch_one(&mut c, query.build()).await?;
+        Ok(u64_of(n))
+    }
+
     async fn latest_record_date(&self, lab: LabId) -> Result<Option<NaiveDate>, StoreError> {
         let mut c = self.pool.acquire().await?;
         let (inspected,): (Option<NaiveDate>,) = fetch_one(

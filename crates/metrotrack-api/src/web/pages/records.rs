@@ -22,6 +22,8 @@ struct InspectionsPage {
     period_label: String,
     start: String,
     end: String,
+    /// Inspections on every page.
+    total: u64,
     items: Vec<InspectionRecord>,
     next: Option<String>,
 }
@@ -65,10 +67,9 @@ pub(crate) async fn inspections<S: Store>(
         limit: RECORDS_PAGE + 1,
         after: q.after,
     };
-    let mut items = app
-        .store
-        .inspections(user.session.user.lab, &filter, page)
-        .await?;
+    let lab = user.session.user.lab;
+    let total = app.store.count_inspections(lab, &filter).await?;
+    let mut items = app.store.inspections(lab, &filter, page).await?;
     let base = format!(
         "/records/inspections?period={spec}&scheme={}",
         scheme.as_str()
@@ -83,6 +84,7 @@ pub(crate) async fn inspections<S: Store>(
         period_label: spec.to_string(),
         start: period.start.format("%d/%m/%Y").to_string(),
         end: period.end.format("%d/%m/%Y").to_string(),
+        total,
         items,
         next,
     })
@@ -106,6 +108,8 @@ struct EarthingTestsPage {
     period_label: String,
     start: String,
     end: String,
+    /// Tests on every page.
+    total: u64,
     items: Vec<EarthingTestRecord>,
     next: Option<String>,
 }
@@ -129,10 +133,9 @@ pub(crate) async fn earthing_tests<S: Store>(
         limit: RECORDS_PAGE + 1,
         after: q.after,
     };
-    let mut items = app
-        .store
-        .earthing_tests(user.session.user.lab, &filter, page)
-        .await?;
+    let lab = user.session.user.lab;
+    let total = app.store.count_earthing_tests(lab, &filter).await?;
+    let mut items = app.store.earthing_tests(lab, &filter, page).await?;
     let base = format!("/records/earthing?period={spec}&scheme={}", scheme.as_str());
     let next = more(&mut items, |r| r.id).map(|after| format!("{base}&after={after}"));
     render(&EarthingTestsPage {
@@ -140,6 +143,7 @@ pub(crate) async fn earthing_tests<S: Store>(
         period_label: spec.to_string(),
         start: period.start.format("%d/%m/%Y").to_string(),
         end: period.end.format("%d/%m/%Y").to_string(),
+        total,
         items,
         next,
     })
