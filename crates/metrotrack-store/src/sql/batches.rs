@@ -287,6 +287,31 @@ impl<DB: Backend> SqlStore<DB> {
         self.batch(lab, id).await
     }
 
+    /// The target set for (metric, category code, period), locked until the
+    /// transaction ends.
+    async fn planned(
+        tx: &mut Transaction<'static, DB>,
+        lab: LabId,
+        metric: Metric,
+        code: &str,
+        period: PeriodSpec,
+    ) -> Result<Option<(i64,)>, StoreError> {
+        let sql = format!(
+            "select target from plan_targets
+             where lab_id = $1 and metric = $2 and category_code = $3 and period = $4{}",
+            DB::FOR_UPDATE
+        );
+        fetch_optional(
+            tx,
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .arg(lab)
+                .arg(metric.as_str())
+                .arg(code)
+                .arg(period.label()),
+        )
+        .await
+    }
+
     /// Sets a plan target: see [`crate::Store::set_plan`].
     pub(crate) async fn plan(
         &self,
@@ -297,20 +322,7 @@ impl<DB: Backend> SqlStore<DB> {
         check_plan(target)?;
         let category = target.category.as_ref().map_or("", CategoryCode::as_str);
         let mut tx = self.begin_write().await?;
-        let sql = format!(
-            "select target from plan_targets
-             where lab_id = $1 and metric = $2 and category_code = $3 and period = $4{}",
-            DB::FOR_UPDATE
-        );
-        let previous: Option<(i64,)> = fetch_optional(
-            &mut tx,
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .arg(lab)
-                .arg(target.metric.as_str())
-                .arg(category)
-                .arg(target.period.label()),
-        )
-        .await?;
+        let previous = Self::planned(&mut tx, lab, target.metric, category, target.period).await?;
         execute(
             &mut tx,
             sqlx::query(
@@ -360,20 +372,7 @@ impl<DB: Backend> SqlStore<DB> {
     ) -> Result<PlanTarget, StoreError> {
         let code = category.map_or("", CategoryCode::as_str);
         let mut tx = self.begin_write().await?;
-        let sql = format!(
-            "select target from plan_targets
-             where lab_id = $1 and metric = $2 and category_code = $3 and period = $4{}",
-            DB::FOR_UPDATE
-        );
-        let previous: Option<(i64,)> = fetch_optional(
-            &mut tx,
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .arg(lab)
-                .arg(metric.as_str())
-                .arg(code)
-                .arg(period.label()),
-        )
-        .await?;
+        let previous = Self::planned(&mut tx, lab, metric, code, period).await?;
         let Some((target,)) = previous else {
             let narrowed = category.map(|c| format!(" for {c}")).unwrap_or_default();
             return Err(StoreError::NotFound(format!(

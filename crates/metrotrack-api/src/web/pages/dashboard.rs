@@ -11,7 +11,7 @@ use metrotrack_core::{
 use metrotrack_store::Store;
 use serde::Deserialize;
 
-use super::{Chrome, PeriodQuery, bad_period, period_of};
+use super::{Chrome, bad_period, period_of};
 use crate::AppState;
 use crate::web::chart;
 use crate::web::i18n::{Texts, metric_name, partial_plan, status_name};
@@ -175,12 +175,14 @@ pub(crate) async fn dashboard<S: Store>(
     user: WebUser,
     Query(q): Query<DashboardQuery>,
 ) -> PageResult {
-    let asked = PeriodQuery {
-        period: q.label(),
-        scheme: q.scheme.clone(),
-        after: None,
-    };
-    let (spec, scheme) = match period_of(&asked, app.config.scheme, &user) {
+    let label = q.label();
+    let asked = period_of(
+        label.as_deref(),
+        q.scheme.as_deref(),
+        app.config.scheme,
+        &user,
+    );
+    let (spec, scheme) = match asked {
         Ok(asked) => asked,
         Err(e) => return bad_period(&user, &e),
     };

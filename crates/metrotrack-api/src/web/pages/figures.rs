@@ -10,7 +10,7 @@ use metrotrack_store::Store;
 use metrotrack_store::records::Page;
 use serde::Deserialize;
 
-use super::{Chrome, PeriodQuery, bad_period, period_of};
+use super::{Chrome, bad_period, period_of};
 use crate::AppState;
 use crate::web::{PageResult, WebUser, render};
 
@@ -88,12 +88,13 @@ pub(crate) async fn instruments_inspected<S: Store>(
     user: WebUser,
     Query(q): Query<FigureQuery>,
 ) -> PageResult {
-    let asked = PeriodQuery {
-        period: q.period.clone(),
-        scheme: q.scheme.clone(),
-        after: q.after,
-    };
-    let (spec, scheme) = match period_of(&asked, app.config.scheme, &user) {
+    let asked = period_of(
+        q.period.as_deref(),
+        q.scheme.as_deref(),
+        app.config.scheme,
+        &user,
+    );
+    let (spec, scheme) = match asked {
         Ok(asked) => asked,
         Err(e) => return bad_period(&user, &e),
     };
@@ -156,12 +157,13 @@ pub(crate) async fn points_measured<S: Store>(
     user: WebUser,
     Query(q): Query<FigureQuery>,
 ) -> PageResult {
-    let asked = PeriodQuery {
-        period: q.period.clone(),
-        scheme: q.scheme.clone(),
-        after: q.after,
-    };
-    let (spec, scheme) = match period_of(&asked, app.config.scheme, &user) {
+    let asked = period_of(
+        q.period.as_deref(),
+        q.scheme.as_deref(),
+        app.config.scheme,
+        &user,
+    );
+    let (spec, scheme) = match asked {
         Ok(asked) => asked,
         Err(e) => return bad_period(&user, &e),
     };

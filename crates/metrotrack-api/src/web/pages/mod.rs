@@ -106,18 +106,19 @@ pub(crate) struct PeriodQuery {
 /// month when none is asked for. A period or scheme that does not parse is refused with
 /// what was wrong, in `user`'s words (never silently read as the current month).
 fn period_of(
-    q: &PeriodQuery,
+    period: Option<&str>,
+    scheme: Option<&str>,
     default_scheme: Scheme,
     user: &WebUser,
 ) -> Result<(PeriodSpec, Scheme), String> {
     let t = user.t();
-    let scheme = match q.scheme.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let scheme = match scheme.map(str::trim).filter(|s| !s.is_empty()) {
         None => default_scheme,
         Some(s) => s
             .parse()
             .map_err(|_| format!("\u{201c}{s}\u{201d} {}", t.bad_scheme))?,
     };
-    let spec = match q.period.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+    let spec = match period.map(str::trim).filter(|p| !p.is_empty()) {
         None => PeriodSpec::month_of(Utc::now().date_naive(), scheme),
         Some(p) => p
             .parse()

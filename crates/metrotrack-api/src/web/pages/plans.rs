@@ -127,23 +127,33 @@ pub(crate) struct PlanForm {
     target: String,
 }
 
+/// The (period, metric, category) a plan form names, or what is wrong with it in
+/// `user`'s words.
+fn plan_key(
+    user: &WebUser,
+    period: &str,
+    metric: &str,
+    category: &str,
+) -> Result<(PeriodSpec, Metric, Option<CategoryCode>), String> {
+    let t = user.t();
+    let period: PeriodSpec = period
+        .trim()
+        .parse()
+        .map_err(|e| format!("{}: {e}", t.period))?;
+    let metric: Metric = metric.parse().map_err(|e| format!("{}: {e}", t.metric))?;
+    let category = match category.trim() {
+        "" => None,
+        c => Some(CategoryCode::parse(c).map_err(|e| format!("{}: {e}", t.category))?),
+    };
+    Ok((period, metric, category))
+}
+
 impl PlanForm {
     /// The target the form sets, or what is wrong with it in `user`'s words.
     fn target(&self, user: &WebUser) -> Result<PlanTarget, String> {
         let t = user.t();
-        let period: PeriodSpec = self
-            .period
-            .trim()
-            .parse()
-            .map_err(|e| format!("{}: {e}", t.period))?;
-        let metric: Metric = self
-            .metric
-            .parse()
-            .map_err(|e| format!("{}: {e}", t.metric))?;
-        let category = match self.category.trim() {
-            "" => None,
-            c => Some(CategoryCode::parse(c).map_err(|e| format!("{}: {e}", t.category))?),
-        };
+        let (period, metric, category) =
+            plan_key(user, &self.period, &self.metric, &self.category)?;
         let target: u64 = self
             .target
             .trim()
@@ -204,27 +214,11 @@ pub(crate) async fn delete_plan<S: Store>(
     if !user.may(Role::Supervisor) {
         return forbidden(&user);
     }
-    let t = user.t();
-    let asked = (|| {
-        let period: PeriodSpec = form
-            .period
-            .trim()
-            .parse()
-            .map_err(|e| format!("{}: {e}", t.period))?;
-        let metric: Metric = form
-            .metric
-            .parse()
-            .map_err(|e| format!("{}: {e}", t.metric))?;
-        let category = match form.category.trim() {
-            "" => None,
-            c => Some(CategoryCode::parse(c).map_err(|e| format!("{}: {e}", t.category))?),
+    let (period, metric, category) =
+        match plan_key(&user, &form.period, &form.metric, &form.category) {
+            Ok(asked) => asked,
+            Err(error) => return plans_page(&app, &user, this_year(&app), Some(error)).await,
         };
-        Ok::<_, String>((period, metric, category))
-    })();
-    let (period, metric, category) = match asked {
-        Ok(asked) => asked,
-        Err(error) => return plans_page(&app, &user, this_year(&app), Some(error)).await,
-    };
     let year = period.year();
     match app
         .store

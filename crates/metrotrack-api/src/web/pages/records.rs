@@ -44,12 +44,13 @@ pub(crate) async fn inspections<S: Store>(
     user: WebUser,
     Query(q): Query<RecordsQuery>,
 ) -> PageResult {
-    let asked = PeriodQuery {
-        period: q.period.clone(),
-        scheme: q.scheme.clone(),
-        after: q.after,
-    };
-    let (spec, scheme) = match period_of(&asked, app.config.scheme, &user) {
+    let asked = period_of(
+        q.period.as_deref(),
+        q.scheme.as_deref(),
+        app.config.scheme,
+        &user,
+    );
+    let (spec, scheme) = match asked {
         Ok(asked) => asked,
         Err(e) => return bad_period(&user, &e),
     };
@@ -119,7 +120,13 @@ pub(crate) async fn earthing_tests<S: Store>(
     user: WebUser,
     Query(q): Query<PeriodQuery>,
 ) -> PageResult {
-    let (spec, scheme) = match period_of(&q, app.config.scheme, &user) {
+    let asked = period_of(
+        q.period.as_deref(),
+        q.scheme.as_deref(),
+        app.config.scheme,
+        &user,
+    );
+    let (spec, scheme) = match asked {
         Ok(asked) => asked,
         Err(e) => return bad_period(&user, &e),
     };
