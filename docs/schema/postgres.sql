@@ -704,7 +704,7 @@ CREATE TABLE public.plan_targets (
     set_by text NOT NULL,
     set_at timestamp with time zone NOT NULL,
     CONSTRAINT plan_targets_metric_check CHECK ((metric = ANY (ARRAY['instruments_inspected'::text, 'inspections'::text, 'earthing_points_measured'::text]))),
-    CONSTRAINT plan_targets_period_check CHECK ((period ~ '^[0-9]{4}(-(0[1-9]|1[0-2]))?$'::text)),
+    CONSTRAINT plan_targets_period_check CHECK ((period ~ '^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?$'::text)),
     CONSTRAINT plan_targets_target_check CHECK ((target > 0))
 );
 

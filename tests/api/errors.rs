@@ -25,10 +25,16 @@ async fn malformed_requests_answer_problem_json() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, _) = send(
         s.req(Method::PUT, "/api/v1/plans/2023-Q4/inspections", Some(sup))
-            .json(&json!({"target": 5})),
+            .json(&json!({"target": 0})),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = send(
+        s.req(Method::PUT, "/api/v1/plans/2023-Q5/inspections", Some(sup))
+            .json(&json!({"target": 5})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = s.get("/api/v1/achievement?period=2023-13", sup).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = s.get("/api/v1/inspections/not-a-number", sup).await;

@@ -20,6 +20,7 @@ mod paging;
 mod races;
 mod roles;
 mod shutdown;
+mod targets;
 mod web;
 mod web_forms;
 mod web_records;

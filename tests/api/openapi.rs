@@ -34,6 +34,9 @@ async fn openapi_describes_every_route() {
         ("put", "/api/v1/settings/report"),
         ("get", "/api/v1/plans"),
         ("put", "/api/v1/plans/{period}/{metric}"),
+        ("delete", "/api/v1/plans/{period}/{metric}"),
+        ("get", "/api/v1/inspected-instruments"),
+        ("get", "/api/v1/measured-points"),
         ("get", "/api/v1/achievement"),
         ("get", "/api/v1/reports/{period}"),
         ("get", "/api/v1/due"),
@@ -118,7 +121,7 @@ async fn openapi_gives_a_generator_what_it_needs() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(doc["openapi"], "3.1.0");
     let verbs = [
-        "get", "list", "create", "set", "upload", "void", "revoke", "amend", "restore",
+        "get", "list", "create", "set", "upload", "void", "revoke", "amend", "restore", "delete",
     ];
     let mut ids = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {

@@ -137,3 +137,73 @@ fn demo_loads_the_month_and_prints_the_sentence() {
     assert!(again.contains("already loaded"), "{again}");
     assert!(again.contains("467 PTĐ các loại (Đạt 116%"), "{again}");
 }
+
+/// `plan set` takes a quarter; a quarter with only October planned reports "plan set for
+/// 1 of 3 months", never a percent of plan; `plan delete` removes a target.
+#[test]
+fn quarter_plans_are_set_reported_and_deleted() {
+    let lab = Lab::new();
+    lab.import("inspections", &fixture("demo/inspections-2023-10.csv"));
+    let set = |period: &str, target: &str| {
+        lab.ok(&[
+            "plan",
+            "set",
+            "--period",
+            period,
+            "--metric",
+            "instruments_inspected",
+            "--target",
+            target,
+        ])
+    };
+    set("2023-10", "402");
+    // Decree 09's fourth quarter (15/09–14/12) holds 472 instruments.
+    let text = lab.ok(&["report", "--period", "2023-Q4", "--lang", "vi"]);
+    assert!(
+        text.contains("472 PTĐ các loại (kế hoạch mới có cho 1/3 tháng)"),
+        "{text}"
+    );
+    let english = lab.ok(&["report", "--period", "2023-Q4", "--lang", "en"]);
+    assert!(
+        english.contains("(plan set for 1 of 3 months)"),
+        "{english}"
+    );
+    assert!(!english.contains("% of plan"), "{english}");
+    let q4 = lab.achievement("2023-Q4", "decree09");
+    let figure = metric_of(&q4, "instruments_inspected");
+    assert_eq!(figure["status"], "partial_target");
+    assert_eq!(figure["planned_months"], serde_json::json!(["2023-10"]));
+
+    assert!(set("2023-Q4", "500").contains("plan set: 2023-Q4"));
+    let q4 = lab.achievement("2023-Q4", "decree09");
+    let figure = metric_of(&q4, "instruments_inspected");
+    assert_eq!(
+        (figure["status"].clone(), figure["target"].clone()),
+        (Value::from("below_target"), Value::from(500))
+    );
+    let deleted = lab.ok(&[
+        "plan",
+        "delete",
+        "--period",
+        "2023-Q4",
+        "--metric",
+        "instruments_inspected",
+    ]);
+    assert!(deleted.contains("plan deleted: 2023-Q4"), "{deleted}");
+    let again = lab.run(&[
+        "plan",
+        "delete",
+        "--period",
+        "2023-Q4",
+        "--metric",
+        "instruments_inspected",
+    ]);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("not found"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let plans = lab.ok(&["plan", "list", "--year", "2023"]);
+    assert!(!plans.contains("2023-Q4"), "{plans}");
+}

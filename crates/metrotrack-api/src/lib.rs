@@ -169,6 +169,14 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             get(routes::records::point::<S>),
         )
         .route("/api/v1/earthing-tests", get(routes::records::tests::<S>))
+        .route(
+            "/api/v1/inspected-instruments",
+            get(routes::records::inspected_instruments::<S>),
+        )
+        .route(
+            "/api/v1/measured-points",
+            get(routes::records::measured_points::<S>),
+        )
         .route("/api/v1/categories", get(routes::figures::categories::<S>))
         .route(
             "/api/v1/categories/{code}",
@@ -186,7 +194,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/api/v1/plans", get(routes::figures::plans::<S>))
         .route(
             "/api/v1/plans/{period}/{metric}",
-            put(routes::figures::set_plan::<S>),
+            put(routes::figures::set_plan::<S>).delete(routes::figures::delete_plan::<S>),
         )
         .route(
             "/api/v1/achievement",

@@ -4,8 +4,8 @@ use rust_decimal::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::category::CategoryCode;
-use crate::period::ReportingPeriod;
-use crate::plan::Metric;
+use crate::period::{PeriodSpec, ReportingPeriod};
+use crate::plan::{Metric, PlanCoverage};
 
 /// Whether a figure met its plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,6 +17,9 @@ pub enum AchievementStatus {
     BelowTarget,
     /// No target is set: there is no percent.
     NoTarget,
+    /// Targets are set for only some of the period's months (and none for the period
+    /// itself): the period is not measured against them, so there is no percent.
+    PartialTarget,
 }
 
 /// One metric's figure for a period, with its plan.
@@ -32,9 +35,42 @@ pub struct Achievement {
     /// actual / target × 100, rounded half up to a whole percent (116.17 → 116).
     pub percent: Option<u64>,
     pub status: AchievementStatus,
+    /// With `partial_target`: the months of the period a target covers…
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub planned_months: Vec<PeriodSpec>,
+    /// … of this many months in the period …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub months_in_period: Option<u32>,
+    /// … and the sum of the targets set for them (not the period's target).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned_target: Option<u64>,
 }
 
 impl Achievement {
+    /// The figure against what its period is planned by (see [`PlanCoverage`]).
+    pub fn planned(
+        metric: Metric,
+        category: Option<CategoryCode>,
+        actual: u64,
+        plan: PlanCoverage,
+    ) -> Self {
+        match plan {
+            PlanCoverage::Full { target } => Self::new(metric, category, actual, Some(target)),
+            PlanCoverage::None => Self::new(metric, category, actual, None),
+            PlanCoverage::Partial {
+                planned_months,
+                months_in_period,
+                planned_target,
+            } => Self {
+                status: AchievementStatus::PartialTarget,
+                planned_months,
+                months_in_period: Some(months_in_period),
+                planned_target: Some(planned_target),
+                ..Self::new(metric, category, actual, None)
+            },
+        }
+    }
+
     pub fn new(
         metric: Metric,
         category: Option<CategoryCode>,
@@ -64,6 +100,9 @@ impl Achievement {
             ratio,
             percent,
             status,
+            planned_months: Vec::new(),
+            months_in_period: None,
+            planned_target: None,
         }
     }
 }
@@ -91,7 +130,8 @@ pub struct YearAchievement {
     pub scheme: crate::period::Scheme,
     /// Each month of the year up to the last one that has begun.
     pub months: Vec<PeriodAchievement>,
-    /// Year to date: the months so far summed, against the sum of their targets.
+    /// Year to date: the months so far summed, against the targets of those months
+    /// (`partial_target` when not all of them are planned).
     pub year_to_date: Vec<Achievement>,
     /// The months so far summed against the annual targets, where an annual target is set.
     pub against_annual: Vec<Achievement>,
@@ -136,6 +176,32 @@ mod tests {
         assert_eq!(
             (a.ratio, a.percent, a.status),
             (None, None, AchievementStatus::NoTarget)
+        );
+    }
+
+    #[test]
+    fn a_partial_plan_gives_no_percent_but_says_what_is_planned() {
+        let october = PeriodSpec::parse("2023-10").expect("period");
+        let a = Achievement::planned(
+            Metric::InstrumentsInspected,
+            None,
+            467,
+            PlanCoverage::Partial {
+                planned_months: vec![october],
+                months_in_period: 3,
+                planned_target: 402,
+            },
+        );
+        assert_eq!(
+            (a.target, a.ratio, a.percent, a.status),
+            (None, None, None, AchievementStatus::PartialTarget)
+        );
+        let json = serde_json::to_value(&a).expect("serialises");
+        assert_eq!(
+            json,
+            serde_json::json!({"metric": "instruments_inspected", "category": null, "actual": 467,
+                "target": null, "ratio": null, "percent": null, "status": "partial_target",
+                "planned_months": ["2023-10"], "months_in_period": 3, "planned_target": 402})
         );
     }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::str::FromStr;
 
-use crate::achievement::{Achievement, PeriodAchievement};
+use crate::achievement::{Achievement, AchievementStatus, PeriodAchievement};
 use crate::plan::Metric;
 
 /// The language of human-readable output.
@@ -36,17 +36,25 @@ impl FromStr for Lang {
     }
 }
 
+/// How many of the period's months a partial plan covers, as `(planned, of)`.
+fn partial_months(a: &Achievement) -> Option<(usize, u32)> {
+    (a.status == AchievementStatus::PartialTarget)
+        .then(|| (a.planned_months.len(), a.months_in_period.unwrap_or(0)))
+}
+
 fn percent_vi(a: &Achievement, lead: &str, tail: &str) -> String {
-    match a.percent {
-        Some(p) => format!("({lead} {p}% {tail})"),
-        None => "(chưa có kế hoạch)".to_owned(),
+    match (a.percent, partial_months(a)) {
+        (Some(p), _) => format!("({lead} {p}% {tail})"),
+        (None, Some((n, of))) => format!("(kế hoạch mới có cho {n}/{of} tháng)"),
+        (None, None) => "(chưa có kế hoạch)".to_owned(),
     }
 }
 
 fn percent_en(a: &Achievement) -> String {
-    match a.percent {
-        Some(p) => format!("({p}% of plan)"),
-        None => "(no plan set)".to_owned(),
+    match (a.percent, partial_months(a)) {
+        (Some(p), _) => format!("({p}% of plan)"),
+        (None, Some((n, of))) => format!("(plan set for {n} of {of} months)"),
+        (None, None) => "(no plan set)".to_owned(),
     }
 }
 
@@ -89,9 +97,10 @@ pub fn render_text(achievement: &PeriodAchievement, lang: Lang) -> String {
                 points.actual,
                 percent_vi(&points, "đạt", "kế hoạch"),
             );
-            let plan = match inspections.percent {
-                Some(p) => format!(", đạt {p}% kế hoạch"),
-                None => String::new(),
+            let plan = match (inspections.percent, partial_months(&inspections)) {
+                (Some(p), _) => format!(", đạt {p}% kế hoạch"),
+                (None, Some((n, of))) => format!(" (kế hoạch mới có cho {n}/{of} tháng)"),
+                (None, None) => String::new(),
             };
             let _ = writeln!(
                 out,
@@ -110,9 +119,10 @@ pub fn render_text(achievement: &PeriodAchievement, lang: Lang) -> String {
                 points.actual,
                 percent_en(&points),
             );
-            let plan = match inspections.percent {
-                Some(p) => format!(", {p}% of plan"),
-                None => String::new(),
+            let plan = match (inspections.percent, partial_months(&inspections)) {
+                (Some(p), _) => format!(", {p}% of plan"),
+                (None, Some((n, of))) => format!(" (plan set for {n} of {of} months)"),
+                (None, None) => String::new(),
             };
             let _ = writeln!(
                 out,
@@ -196,5 +206,35 @@ mod tests {
             "{en}"
         );
         assert!(en.contains("13 points (130% of plan)"), "{en}");
+    }
+
+    #[test]
+    fn a_partial_plan_is_not_called_a_percent_of_plan() {
+        let october = PeriodSpec::parse("2023-10").expect("period");
+        let partial = || crate::plan::PlanCoverage::Partial {
+            planned_months: vec![october],
+            months_in_period: 3,
+            planned_target: 402,
+        };
+        let quarter = PeriodAchievement {
+            period: PeriodSpec::parse("2023-Q4")
+                .expect("period")
+                .resolve(Scheme::Decree09),
+            metrics: vec![
+                Achievement::planned(Metric::InstrumentsInspected, None, 467, partial()),
+                Achievement::planned(Metric::Inspections, None, 497, partial()),
+                Achievement::new(Metric::EarthingPointsMeasured, None, 13, None),
+            ],
+        };
+        let vi = render_text(&quarter, Lang::Vi);
+        assert!(
+            vi.contains("467 PTĐ các loại (kế hoạch mới có cho 1/3 tháng)"),
+            "{vi}"
+        );
+        assert!(vi.contains("497 (kế hoạch mới có cho 1/3 tháng)."), "{vi}");
+        assert!(!vi.contains('%'), "{vi}");
+        let en = render_text(&quarter, Lang::En);
+        assert!(en.contains("(plan set for 1 of 3 months)"), "{en}");
+        assert!(!en.contains("% of plan"), "{en}");
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 
 use chrono::{Datelike, NaiveDate};
-use metrotrack_core::plan::{has_target_in, months_target, target_for};
+use metrotrack_core::plan::{coverage, has_target_in, months_coverage};
 use metrotrack_core::{
     Achievement, CategoryCode, LabId, Metric, PeriodAchievement, PeriodSpec, ReportingPeriod,
     Scheme, YearAchievement,
@@ -26,7 +26,7 @@ pub(crate) trait CountRecords: Store {
     ) -> impl Future<Output = Result<Actuals, StoreError>> + Send;
 }
 
-/// The lab's plan targets of `year` (its months and the year), keyed by
+/// The lab's plan targets of `year` (its months, quarters, halves and the year), keyed by
 /// (metric, category) then period.
 async fn plan_map<S: Store>(
     store: &S,
@@ -88,11 +88,11 @@ pub(crate) async fn achievement<S: CountRecords>(
         .into_iter()
         .map(|metric| {
             let targets = plans.get(&(metric, None)).unwrap_or(&no_targets);
-            Achievement::new(
+            Achievement::planned(
                 metric,
                 None,
                 overall.of(metric),
-                target_for(period.spec, targets),
+                coverage(period.spec, targets),
             )
         })
         .collect();
@@ -112,11 +112,11 @@ pub(crate) async fn achievement<S: CountRecords>(
                 a
             }
         };
-        metrics.push(Achievement::new(
+        metrics.push(Achievement::planned(
             *metric,
             Some(category.clone()),
             actuals.of(*metric),
-            target_for(period.spec, targets),
+            coverage(period.spec, targets),
         ));
     }
     Ok(PeriodAchievement { period, metrics })
@@ -177,12 +177,12 @@ pub(crate) async fn year_achievement<S: CountRecords>(
         let targets = plans
             .get(&(metric, category.clone()))
             .unwrap_or(&no_targets);
-        let ytd_target = months_target(included.iter().map(|m| m.spec), targets);
-        year_to_date.push(Achievement::new(
+        let so_far: Vec<PeriodSpec> = included.iter().map(|m| m.spec).collect();
+        year_to_date.push(Achievement::planned(
             metric,
             category.clone(),
             actual,
-            ytd_target,
+            months_coverage(&so_far, targets),
         ));
         if let Some(&annual) = targets.get(&year_spec) {
             against_annual.push(Achievement::new(metric, category, actual, Some(annual)));

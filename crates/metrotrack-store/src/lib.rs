@@ -7,8 +7,8 @@
 use chrono::NaiveDate;
 use metrotrack_core::{
     Category, CategoryCode, CycleRule, DueAfter, DueEntry, FileSummary, ImportBatch, ImportMode,
-    LabId, LogKind, NewEarthingTest, NewInspection, ParsedRow, PeriodAchievement, PlanTarget,
-    ReportSettings, ReportTables, ReportingPeriod, Scheme, YearAchievement,
+    LabId, LogKind, Metric, NewEarthingTest, NewInspection, ParsedRow, PeriodAchievement,
+    PeriodSpec, PlanTarget, ReportSettings, ReportTables, ReportingPeriod, Scheme, YearAchievement,
 };
 use std::future::Future;
 
@@ -17,9 +17,9 @@ use accounts::{
 };
 use chrono::{DateTime, Utc};
 use records::{
-    Amendment, EarthingPointHistory, EarthingPointRecord, EarthingTestFilter, EarthingTestRecord,
-    InspectionFilter, InspectionRecord, InstrumentFilter, InstrumentHistory, InstrumentRecord,
-    Page, PointFilter,
+    Amendment, CountedPage, EarthingPointHistory, EarthingPointRecord, EarthingTestFilter,
+    EarthingTestRecord, InspectedInstrument, InspectionFilter, InspectionRecord, InstrumentFilter,
+    InstrumentHistory, InstrumentRecord, MeasuredPoint, Page, PointFilter,
 };
 
 pub mod accounts;
@@ -230,7 +230,20 @@ pub trait Store: Clone + Send + Sync + 'static {
         by: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// The lab's plan targets, optionally only those of one year (months and the year).
+    /// Deletes the plan target of `metric` (narrowed to `category`, or lab-wide) for
+    /// `period`; recorded in the audit log. Answers the target deleted, or
+    /// [`StoreError::NotFound`] when none is set.
+    fn delete_plan(
+        &self,
+        lab: LabId,
+        metric: Metric,
+        category: Option<&CategoryCode>,
+        period: PeriodSpec,
+        by: &str,
+    ) -> impl Future<Output = Result<PlanTarget, StoreError>> + Send;
+
+    /// The lab's plan targets, optionally only those of one year (its months, quarters,
+    /// halves and the year).
     fn plans(
         &self,
         lab: LabId,
@@ -437,6 +450,52 @@ pub trait Store: Clone + Send + Sync + 'static {
         lab: LabId,
         id: i64,
     ) -> impl Future<Output = Result<EarthingPointHistory, StoreError>> + Send;
+
+    /// How many inspections match `filter`: the count of every page of
+    /// [`Store::inspections`].
+    fn count_inspections(
+        &self,
+        lab: LabId,
+        filter: &InspectionFilter,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// How many earthing tests match `filter`: the count of every page of
+    /// [`Store::earthing_tests`].
+    fn count_earthing_tests(
+        &self,
+        lab: LabId,
+        filter: &EarthingTestFilter,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// The date of the latest live inspection or earthing test of the lab, if any: where
+    /// its data is, when the current period has none.
+    fn latest_record_date(
+        &self,
+        lab: LabId,
+    ) -> impl Future<Output = Result<Option<NaiveDate>, StoreError>> + Send;
+
+    /// The distinct instruments with a live inspection between `from` and `to`
+    /// (inclusive; of `category` if given), by id, each with its inspection count in the
+    /// span; `total` is the `instruments_inspected` figure of the span.
+    fn inspected_instruments(
+        &self,
+        lab: LabId,
+        from: NaiveDate,
+        to: NaiveDate,
+        category: Option<&CategoryCode>,
+        page: Page,
+    ) -> impl Future<Output = Result<CountedPage<InspectedInstrument>, StoreError>> + Send;
+
+    /// The distinct earthing points with a live test between `from` and `to`
+    /// (inclusive), by id, each with its test count in the span; `total` is the
+    /// `earthing_points_measured` figure of the span.
+    fn measured_points(
+        &self,
+        lab: LabId,
+        from: NaiveDate,
+        to: NaiveDate,
+        page: Page,
+    ) -> impl Future<Output = Result<CountedPage<MeasuredPoint>, StoreError>> + Send;
 
     /// The lab's earthing tests matching `filter`, by id.
     fn earthing_tests(

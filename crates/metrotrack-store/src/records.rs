@@ -187,6 +187,29 @@ impl EarthingTestRecord {
 }
 
 /// Which earthing points to list.
+/// An instrument inspected in a span of dates, with how many live inspections of it the
+/// span holds: a row of the list behind the `instruments_inspected` figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InspectedInstrument {
+    pub instrument: InstrumentRecord,
+    pub inspections: u64,
+}
+
+/// An earthing point tested in a span of dates, with how many live tests of it the span
+/// holds: a row of the list behind the `earthing_points_measured` figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeasuredPoint {
+    pub point: EarthingPointRecord,
+    pub tests: u64,
+}
+
+/// A page of a counted list, with the number of rows of the whole list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountedPage<T> {
+    pub total: u64,
+    pub items: Vec<T>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct PointFilter {
     /// Matches the site or the point code, case-insensitively.

@@ -59,7 +59,7 @@ pub struct PlanDto {
     /// `instruments_inspected`, `inspections` or `earthing_points_measured`.
     pub metric: String,
     pub category: Option<String>,
-    /// `2023-10` (month) or `2023` (year).
+    /// `2023-10` (month), `2023-Q4` (quarter), `2023-H2` (half-year) or `2023` (year).
     pub period: String,
     pub target: u64,
 }
@@ -132,9 +132,24 @@ pub struct AchievementDto {
     /// Whole percent, rounded half up.
     #[schema(example = 116)]
     pub percent: Option<u64>,
-    /// `achieved`, `below_target` or `no_target`.
+    /// `achieved`, `below_target`, `no_target` or `partial_target` (targets are set for
+    /// only some months of the period and none for the period itself: no percent; see
+    /// `planned_months`).
     #[schema(example = "achieved")]
     pub status: String,
+    /// With `partial_target`: the months of the period a target covers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(["2023-10"]))]
+    pub planned_months: Option<Vec<String>>,
+    /// With `partial_target`: how many months the period has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 3)]
+    pub months_in_period: Option<u32>,
+    /// With `partial_target`: the sum of the targets set for `planned_months` (not a
+    /// target of the period).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 402)]
+    pub planned_target: Option<u64>,
 }
 
 impl From<Achievement> for AchievementDto {
@@ -147,6 +162,10 @@ impl From<Achievement> for AchievementDto {
             ratio: a.ratio.and_then(|r| r.to_f64()),
             percent: a.percent,
             status: word(&a.status),
+            planned_months: (!a.planned_months.is_empty())
+                .then(|| a.planned_months.iter().map(ToString::to_string).collect()),
+            months_in_period: a.months_in_period,
+            planned_target: a.planned_target,
         }
     }
 }

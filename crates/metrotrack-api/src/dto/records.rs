@@ -23,6 +23,48 @@ page_of!(
 page_of!(PointPage, PointDto, "A page of earthing points, by id.");
 page_of!(TestPage, TestDto, "A page of earthing tests, by id.");
 
+/// An instrument inspected in the period, with its inspections there.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InspectedInstrumentDto {
+    pub instrument: InstrumentDto,
+    /// Its live inspections in the period.
+    #[schema(example = 2)]
+    pub inspections: u64,
+}
+
+/// An earthing point measured in the period, with its tests there.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MeasuredPointDto {
+    pub point: PointDto,
+    /// Its live tests in the period.
+    #[schema(example = 2)]
+    pub tests: u64,
+}
+
+/// A page of the distinct instruments inspected in a period, by id: what the
+/// `instruments_inspected` figure counts.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InspectedInstrumentPage {
+    /// Instruments in the whole list: the `instruments_inspected` figure.
+    #[schema(example = 467)]
+    pub total: u64,
+    pub items: Vec<InspectedInstrumentDto>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A page of the distinct earthing points measured in a period, by id: what the
+/// `earthing_points_measured` figure counts.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MeasuredPointPage {
+    /// Points in the whole list: the `earthing_points_measured` figure.
+    #[schema(example = 13)]
+    pub total: u64,
+    pub items: Vec<MeasuredPointDto>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
 /// A measuring instrument (phương tiện đo).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct InstrumentDto {

@@ -100,14 +100,14 @@ pub async fn plans<S: Store>(
     }))
 }
 
-/// Sets (or replaces) a plan target for a month or a year.
+/// Sets (or replaces) a plan target for a month, a quarter, a half-year or a year.
 #[utoipa::path(
     put,
     path = "/api/v1/plans/{period}/{metric}",
     tag = "figures",
     operation_id = "set_plan",
     params(
-        ("period" = String, Path, description = "`2023-10` (month) or `2023` (year)", pattern = r"^[0-9]{4}(-[0-9]{2})?$", example = "2023-10"),
+        ("period" = String, Path, description = "`2023-10` (month), `2023-Q4` (quarter), `2023-H2` (half-year) or `2023` (year)", pattern = r"^[0-9]{4}(-([0-9]{2}|Q[1-4]|H[12]))?$", example = "2023-10"),
         ("metric" = MetricParam, Path, description = "`instruments_inspected`, `inspections` or `earthing_points_measured`", example = "instruments_inspected"),
     ),
     request_body = SetPlan,
@@ -151,6 +151,54 @@ pub async fn set_plan<S: Store>(
         .set_plan(caller.lab, &target, &caller.actor)
         .await?;
     Ok(Json(target.into()))
+}
+
+/// Which plan target to delete.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeletePlanParams {
+    /// The category the target is narrowed to (absent: the lab-wide target).
+    pub category: Option<String>,
+}
+
+/// Deletes a plan target (recorded in the audit log); answers the target deleted.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/plans/{period}/{metric}",
+    tag = "figures",
+    operation_id = "delete_plan",
+    params(
+        ("period" = String, Path, description = "`2023-10` (month), `2023-Q4` (quarter), `2023-H2` (half-year) or `2023` (year)", pattern = r"^[0-9]{4}(-([0-9]{2}|Q[1-4]|H[12]))?$", example = "2023-10"),
+        ("metric" = MetricParam, Path, description = "`instruments_inspected`, `inspections` or `earthing_points_measured`", example = "instruments_inspected"),
+        DeletePlanParams,
+    ),
+    responses(
+        (status = 200, description = "Deleted: the target as it was", body = PlanDto),
+        (status = 404, description = "No such target is set", body = ProblemDetails, content_type = "application/problem+json"),
+        CommonErrors,
+    ),
+)]
+pub async fn delete_plan<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Path((period, metric)): Path<(String, String)>,
+    Query(q): Query<DeletePlanParams>,
+) -> ApiResult<Json<PlanDto>> {
+    caller.require(Role::Supervisor)?;
+    let period: PeriodSpec = parse("period", &period)?;
+    let metric: Metric = parse("metric", &metric)?;
+    let category = q
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| CategoryCode::parse(c).map_err(|e| bad_request(format!("category: {e}"))))
+        .transpose()?;
+    let deleted = app
+        .store
+        .delete_plan(caller.lab, metric, category.as_ref(), period, &caller.actor)
+        .await?;
+    Ok(Json(deleted.into()))
 }
 
 /// Which achievement to compute.

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::dto::{
-    InspectionDto, InspectionKindParam, InspectionPage, InstrumentHistoryDto, InstrumentPage,
+    InspectedInstrumentDto, InspectedInstrumentPage, InspectionDto, InspectionKindParam,
+    InspectionPage, InstrumentHistoryDto, InstrumentPage, MeasuredPointDto, MeasuredPointPage,
     OutcomeParam, PointHistoryDto, PointPage, ProblemDetails, SchemeParam, TestPage,
 };
 use crate::error::{ApiResult, bad_request};
@@ -145,6 +146,125 @@ pub async fn instrument<S: Store>(
     caller.require(Role::Reader)?;
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
     Ok(Json(app.store.instrument(lab, id).await?.into()))
+}
+
+/// The period whose figure's list to read.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FigureListParams {
+    /// The reporting period (required): `2023-10`, `2023-Q4`, `2023-H2` or `2023`.
+    #[param(
+        pattern = r"^[0-9]{4}(-([0-9]{2}|Q[1-4]|H[12]))?$",
+        example = "2023-10"
+    )]
+    pub period: Option<String>,
+    /// `decree09` (default) or `calendar`.
+    #[param(value_type = Option<SchemeParam>)]
+    pub scheme: Option<String>,
+    /// Category code (instruments only).
+    pub category: Option<String>,
+    /// Rows per page, 1 to 1000 (default 50).
+    #[param(minimum = 1, maximum = 1000, example = 50)]
+    pub limit: Option<u32>,
+    /// The previous page's `next_cursor` (absent: the first page).
+    pub cursor: Option<String>,
+    /// A national account: the lab to read (its code); others may name only their own.
+    pub lab: Option<String>,
+}
+
+/// The dates of the period a figure's list is asked for.
+fn figure_span(q: &FigureListParams, default_scheme: Scheme) -> ApiResult<(NaiveDate, NaiveDate)> {
+    match span(
+        q.period.as_deref(),
+        q.scheme.as_deref(),
+        default_scheme,
+        None,
+        None,
+    )? {
+        (Some(from), Some(to)) => Ok((from, to)),
+        _ => Err(bad_request(
+            "period: give the reporting period, e.g. 2023-10, 2023-Q4, 2023-H2 or 2023.",
+        )),
+    }
+}
+
+/// The distinct instruments inspected in a period, with their inspection counts.
+///
+/// What the `instruments_inspected` figure counts: each instrument once.
+#[utoipa::path(
+    get,
+    path = "/api/v1/inspected-instruments",
+    tag = "records",
+    operation_id = "list_inspected_instruments",
+    params(FigureListParams),
+    responses((status = 200, description = "A page of the instruments inspected in the period", body = InspectedInstrumentPage), CommonErrors),
+)]
+pub async fn inspected_instruments<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Query(q): Query<FigureListParams>,
+) -> ApiResult<Json<InspectedInstrumentPage>> {
+    caller.require(Role::Reader)?;
+    let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    let (from, to) = figure_span(&q, app.config.scheme)?;
+    let (p, limit) = page(q.limit, q.cursor.as_deref())?;
+    let category = category(q.category.as_deref())?;
+    let list = app
+        .store
+        .inspected_instruments(lab, from, to, category.as_ref(), p)
+        .await?;
+    let (rows, next_cursor) = finish(list.items, limit, |r| r.instrument.id);
+    Ok(Json(InspectedInstrumentPage {
+        total: list.total,
+        items: rows
+            .into_iter()
+            .map(|r| InspectedInstrumentDto {
+                instrument: r.instrument.into(),
+                inspections: r.inspections,
+            })
+            .collect(),
+        next_cursor,
+    }))
+}
+
+/// The distinct earthing points measured in a period, with their test counts.
+///
+/// What the `earthing_points_measured` figure counts: each point once.
+#[utoipa::path(
+    get,
+    path = "/api/v1/measured-points",
+    tag = "records",
+    operation_id = "list_measured_points",
+    params(FigureListParams),
+    responses((status = 200, description = "A page of the earthing points measured in the period", body = MeasuredPointPage), CommonErrors),
+)]
+pub async fn measured_points<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Query(q): Query<FigureListParams>,
+) -> ApiResult<Json<MeasuredPointPage>> {
+    caller.require(Role::Reader)?;
+    let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    let (from, to) = figure_span(&q, app.config.scheme)?;
+    if q.category.as_deref().is_some_and(|c| !c.trim().is_empty()) {
+        return Err(bad_request(
+            "category: earthing points are not narrowed to an instrument category.",
+        ));
+    }
+    let (p, limit) = page(q.limit, q.cursor.as_deref())?;
+    let list = app.store.measured_points(lab, from, to, p).await?;
+    let (rows, next_cursor) = finish(list.items, limit, |r| r.point.id);
+    Ok(Json(MeasuredPointPage {
+        total: list.total,
+        items: rows
+            .into_iter()
+            .map(|r| MeasuredPointDto {
+                point: r.point.into(),
+                tests: r.tests,
+            })
+            .collect(),
+        next_cursor,
+    }))
 }
 
 /// Inspection filters.

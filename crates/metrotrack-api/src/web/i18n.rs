@@ -94,6 +94,30 @@ pub struct Texts {
     pub nothing: &'static str,
     pub forbidden: &'static str,
     pub error: &'static str,
+    // ----- targets, the lists behind the figures, the period picker (issue 14) -----
+    pub period_kind: &'static str,
+    pub period_month: &'static str,
+    pub period_quarter: &'static str,
+    pub period_half: &'static str,
+    pub period_year: &'static str,
+    pub bad_period: &'static str,
+    pub bad_scheme: &'static str,
+    pub no_data_here: &'static str,
+    pub latest_data: &'static str,
+    pub def_instruments: &'static str,
+    pub def_inspections: &'static str,
+    pub def_points: &'static str,
+    pub planned_sum: &'static str,
+    pub plans_by_name: &'static str,
+    pub plan_of_period: &'static str,
+    pub plan_of_parts: &'static str,
+    pub inspected_title: &'static str,
+    pub measured_title: &'static str,
+    pub inspections_in_period: &'static str,
+    pub tests_in_period: &'static str,
+    pub total: &'static str,
+    pub delete: &'static str,
+    pub plan_period_hint: &'static str,
 }
 
 pub const VI: Texts = Texts {
@@ -186,6 +210,29 @@ pub const VI: Texts = Texts {
     nothing: "Không có dữ liệu.",
     forbidden: "Tài khoản này không có quyền làm việc này.",
     error: "Lỗi",
+    period_kind: "Loại kỳ",
+    period_month: "Tháng",
+    period_quarter: "Quý",
+    period_half: "Nửa năm",
+    period_year: "Năm",
+    bad_period: "không phải là kỳ báo cáo. Hãy viết 2023-10 (tháng), 2023-Q4 (quý), 2023-H2 (nửa năm) hoặc 2023 (năm).",
+    bad_scheme: "không phải là cách tính kỳ. Hãy chọn Nghị định 09/2019 hoặc tháng dương lịch.",
+    no_data_here: "Kỳ này chưa có số liệu.",
+    latest_data: "Số liệu gần nhất: kỳ",
+    def_instruments: "Số phương tiện đo khác nhau có ít nhất một lượt kiểm định, hiệu chuẩn hoặc thử nghiệm trong kỳ.",
+    def_inspections: "Số lượt kiểm định, hiệu chuẩn, thử nghiệm trong kỳ (một phương tiện có thể được tính nhiều lượt).",
+    def_points: "Số điểm đo nối đất khác nhau được đo ít nhất một lần trong kỳ.",
+    planned_sum: "tổng kế hoạch các tháng đã có",
+    plans_by_name: "Kế hoạch được đặt theo tên kỳ và dùng chung cho cả hai cách tính kỳ; theo cách tính đang chọn, kỳ này từ",
+    plan_of_period: "So với kế hoạch đặt cho kỳ",
+    plan_of_parts: "So với tổng kế hoạch các tháng, quý trong kỳ",
+    inspected_title: "Phương tiện đo được kiểm định, hiệu chuẩn",
+    measured_title: "Điểm đo điện trở nối đất đã đo",
+    inspections_in_period: "Số lượt trong kỳ",
+    tests_in_period: "Số lần đo trong kỳ",
+    total: "Tổng số",
+    delete: "Xoá",
+    plan_period_hint: "Tháng 2023-10, quý 2023-Q4, nửa năm 2023-H2 hoặc năm 2023",
 };
 
 pub const EN: Texts = Texts {
@@ -278,6 +325,29 @@ pub const EN: Texts = Texts {
     nothing: "Nothing here.",
     forbidden: "This account may not do this.",
     error: "Error",
+    period_kind: "Period type",
+    period_month: "Month",
+    period_quarter: "Quarter",
+    period_half: "Half-year",
+    period_year: "Year",
+    bad_period: "is not a reporting period. Write 2023-10 (month), 2023-Q4 (quarter), 2023-H2 (half-year) or 2023 (year).",
+    bad_scheme: "is not a scheme. Choose Decree 09/2019 or calendar month.",
+    no_data_here: "No records in this period yet.",
+    latest_data: "Latest data: period",
+    def_instruments: "Distinct instruments with at least one verification, calibration or test in the period.",
+    def_inspections: "Verifications, calibrations and tests in the period (an instrument may count several times).",
+    def_points: "Distinct earthing points measured at least once in the period.",
+    planned_sum: "sum of the months planned so far",
+    plans_by_name: "Plans are set by period name and apply under both schemes; under the chosen scheme this period runs from",
+    plan_of_period: "Compared with the plan set for",
+    plan_of_parts: "Compared with the sum of the plans of the months and quarters of",
+    inspected_title: "Instruments inspected",
+    measured_title: "Earthing points measured",
+    inspections_in_period: "Inspections in the period",
+    tests_in_period: "Tests in the period",
+    total: "Total",
+    delete: "Delete",
+    plan_period_hint: "Month 2023-10, quarter 2023-Q4, half-year 2023-H2 or year 2023",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -314,9 +384,19 @@ pub fn status_name(lang: Lang, status: AchievementStatus) -> &'static str {
         (Lang::Vi, AchievementStatus::Achieved) => "Đạt kế hoạch",
         (Lang::Vi, AchievementStatus::BelowTarget) => "Chưa đạt",
         (Lang::Vi, AchievementStatus::NoTarget) => "Chưa có kế hoạch",
+        (Lang::Vi, AchievementStatus::PartialTarget) => "Kế hoạch chưa đủ các tháng",
         (Lang::En, AchievementStatus::Achieved) => "Achieved",
         (Lang::En, AchievementStatus::BelowTarget) => "Below target",
         (Lang::En, AchievementStatus::NoTarget) => "No target",
+        (Lang::En, AchievementStatus::PartialTarget) => "Plan partly set",
+    }
+}
+
+/// A partial plan, as the dashboard says it: "kế hoạch mới có cho 1/3 tháng".
+pub fn partial_plan(lang: Lang, planned: usize, of: u32) -> String {
+    match lang {
+        Lang::Vi => format!("kế hoạch mới có cho {planned}/{of} tháng"),
+        Lang::En => format!("plan set for {planned} of {of} months"),
     }
 }
 

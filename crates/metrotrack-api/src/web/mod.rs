@@ -90,6 +90,14 @@ pub(crate) fn router<S: Store>(state: AppState<S>) -> Router {
             "/records/earthing/{id}/void",
             post(pages::record::void_earthing_test::<S>),
         )
+        .route(
+            "/figures/instruments-inspected",
+            get(pages::figures::instruments_inspected::<S>),
+        )
+        .route(
+            "/figures/points-measured",
+            get(pages::figures::points_measured::<S>),
+        )
         .route("/imports", get(pages::imports::imports::<S>))
         .route("/imports/{id}", get(pages::batch::batch::<S>))
         .route("/instruments/{id}", get(pages::history::instrument::<S>))
@@ -112,6 +120,7 @@ pub(crate) fn router<S: Store>(state: AppState<S>) -> Router {
             "/plans",
             get(pages::plans::plans::<S>).post(pages::plans::set_plan::<S>),
         )
+        .route("/plans/delete", post(pages::plans::delete_plan::<S>))
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(js))
         .merge(upload)

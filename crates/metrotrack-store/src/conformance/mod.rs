@@ -107,6 +107,8 @@ macro_rules! conformance_suite {
             period_boundaries_follow_the_scheme,
             plan_targets_flow_into_achievement,
             year_to_date_counts_distinct_instruments_once,
+            quarter_targets_measure_the_quarter_and_plans_can_be_deleted,
+            the_figures_open_what_they_count,
             voiding_removes_a_batch_from_the_figures,
             due_list_shows_overdue_and_soon_due,
             a_skipped_row_is_never_due,

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use metrotrack_core::category::seed_categories;
-use metrotrack_core::{CategoryCode, ImportBatch, LabId, PeriodSpec, PlanTarget};
+use metrotrack_core::{CategoryCode, ImportBatch, LabId, Metric, PeriodSpec, PlanTarget};
 
 use sqlx::Transaction;
 
@@ -17,13 +17,10 @@ use crate::{Store, StoreError};
 /// Why a plan target cannot be stored, if it cannot. `PlanTarget::new` guards these; a
 /// target built by hand must not get past them.
 fn check_plan(target: &PlanTarget) -> Result<(), StoreError> {
-    if !matches!(
-        target.period,
-        PeriodSpec::Month { .. } | PeriodSpec::Year { .. }
-    ) {
+    if target.category.is_some() && !target.metric.takes_category() {
         return Err(StoreError::Invalid(format!(
-            "plan targets are set for a month or a year, not {}",
-            target.period
+            "{} cannot be narrowed to a category",
+            target.metric
         )));
     }
     if target.target == 0 {
@@ -290,6 +287,31 @@ impl<DB: Backend> SqlStore<DB> {
         self.batch(lab, id).await
     }
 
+    /// The target set for (metric, category code, period), locked until the
+    /// transaction ends.
+    async fn planned(
+        tx: &mut Transaction<'static, DB>,
+        lab: LabId,
+        metric: Metric,
+        code: &str,
+        period: PeriodSpec,
+    ) -> Result<Option<(i64,)>, StoreError> {
+        let sql = format!(
+            "select target from plan_targets
+             where lab_id = $1 and metric = $2 and category_code = $3 and period = $4{}",
+            DB::FOR_UPDATE
+        );
+        fetch_optional(
+            tx,
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .arg(lab)
+                .arg(metric.as_str())
+                .arg(code)
+                .arg(period.label()),
+        )
+        .await
+    }
+
     /// Sets a plan target: see [`crate::Store::set_plan`].
     pub(crate) async fn plan(
         &self,
@@ -300,20 +322,7 @@ impl<DB: Backend> SqlStore<DB> {
         check_plan(target)?;
         let category = target.category.as_ref().map_or("", CategoryCode::as_str);
         let mut tx = self.begin_write().await?;
-        let sql = format!(
-            "select target from plan_targets
-             where lab_id = $1 and metric = $2 and category_code = $3 and period = $4{}",
-            DB::FOR_UPDATE
-        );
-        let previous: Option<(i64,)> = fetch_optional(
-            &mut tx,
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .arg(lab)
-                .arg(target.metric.as_str())
-                .arg(category)
-                .arg(target.period.label()),
-        )
-        .await?;
+        let previous = Self::planned(&mut tx, lab, target.metric, category, target.period).await?;
         execute(
             &mut tx,
             sqlx::query(
@@ -350,6 +359,59 @@ impl<DB: Backend> SqlStore<DB> {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Deletes a plan target: see [`crate::Store::delete_plan`].
+    pub(crate) async fn unplan(
+        &self,
+        lab: LabId,
+        metric: Metric,
+        category: Option<&CategoryCode>,
+        period: PeriodSpec,
+        by: &str,
+    ) -> Result<PlanTarget, StoreError> {
+        let code = category.map_or("", CategoryCode::as_str);
+        let mut tx = self.begin_write().await?;
+        let previous = Self::planned(&mut tx, lab, metric, code, period).await?;
+        let Some((target,)) = previous else {
+            let narrowed = category.map(|c| format!(" for {c}")).unwrap_or_default();
+            return Err(StoreError::NotFound(format!(
+                "a plan target of {metric}{narrowed} for {period}"
+            )));
+        };
+        execute(
+            &mut tx,
+            sqlx::query(
+                "delete from plan_targets
+                 where lab_id = $1 and metric = $2 and category_code = $3 and period = $4",
+            )
+            .arg(lab)
+            .arg(metric.as_str())
+            .arg(code)
+            .arg(period.label()),
+        )
+        .await?;
+        Self::audit(
+            &mut tx,
+            lab,
+            by,
+            "plan.delete",
+            &format!("plan:{period}:{metric}:{code}"),
+            serde_json::json!({
+                "metric": metric,
+                "category": category,
+                "period": period,
+                "previous": target,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(PlanTarget {
+            metric,
+            category: category.cloned(),
+            period,
+            target: u64_of(target),
+        })
     }
 }
 

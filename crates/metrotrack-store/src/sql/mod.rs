@@ -128,6 +128,7 @@ pub trait Backend:
     + Decodes<(Option<i64>, Option<i64>)>
     + Decodes<(Option<i64>,)>
     + Decodes<(Option<DateTime<Utc>>,)>
+    + Decodes<(Option<NaiveDate>,)>
     + Decodes<Lab>
     + Decodes<User>
     + Decodes<UserCredentials>

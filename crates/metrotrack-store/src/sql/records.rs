@@ -87,41 +87,101 @@ pub(crate) fn instruments<DB: Backend>(
     q
 }
 
+/// The instruments of `ids` (not empty), by id.
+pub(crate) fn instruments_by_id<DB: Backend>(lab: LabId, ids: &[i64]) -> QueryBuilder<DB> {
+    let select = format!("select {INSTRUMENT_COLUMNS} from instruments i");
+    by_id(&select, "i", lab, ids)
+}
+
+/// The earthing points of `ids` (not empty) with their latest test, by id.
+pub(crate) fn points_by_id<DB: Backend>(lab: LabId, ids: &[i64]) -> QueryBuilder<DB> {
+    let select = format!("{POINT_COLUMNS} {}", DB::POINTS_WITH_LATEST_TEST);
+    by_id(&select, "p", lab, ids)
+}
+
+/// `select … where <alias>.lab_id = $1 and <alias>.id in (…) order by <alias>.id`.
+fn by_id<DB: Backend>(select: &str, alias: &str, lab: LabId, ids: &[i64]) -> QueryBuilder<DB> {
+    let mut q = QueryBuilder::new(format!("{select} where {alias}.lab_id = "));
+    q.push_arg(lab);
+    q.push(format!(" and {alias}.id in ("));
+    for (n, id) in ids.iter().enumerate() {
+        if n > 0 {
+            q.push(", ");
+        }
+        q.push_arg(*id);
+    }
+    q.push(format!(") order by {alias}.id"));
+    q
+}
+
+/// The records of `counts` (id, count) in its order, each with its count.
+pub(crate) fn counted<T>(
+    counts: Vec<(i64, i64)>,
+    records: Vec<T>,
+    id_of: impl Fn(&T) -> i64,
+) -> Vec<(T, u64)> {
+    let mut by_id: std::collections::HashMap<i64, T> =
+        records.into_iter().map(|r| (id_of(&r), r)).collect();
+    counts
+        .into_iter()
+        .filter_map(|(id, n)| {
+            by_id
+                .remove(&id)
+                .map(|r| (r, u64::try_from(n).unwrap_or(0)))
+        })
+        .collect()
+}
+
 pub(crate) fn inspections<DB: Backend>(
     lab: LabId,
     filter: &InspectionFilter,
     page: Page,
 ) -> QueryBuilder<DB> {
     let mut q = start(INSPECTION_SELECT, "s", lab, page);
+    inspection_filters(&mut q, filter);
+    finish(&mut q, "s", page);
+    q
+}
+
+/// How many inspections match `filter` (every page of [`inspections`]).
+pub(crate) fn count_inspections<DB: Backend>(
+    lab: LabId,
+    filter: &InspectionFilter,
+) -> QueryBuilder<DB> {
+    let mut q = QueryBuilder::new("select count(*) from inspections s where s.lab_id = ");
+    q.push_arg(lab);
+    inspection_filters(&mut q, filter);
+    q
+}
+
+fn inspection_filters<DB: Backend>(q: &mut QueryBuilder<DB>, filter: &InspectionFilter) {
     if !filter.include_voided {
         q.push(" and s.voided_at is null");
     }
     if let Some(from) = filter.from {
-        and(&mut q, "s.inspected_on >=", from);
+        and(q, "s.inspected_on >=", from);
     }
     if let Some(to) = filter.to {
-        and(&mut q, "s.inspected_on <=", to);
+        and(q, "s.inspected_on <=", to);
     }
     if let Some(category) = &filter.category {
-        and(&mut q, "s.category_code =", category.as_str().to_owned());
+        and(q, "s.category_code =", category.as_str().to_owned());
     }
     if let Some(kind) = filter.kind {
-        and(&mut q, "s.kind =", kind.as_str());
+        and(q, "s.kind =", kind.as_str());
     }
     if let Some(result) = filter.result {
-        and(&mut q, "s.result =", result.as_str());
+        and(q, "s.result =", result.as_str());
     }
     if let Some(technician) = &filter.technician {
-        and(&mut q, "s.technician =", technician.trim().to_owned());
+        and(q, "s.technician =", technician.trim().to_owned());
     }
     if let Some(instrument) = filter.instrument_id {
-        and(&mut q, "s.instrument_id =", instrument);
+        and(q, "s.instrument_id =", instrument);
     }
     if let Some(batch) = filter.batch_id {
-        and(&mut q, "s.batch_id =", batch);
+        and(q, "s.batch_id =", batch);
     }
-    finish(&mut q, "s", page);
-    q
 }
 
 /// The points matching `filter`; with `over_limit`, the caller keeps only those whose
@@ -150,24 +210,39 @@ pub(crate) fn earthing_tests<DB: Backend>(
     page: Page,
 ) -> QueryBuilder<DB> {
     let mut q = start(TEST_SELECT, "t", lab, page);
+    test_filters(&mut q, filter);
+    finish(&mut q, "t", page);
+    q
+}
+
+/// How many earthing tests match `filter` (every page of [`earthing_tests`]).
+pub(crate) fn count_earthing_tests<DB: Backend>(
+    lab: LabId,
+    filter: &EarthingTestFilter,
+) -> QueryBuilder<DB> {
+    let mut q = QueryBuilder::new("select count(*) from earthing_tests t where t.lab_id = ");
+    q.push_arg(lab);
+    test_filters(&mut q, filter);
+    q
+}
+
+fn test_filters<DB: Backend>(q: &mut QueryBuilder<DB>, filter: &EarthingTestFilter) {
     if !filter.include_voided {
         q.push(" and t.voided_at is null");
     }
     if let Some(from) = filter.from {
-        and(&mut q, "t.tested_on >=", from);
+        and(q, "t.tested_on >=", from);
     }
     if let Some(to) = filter.to {
-        and(&mut q, "t.tested_on <=", to);
+        and(q, "t.tested_on <=", to);
     }
     if let Some(point) = filter.point_id {
-        and(&mut q, "t.point_id =", point);
+        and(q, "t.point_id =", point);
     }
     if let Some(technician) = &filter.technician {
-        and(&mut q, "t.technician =", technician.trim().to_owned());
+        and(q, "t.technician =", technician.trim().to_owned());
     }
     if let Some(batch) = filter.batch_id {
-        and(&mut q, "t.batch_id =", batch);
+        and(q, "t.batch_id =", batch);
     }
-    finish(&mut q, "t", page);
-    q
 }

@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use metrotrack_core::{
-    Category, CategoryCode, CycleRule, DueAfter, DueEntry, ImportBatch, LabId, NewEarthingTest,
-    NewInspection, PeriodAchievement, PlanTarget, ReportSettings, ReportTables, ReportingPeriod,
-    Scheme, YearAchievement,
+    Category, CategoryCode, CycleRule, DueAfter, DueEntry, ImportBatch, LabId, Metric,
+    NewEarthingTest, NewInspection, PeriodAchievement, PeriodSpec, PlanTarget, ReportSettings,
+    ReportTables, ReportingPeriod, Scheme, YearAchievement,
 };
 use tokio::sync::mpsc::Receiver;
 
@@ -16,15 +16,17 @@ use super::rows::{
     InspectionRow, InstrumentRow, POINT_COLUMNS, PlanRow, PointRow, TEST_SELECT, TestRow,
     flag_rises,
 };
-use super::{Arg, Backend, SqlStore, execute, fetch_all, fetch_optional, records};
+use super::{
+    Arg, Backend, SqlStore, execute, fetch_all, fetch_one, fetch_optional, records, u64_of,
+};
 use crate::accounts::{
     ApiToken, AuditEntry, Lab, NewSession, NewToken, NewUser, Session, User, UserCredentials,
 };
 use crate::figures;
 use crate::records::{
-    Amendment, EarthingPointHistory, EarthingPointRecord, EarthingTestFilter, EarthingTestRecord,
-    InspectionFilter, InspectionRecord, InstrumentFilter, InstrumentHistory, InstrumentRecord,
-    Page, PointFilter,
+    Amendment, CountedPage, EarthingPointHistory, EarthingPointRecord, EarthingTestFilter,
+    EarthingTestRecord, InspectedInstrument, InspectionFilter, InspectionRecord, InstrumentFilter,
+    InstrumentHistory, InstrumentRecord, MeasuredPoint, Page, PointFilter,
 };
 use crate::{BatchRequest, ImportEvent, Store, StoreError};
 
@@ -233,6 +235,18 @@ impl<DB: Backend> Store for SqlStore<DB> {
     #[tracing::instrument(skip_all, fields(lab = lab, metric = %target.metric, period = %target.period))]
     async fn set_plan(&self, lab: LabId, target: &PlanTarget, by: &str) -> Result<(), StoreError> {
         self.plan(lab, target, by).await
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab, metric = %metric, period = %period))]
+    async fn delete_plan(
+        &self,
+        lab: LabId,
+        metric: Metric,
+        category: Option<&CategoryCode>,
+        period: PeriodSpec,
+        by: &str,
+    ) -> Result<PlanTarget, StoreError> {
+        self.unplan(lab, metric, category, period, by).await
     }
 
     #[tracing::instrument(skip_all, fields(lab = lab, year = ?year))]
@@ -574,6 +588,166 @@ impl<DB: Backend> Store for SqlStore<DB> {
             .into_iter()
             .filter(|p| !filter.over_limit || p.last_pass == Some(false))
             .collect())
+    }
+
+    async fn count_inspections(
+        &self,
+        lab: LabId,
+        filter: &InspectionFilter,
+    ) -> Result<u64, StoreError> {
+        let mut query = records::count_inspections::<DB>(lab, filter);
+        let mut c = self.pool.acquire().await?;
+        let (n,): (i64,) = fetch_one(&mut c, query.build()).await?;
+        Ok(u64_of(n))
+    }
+
+    async fn count_earthing_tests(
+        &self,
+        lab: LabId,
+        filter: &EarthingTestFilter,
+    ) -> Result<u64, StoreError> {
+        let mut query = records::count_earthing_tests::<DB>(lab, filter);
+        let mut c = self.pool.acquire().await?;
+        let (n,): (i64,) = fetch_one(&mut c, query.build()).await?;
+        Ok(u64_of(n))
+    }
+
+    async fn latest_record_date(&self, lab: LabId) -> Result<Option<NaiveDate>, StoreError> {
+        let mut c = self.pool.acquire().await?;
+        let (inspected,): (Option<NaiveDate>,) = fetch_one(
+            &mut c,
+            sqlx::query(
+                "select max(inspected_on) from inspections
+                 where lab_id = $1 and voided_at is null",
+            )
+            .arg(lab),
+        )
+        .await?;
+        let (tested,): (Option<NaiveDate>,) = fetch_one(
+            &mut c,
+            sqlx::query(
+                "select max(tested_on) from earthing_tests
+                 where lab_id = $1 and voided_at is null",
+            )
+            .arg(lab),
+        )
+        .await?;
+        Ok(inspected.max(tested))
+    }
+
+    async fn inspected_instruments(
+        &self,
+        lab: LabId,
+        from: NaiveDate,
+        to: NaiveDate,
+        category: Option<&CategoryCode>,
+        page: Page,
+    ) -> Result<CountedPage<InspectedInstrument>, StoreError> {
+        let in_category = if category.is_some() {
+            " and s.category_code = $4"
+        } else {
+            ""
+        };
+        let span = format!(
+            "from inspections s where s.lab_id = $1 and s.inspected_on between $2 and $3
+               and s.voided_at is null{in_category}"
+        );
+        let next = if category.is_some() { 5 } else { 4 };
+        let bind = |sql: String| {
+            let q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .arg(lab)
+                .arg(from)
+                .arg(to);
+            match category {
+                Some(code) => q.arg(code.as_str().to_owned()),
+                None => q,
+            }
+        };
+        let mut c = self.pool.acquire().await?;
+        let (total,): (i64,) = fetch_one(
+            &mut c,
+            bind(format!("select count(distinct s.instrument_id) {span}")),
+        )
+        .await?;
+        let counts: Vec<(i64, i64)> = fetch_all(
+            &mut c,
+            bind(format!(
+                "select s.instrument_id, count(*) {span} and s.instrument_id > ${next}
+                 group by s.instrument_id order by s.instrument_id limit ${}",
+                next + 1
+            ))
+            .arg(page.after.unwrap_or(0))
+            .arg(page.sql_limit()),
+        )
+        .await?;
+        let ids: Vec<i64> = counts.iter().map(|(id, _)| *id).collect();
+        let mut query = records::instruments_by_id::<DB>(lab, &ids);
+        let rows: Vec<InstrumentRow> = if ids.is_empty() {
+            Vec::new()
+        } else {
+            fetch_all(&mut c, query.build()).await?
+        };
+        let instruments: Vec<InstrumentRecord> = convert(rows)?;
+        let items = records::counted(counts, instruments, |i| i.id)
+            .into_iter()
+            .map(|(instrument, n)| InspectedInstrument {
+                instrument,
+                inspections: n,
+            })
+            .collect();
+        Ok(CountedPage {
+            total: u64_of(total),
+            items,
+        })
+    }
+
+    async fn measured_points(
+        &self,
+        lab: LabId,
+        from: NaiveDate,
+        to: NaiveDate,
+        page: Page,
+    ) -> Result<CountedPage<MeasuredPoint>, StoreError> {
+        let span = "from earthing_tests t where t.lab_id = $1 and t.tested_on between $2 and $3
+               and t.voided_at is null";
+        let bind = |sql: String| {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .arg(lab)
+                .arg(from)
+                .arg(to)
+        };
+        let mut c = self.pool.acquire().await?;
+        let (total,): (i64,) = fetch_one(
+            &mut c,
+            bind(format!("select count(distinct t.point_id) {span}")),
+        )
+        .await?;
+        let counts: Vec<(i64, i64)> = fetch_all(
+            &mut c,
+            bind(format!(
+                "select t.point_id, count(*) {span} and t.point_id > $4
+                 group by t.point_id order by t.point_id limit $5"
+            ))
+            .arg(page.after.unwrap_or(0))
+            .arg(page.sql_limit()),
+        )
+        .await?;
+        let ids: Vec<i64> = counts.iter().map(|(id, _)| *id).collect();
+        let mut query = records::points_by_id::<DB>(lab, &ids);
+        let rows: Vec<PointRow> = if ids.is_empty() {
+            Vec::new()
+        } else {
+            fetch_all(&mut c, query.build()).await?
+        };
+        let points: Vec<EarthingPointRecord> = convert(rows)?;
+        let items = records::counted(counts, points, |p| p.id)
+            .into_iter()
+            .map(|(point, n)| MeasuredPoint { point, tests: n })
+            .collect();
+        Ok(CountedPage {
+            total: u64_of(total),
+            items,
+        })
     }
 
     async fn earthing_point(

@@ -12,7 +12,7 @@ use metrotrack_store::Store;
 use metrotrack_store::accounts::Role;
 use serde::Deserialize;
 
-use super::{Chrome, PeriodQuery, expired, forbidden, period_of};
+use super::{Chrome, PeriodQuery, bad_period, expired, forbidden, period_of};
 use crate::AppState;
 use crate::document::{DOCX, report_docx, today_in_vietnam};
 use crate::web::{PageResult, WebUser, render};
@@ -190,7 +190,15 @@ pub(crate) async fn report<S: Store>(
     user: WebUser,
     Query(q): Query<PeriodQuery>,
 ) -> PageResult {
-    let (spec, scheme) = period_of(&q, app.config.scheme);
+    let (spec, scheme) = match period_of(
+        q.period.as_deref(),
+        q.scheme.as_deref(),
+        app.config.scheme,
+        &user,
+    ) {
+        Ok(asked) => asked,
+        Err(why) => return bad_period(&user, &why),
+    };
     let lab = user.session.user.lab;
     let name = app
         .store

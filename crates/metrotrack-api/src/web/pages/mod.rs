@@ -7,6 +7,7 @@ pub(super) mod categories;
 pub(super) mod dashboard;
 pub(super) mod document;
 pub(super) mod due;
+pub(super) mod figures;
 pub(super) mod history;
 pub(super) mod imports;
 pub(super) mod plans;
@@ -103,17 +104,32 @@ pub(crate) struct PeriodQuery {
 }
 
 /// The period asked for (a month, quarter, half or year) and its scheme; the current
-/// month when none is asked for or it does not parse.
-fn period_of(q: &PeriodQuery, default_scheme: Scheme) -> (PeriodSpec, Scheme) {
-    let scheme = q
-        .scheme
-        .as_deref()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default_scheme);
-    let spec = q
-        .period
-        .as_deref()
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or_else(|| PeriodSpec::month_of(Utc::now().date_naive(), scheme));
-    (spec, scheme)
+/// month when none is asked for. A period or scheme that does not parse is refused with
+/// what was wrong, in `user`'s words (never silently read as the current month).
+fn period_of(
+    period: Option<&str>,
+    scheme: Option<&str>,
+    default_scheme: Scheme,
+    user: &WebUser,
+) -> Result<(PeriodSpec, Scheme), String> {
+    let t = user.t();
+    let scheme = match scheme.map(str::trim).filter(|s| !s.is_empty()) {
+        None => default_scheme,
+        Some(s) => s
+            .parse()
+            .map_err(|_| format!("\u{201c}{s}\u{201d} {}", t.bad_scheme))?,
+    };
+    let spec = match period.map(str::trim).filter(|p| !p.is_empty()) {
+        None => PeriodSpec::month_of(Utc::now().date_naive(), scheme),
+        Some(p) => p
+            .parse()
+            .map_err(|_| format!("\u{201c}{p}\u{201d} {}", t.bad_period))?,
+    };
+    Ok((spec, scheme))
+}
+
+/// A period that does not parse: a message page in the reader's language, answered 400.
+fn bad_period(user: &WebUser, text: &str) -> PageResult {
+    message_page(user, user.t().error, text)
+        .map(|page| (StatusCode::BAD_REQUEST, page).into_response())
 }

@@ -1,4 +1,4 @@
-//! `/plans`: a year's plan targets, and setting one.
+//! `/plans`: a year's plan targets, setting one and deleting one.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -18,6 +18,8 @@ use crate::web::{PageResult, WebUser, render};
 pub(crate) struct PlanRow {
     pub(crate) period: String,
     pub(crate) metric: &'static str,
+    /// The metric's word, for the delete form.
+    pub(crate) metric_code: &'static str,
     pub(crate) category: String,
     pub(crate) target: u64,
 }
@@ -80,6 +82,7 @@ async fn plans_page<S: Store>(
             .map(|p| PlanRow {
                 period: p.period.to_string(),
                 metric: metric_name(lang, p.metric),
+                metric_code: p.metric.as_str(),
                 category: p.category.map(|c| c.to_string()).unwrap_or_default(),
                 target: p.target,
             })
@@ -124,23 +127,33 @@ pub(crate) struct PlanForm {
     target: String,
 }
 
+/// The (period, metric, category) a plan form names, or what is wrong with it in
+/// `user`'s words.
+fn plan_key(
+    user: &WebUser,
+    period: &str,
+    metric: &str,
+    category: &str,
+) -> Result<(PeriodSpec, Metric, Option<CategoryCode>), String> {
+    let t = user.t();
+    let period: PeriodSpec = period
+        .trim()
+        .parse()
+        .map_err(|e| format!("{}: {e}", t.period))?;
+    let metric: Metric = metric.parse().map_err(|e| format!("{}: {e}", t.metric))?;
+    let category = match category.trim() {
+        "" => None,
+        c => Some(CategoryCode::parse(c).map_err(|e| format!("{}: {e}", t.category))?),
+    };
+    Ok((period, metric, category))
+}
+
 impl PlanForm {
     /// The target the form sets, or what is wrong with it in `user`'s words.
     fn target(&self, user: &WebUser) -> Result<PlanTarget, String> {
         let t = user.t();
-        let period: PeriodSpec = self
-            .period
-            .trim()
-            .parse()
-            .map_err(|e| format!("{}: {e}", t.period))?;
-        let metric: Metric = self
-            .metric
-            .parse()
-            .map_err(|e| format!("{}: {e}", t.metric))?;
-        let category = match self.category.trim() {
-            "" => None,
-            c => Some(CategoryCode::parse(c).map_err(|e| format!("{}: {e}", t.category))?),
-        };
+        let (period, metric, category) =
+            plan_key(user, &self.period, &self.metric, &self.category)?;
         let target: u64 = self
             .target
             .trim()
@@ -173,6 +186,52 @@ pub(crate) async fn set_plan<S: Store>(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/plans?year={year}")).into_response()),
+        Err(e) => plans_page(&app, &user, year, Some(e.to_string())).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeletePlanForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    metric: String,
+    #[serde(default)]
+    category: String,
+}
+
+/// `POST /plans/delete`: deletes one target (audited), then shows its year again.
+pub(crate) async fn delete_plan<S: Store>(
+    State(app): State<AppState<S>>,
+    user: WebUser,
+    axum::Form(form): axum::Form<DeletePlanForm>,
+) -> PageResult {
+    if !user.csrf_ok(&form.csrf) {
+        return expired(&user);
+    }
+    if !user.may(Role::Supervisor) {
+        return forbidden(&user);
+    }
+    let (period, metric, category) =
+        match plan_key(&user, &form.period, &form.metric, &form.category) {
+            Ok(asked) => asked,
+            Err(error) => return plans_page(&app, &user, this_year(&app), Some(error)).await,
+        };
+    let year = period.year();
+    match app
+        .store
+        .delete_plan(
+            user.session.user.lab,
+            metric,
+            category.as_ref(),
+            period,
+            &user.session.user.username,
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/plans?year={year}")).into_response()),
         Err(e) => plans_page(&app, &user, year, Some(e.to_string())).await,
     }
 }

@@ -9,7 +9,7 @@ use metrotrack_store::records::{
 };
 use serde::Deserialize;
 
-use super::{Chrome, PeriodQuery, period_of};
+use super::{Chrome, PeriodQuery, bad_period, period_of};
 use crate::AppState;
 use crate::web::{PageResult, WebUser, render};
 
@@ -22,6 +22,8 @@ struct InspectionsPage {
     period_label: String,
     start: String,
     end: String,
+    /// Inspections on every page.
+    total: u64,
     items: Vec<InspectionRecord>,
     next: Option<String>,
 }
@@ -42,12 +44,16 @@ pub(crate) async fn inspections<S: Store>(
     user: WebUser,
     Query(q): Query<RecordsQuery>,
 ) -> PageResult {
-    let asked = PeriodQuery {
-        period: q.period.clone(),
-        scheme: q.scheme.clone(),
-        after: q.after,
+    let asked = period_of(
+        q.period.as_deref(),
+        q.scheme.as_deref(),
+        app.config.scheme,
+        &user,
+    );
+    let (spec, scheme) = match asked {
+        Ok(asked) => asked,
+        Err(e) => return bad_period(&user, &e),
     };
-    let (spec, scheme) = period_of(&asked, app.config.scheme);
     let period = spec.resolve(scheme);
     let filter = InspectionFilter {
         from: Some(period.start),
@@ -62,10 +68,9 @@ pub(crate) async fn inspections<S: Store>(
         limit: RECORDS_PAGE + 1,
         after: q.after,
     };
-    let mut items = app
-        .store
-        .inspections(user.session.user.lab, &filter, page)
-        .await?;
+    let lab = user.session.user.lab;
+    let total = app.store.count_inspections(lab, &filter).await?;
+    let mut items = app.store.inspections(lab, &filter, page).await?;
     let base = format!(
         "/records/inspections?period={spec}&scheme={}",
         scheme.as_str()
@@ -80,6 +85,7 @@ pub(crate) async fn inspections<S: Store>(
         period_label: spec.to_string(),
         start: period.start.format("%d/%m/%Y").to_string(),
         end: period.end.format("%d/%m/%Y").to_string(),
+        total,
         items,
         next,
     })
@@ -103,6 +109,8 @@ struct EarthingTestsPage {
     period_label: String,
     start: String,
     end: String,
+    /// Tests on every page.
+    total: u64,
     items: Vec<EarthingTestRecord>,
     next: Option<String>,
 }
@@ -112,7 +120,16 @@ pub(crate) async fn earthing_tests<S: Store>(
     user: WebUser,
     Query(q): Query<PeriodQuery>,
 ) -> PageResult {
-    let (spec, scheme) = period_of(&q, app.config.scheme);
+    let asked = period_of(
+        q.period.as_deref(),
+        q.scheme.as_deref(),
+        app.config.scheme,
+        &user,
+    );
+    let (spec, scheme) = match asked {
+        Ok(asked) => asked,
+        Err(e) => return bad_period(&user, &e),
+    };
     let period = spec.resolve(scheme);
     let filter = EarthingTestFilter {
         from: Some(period.start),
@@ -123,10 +140,9 @@ pub(crate) async fn earthing_tests<S: Store>(
         limit: RECORDS_PAGE + 1,
         after: q.after,
     };
-    let mut items = app
-        .store
-        .earthing_tests(user.session.user.lab, &filter, page)
-        .await?;
+    let lab = user.session.user.lab;
+    let total = app.store.count_earthing_tests(lab, &filter).await?;
+    let mut items = app.store.earthing_tests(lab, &filter, page).await?;
     let base = format!("/records/earthing?period={spec}&scheme={}", scheme.as_str());
     let next = more(&mut items, |r| r.id).map(|after| format!("{base}&after={after}"));
     render(&EarthingTestsPage {
@@ -134,6 +150,7 @@ pub(crate) async fn earthing_tests<S: Store>(
         period_label: spec.to_string(),
         start: period.start.format("%d/%m/%Y").to_string(),
         end: period.end.format("%d/%m/%Y").to_string(),
+        total,
         items,
         next,
     })
