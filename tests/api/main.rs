@@ -13,6 +13,7 @@ mod categories;
 mod demo;
 mod encodings;
 mod errors;
+mod export;
 mod limits;
 mod openapi;
 mod paging;

@@ -112,6 +112,36 @@ fn vietnamese_report_reproduces_the_department_sentence() {
         plans.contains("instruments_inspected") && plans.contains("402"),
         "{plans}"
     );
+
+    // The figures as a file for Excel: BOM, `;`, Vietnamese headers and dates.
+    let csv = lab.ok(&["report", "--period", "2023-10", "--format", "csv"]);
+    assert!(
+        csv.starts_with("\u{feff}Kỳ báo cáo;Từ ngày;Đến ngày;Chỉ tiêu;Mã PTĐ;"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(
+            "2023-10;15/09/2023;14/10/2023;Số PTĐ được kiểm định, hiệu chuẩn;;467;402;116;Đạt kế hoạch\r\n"
+        ),
+        "{csv}"
+    );
+    // And as a workbook, written to a file.
+    let path = lab.dir.path().join("bao-cao.xlsx");
+    let path_text = path.display().to_string();
+    lab.ok(&[
+        "report", "--period", "2023-10", "--format", "xlsx", "--lang", "en", "--output", &path_text,
+    ]);
+    let bytes = std::fs::read(&path).expect("the workbook");
+    assert!(bytes.starts_with(b"PK\x03\x04"), "a zip");
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook(&path).expect("a workbook calamine reads");
+    use calamine::Reader;
+    let range = book
+        .worksheet_range("Report")
+        .expect("the sheet named Report");
+    let rows: Vec<_> = range.rows().collect();
+    assert_eq!(rows[0][0], calamine::Data::String("period".into()));
+    assert!(rows.iter().any(|r| r[5] == calamine::Data::Float(467.0)));
 }
 
 #[test]

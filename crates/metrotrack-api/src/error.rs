@@ -223,6 +223,15 @@ pub fn internal(cause: impl std::fmt::Display) -> ApiError {
     ApiError::Internal(cause.to_string())
 }
 
+impl From<crate::export::ExportError> for ApiError {
+    fn from(e: crate::export::ExportError) -> Self {
+        match e {
+            crate::export::ExportError::Store(e) => e.into(),
+            other => internal(other),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

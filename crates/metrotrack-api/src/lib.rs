@@ -11,6 +11,7 @@ mod amend;
 pub mod auth;
 mod dto;
 mod error;
+pub mod export;
 mod extract;
 pub mod ingest;
 mod openapi;

@@ -55,6 +55,9 @@ use crate::{dto, routes, upload};
         dto::RowProblem,
         upload::UploadForm,
         upload::CsvLog,
+        dto::CsvExport,
+        dto::XlsxExport,
+        dto::ExportFormatParam,
         // The words of the query and path parameters (named with `value_type`).
         dto::SchemeParam,
         dto::LangParam,

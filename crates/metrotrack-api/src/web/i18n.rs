@@ -92,6 +92,10 @@ pub struct Texts {
     pub nothing: &'static str,
     pub forbidden: &'static str,
     pub error: &'static str,
+    // Exports (downloads of a list or the report).
+    pub download: &'static str,
+    pub download_csv: &'static str,
+    pub download_xlsx: &'static str,
 }
 
 pub const VI: Texts = Texts {
@@ -182,6 +186,10 @@ pub const VI: Texts = Texts {
     nothing: "Không có dữ liệu.",
     forbidden: "Tài khoản này không có quyền làm việc này.",
     error: "Lỗi",
+    // Exports (downloads of a list or the report).
+    download: "Tải về",
+    download_csv: "CSV (Excel)",
+    download_xlsx: "Tệp Excel (.xlsx)",
 };
 
 pub const EN: Texts = Texts {
@@ -272,6 +280,10 @@ pub const EN: Texts = Texts {
     nothing: "Nothing here.",
     forbidden: "This account may not do this.",
     error: "Error",
+    // Exports (downloads of a list or the report).
+    download: "Download",
+    download_csv: "CSV (Excel)",
+    download_xlsx: "Excel workbook (.xlsx)",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {

@@ -6,6 +6,7 @@ pub(super) mod batch;
 pub(super) mod categories;
 pub(super) mod dashboard;
 pub(super) mod due;
+pub(super) mod export;
 pub(super) mod history;
 pub(super) mod imports;
 pub(super) mod plans;
