@@ -465,3 +465,97 @@ async fn the_report_and_the_other_lists_download() {
     let (status, problem) = s.get("/api/v1/inspections?format=pdf", reader).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
 }
+
+/// The `href`s of a page's download links (`&` unescaped).
+fn downloads(html: &str) -> Vec<String> {
+    let Some(part) = html.split("class=\"downloads\"").nth(1) else {
+        return Vec::new();
+    };
+    let part = part.split("</p>").next().unwrap_or_default();
+    part.split("href=\"")
+        .skip(1)
+        .filter_map(|h| h.split('"').next())
+        .map(|h| h.replace("&#38;", "&").replace("&amp;", "&"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pages_download_buttons_keep_the_page_filters() {
+    use super::web::page;
+    let s = Server::start().await;
+    october(&s).await;
+    s.web_user("rita", Role::Reader).await;
+    let rita = s.sign_in("rita").await;
+
+    // The records of one category: both links, and the CSV holds that category's rows only,
+    // all of them, in the page's language (English, as rita signed in).
+    let html = page(
+        rita.get("/records/inspections?period=2023-10&scheme=decree09&category=CT3P")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let links = downloads(&html);
+    assert_eq!(
+        links,
+        [
+            "/export/records/inspections?period=2023-10&scheme=decree09&category=CT3P&format=csv",
+            "/export/records/inspections?period=2023-10&scheme=decree09&category=CT3P&format=xlsx",
+        ]
+    );
+    let (status, api) = s
+        .get(
+            "/api/v1/inspections?period=2023-10&category=CT3P&limit=1000",
+            s.token('A', Role::Reader),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let r = rita.get(&links[0]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()["content-disposition"],
+        "attachment; filename=\"inspections-2023-10.csv\""
+    );
+    let rows = csv_rows(&r.bytes().await.expect("body"));
+    assert_eq!(rows[0][0], "date");
+    assert_eq!(rows.len(), 1 + api["items"].as_array().map_or(0, Vec::len));
+    assert!(rows.iter().skip(1).all(|r| r[1] == "CT3P"), "{rows:?}");
+    let r = rita.get(&format!("{}&lang=vi", links[1])).await;
+    assert_eq!(
+        r.headers()["content-disposition"],
+        "attachment; filename=\"kiem-dinh-2023-10.xlsx\""
+    );
+    let cells = xlsx_rows(&r.bytes().await.expect("body"));
+    assert_eq!(cells[0][0], Data::String("Ngày kiểm định".into()));
+
+    // The earthing records, the due list, a batch, the dashboard's report (in
+    // Vietnamese now: `lang=vi` is remembered, as on every page).
+    for (path, first) in [
+        (
+            "/records/earthing?period=2023-10&scheme=decree09",
+            "Ngày đo",
+        ),
+        ("/due?within=60&as_of=2024-10-01", "Mã PTĐ"),
+        ("/imports/1", "Mức"),
+        ("/?period=2023-10&scheme=decree09", "Kỳ báo cáo"),
+    ] {
+        let html = page(rita.get(path).await, StatusCode::OK).await;
+        let links = downloads(&html);
+        assert_eq!(links.len(), 2, "{path}: {html}");
+        let r = rita.get(&links[0]).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let rows = csv_rows(&r.bytes().await.expect("body"));
+        assert_eq!(rows[0][0], first, "{path}");
+        let r = rita.get(&links[1]).await;
+        assert!(
+            r.bytes().await.expect("body").starts_with(b"PK\x03\x04"),
+            "{path}: a workbook"
+        );
+    }
+    let html = page(
+        rita.get("/?period=2023-10&scheme=decree09").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(downloads(&html)[0].contains("/export/report?period=2023-10&scheme=decree09"));
+}

@@ -167,3 +167,37 @@ fn demo_loads_the_month_and_prints_the_sentence() {
     assert!(again.contains("already loaded"), "{again}");
     assert!(again.contains("467 PTĐ các loại (Đạt 116%"), "{again}");
 }
+
+#[test]
+fn an_exported_month_imports_into_a_fresh_database_as_the_same_report() {
+    let lab = Lab::new();
+    lab.import(
+        "inspections",
+        &fixture("demo/inspections-2023-10.excel-vi.csv"),
+    );
+    lab.import("earthing", &fixture("demo/earthing-2023-10.excel-vi.csv"));
+    let fresh = Lab::new();
+    for (list, kind, format) in [
+        ("inspections", "inspections", "csv"),
+        ("earthing", "earthing", "xlsx"),
+    ] {
+        let path = fresh.dir.path().join(format!("{list}.{format}"));
+        let path_text = path.display().to_string();
+        lab.ok(&[
+            "export", list, "--period", "2023-10", "--format", format, "--output", &path_text,
+        ]);
+        fresh.import(kind, &path);
+    }
+    let csv = lab.ok(&["export", "inspections", "--period", "2023-10"]);
+    assert!(csv.starts_with("\u{feff}Ngày kiểm định;"), "{csv}");
+    let records = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(csv.as_bytes())
+        .records()
+        .count();
+    assert_eq!(records, 497);
+    assert_eq!(
+        fresh.achievement("2023-10", "decree09")["metrics"],
+        lab.achievement("2023-10", "decree09")["metrics"]
+    );
+}
