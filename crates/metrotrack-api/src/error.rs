@@ -227,6 +227,9 @@ impl From<crate::export::ExportError> for ApiError {
     fn from(e: crate::export::ExportError) -> Self {
         match e {
             crate::export::ExportError::Store(e) => e.into(),
+            crate::export::ExportError::TooManyRows => {
+                validation(crate::export::ExportError::TooManyRows.to_string())
+            }
             other => internal(other),
         }
     }

@@ -69,6 +69,9 @@ impl ExportFormat {
     }
 }
 
+/// Rows an Excel sheet holds, its header row included.
+pub const XLSX_MAX_ROWS: u32 = 1_048_576;
+
 /// One exported cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cell {
@@ -196,11 +199,14 @@ impl XlsxSheet {
         })
     }
 
-    /// Appends rows.
-    pub fn write(&mut self, rows: &[Vec<Cell>]) -> Result<(), XlsxError> {
+    /// Appends rows; refuses a row past the last an Excel sheet holds.
+    pub fn write(&mut self, rows: &[Vec<Cell>]) -> Result<(), source::ExportError> {
         let sheet = self.workbook.worksheet_from_index(0)?;
         for row in rows {
             let r = self.next_row;
+            if r >= XLSX_MAX_ROWS {
+                return Err(source::ExportError::TooManyRows);
+            }
             for (i, cell) in row.iter().enumerate() {
                 let c = u16::try_from(i).unwrap_or(u16::MAX);
                 match cell {

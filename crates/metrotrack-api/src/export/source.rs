@@ -18,6 +18,10 @@ pub enum ExportError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("cannot write the export: {0}")]
     Io(#[from] std::io::Error),
+    #[error(
+        "the list has more rows than an Excel sheet holds (1,048,575 and the header); narrow it (a period, a category) or export it as CSV"
+    )]
+    TooManyRows,
 }
 
 /// A list's rows, read from the store a page at a time (keyset paging: each page starts
