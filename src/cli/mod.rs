@@ -5,6 +5,7 @@ mod batch;
 mod category;
 mod demo;
 mod due;
+mod export;
 mod import;
 mod plan;
 mod record;
@@ -68,6 +69,9 @@ enum Command {
     Report(report::ReportArgs),
     /// Instruments whose verification expires soon, and the overdue ones.
     Due(due::DueArgs),
+    /// A list as a CSV for Excel or an Excel workbook: inspections and earthing tests (as
+    /// logs that import back), instruments, the due list.
+    Export(export::ExportArgs),
     /// Load the October 2023 demo month into a demo database and print its report.
     Demo(demo::DemoArgs),
     /// Users who sign in with a password.
@@ -186,6 +190,7 @@ async fn run_on<S: Store>(store: S, command: Command, location: &str) -> anyhow:
         Command::Settings(cmd) => settings::run(&store, cmd).await,
         Command::Report(args) => report::run(&store, args).await,
         Command::Due(args) => due::run(&store, args).await,
+        Command::Export(args) => export::run(&store, args).await,
         Command::Demo(args) => demo::run(&store, args, location).await,
         Command::Serve(args) => serve::run(store, args, location).await,
         Command::User(cmd) => accounts::user(&store, cmd).await,

@@ -7,8 +7,9 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use metrotrack_api::document::{report_docx, today_in_vietnam};
+use metrotrack_api::export::{ExportFormat, List, Rows, write_file};
 use metrotrack_core::report::render_text;
-use metrotrack_core::{LabId, Lang, PeriodAchievement, PeriodSpec, Scheme};
+use metrotrack_core::{LabId, Lang, PeriodSpec, Scheme};
 use metrotrack_store::Store;
 
 use super::EXIT_USAGE;
@@ -19,8 +20,10 @@ enum ReportFormat {
     Text,
     /// The achievement document of the API.
     Json,
-    /// One row per metric.
+    /// One row per figure, for Excel: UTF-8 with BOM, `;`, headers in --lang.
     Csv,
+    /// One row per figure, as an Excel workbook.
+    Xlsx,
     /// The report as the document the department signs (Word, Decree 30/2020 layout);
     /// needs --output.
     Docx,
@@ -33,7 +36,7 @@ pub struct ReportArgs {
     period: PeriodSpec,
     #[arg(long, value_enum, default_value = "text")]
     format: ReportFormat,
-    /// Language of the text form: vi or en.
+    /// Language of the text and of a file's headers and words: vi or en.
     #[arg(long, default_value = "vi")]
     lang: Lang,
     /// decree09 (periods end on the 14th, Decree 09/2019/NĐ-CP) or calendar.
@@ -49,14 +52,41 @@ pub struct ReportArgs {
 
 pub async fn run<S: Store>(store: &S, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let lab = store.default_lab().await?;
+    if let ReportFormat::Docx = args.format {
+        return docx(store, lab, &args).await;
+    }
     let achievement = store
         .achievement(lab, args.period.resolve(args.scheme))
         .await?;
+    let file = match args.format {
+        ReportFormat::Text | ReportFormat::Json | ReportFormat::Docx => None,
+        ReportFormat::Csv => Some(ExportFormat::Csv),
+        ReportFormat::Xlsx => Some(ExportFormat::Xlsx),
+    };
+    if let Some(format) = file {
+        let rows = Rows::new(
+            store.clone(),
+            lab,
+            List::Report(Box::new(achievement)),
+            args.lang,
+        );
+        match &args.output {
+            Some(path) => {
+                let mut out = std::io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .with_context(|| format!("cannot write {}", path.display()))?,
+                );
+                write_file(rows, format, &mut out)
+                    .await
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            None => write_file(rows, format, &mut std::io::stdout()).await?,
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let rendered = match args.format {
-        ReportFormat::Text => render_text(&achievement, args.lang),
         ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&achievement)?),
-        ReportFormat::Csv => csv(&achievement),
-        ReportFormat::Docx => return docx(store, lab, &args).await,
+        _ => render_text(&achievement, args.lang),
     };
     match &args.output {
         Some(path) => std::fs::write(path, rendered)
@@ -83,32 +113,4 @@ async fn docx<S: Store>(store: &S, lab: LabId, args: &ReportArgs) -> anyhow::Res
     let bytes = report_docx(store, lab, &name, period, issued_on, args.lang).await?;
     std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn csv(achievement: &PeriodAchievement) -> String {
-    let p = &achievement.period;
-    let mut out = String::from(
-        "period,scheme,start,end,metric,category,actual,target,ratio,percent,status\n",
-    );
-    for a in &achievement.metrics {
-        let opt = |v: Option<String>| v.unwrap_or_default();
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{}\n",
-            p.spec,
-            p.scheme,
-            p.start,
-            p.end,
-            a.metric,
-            opt(a.category.as_ref().map(|c| c.to_string())),
-            a.actual,
-            opt(a.target.map(|t| t.to_string())),
-            opt(a.ratio.map(|r| r.to_string())),
-            opt(a.percent.map(|v| v.to_string())),
-            serde_json::to_value(a.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-        ));
-    }
-    out
 }

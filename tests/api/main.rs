@@ -14,6 +14,7 @@ mod demo;
 mod document;
 mod encodings;
 mod errors;
+mod export;
 mod limits;
 mod openapi;
 mod paging;

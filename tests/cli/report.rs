@@ -112,6 +112,36 @@ fn vietnamese_report_reproduces_the_department_sentence() {
         plans.contains("instruments_inspected") && plans.contains("402"),
         "{plans}"
     );
+
+    // The figures as a file for Excel: BOM, `;`, Vietnamese headers and dates.
+    let csv = lab.ok(&["report", "--period", "2023-10", "--format", "csv"]);
+    assert!(
+        csv.starts_with("\u{feff}Kỳ báo cáo;Từ ngày;Đến ngày;Chỉ tiêu;Mã PTĐ;"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(
+            "2023-10;15/09/2023;14/10/2023;Số PTĐ được kiểm định, hiệu chuẩn;;467;402;116;Đạt kế hoạch\r\n"
+        ),
+        "{csv}"
+    );
+    // And as a workbook, written to a file.
+    let path = lab.dir.path().join("bao-cao.xlsx");
+    let path_text = path.display().to_string();
+    lab.ok(&[
+        "report", "--period", "2023-10", "--format", "xlsx", "--lang", "en", "--output", &path_text,
+    ]);
+    let bytes = std::fs::read(&path).expect("the workbook");
+    assert!(bytes.starts_with(b"PK\x03\x04"), "a zip");
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook(&path).expect("a workbook calamine reads");
+    use calamine::Reader;
+    let range = book
+        .worksheet_range("Report")
+        .expect("the sheet named Report");
+    let rows: Vec<_> = range.rows().collect();
+    assert_eq!(rows[0][0], calamine::Data::String("period".into()));
+    assert!(rows.iter().any(|r| r[5] == calamine::Data::Float(467.0)));
 }
 
 #[test]
@@ -206,4 +236,38 @@ fn quarter_plans_are_set_reported_and_deleted() {
     );
     let plans = lab.ok(&["plan", "list", "--year", "2023"]);
     assert!(!plans.contains("2023-Q4"), "{plans}");
+}
+
+#[test]
+fn an_exported_month_imports_into_a_fresh_database_as_the_same_report() {
+    let lab = Lab::new();
+    lab.import(
+        "inspections",
+        &fixture("demo/inspections-2023-10.excel-vi.csv"),
+    );
+    lab.import("earthing", &fixture("demo/earthing-2023-10.excel-vi.csv"));
+    let fresh = Lab::new();
+    for (list, kind, format) in [
+        ("inspections", "inspections", "csv"),
+        ("earthing", "earthing", "xlsx"),
+    ] {
+        let path = fresh.dir.path().join(format!("{list}.{format}"));
+        let path_text = path.display().to_string();
+        lab.ok(&[
+            "export", list, "--period", "2023-10", "--format", format, "--output", &path_text,
+        ]);
+        fresh.import(kind, &path);
+    }
+    let csv = lab.ok(&["export", "inspections", "--period", "2023-10"]);
+    assert!(csv.starts_with("\u{feff}Ngày kiểm định;"), "{csv}");
+    let records = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(csv.as_bytes())
+        .records()
+        .count();
+    assert_eq!(records, 497);
+    assert_eq!(
+        fresh.achievement("2023-10", "decree09")["metrics"],
+        lab.achievement("2023-10", "decree09")["metrics"]
+    );
 }

@@ -223,6 +223,18 @@ pub fn internal(cause: impl std::fmt::Display) -> ApiError {
     ApiError::Internal(cause.to_string())
 }
 
+impl From<crate::export::ExportError> for ApiError {
+    fn from(e: crate::export::ExportError) -> Self {
+        match e {
+            crate::export::ExportError::Store(e) => e.into(),
+            crate::export::ExportError::TooManyRows => {
+                validation(crate::export::ExportError::TooManyRows.to_string())
+            }
+            other => internal(other),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

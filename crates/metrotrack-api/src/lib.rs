@@ -12,6 +12,7 @@ pub mod auth;
 pub mod document;
 mod dto;
 mod error;
+pub mod export;
 mod extract;
 pub mod ingest;
 mod openapi;

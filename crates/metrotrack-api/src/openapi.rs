@@ -61,6 +61,9 @@ use crate::{dto, routes, upload};
         upload::UploadForm,
         upload::CsvLog,
         crate::document::DocxFile,
+        dto::CsvExport,
+        dto::XlsxExport,
+        dto::ExportFormatParam,
         // The words of the query and path parameters (named with `value_type`).
         dto::SchemeParam,
         dto::LangParam,

@@ -70,6 +70,38 @@ pub fn shorten(s: &str, max: usize) -> String {
     out
 }
 
+/// The characters that make a spreadsheet read a cell as a formula (OWASP CSV injection):
+/// `=`, `+`, `-`, `@`, tab and carriage return.
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text as an export writes it into a CSV: with an apostrophe before it when it begins
+/// with a formula character, so that a spreadsheet shows it as text and never runs it
+/// (OWASP's advice), and before a text that already begins with an apostrophe, so that
+/// [`unneutralise`] takes exactly one off and every text round-trips.
+pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some(c) if FORMULA_STARTS.contains(&c) || c == '\'' => format!("'{s}").into(),
+        _ => s.into(),
+    }
+}
+
+/// A cell as a log writes it, with the apostrophe [`neutralise`] put before a formula
+/// character (or another apostrophe) taken off; any other text as it is. This is also
+/// how Excel reads a typed `'=…`: the apostrophe marks text and is not part of it.
+pub fn unneutralise(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest)
+            if rest
+                .chars()
+                .next()
+                .is_some_and(|c| FORMULA_STARTS.contains(&c) || c == '\'') =>
+        {
+            rest
+        }
+        _ => s,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +131,36 @@ mod tests {
     fn shorten_marks_the_cut() {
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("abc", 4), "abc");
+    }
+
+    #[test]
+    fn formula_texts_are_neutralised_and_read_back() {
+        assert_eq!(
+            neutralise("=HYPERLINK(\"http://x\",\"y\")"),
+            "'=HYPERLINK(\"http://x\",\"y\")"
+        );
+        assert_eq!(
+            neutralise("+84 cmd|' /C calc'!A0"),
+            "'+84 cmd|' /C calc'!A0"
+        );
+        assert_eq!(neutralise("-"), "'-");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("\t=1"), "'\t=1");
+        assert_eq!(neutralise("'abc"), "''abc");
+        assert_eq!(neutralise("Đạt"), "Đạt");
+        assert_eq!(unneutralise("'=1"), "=1");
+        assert_eq!(unneutralise("''abc"), "'abc");
+        // An apostrophe before anything else is the text's own.
+        assert_eq!(unneutralise("'abc"), "'abc");
+        assert_eq!(unneutralise("'"), "'");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn neutralised_texts_round_trip(s in "['=+@\\-]{0,2}\\PC{0,8}") {
+            let written = neutralise(&s);
+            proptest::prop_assert_eq!(unneutralise(&written), s.as_str());
+            proptest::prop_assert!(!written.starts_with(FORMULA_STARTS));
+        }
     }
 }

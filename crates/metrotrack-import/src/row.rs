@@ -97,7 +97,8 @@ impl<'a> Row<'a> {
         if self.too_long.contains(&i) {
             return Cell::Reported;
         }
-        match self.record.get(i).map(str::trim) {
+        // An export's `'` before a formula character comes off (see `text::neutralise`).
+        match self.record.get(i).map(str::trim).map(text::unneutralise) {
             Some(v) if !v.is_empty() => Cell::Value(v),
             _ => Cell::Empty,
         }

@@ -85,6 +85,13 @@ pub struct InspectionRecord {
     pub instrument_id: i64,
     pub category: CategoryCode,
     pub serial_number: String,
+    /// The instrument's manufacturer, model and owner (its current values).
+    #[serde(default)]
+    pub manufacturer: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub owner: Option<String>,
     pub kind: InspectionKind,
     pub inspected_on: NaiveDate,
     pub verification_type: Option<String>,
@@ -258,6 +265,9 @@ pub struct EarthingTestRecord {
     pub point_id: i64,
     pub site: String,
     pub point_code: String,
+    /// The point's earthing system (its canonical word).
+    #[serde(default)]
+    pub system: String,
     pub tested_on: NaiveDate,
     /// Exact decimal as written (`2.50`).
     pub resistance_ohm: String,

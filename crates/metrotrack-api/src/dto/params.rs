@@ -25,15 +25,43 @@ pub enum LangParam {
     En,
 }
 
-/// How `GET /api/v1/reports/{period}` renders: the sentences (`text/plain`) or the
-/// achievement (`application/json`).
+/// How `GET /api/v1/reports/{period}` renders: the sentences (`text/plain`), the
+/// achievement (`application/json`), or its figures as a CSV or XLSX file.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportFormatParam {
     Text,
     Json,
     Docx,
+    Csv,
+    Xlsx,
 }
+
+/// How a list answers: a JSON page, or every matching row as a CSV (for Excel: UTF-8
+/// with BOM, `;`, decimal comma, dd/mm/yyyy) or XLSX file.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormatParam {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// An exported CSV file: UTF-8 with a BOM, `;` between fields, decimal comma, dates
+/// dd/mm/yyyy; a text beginning with `=`, `+`, `-`, `@`, tab or CR (or `'`) has a `'`
+/// before it.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary, content_media_type = "text/csv")]
+pub struct CsvExport(Vec<u8>);
+
+/// An exported Excel workbook: one sheet, a header row, date and number cells.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(
+    value_type = String,
+    format = Binary,
+    content_media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)]
+pub struct XlsxExport(Vec<u8>);
 
 /// Which log an upload is.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]

@@ -12,12 +12,16 @@ use metrotrack_store::accounts::Role;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use axum::response::IntoResponse;
+
 use crate::document::{DOCX, report_docx};
 use crate::dto::{
-    AchievementResponse, CategoryList, DueList, LangParam, MetricParam, PeriodAchievementDto,
-    PlanDto, PlanList, ProblemDetails, ReportFormatParam, SchemeParam, SetPlan, YearAchievementDto,
+    AchievementResponse, CategoryList, CsvExport, DueList, ExportFormatParam, LangParam,
+    MetricParam, PeriodAchievementDto, PlanDto, PlanList, ProblemDetails, ReportFormatParam,
+    SchemeParam, SetPlan, XlsxExport, YearAchievementDto,
 };
 use crate::error::{ApiResult, bad_request, validation};
+use crate::export::{ExportFormat, ExportParams, ExportQuery, List, export_response};
 use crate::extract::{Json, Path, Query};
 use crate::pagination;
 use crate::routes::imports::LabParam;
@@ -288,8 +292,8 @@ pub struct IfNoneMatch {
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// `text` (default: the monthly report's sentences, `text/plain`), `json` (the
-    /// achievement, `application/json`) or `docx` (the report as the document the
-    /// department signs, Decree 30/2020 layout).
+    /// achievement, `application/json`), `csv` / `xlsx` (one row per figure, a file) or
+    /// `docx` (the report as the document the department signs, Decree 30/2020 layout).
     #[param(value_type = Option<ReportFormatParam>)]
     pub format: Option<String>,
     /// The date the document is signed, `YYYY-MM-DD` (`docx`; default today in Vietnam).
@@ -316,11 +320,14 @@ pub struct ReportParams {
         IfNoneMatch,
     ),
     responses(
-        (status = 200, description = "The report: its sentences (`format=text`, `text/plain; charset=utf-8`), the achievement (`format=json`) or the signed document (`format=docx`)", content(
+        (status = 200, description = "The report: its sentences (`format=text`, `text/plain; charset=utf-8`), the achievement (`format=json`), its figures as a file (`format=csv|xlsx`, named e.g. `bao-cao-2023-10.csv`), or the signed document (`format=docx`)", content(
             (String = "text/plain"),
             (PeriodAchievementDto = "application/json"),
+            (CsvExport = "text/csv"),
+            (XlsxExport = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             (crate::document::DocxFile = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-        ), headers(("ETag" = String, description = "This answer's entity tag: send it as `If-None-Match` to get 304 while the report is unchanged"))),
+        ), headers(("ETag" = String, description = "This answer's entity tag (text and JSON): send it as `If-None-Match` to get 304 while the report is unchanged"),
+                   ("Content-Disposition" = String, description = "A file's name (CSV, XLSX and DOCX)"))),
         (status = 304, description = "Not modified: the report is still that of the entity tag sent in `If-None-Match`",
          headers(("ETag" = String, description = "The same entity tag"))),
         CommonErrors,
@@ -375,12 +382,19 @@ pub async fn report<S: Store>(
         }
         return Ok(response);
     }
-    if format != "text" && format != "json" {
-        return Err(bad_request(
-            "format: use text, json or docx over HTTP (csv and xlsx: `metrotrack report`).",
-        ));
+    let file = ExportFormat::parse(&format);
+    if format != "text" && format != "json" && file.is_none() {
+        return Err(bad_request(format!(
+            "format: {format:?} is not one of text, json, csv, xlsx, docx."
+        )));
     }
     let a = app.store.achievement(lab, spec.resolve(scheme)).await?;
+    if let Some(format) = file {
+        let asked = ExportQuery { format, lang };
+        let list = List::Report(Box::new(a));
+        let suffix = format!("-{spec}");
+        return Ok(export_response(app.store.clone(), lab, list, asked, &suffix).await?);
+    }
     if format == "json" {
         return conditional::json(&headers, &PeriodAchievementDto::from(a));
     }
@@ -407,6 +421,12 @@ pub struct DueParams {
     pub limit: Option<u32>,
     /// The previous page's `next_cursor` (absent: the first page).
     pub cursor: Option<String>,
+    /// `json` (default: a page), or `csv` / `xlsx`: the whole list as a file to download.
+    #[param(value_type = Option<ExportFormatParam>)]
+    pub format: Option<String>,
+    /// Language of an export's headers and words: `vi` (default) or `en`.
+    #[param(value_type = Option<LangParam>)]
+    pub lang: Option<String>,
 }
 
 /// Instruments due for verification within `within` days, and the overdue ones.
@@ -419,7 +439,11 @@ pub struct DueParams {
     operation_id = "list_due",
     params(DueParams),
     responses(
-        (status = 200, description = "A page of the due list", body = DueList),
+        (status = 200, description = "A page of the due list, or with `format=csv|xlsx` the whole list as a file (`den-han-2024-10-01.csv`)", content(
+            (DueList = "application/json"),
+            (CsvExport = "text/csv"),
+            (XlsxExport = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
         (status = 400, description = "A malformed parameter or cursor", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
@@ -428,7 +452,7 @@ pub async fn due<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
     Query(q): Query<DueParams>,
-) -> ApiResult<Json<DueList>> {
+) -> ApiResult<Response> {
     caller.require(Role::Reader)?;
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
     let within = q.within.unwrap_or(30);
@@ -436,6 +460,11 @@ pub async fn due<S: Store>(
         return Err(bad_request("within must be between 0 and 3660 days."));
     }
     let as_of = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
+    if let Some(asked) = ExportParams::read(q.format.as_deref(), q.lang.as_deref())? {
+        let list = List::Due { within, as_of };
+        let suffix = format!("-{as_of}");
+        return Ok(export_response(app.store.clone(), lab, list, asked, &suffix).await?);
+    }
     let (page, limit) = pagination::page(q.limit, None)?;
     let after = q
         .cursor
@@ -458,5 +487,6 @@ pub async fn due<S: Store>(
         within_days: within,
         items: items.into_iter().map(Into::into).collect(),
         next_cursor: next_cursor.flatten(),
-    }))
+    })
+    .into_response())
 }

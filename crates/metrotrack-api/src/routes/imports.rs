@@ -6,8 +6,14 @@ use metrotrack_store::accounts::Role;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::dto::{BatchDto, BatchPage, ProblemDetails, VoidRequest};
+use axum::response::{IntoResponse, Response};
+
+use crate::dto::{
+    BatchDto, BatchPage, CsvExport, ExportFormatParam, LangParam, ProblemDetails, VoidRequest,
+    XlsxExport,
+};
 use crate::error::{ApiResult, validation};
+use crate::export::{ExportParams, List, export_response};
 use crate::extract::{Json, Path, Query};
 use crate::pagination::{finish, page};
 use crate::routes::CommonErrors;
@@ -65,9 +71,13 @@ pub async fn list<S: Store>(
     path = "/api/v1/imports/{id}",
     tag = "imports",
     operation_id = "get_import",
-    params(("id" = i64, Path, description = "The batch id"), LabParam),
+    params(("id" = i64, Path, description = "The batch id"), BatchParams),
     responses(
-        (status = 200, description = "The batch with its problems and warnings", body = BatchDto),
+        (status = 200, description = "The batch with its problems and warnings, or with `format=csv|xlsx` its problems then warnings as a file (`loi-12.csv`)", content(
+            (BatchDto = "application/json"),
+            (CsvExport = "text/csv"),
+            (XlsxExport = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
         (status = 404, description = "No such batch in the lab", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
@@ -76,11 +86,32 @@ pub async fn show<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
     Path(id): Path<i64>,
-    Query(q): Query<LabParam>,
-) -> ApiResult<Json<BatchDto>> {
+    Query(q): Query<BatchParams>,
+) -> ApiResult<Response> {
     caller.require(Role::Reader)?;
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
-    Ok(Json(app.store.batch(lab, id).await?.into()))
+    let export = ExportParams::read(q.format.as_deref(), q.lang.as_deref())?;
+    let batch = app.store.batch(lab, id).await?;
+    if let Some(asked) = export {
+        let list = List::Problems(Box::new(batch));
+        let suffix = format!("-{id}");
+        return Ok(export_response(app.store.clone(), lab, list, asked, &suffix).await?);
+    }
+    Ok(Json(BatchDto::from(batch)).into_response())
+}
+
+/// One batch: the lab, and whether to answer with its problems as a file.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BatchParams {
+    /// A national account: the lab to read (its code); others may name only their own.
+    pub lab: Option<String>,
+    /// `json` (default: the batch), or `csv` / `xlsx`: its problems and warnings as a file.
+    #[param(value_type = Option<ExportFormatParam>)]
+    pub format: Option<String>,
+    /// Language of an export's headers and words: `vi` (default) or `en`.
+    #[param(value_type = Option<LangParam>)]
+    pub lang: Option<String>,
 }
 
 /// Voids a batch: its records leave every figure but stay visible as voided.

@@ -11,12 +11,16 @@ use metrotrack_store::records::{
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use axum::response::{IntoResponse, Response};
+
 use crate::dto::{
-    InspectedInstrumentDto, InspectedInstrumentPage, InspectionDto, InspectionKindParam,
-    InspectionPage, InstrumentHistoryDto, InstrumentPage, MeasuredPointDto, MeasuredPointPage,
-    OutcomeParam, PointHistoryDto, PointPage, ProblemDetails, SchemeParam, TestPage,
+    CsvExport, ExportFormatParam, InspectedInstrumentDto, InspectedInstrumentPage, InspectionDto,
+    InspectionKindParam, InspectionPage, InstrumentHistoryDto, InstrumentPage, LangParam,
+    MeasuredPointDto, MeasuredPointPage, OutcomeParam, PointHistoryDto, PointPage, ProblemDetails,
+    SchemeParam, TestPage, XlsxExport,
 };
 use crate::error::{ApiResult, bad_request};
+use crate::export::{ExportParams, List, export_response};
 use crate::extract::{Json, Path, Query};
 use crate::pagination::{finish, page};
 use crate::routes::CommonErrors;
@@ -72,6 +76,15 @@ fn span(
     }
 }
 
+/// An export's file name suffix: `-2023-10` for a period (checked by then), else none.
+pub(crate) fn file_suffix(period: Option<&str>) -> String {
+    period
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("-{p}"))
+        .unwrap_or_default()
+}
+
 /// Instrument search.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -89,6 +102,12 @@ pub struct InstrumentParams {
     pub limit: Option<u32>,
     /// The previous page's `next_cursor` (absent: the first page).
     pub cursor: Option<String>,
+    /// `json` (default: a page), or `csv` / `xlsx`: every matching row as a file to download.
+    #[param(value_type = Option<ExportFormatParam>)]
+    pub format: Option<String>,
+    /// Language of an export's headers and words: `vi` (default) or `en`.
+    #[param(value_type = Option<LangParam>)]
+    pub lang: Option<String>,
     /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
 }
@@ -100,15 +119,20 @@ pub struct InstrumentParams {
     tag = "records",
     operation_id = "list_instruments",
     params(InstrumentParams),
-    responses((status = 200, description = "A page of instruments", body = InstrumentPage), CommonErrors),
+    responses((status = 200, description = "A page of instruments, or with `format=csv|xlsx` every matching one as a file", content(
+        (InstrumentPage = "application/json"),
+        (CsvExport = "text/csv"),
+        (XlsxExport = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ), headers(("Content-Disposition" = String, description = "An export's file name, e.g. `attachment; filename=\"phuong-tien-do.csv\"`"))), CommonErrors),
 )]
 pub async fn instruments<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
     Query(q): Query<InstrumentParams>,
-) -> ApiResult<Json<InstrumentPage>> {
+) -> ApiResult<Response> {
     caller.require(Role::Reader)?;
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    let export = ExportParams::read(q.format.as_deref(), q.lang.as_deref())?;
     let (p, limit) = page(q.limit, q.cursor.as_deref())?;
     let filter = InstrumentFilter {
         search: text(q.q),
@@ -116,12 +140,17 @@ pub async fn instruments<S: Store>(
         owner: text(q.owner),
         category: category(q.category.as_deref())?,
     };
+    if let Some(asked) = export {
+        let list = List::Instruments(filter);
+        return Ok(export_response(app.store.clone(), lab, list, asked, "").await?);
+    }
     let rows = app.store.instruments(lab, &filter, p).await?;
     let (rows, next_cursor) = finish(rows, limit, |r| r.id);
     Ok(Json(InstrumentPage {
         items: rows.into_iter().map(Into::into).collect(),
         next_cursor,
-    }))
+    })
+    .into_response())
 }
 
 /// One instrument with every inspection of it.
@@ -305,6 +334,12 @@ pub struct InspectionParams {
     pub limit: Option<u32>,
     /// The previous page's `next_cursor` (absent: the first page).
     pub cursor: Option<String>,
+    /// `json` (default: a page), or `csv` / `xlsx`: every matching row as a file to download.
+    #[param(value_type = Option<ExportFormatParam>)]
+    pub format: Option<String>,
+    /// Language of an export's headers and words: `vi` (default) or `en`.
+    #[param(value_type = Option<LangParam>)]
+    pub lang: Option<String>,
     /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
 }
@@ -316,15 +351,20 @@ pub struct InspectionParams {
     tag = "records",
     operation_id = "list_inspections",
     params(InspectionParams),
-    responses((status = 200, description = "A page of inspections", body = InspectionPage), CommonErrors),
+    responses((status = 200, description = "A page of inspections, or with `format=csv|xlsx` every matching one as a file (the log's columns: it imports back)", content(
+        (InspectionPage = "application/json"),
+        (CsvExport = "text/csv"),
+        (XlsxExport = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ), headers(("Content-Disposition" = String, description = "An export's file name, e.g. `attachment; filename=\"kiem-dinh-2023-10.csv\"`"))), CommonErrors),
 )]
 pub async fn inspections<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
     Query(q): Query<InspectionParams>,
-) -> ApiResult<Json<InspectionPage>> {
+) -> ApiResult<Response> {
     caller.require(Role::Reader)?;
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    let export = ExportParams::read(q.format.as_deref(), q.lang.as_deref())?;
     let (p, limit) = page(q.limit, q.cursor.as_deref())?;
     let (from, to) = span(
         q.period.as_deref(),
@@ -344,12 +384,18 @@ pub async fn inspections<S: Store>(
         batch_id: q.batch_id,
         include_voided: q.include_voided.unwrap_or(false),
     };
+    if let Some(asked) = export {
+        let suffix = file_suffix(q.period.as_deref());
+        let list = List::Inspections(filter);
+        return Ok(export_response(app.store.clone(), lab, list, asked, &suffix).await?);
+    }
     let rows = app.store.inspections(lab, &filter, p).await?;
     let (rows, next_cursor) = finish(rows, limit, |r| r.id);
     Ok(Json(InspectionPage {
         items: rows.into_iter().map(Into::into).collect(),
         next_cursor,
-    }))
+    })
+    .into_response())
 }
 
 /// One inspection, with its evidence.
@@ -478,6 +524,12 @@ pub struct TestParams {
     pub limit: Option<u32>,
     /// The previous page's `next_cursor` (absent: the first page).
     pub cursor: Option<String>,
+    /// `json` (default: a page), or `csv` / `xlsx`: every matching row as a file to download.
+    #[param(value_type = Option<ExportFormatParam>)]
+    pub format: Option<String>,
+    /// Language of an export's headers and words: `vi` (default) or `en`.
+    #[param(value_type = Option<LangParam>)]
+    pub lang: Option<String>,
     /// A national account: the lab to read (its code); others may name only their own.
     pub lab: Option<String>,
 }
@@ -489,15 +541,20 @@ pub struct TestParams {
     tag = "records",
     operation_id = "list_earthing_tests",
     params(TestParams),
-    responses((status = 200, description = "A page of earthing tests", body = TestPage), CommonErrors),
+    responses((status = 200, description = "A page of earthing tests, or with `format=csv|xlsx` every matching one as a file (the log's columns: it imports back)", content(
+        (TestPage = "application/json"),
+        (CsvExport = "text/csv"),
+        (XlsxExport = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ), headers(("Content-Disposition" = String, description = "An export's file name, e.g. `attachment; filename=\"do-noi-dat-2023-10.csv\"`"))), CommonErrors),
 )]
 pub async fn tests<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
     Query(q): Query<TestParams>,
-) -> ApiResult<Json<TestPage>> {
+) -> ApiResult<Response> {
     caller.require(Role::Reader)?;
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    let export = ExportParams::read(q.format.as_deref(), q.lang.as_deref())?;
     let (p, limit) = page(q.limit, q.cursor.as_deref())?;
     let (from, to) = span(
         q.period.as_deref(),
@@ -514,10 +571,16 @@ pub async fn tests<S: Store>(
         batch_id: q.batch_id,
         include_voided: q.include_voided.unwrap_or(false),
     };
+    if let Some(asked) = export {
+        let suffix = file_suffix(q.period.as_deref());
+        let list = List::EarthingTests(filter);
+        return Ok(export_response(app.store.clone(), lab, list, asked, &suffix).await?);
+    }
     let rows = app.store.earthing_tests(lab, &filter, p).await?;
     let (rows, next_cursor) = finish(rows, limit, |r| r.id);
     Ok(Json(TestPage {
         items: rows.into_iter().map(Into::into).collect(),
         next_cursor,
-    }))
+    })
+    .into_response())
 }

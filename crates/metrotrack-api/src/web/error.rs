@@ -30,6 +30,15 @@ impl PageError {
     }
 }
 
+impl From<crate::export::ExportError> for PageError {
+    fn from(e: crate::export::ExportError) -> Self {
+        match e {
+            crate::export::ExportError::Store(e) => e.into(),
+            other => Self::internal(other),
+        }
+    }
+}
+
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -118,6 +118,10 @@ pub struct Texts {
     pub total: &'static str,
     pub delete: &'static str,
     pub plan_period_hint: &'static str,
+    // Exports (downloads of a list or the report).
+    pub download: &'static str,
+    pub download_csv: &'static str,
+    pub download_xlsx: &'static str,
 }
 
 pub const VI: Texts = Texts {
@@ -233,6 +237,10 @@ pub const VI: Texts = Texts {
     total: "Tổng số",
     delete: "Xoá",
     plan_period_hint: "Tháng 2023-10, quý 2023-Q4, nửa năm 2023-H2 hoặc năm 2023",
+    // Exports (downloads of a list or the report).
+    download: "Tải về",
+    download_csv: "CSV (Excel)",
+    download_xlsx: "Tệp Excel (.xlsx)",
 };
 
 pub const EN: Texts = Texts {
@@ -348,6 +356,10 @@ pub const EN: Texts = Texts {
     total: "Total",
     delete: "Delete",
     plan_period_hint: "Month 2023-10, quarter 2023-Q4, half-year 2023-H2 or year 2023",
+    // Exports (downloads of a list or the report).
+    download: "Download",
+    download_csv: "CSV (Excel)",
+    download_xlsx: "Excel workbook (.xlsx)",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {

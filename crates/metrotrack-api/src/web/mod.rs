@@ -121,6 +121,17 @@ pub(crate) fn router<S: Store>(state: AppState<S>) -> Router {
             get(pages::plans::plans::<S>).post(pages::plans::set_plan::<S>),
         )
         .route("/plans/delete", post(pages::plans::delete_plan::<S>))
+        .route(
+            "/export/records/inspections",
+            get(pages::export::inspections::<S>),
+        )
+        .route(
+            "/export/records/earthing",
+            get(pages::export::earthing_tests::<S>),
+        )
+        .route("/export/due", get(pages::export::due::<S>))
+        .route("/export/imports/{id}", get(pages::export::batch::<S>))
+        .route("/export/report", get(pages::export::report::<S>))
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(js))
         .merge(upload)

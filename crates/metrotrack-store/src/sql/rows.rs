@@ -211,7 +211,7 @@ impl TryFrom<InstrumentRow> for InstrumentRecord {
 
 /// Inspections (`s`) with their instrument and batch, as [`InspectionRow`] reads them.
 pub(crate) const INSPECTION_SELECT: &str = "select s.id, s.instrument_id, s.category_code, \
-     i.serial_number, s.kind, s.inspected_on, s.verification_type, s.procedure, s.result, \
+     i.serial_number, i.manufacturer, i.model, i.owner, s.kind, s.inspected_on, s.verification_type, s.procedure, s.result, \
      cast(s.error_percent as text) as error_percent, s.certificate_no, s.stamp_no, \
      s.valid_until, s.technician, s.checked_by, s.notes, s.batch_id, s.source_line, \
      cast(s.original as text) as original, \
@@ -227,6 +227,9 @@ pub struct InspectionRow {
     instrument_id: i64,
     category_code: String,
     serial_number: String,
+    manufacturer: Option<String>,
+    model: Option<String>,
+    owner: Option<String>,
     kind: String,
     inspected_on: NaiveDate,
     verification_type: Option<String>,
@@ -258,6 +261,9 @@ impl TryFrom<InspectionRow> for InspectionRecord {
             instrument_id: r.instrument_id,
             category: category("category_code", &r.category_code)?,
             serial_number: r.serial_number,
+            manufacturer: r.manufacturer,
+            model: r.model,
+            owner: r.owner,
             kind: parse_stored("inspections.kind", &r.kind)?,
             inspected_on: r.inspected_on,
             verification_type: r.verification_type,
@@ -329,7 +335,7 @@ impl TryFrom<PointRow> for EarthingPointRecord {
 }
 
 /// Earthing tests (`t`) with their point and batch, as [`TestRow`] reads them.
-pub(crate) const TEST_SELECT: &str = "select t.id, t.point_id, p.site, p.code as point_code, \
+pub(crate) const TEST_SELECT: &str = "select t.id, t.point_id, p.site, p.code as point_code, p.system, \
      t.tested_on, cast(t.resistance_ohm as text) as resistance_ohm, \
      cast(t.limit_ohm as text) as limit_ohm, t.method, t.tester_serial, t.weather, \
      t.technician, t.notes, t.batch_id, t.source_line, cast(t.original as text) as original, \
@@ -345,6 +351,7 @@ pub struct TestRow {
     point_id: i64,
     site: String,
     point_code: String,
+    system: String,
     tested_on: NaiveDate,
     resistance_ohm: String,
     limit_ohm: String,
@@ -374,6 +381,7 @@ impl TryFrom<TestRow> for EarthingTestRecord {
             point_id: r.point_id,
             site: r.site,
             point_code: r.point_code,
+            system: r.system,
             tested_on: r.tested_on,
             original: original(r.original.as_deref(), r.original_columns.as_deref())?,
             resistance_ohm: r.resistance_ohm,

@@ -7,6 +7,7 @@ pub(super) mod categories;
 pub(super) mod dashboard;
 pub(super) mod document;
 pub(super) mod due;
+pub(super) mod export;
 pub(super) mod figures;
 pub(super) mod history;
 pub(super) mod imports;
