@@ -234,3 +234,17 @@ async fn slow_and_idle_connections_are_closed() {
     assert!(rest.is_ok(), "the idle connection was never closed");
     assert!(idle_since.elapsed() >= std::time::Duration::from_secs(5));
 }
+
+/// `/healthz` says whether the database answers: 200 while it does, 503 problem+json
+/// once it does not (its connections closed).
+#[tokio::test(flavor = "multi_thread")]
+async fn healthz_asks_the_database() {
+    let s = Server::start().await;
+    let (status, body) = send(s.req(Method::GET, "/healthz", None)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "ok");
+    s.store.close().await;
+    let (status, body) = send(s.req(Method::GET, "/healthz", None)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["type"], "https://metrotrack.dev/problems/busy");
+}

@@ -228,6 +228,15 @@ pub fn busy(retry_after_secs: u64) -> ApiError {
     }
 }
 
+/// 503: the database does not answer (`/healthz`).
+pub fn unavailable_database() -> ApiError {
+    ApiError::Problem {
+        kind: ProblemType::Busy,
+        detail: "The database does not answer.".to_owned(),
+        retry_after: Some(5),
+    }
+}
+
 /// 408.
 pub fn timeout() -> ApiError {
     problem(

@@ -120,7 +120,7 @@ fn random_key() -> [u8; 32] {
     key
 }
 
-/// The whole HTTP application: `/healthz`, `/api/v1/…`, the OpenAPI document at
+/// The whole HTTP application: `/healthz` (the server and its database answer), `/api/v1/…`, the OpenAPI document at
 /// `/api/v1/openapi.json` and its page at `/api/docs`.
 pub fn router<S: Store>(state: AppState<S>) -> Router {
     let config = state.config.clone();
@@ -133,7 +133,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         // The upload streams its body and counts it against `max_upload_bytes` itself.
         .layer(DefaultBodyLimit::disable());
     let api = Router::new()
-        .route("/healthz", get(routes::health))
+        .route("/healthz", get(routes::health::<S>))
         .route("/api/v1/imports/{id}", get(routes::imports::show::<S>))
         .route(
             "/api/v1/imports/{id}/void",
