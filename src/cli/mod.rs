@@ -1,6 +1,7 @@
 //! Command-line arguments and dispatch.
 
 mod accounts;
+mod backup;
 mod batch;
 mod category;
 mod demo;
@@ -83,6 +84,15 @@ enum Command {
     /// Labs of a multi-lab (national) deployment.
     #[command(subcommand)]
     Lab(accounts::LabCommand),
+    /// Write a consistent copy of the database to a new file, also while `serve` runs
+    /// (SQLite: a database file; PostgreSQL: runs pg_dump).
+    Backup(backup::BackupArgs),
+    /// Put a backup into an empty database (refused if anything was written to it).
+    Restore(backup::RestoreArgs),
+    /// Check that the database agrees with itself: integrity, references, each batch's
+    /// counts, the figures and due dates against the records, the audit log. Exits 1
+    /// naming the first differences when anything disagrees.
+    Verify,
 }
 
 /// Output shape shared by the commands that print data.
@@ -149,12 +159,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         (Command::Demo(_), None) => demo::DEFAULT_DEMO_DATABASE_URL.to_owned(),
         (_, None) => DEFAULT_DATABASE_URL.to_owned(),
     };
+    // These read (or replace) the database as it is: no migration first.
+    let command = match cli.command {
+        Command::Backup(args) => return backup::backup(&url, args).await,
+        Command::Restore(args) => return backup::restore(&url, args).await,
+        Command::Verify => return backup::verify(&url).await,
+        other => other,
+    };
     if url.starts_with("sqlite:") {
         let store = SqliteStore::connect(&url)
             .await
             .with_context(|| format!("cannot open the database {}", redact(&url)))?;
         let location = redact(&url);
-        let outcome = run_on(store.clone(), cli.command, &location).await;
+        let outcome = run_on(store.clone(), command, &location).await;
         // Closing checkpoints the write-ahead log into the database and removes it.
         store.close().await;
         outcome
@@ -163,7 +180,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot connect to the database {}", redact(&url)))?;
         let location = redact(&url);
-        run_on(store, cli.command, &location).await
+        run_on(store, command, &location).await
     } else {
         bail!(
             "unsupported database URL {:?}: use sqlite://FILE or postgres://…",
@@ -196,5 +213,9 @@ async fn run_on<S: Store>(store: S, command: Command, location: &str) -> anyhow:
         Command::User(cmd) => accounts::user(&store, cmd).await,
         Command::Token(cmd) => accounts::token(&store, cmd).await,
         Command::Lab(cmd) => accounts::lab(&store, cmd).await,
+        // Run before a store is opened (see `run`).
+        Command::Backup(_) | Command::Restore(_) | Command::Verify => {
+            bail!("backup, restore and verify open the database themselves")
+        }
     }
 }

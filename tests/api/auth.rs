@@ -89,3 +89,68 @@ async fn tokens_passwords_and_throttling() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+/// Every spelling the lookup reaches one account by (`@default` or not, blanks around
+/// it, a no-break space) counts against that account: wrong guesses spread over the
+/// spellings are throttled as one, and the right password then waits too.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_throttle_holds_across_spellings_of_one_account() {
+    let s = Server::start().await;
+    let admin = s.token('A', Role::Admin);
+    let (status, user) = send(s.req(Method::POST, "/api/v1/users", Some(admin)).json(
+        &json!({"username": "u_admin", "role": "supervisor", "password": "correct horse battery"}),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{user}");
+    let basic = |u: &str, p: &str| {
+        s.http
+            .get(format!("{}/api/v1/imports", s.base))
+            .basic_auth(u, Some(p))
+    };
+    let spellings = [
+        "u_admin",
+        "u_admin @default",
+        "u_admin  @default",
+        "u_admin\u{a0}@default",
+    ];
+    // Each spelling signs in to the one account.
+    for spelling in spellings {
+        assert_eq!(
+            send(basic(spelling, "correct horse battery")).await.0,
+            StatusCode::OK,
+            "{spelling:?}"
+        );
+    }
+    // Ten wrong guesses over the four spellings: the eleventh try waits, whatever its
+    // spelling, the right password included.
+    for i in 0..10 {
+        let (status, _) = send(basic(spellings[i % 4], "guess guess guess")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {i}");
+    }
+    for spelling in spellings {
+        let response = basic(spelling, "correct horse battery")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            response.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{spelling:?}"
+        );
+        let wait: u64 = response.headers()["retry-after"]
+            .to_str()
+            .expect("text")
+            .parse()
+            .expect("seconds");
+        assert!((1..=2).contains(&wait), "a short, growing delay: {wait}");
+    }
+    // Another account from the same address is not held up by it.
+    let (status, _) = send(basic("someone-else", "guess guess guess")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Once the delay has passed, the right password works again.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        send(basic("u_admin", "correct horse battery")).await.0,
+        StatusCode::OK
+    );
+}

@@ -235,3 +235,151 @@ fn serve_keeps_serving_when_its_standard_output_is_closed() {
     );
     assert!(still_running, "the server exited: {status}");
 }
+
+/// `metrotrack` run on `url` with `args`: (exit code, stdout, stderr).
+fn metrotrack(url: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_metrotrack"))
+        .args(args)
+        .env("METROTRACK_DATABASE_URL", url)
+        .env("METROTRACK_USER", "tester")
+        .output()
+        .expect("run metrotrack");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `backup` while `serve` runs on the database, `restore` into a fresh database (whose
+/// report is the original's) and `verify` with 0 differences; then damaged copies (a
+/// tally, a batch count and a due date changed by hand; a truncated file) are reported
+/// with their differences and exit 1, never a panic; a non-empty database refuses a
+/// restore.
+#[tokio::test(flavor = "multi_thread")]
+async fn backup_while_serving_restore_and_verify() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("dir");
+    let path = |name: &str| dir.path().join(name);
+    let url = format!("sqlite://{}", path("lab.db").display());
+    for (kind, file) in [
+        ("inspections", "demo/inspections-2023-10.csv"),
+        ("earthing", "demo/earthing-2023-10.csv"),
+    ] {
+        let file = fixture(file);
+        let (code, _, err) = metrotrack(&url, &["import", kind, file.to_str().expect("utf-8")]);
+        assert_eq!(code, Some(0), "{err}");
+    }
+    let (code, _, err) = metrotrack(&url, &["batch", "void", "2", "--reason", "re-measured"]);
+    assert_eq!(code, Some(0), "{err}");
+    let report = |url: &str| {
+        let (code, out, err) =
+            metrotrack(url, &["report", "--period", "2023-10", "--format", "json"]);
+        assert_eq!(code, Some(0), "{err}");
+        out
+    };
+    let original = report(&url);
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_metrotrack"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("METROTRACK_DATABASE_URL", &url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = BufReader::new(server.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("address line");
+    let address = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("address")
+        .to_owned();
+    let health = reqwest::get(format!("{address}/healthz"))
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), StatusCode::OK);
+    let copy = path("copy.db");
+    let (code, out, err) = metrotrack(&url, &["backup", copy.to_str().expect("utf-8")]);
+    let serving = reqwest::get(format!("{address}/healthz"))
+        .await
+        .expect("healthz");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("backup written"), "{out}");
+    assert_eq!(serving.status(), StatusCode::OK, "still serving");
+    // A backup never overwrites.
+    let (code, _, err) = metrotrack(&url, &["backup", copy.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("exists already"), "{err}");
+
+    // Verified, restored into a fresh database, verified again: the same report.
+    let copy_url = format!("sqlite://{}", copy.display());
+    for u in [&url, &copy_url] {
+        let (code, out, err) = metrotrack(u, &["verify"]);
+        assert_eq!(code, Some(0), "{out}{err}");
+        assert!(out.contains("0 differences"), "{out}");
+    }
+    let fresh_url = format!("sqlite://{}", path("fresh.db").display());
+    let (code, out, err) = metrotrack(&fresh_url, &["restore", copy.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("0 differences"), "{out}");
+    assert_eq!(report(&fresh_url), original);
+    let (code, out, _) = metrotrack(&fresh_url, &["verify"]);
+    assert_eq!(code, Some(0), "{out}");
+    // A database with records refuses a restore, and keeps them.
+    let (code, _, err) = metrotrack(&url, &["restore", copy.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("is not empty"), "{err}");
+    assert_eq!(report(&url), original);
+
+    // Changed by hand: a tally, a batch's count, a due date.
+    let damaged = path("damaged.db");
+    std::fs::copy(&copy, &damaged).expect("copy");
+    let damaged_url = format!("sqlite://{}", damaged.display());
+    {
+        let pool = sqlx::SqlitePool::connect(&damaged_url).await.expect("open");
+        for sql in [
+            "update inspection_tallies set inspections = inspections + 1
+             where (lab_id, seg, category_code, prev_seg) in
+                   (select lab_id, seg, category_code, prev_seg from inspection_tallies
+                    where inspections > 0 order by seg limit 1)",
+            "update import_batches set inserted = inserted + 1 where id = 1",
+            "update instruments set due_on = '2099-01-01'
+             where id = (select min(id) from instruments where due_on is not null)",
+        ] {
+            sqlx::query(sql).execute(&pool).await.expect(sql);
+        }
+        pool.close().await;
+    }
+    let (code, out, err) = metrotrack(&damaged_url, &["verify"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.contains("3 differences"), "{out}");
+    for expected in [
+        "figures: lab 1, category ",
+        "batch counts: batch 1 of lab 1 counts ",
+        "due dates: instrument ",
+        "is kept as due 2099-01-01; its records say 2025-09-15",
+    ] {
+        assert!(out.contains(expected), "{expected:?} in {out}");
+    }
+    // A damaged backup is not restored.
+    let (code, _, err) = metrotrack(
+        &format!("sqlite://{}", path("fresh2.db").display()),
+        &["restore", damaged.to_str().expect("utf-8")],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("does not verify"), "{err}");
+
+    // Truncated: half the file.
+    let truncated = path("truncated.db");
+    let bytes = std::fs::read(&copy).expect("read");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).expect("write");
+    let (code, out, err) = metrotrack(&format!("sqlite://{}", truncated.display()), &["verify"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.contains("integrity: "), "{out}");
+}

@@ -190,3 +190,62 @@ async fn logout_needs_the_csrf_token() {
     let html = page(web.get("/login").await, StatusCode::OK).await;
     assert!(html.contains("id=\"login-form\""), "{html}");
 }
+
+/// The sign-in form's CSRF token is one this server signed: a value planted in both
+/// the cookie and the form (a double submit of the attacker's own) is refused, and the
+/// right password with it signs nobody in; another server's token is refused too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_planted_sign_in_token_is_refused() {
+    use super::browser::{Http, csrf_of};
+    let s = Server::start().await;
+    s.web_user("ann", Role::Supervisor).await;
+    let other = Server::start().await;
+    let foreign = csrf_of(
+        &other
+            .http
+            .get(format!("{}/login", other.base))
+            .send()
+            .await
+            .expect("form")
+            .text()
+            .await
+            .expect("html"),
+    );
+    let planted = format!(
+        "{}.{}.{}",
+        "a".repeat(64),
+        Utc::now().timestamp(),
+        "0".repeat(64)
+    );
+    for token in [planted, foreign] {
+        let http = Http::new();
+        http.cookies
+            .lock()
+            .expect("jar")
+            .push(("mt_login_csrf".to_owned(), token.clone()));
+        let r = http
+            .post(
+                format!("{}/login?lang=en", s.base),
+                &[
+                    ("username", "ann"),
+                    ("password", super::web::PASSWORD),
+                    ("csrf", &token),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "the form again, not a session");
+        assert!(
+            !http
+                .cookies
+                .lock()
+                .expect("jar")
+                .iter()
+                .any(|(k, _)| k == "mt_session"),
+            "no session"
+        );
+        let html = r.text().await.expect("html");
+        assert!(html.contains("id=\"login-form\""), "{html}");
+    }
+    // The server's own form still signs in.
+    let _ = s.sign_in("ann").await;
+}

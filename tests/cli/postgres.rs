@@ -168,3 +168,64 @@ async fn two_processes_importing_the_same_file_make_one_batch() {
     assert_eq!(first["id"], second["id"]);
     assert_eq!(pg.actual("2023-10", "calendar", "inspections"), 10_000);
 }
+
+/// `backup` (pg_dump), `restore` (pg_restore) into a fresh database and `verify` on
+/// PostgreSQL: the restored database reports what the original does, with 0
+/// differences; a restore into the original (not empty) is refused; a tally changed by
+/// hand is named and exits 1. Needs the PostgreSQL client tools (skipped, saying so,
+/// without pg_dump).
+#[cfg_attr(
+    not(pg_tests),
+    ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"
+)]
+#[tokio::test]
+async fn postgres_backup_restore_and_verify() {
+    let Some((_db, url)) = fresh_database().await else {
+        panic!("needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL");
+    };
+    if std::process::Command::new("pg_dump")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: pg_dump is not installed");
+        return;
+    }
+    let Some((_fresh, fresh_url)) = fresh_database().await else {
+        panic!("a second database");
+    };
+    let original = Metrotrack::new(url.clone());
+    original.load_october();
+    let dir = tempfile::tempdir().expect("dir");
+    let dump = dir.path().join("lab.dump");
+    let dump = path_str(&dump);
+    assert!(original.ok(&["backup", dump]).contains("backup written"));
+    assert!(original.ok(&["verify"]).contains("0 differences"));
+    let restored = Metrotrack::new(fresh_url.clone());
+    assert!(restored.ok(&["restore", dump]).contains("0 differences"));
+    assert!(restored.ok(&["verify"]).contains("0 differences"));
+    assert_eq!(
+        restored.report("2023-10", "decree09"),
+        original.report("2023-10", "decree09")
+    );
+    let refused = original.run(&["restore", dump]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("is not empty"));
+
+    let pool = sqlx::PgPool::connect(&fresh_url).await.expect("connect");
+    sqlx::query(
+        "update inspection_tallies set inspections = inspections + 1
+         where (lab_id, seg, category_code, prev_seg) in
+               (select lab_id, seg, category_code, prev_seg from inspection_tallies
+                where inspections > 0 order by seg limit 1)",
+    )
+    .execute(&pool)
+    .await
+    .expect("change a tally");
+    pool.close().await;
+    let damaged = restored.run(&["verify"]);
+    let out = String::from_utf8_lossy(&damaged.stdout);
+    assert_eq!(damaged.status.code(), Some(1), "{out}");
+    assert!(out.contains("1 difference"), "{out}");
+    assert!(out.contains("figures: lab 1, category "), "{out}");
+}

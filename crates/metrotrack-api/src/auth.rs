@@ -12,9 +12,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use argon2::Argon2;
+use argon2::password_hash::PasswordHasher;
 use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::{
-    ApiError, ApiResult, forbidden, internal, not_found, too_many_requests, unauthorized,
+    ApiError, ApiResult, busy, forbidden, not_found, too_many_requests, unauthorized,
 };
 
 /// Every token starts with this, so that a leaked one is easy to recognise.
@@ -64,23 +64,84 @@ pub fn generate_password() -> std::io::Result<String> {
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
-/// Hashes a password with Argon2id (default parameters, random salt): a PHC string.
+/// Argon2id's memory per password check, in KiB (19 MiB: OWASP's first choice with
+/// [`ARGON2_PASSES`] passes; the hashing threads bound how many run at once).
+pub const ARGON2_MEMORY_KIB: u32 = 19 * 1024;
+/// Argon2id's passes over its memory.
+pub const ARGON2_PASSES: u32 = 2;
+/// Argon2id's lanes: one (the hashing threads are the parallelism).
+pub const ARGON2_LANES: u32 = 1;
+
+/// Argon2id with the parameters above, written out rather than left to the crate's
+/// defaults, so that an upgrade cannot change what a sign-in costs.
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES, None)
+        .unwrap_or(Params::DEFAULT);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password with Argon2id (the parameters above, random salt): a PHC string.
 pub fn hash_password(password: &str) -> Result<String, String> {
-    Argon2::default()
+    argon2()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
         .map_err(|e| e.to_string())
 }
 
-/// Whether `password` matches the PHC `hash`.
+/// The most memory a stored hash may ask Argon2 for, in KiB (64 MiB): a hash asking for
+/// more never verifies rather than costing that much on every try.
+const MAX_VERIFY_KIB: u32 = 64 * 1024;
+
+thread_local! {
+    /// Argon2's working memory, kept by each thread that checks passwords and reused by
+    /// every check: allocating and zeroing 19 MiB per check left the allocator holding
+    /// tens of MiB more after each one.
+    static ARGON2_MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether `password` matches the PHC `hash` (computed with the hash's own parameters,
+/// in this thread's reused working memory).
 pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    let Ok(hash) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&hash) else {
+        return false;
+    };
+    if params.m_cost() > MAX_VERIFY_KIB {
+        return false;
+    }
+    let Ok(algorithm) = Algorithm::try_from(hash.algorithm.as_str()) else {
+        return false;
+    };
+    let version = match hash.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut computed = vec![0u8; expected.as_bytes().len()];
+    let done = ARGON2_MEMORY.with_borrow_mut(|memory| {
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::default());
+        }
+        argon2.hash_password_into_with_memory(
+            password.as_bytes(),
+            salt.as_ref(),
+            &mut computed,
+            &mut memory[..blocks],
+        )
+    });
+    done.is_ok() && same_bytes(&computed, expected.as_bytes())
+}
+
+/// Compares two byte strings in time independent of where they differ.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The authenticated caller of a request.
@@ -130,22 +191,52 @@ impl Caller {
     }
 }
 
-/// Failed sign-ins remembered per (address, account): after [`Throttle::MAX_FAILURES`]
-/// failures within [`Throttle::WINDOW`], the pair is refused until the window ends.
+/// What a run of failed sign-ins is counted against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Counted {
+    /// One account (its normalised key) from one address; `""` for failing tokens.
+    Pair(IpAddr, String),
+    /// One account from anywhere: guesses spread over many addresses.
+    Account(String),
+    /// One address, whatever account: random usernames from one place.
+    Address(IpAddr),
+}
+
+/// Failures of one [`Counted`] in the current window, and until when the next try waits.
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    first: Instant,
+    count: u32,
+    wait_until: Instant,
+}
+
+/// Failed sign-ins, counted per address and account, per account and per address, with
+/// a progressive delay: past its free failures, each further failure makes the next try
+/// wait twice as long (1 s, 2 s, 4 s, … up to a cap) and a try before then is answered
+/// 429 unchecked. A delay, not a lockout: the cap across addresses is short, so no one
+/// can keep a user out for long by failing on their behalf, while guessing stays slow.
 #[derive(Debug)]
 pub(crate) struct Throttle {
-    failures: Mutex<HashMap<(IpAddr, String), (Instant, u32)>>,
+    failures: Mutex<HashMap<Counted, Failures>>,
+    /// Free failures of one account from one address (0: never throttles).
     max_failures: u32,
 }
 
 impl Throttle {
-    /// The default number of failures allowed per window.
+    /// The default number of free failures of one account from one address.
     pub(crate) const MAX_FAILURES: u32 = 10;
+    /// Failures are forgotten this long after the first of a run.
     const WINDOW: Duration = Duration::from_secs(300);
+    /// The longest wait for one account from one address.
+    const PAIR_CAP: Duration = Duration::from_secs(300);
+    /// The longest wait another address's failures can impose on an account, or many
+    /// accounts' failures on one address.
+    const SHARED_CAP: Duration = Duration::from_secs(30);
     /// Entries kept at most; expired ones are dropped first when full.
     const CAPACITY: usize = 100_000;
 
-    /// A throttle allowing `max_failures` failures per window (0: never throttles).
+    /// A throttle allowing `max_failures` free failures per account and address per
+    /// window, three times as many per account and per address (0: never throttles).
     pub(crate) fn new(max_failures: u32) -> Self {
         Self {
             failures: Mutex::new(HashMap::new()),
@@ -153,42 +244,83 @@ impl Throttle {
         }
     }
 
-    /// `Err(seconds left)` while the pair is blocked.
-    fn check(&self, ip: IpAddr, who: &str) -> Result<(), u64> {
+    /// Free failures and the longest wait for one kind of count.
+    fn limits(&self, counted: &Counted) -> (u32, Duration) {
+        match counted {
+            Counted::Pair(..) => (self.max_failures, Self::PAIR_CAP),
+            Counted::Account(_) | Counted::Address(_) => {
+                (self.max_failures.saturating_mul(3), Self::SHARED_CAP)
+            }
+        }
+    }
+
+    /// `Err(seconds left)` while any of `keys` must wait.
+    fn check(&self, keys: &[Counted]) -> Result<(), u64> {
+        if self.max_failures == 0 {
+            return Ok(());
+        }
         let Ok(map) = self.failures.lock() else {
             return Ok(());
         };
-        if let Some((start, count)) = map.get(&(ip, who.to_owned())) {
-            let elapsed = start.elapsed();
-            if self.max_failures > 0 && *count >= self.max_failures && elapsed < Self::WINDOW {
-                return Err((Self::WINDOW - elapsed).as_secs().max(1));
-            }
+        let now = Instant::now();
+        let left = keys
+            .iter()
+            .filter_map(|k| map.get(k))
+            .filter(|f| now.duration_since(f.first) < Self::WINDOW)
+            .map(|f| f.wait_until.saturating_duration_since(now))
+            .max()
+            .unwrap_or_default();
+        if left.is_zero() {
+            Ok(())
+        } else {
+            Err(left.as_secs_f64().ceil().max(1.0) as u64)
         }
-        Ok(())
     }
 
-    fn fail(&self, ip: IpAddr, who: &str) {
+    /// Counts one failure against each of `keys`.
+    fn fail(&self, keys: &[Counted]) {
+        if self.max_failures == 0 {
+            return;
+        }
         let Ok(mut map) = self.failures.lock() else {
             return;
         };
+        let now = Instant::now();
         if map.len() >= Self::CAPACITY {
-            map.retain(|_, (start, _)| start.elapsed() < Self::WINDOW);
+            map.retain(|_, f| now.duration_since(f.first) < Self::WINDOW);
             if map.len() >= Self::CAPACITY {
                 map.clear();
             }
         }
-        let entry = map
-            .entry((ip, who.to_owned()))
-            .or_insert((Instant::now(), 0));
-        if entry.0.elapsed() >= Self::WINDOW {
-            *entry = (Instant::now(), 0);
+        for key in keys {
+            let (free, cap) = self.limits(key);
+            let entry = map.entry(key.clone()).or_insert(Failures {
+                first: now,
+                count: 0,
+                wait_until: now,
+            });
+            if now.duration_since(entry.first) >= Self::WINDOW {
+                *entry = Failures {
+                    first: now,
+                    count: 0,
+                    wait_until: now,
+                };
+            }
+            entry.count = entry.count.saturating_add(1);
+            if entry.count >= free {
+                let doublings = (entry.count - free).min(16);
+                let wait = Duration::from_secs(1u64 << doublings).min(cap);
+                entry.wait_until = now + wait;
+            }
         }
-        entry.1 += 1;
     }
 
-    fn succeed(&self, ip: IpAddr, who: &str) {
+    /// Forgets the failures of `keys` (a sign-in that succeeded).
+    fn succeed(&self, keys: &[Counted]) {
         if let Ok(mut map) = self.failures.lock() {
-            map.remove(&(ip, who.to_owned()));
+            for key in keys {
+                map.remove(key);
+            }
         }
     }
 }
@@ -201,15 +333,18 @@ fn dummy_hash() -> &'static str {
 }
 
 /// A sign-in name as typed, read once: `user` signs in to the default lab, `user@LAB`
-/// to lab LAB; blanks around either part (Unicode ones too) do not count.
+/// to lab LAB; blanks around either part (Unicode ones too: a no-break space is one) do
+/// not count. The one reading of a login: the account lookup takes its `username` and
+/// `lab_code`, and the throttle its [`LoginName::throttle_key`], so every spelling that
+/// reaches an account is counted against that account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct LoginName<'a> {
-    username: &'a str,
-    lab_code: Option<&'a str>,
+pub(crate) struct LoginName<'a> {
+    pub(crate) username: &'a str,
+    pub(crate) lab_code: Option<&'a str>,
 }
 
 impl<'a> LoginName<'a> {
-    fn parse(login: &'a str) -> Self {
+    pub(crate) fn parse(login: &'a str) -> Self {
         let login = login.trim();
         match login.rsplit_once('@') {
             Some((user, code)) => Self {
@@ -222,27 +357,30 @@ impl<'a> LoginName<'a> {
             },
         }
     }
-}
 
-/// The throttle's key for an account: every spelling that reaches the same account
-/// (blanks, `@LAB` or not for the default lab, letter case) counts together.
-fn throttle_key(username: &str, lab: Option<LabId>) -> String {
-    let username = username.to_lowercase();
-    match lab {
-        Some(lab) => format!("{username}@{lab}"),
-        None => format!("{username}@?"),
+    /// The throttle's key once the lab is resolved (`None`: no such lab): the lab and
+    /// the username, case-folded. The lookup matches the username exactly; folding
+    /// here only counts more spellings together, never fewer.
+    pub(crate) fn throttle_key(&self, lab: Option<LabId>) -> String {
+        let username = self.username.to_lowercase();
+        match lab {
+            Some(lab) => format!("{username}@{lab}"),
+            None => format!("{username}@?"),
+        }
     }
 }
 
 /// Why a sign-in with a username and password failed.
 #[derive(Debug)]
 pub(crate) enum SignInError {
-    /// Too many failures for this account from this address: refused, unchecked, for
-    /// this many more seconds.
+    /// Too many failures for this account or from this address: refused, unchecked,
+    /// for this many more seconds.
     Throttled(u64),
+    /// Too many password checks are waiting already: try again in this many seconds.
+    Busy(u64),
     /// An unknown user, lab or a wrong password: one answer for all.
     Refused,
-    /// The store or the hashing thread failed.
+    /// The store failed.
     Failed(ApiError),
 }
 
@@ -250,6 +388,7 @@ impl From<SignInError> for ApiError {
     fn from(e: SignInError) -> Self {
         match e {
             SignInError::Throttled(left) => too_many_requests(left),
+            SignInError::Busy(left) => busy(left),
             SignInError::Refused => unauthorized(),
             SignInError::Failed(e) => e,
         }
@@ -264,8 +403,9 @@ impl From<StoreError> for SignInError {
 
 /// Checks a username (`user` or `user@LAB`) and password: the one sign-in behind HTTP
 /// Basic and the web login. An unknown user costs as much time as a wrong password;
-/// after [`Throttle::MAX_FAILURES`] failures for one account from `ip`, the account is
-/// refused before its password is checked.
+/// repeated failures for one account or from one address are refused before the
+/// password is checked (see [`Throttle`]); the check itself waits for one of the few
+/// hashing threads, or answers busy when too many wait.
 pub(crate) async fn sign_in<S: Store>(
     app: &AppState<S>,
     login: &str,
@@ -283,29 +423,37 @@ pub(crate) async fn sign_in<S: Store>(
             .map(|l| l.id),
         None => Some(app.store.default_lab().await?),
     };
-    let key = throttle_key(name.username, lab);
+    let key = name.throttle_key(lab);
+    let counted = [
+        Counted::Pair(ip, key.clone()),
+        Counted::Account(key),
+        Counted::Address(ip),
+    ];
     app.throttle
-        .check(ip, &key)
+        .check(&counted)
         .map_err(SignInError::Throttled)?;
     let credentials = match lab {
         Some(lab) => app.store.user_credentials(lab, name.username).await?,
         None => None,
     };
     let hash = credentials.as_ref().map(|c| c.password_hash.clone());
-    let matches = tokio::task::spawn_blocking(move || {
-        let known = hash.is_some();
-        let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
-        verify_password(&password, &hash) && known
-    })
-    .await
-    .map_err(|e| SignInError::Failed(internal(e)))?;
+    let matches = app
+        .hashing
+        .run(move || {
+            let known = hash.is_some();
+            let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
+            verify_password(&password, &hash) && known
+        })
+        .await
+        .map_err(|_| SignInError::Busy(1))?;
     match credentials {
         Some(c) if matches => {
-            app.throttle.succeed(ip, &key);
+            // The address's count stays: one good sign-in does not excuse the rest.
+            app.throttle.succeed(&counted[..2]);
             Ok(c.user)
         }
         _ => {
-            app.throttle.fail(ip, &key);
+            app.throttle.fail(&counted);
             Err(SignInError::Refused)
         }
     }
@@ -353,7 +501,7 @@ impl<S: Store> FromRequestParts<AppState<S>> for Caller {
             let token = state.store.token_by_hash(&hash_token(credentials)).await?;
             match token {
                 Some(t) if t.revoked_at.is_none() => {
-                    state.throttle.succeed(ip, "");
+                    state.throttle.succeed(&[Counted::Pair(ip, String::new())]);
                     let stale = t
                         .last_used_at
                         .is_none_or(|at| Utc::now() - at > TOUCH_EVERY);
@@ -375,8 +523,9 @@ impl<S: Store> FromRequestParts<AppState<S>> for Caller {
                     })
                 }
                 _ => {
-                    state.throttle.fail(ip, "");
-                    state.throttle.check(ip, "").map_err(too_many_requests)?;
+                    let counted = [Counted::Pair(ip, String::new())];
+                    state.throttle.fail(&counted);
+                    state.throttle.check(&counted).map_err(too_many_requests)?;
                     Err(unauthorized())
                 }
             }
@@ -434,15 +583,55 @@ mod tests {
     }
 
     #[test]
-    fn throttle_blocks_after_repeated_failures() {
+    fn throttle_delays_progressively_per_pair_account_and_address() {
         let t = Throttle::new(Throttle::MAX_FAILURES);
         let ip = IpAddr::from([127, 0, 0, 1]);
+        let other = IpAddr::from([10, 0, 0, 2]);
+        let ann = |ip| {
+            [
+                Counted::Pair(ip, "ann@1".into()),
+                Counted::Account("ann@1".into()),
+                Counted::Address(ip),
+            ]
+        };
         for _ in 0..Throttle::MAX_FAILURES {
-            assert!(t.check(ip, "ann").is_ok());
-            t.fail(ip, "ann");
+            assert!(t.check(&ann(ip)).is_ok());
+            t.fail(&ann(ip));
         }
-        assert!(t.check(ip, "ann").is_err());
-        assert!(t.check(ip, "bob").is_ok());
+        // The pair waits a second; another account from the address and the account
+        // from elsewhere do not.
+        assert_eq!(t.check(&ann(ip)), Err(1));
+        let bob = [
+            Counted::Pair(ip, "bob@1".into()),
+            Counted::Account("bob@1".into()),
+            Counted::Address(ip),
+        ];
+        assert!(t.check(&bob).is_ok());
+        assert!(t.check(&ann(other)).is_ok());
+        // Each further failure doubles the wait, up to the cap.
+        t.fail(&ann(ip));
+        assert_eq!(t.check(&ann(ip)), Err(2));
+        for _ in 0..20 {
+            t.fail(&ann(ip));
+        }
+        assert_eq!(t.check(&ann(ip)), Err(Throttle::PAIR_CAP.as_secs()));
+        // 31 failures for the account: from elsewhere it waits, at most the shared cap.
+        let left = t.check(&ann(other)).expect_err("the account waits");
+        assert!(left <= Throttle::SHARED_CAP.as_secs(), "{left}");
+        // A success clears the account, not the address's count.
+        t.succeed(&ann(ip)[..2]);
+        assert!(t.check(&ann(other)).is_ok());
+        assert!(t.check(&bob).is_err(), "the address still waits");
+    }
+
+    #[test]
+    fn an_unthrottled_server_never_waits() {
+        let t = Throttle::new(0);
+        let k = [Counted::Address(IpAddr::from([127, 0, 0, 1]))];
+        for _ in 0..100 {
+            t.fail(&k);
+        }
+        assert!(t.check(&k).is_ok());
     }
 
     #[test]
@@ -453,25 +642,19 @@ mod tests {
         for spelling in [
             "u_admin@default",
             " u_admin @default",
+            "u_admin  @default",
             "u_admin\u{a0}@default",
             "u_admin@ default\t",
         ] {
             let name = LoginName::parse(spelling);
             assert_eq!(name.username, "u_admin", "{spelling:?}");
             assert_eq!(name.lab_code, Some("default"), "{spelling:?}");
+            assert_eq!(name.throttle_key(Some(1)), plain.throttle_key(Some(1)));
         }
-        // The default lab named or not, any letter case: one count.
-        assert_eq!(
-            throttle_key("u_admin", Some(1)),
-            throttle_key("U_Admin", Some(1))
-        );
-        assert_ne!(
-            throttle_key("u_admin", Some(1)),
-            throttle_key("u_admin", Some(2))
-        );
-        assert_ne!(
-            throttle_key("u_admin", Some(1)),
-            throttle_key("u_admin", None)
-        );
+        // Any letter case: one count; another lab or no such lab: another.
+        let upper = LoginName::parse("U_Admin");
+        assert_eq!(plain.throttle_key(Some(1)), upper.throttle_key(Some(1)));
+        assert_ne!(plain.throttle_key(Some(1)), plain.throttle_key(Some(2)));
+        assert_ne!(plain.throttle_key(Some(1)), plain.throttle_key(None));
     }
 }

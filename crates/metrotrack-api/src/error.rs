@@ -35,6 +35,8 @@ pub enum ProblemType {
     TooManyRequests,
     Timeout,
     Internal,
+    /// The server is busy (too many password checks waiting): 503 with `Retry-After`.
+    Busy,
     /// Listed among the stable types (README); nothing answers 501 yet.
     #[allow(dead_code)]
     Unavailable,
@@ -42,7 +44,7 @@ pub enum ProblemType {
 
 impl ProblemType {
     #[cfg(test)]
-    const ALL: [ProblemType; 14] = [
+    const ALL: [ProblemType; 15] = [
         Self::BadRequest,
         Self::Validation,
         Self::Unauthorized,
@@ -56,6 +58,7 @@ impl ProblemType {
         Self::TooManyRequests,
         Self::Timeout,
         Self::Internal,
+        Self::Busy,
         Self::Unavailable,
     ];
 
@@ -79,6 +82,7 @@ impl ProblemType {
             Self::TooManyRequests => "too-many-requests",
             Self::Timeout => "timeout",
             Self::Internal => "internal",
+            Self::Busy => "busy",
             Self::Unavailable => "unavailable",
         }
     }
@@ -98,6 +102,7 @@ impl ProblemType {
             Self::TooManyRequests => "Too many failed attempts",
             Self::Timeout => "The request took too long",
             Self::Internal => "Internal error",
+            Self::Busy => "The server is busy",
             Self::Unavailable => "Not available",
         }
     }
@@ -117,6 +122,7 @@ impl ProblemType {
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unavailable => StatusCode::NOT_IMPLEMENTED,
         }
     }
@@ -207,6 +213,27 @@ pub fn too_many_requests(retry_after_secs: u64) -> ApiError {
             "Too many failed sign-in attempts from this address; try again in {retry_after_secs} s."
         ),
         retry_after: Some(retry_after_secs),
+    }
+}
+
+/// 503 with `Retry-After`: too much is waiting already; nothing was done.
+pub fn busy(retry_after_secs: u64) -> ApiError {
+    ApiError::Problem {
+        kind: ProblemType::Busy,
+        detail: format!(
+            "Too many sign-ins are being checked at once; nothing was done. Try again in \
+             {retry_after_secs} s."
+        ),
+        retry_after: Some(retry_after_secs),
+    }
+}
+
+/// 503: the database does not answer (`/healthz`).
+pub fn unavailable_database() -> ApiError {
+    ApiError::Problem {
+        kind: ProblemType::Busy,
+        detail: "The database does not answer.".to_owned(),
+        retry_after: Some(5),
     }
 }
 

@@ -14,6 +14,7 @@ mod dto;
 mod error;
 pub mod export;
 mod extract;
+mod hashing;
 pub mod ingest;
 mod openapi;
 mod pagination;
@@ -25,13 +26,12 @@ mod web;
 mod tests;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -73,12 +73,17 @@ impl Default for ApiConfig {
     }
 }
 
-/// What every handler shares: the store, the configuration, the sign-in throttle.
+/// What every handler shares: the store, the configuration, the sign-in throttle and
+/// the password-hashing threads.
 #[derive(Debug)]
 pub struct AppState<S> {
     store: S,
     config: Arc<ApiConfig>,
     throttle: Arc<auth::Throttle>,
+    hashing: Arc<hashing::HashPool>,
+    /// The key signing the sign-in form's CSRF tokens: random, made at start (a restart
+    /// only asks an open sign-in form to be sent again).
+    form_key: Arc<[u8; 32]>,
 }
 
 impl<S: Clone> Clone for AppState<S> {
@@ -87,6 +92,8 @@ impl<S: Clone> Clone for AppState<S> {
             store: self.store.clone(),
             config: self.config.clone(),
             throttle: self.throttle.clone(),
+            hashing: self.hashing.clone(),
+            form_key: self.form_key.clone(),
         }
     }
 }
@@ -96,12 +103,26 @@ impl<S: Store> AppState<S> {
         Self {
             store,
             throttle: Arc::new(auth::Throttle::new(config.max_auth_failures)),
+            hashing: Arc::new(hashing::HashPool::for_this_machine()),
+            form_key: Arc::new(random_key()),
             config: Arc::new(config),
         }
     }
 }
 
-/// The whole HTTP application: `/healthz`, `/api/v1/…`, the OpenAPI document at
+/// 32 bytes from the operating system's random source (or, should it fail, from the
+/// clock and the process: a key then unknown outside this process, if weaker).
+fn random_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    if getrandom::fill(&mut key).is_err() {
+        use sha2::Digest as _;
+        let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
+        key.copy_from_slice(&sha2::Sha256::digest(seed.as_bytes()));
+    }
+    key
+}
+
+/// The whole HTTP application: `/healthz` (the server and its database answer), `/api/v1/…`, the OpenAPI document at
 /// `/api/v1/openapi.json` and its page at `/api/docs`.
 pub fn router<S: Store>(state: AppState<S>) -> Router {
     let config = state.config.clone();
@@ -114,7 +135,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         // The upload streams its body and counts it against `max_upload_bytes` itself.
         .layer(DefaultBodyLimit::disable());
     let api = Router::new()
-        .route("/healthz", get(routes::health))
+        .route("/healthz", get(routes::health::<S>))
         .route("/api/v1/imports/{id}", get(routes::imports::show::<S>))
         .route(
             "/api/v1/imports/{id}/void",
@@ -229,6 +250,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .merge(pages)
         .fallback(routes::fallback)
         .layer(middleware::from_fn_with_state(config, guard))
+        .layer(middleware::from_fn(security_headers))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
@@ -236,10 +258,44 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         )
 }
 
+/// The pages' content policy: everything from this server, nothing inline.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+/// The API documentation page's: the same, but Swagger UI sets inline styles.
+const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// Security headers on every answer (pages, API, documentation, errors of every layer):
+/// a content policy, no framing, no type sniffing, no referrer to elsewhere, and
+/// `no-store` unless the answer says how it may be cached.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let docs = req.uri().path().starts_with("/api/docs");
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(if docs { DOCS_CSP } else { CSP }),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
 /// Per-request guard: the request timeout (longer for uploads), and axum's own empty or
 /// plain-text error answers (405, 413, …) rewritten as problem+json; the web pages' HTML
 /// error pages are left as they are.
 async fn guard(State(config): State<Arc<ApiConfig>>, req: Request, next: Next) -> Response {
+    if let Some(refused) = oversized(&req) {
+        return refused;
+    }
     // The API's upload and the web page's upload stream large files: both get the long limit.
     let upload =
         req.method() == Method::POST && matches!(req.uri().path(), "/api/v1/imports" | "/upload");
@@ -281,19 +337,129 @@ async fn guard(State(config): State<Arc<ApiConfig>>, req: Request, next: Next) -
     response
 }
 
+/// How long a connection may take to send a request's headers, and how long an idle
+/// kept-alive connection stays open: one header line every few seconds does not keep a
+/// connection, or a task, for ever.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Longest request target (path and query) answered; longer ones get 414.
+const MAX_URI_BYTES: usize = 8 * 1024;
+/// Most request headers answered, and their largest total size; more get 431.
+const MAX_HEADERS: usize = 100;
+const MAX_HEADER_BYTES: usize = 32 * 1024;
+/// What the connection itself accepts (beyond it the HTTP layer answers with an empty
+/// body): well above the limits above, so that what the server refuses, it explains.
+const CONNECTION_MAX_HEADERS: usize = 200;
+
+/// 414 or 431 as problem+json for a request target or headers over the limits.
+fn oversized(req: &Request) -> Option<Response> {
+    let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    let (kind, status, detail) = if target > MAX_URI_BYTES {
+        (
+            error::ProblemType::BadRequest,
+            StatusCode::URI_TOO_LONG,
+            format!(
+                "The request's address is {target} bytes long; at most {MAX_URI_BYTES} are read."
+            ),
+        )
+    } else {
+        let count = req.headers().len();
+        let bytes: usize = req
+            .headers()
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 4)
+            .sum();
+        if count <= MAX_HEADERS && bytes <= MAX_HEADER_BYTES {
+            return None;
+        }
+        (
+            error::ProblemType::BadRequest,
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!(
+                "The request has {count} headers ({bytes} bytes); at most {MAX_HEADERS} \
+                 headers and {MAX_HEADER_BYTES} bytes are read."
+            ),
+        )
+    };
+    let mut doc = error::document(kind, detail);
+    doc.status = status.as_u16();
+    doc.title = match status {
+        StatusCode::URI_TOO_LONG => "The request's address is too long",
+        _ => "The request's headers are too large",
+    }
+    .to_owned();
+    Some(error::problem_response(&doc))
+}
+
 /// Serves `router` on `listener` until `shutdown` completes, then lets requests in
-/// flight finish.
+/// flight finish. Each connection must send a request's headers within
+/// [`HEADER_READ_TIMEOUT`] of being opened or of its previous answer, else it is closed.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt as _;
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    // Each connection's task holds a receiver: when all are gone, every one has ended.
+    let (open_tx, open_rx) = tokio::sync::watch::channel(());
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment, keep serving.
+                    tracing::warn!(error = %e, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let mut stop = stop_rx.clone();
+        let open = open_rx.clone();
+        tokio::spawn(async move {
+            let service =
+                hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(remote));
+                    router.clone().oneshot(req.map(axum::body::Body::new))
+                });
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .max_headers(CONNECTION_MAX_HEADERS);
+            let conn = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            let mut conn = std::pin::pin!(conn);
+            let stopping = async move {
+                let _ = stop.wait_for(|stopping| *stopping).await;
+            };
+            let result = tokio::select! {
+                result = conn.as_mut() => result,
+                () = stopping => {
+                    // Finish the request in flight, then close.
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "connection ended");
+            }
+            drop(open);
+        });
+    }
+    drop(listener);
+    drop(open_rx);
+    let _ = stop_tx.send(true);
+    open_tx.closed().await;
+    Ok(())
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -36,6 +36,19 @@ pub use postgres::PgStore;
 pub use sql::{CategoryNames, SqlStore, redact};
 pub use sqlite::SqliteStore;
 
+/// A disagreement [`Store::verify`] found: which check, and what differs, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    pub check: &'static str,
+    pub detail: String,
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.check, self.detail)
+    }
+}
+
 /// Why a store operation failed. Row problems are not errors: they are reported in the
 /// [`ImportBatch`].
 #[derive(Debug, thiserror::Error)]
@@ -389,6 +402,17 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         session_hash: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Checks that the database agrees with itself: its own integrity and references,
+    /// every batch's count against the records naming it, the kept figures (tallies)
+    /// and due dates against the records, and the audit log's continuity (in time
+    /// order per lab; an entry for every batch stored and voided). The first
+    /// differences of each check; none when everything agrees. Writes nothing.
+    fn verify(&self) -> impl Future<Output = Result<Vec<Difference>, StoreError>> + Send;
+
+    /// Whether nothing was written here yet: no batch, record, user, token or audit
+    /// entry (a fresh, migrated database): what a restore may replace.
+    fn is_empty(&self) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// The lab's audit log, newest first.
     fn audit_log(

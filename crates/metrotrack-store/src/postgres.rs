@@ -113,6 +113,30 @@ impl Backend for Postgres {
          select lab_id, seg, category_code, prev_seg, instrument_days, inspections
          from inspection_tally_changes) t";
 
+    // As migration 0005 first filled them.
+    const RECOMPUTED_TALLIES: &'static str = "select lab_id, seg, category_code, prev_seg,
+                sum(instrument_days) as days, sum(inspections) as n
+         from (
+             select lab_id, seg, category_code,
+                    greatest(lag(seg) over (partition by lab_id, instrument_id order by day),
+                             seg - 24) as prev_seg,
+                    1 as instrument_days, 0 as inspections
+             from (
+                 select lab_id, instrument_id, min(category_code) as category_code,
+                        inspected_on as day, inspection_half_month(inspected_on) as seg
+                 from inspections where voided_at is null
+                 group by lab_id, instrument_id, inspected_on
+             ) days
+             union all
+             select lab_id, inspection_half_month(inspected_on), category_code,
+                    inspection_half_month(inspected_on) - 24, 0, 1
+             from inspections where voided_at is null
+         ) x
+         group by lab_id, seg, category_code, prev_seg
+         having sum(instrument_days) <> 0 or sum(inspections) <> 0";
+    // Every reference is a foreign key the server enforces as it writes.
+    const INTEGRITY_CHECKS: &'static [&'static str] = &[];
+
     fn json(param: &str) -> String {
         format!("cast({param} as jsonb)")
     }

@@ -74,6 +74,38 @@ impl SqlStore<Sqlite> {
         let pool = pool_options.connect_with(options).await?;
         Ok(Self { pool, location })
     }
+
+    /// Writes a consistent copy of the whole database to a new file at `path` while it
+    /// is in use (`VACUUM INTO`: one read transaction, so writers go on meanwhile and
+    /// the copy is the database at one moment). Refuses a path that exists.
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        if path.exists() {
+            return Err(StoreError::Invalid(format!(
+                "{} exists already: a backup is written to a new file",
+                path.display()
+            )));
+        }
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::Invalid("the backup's path is not UTF-8".into()))?;
+        sqlx::query("vacuum into $1")
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Copies the write-ahead log into the database as far as readers allow, without
+    /// waiting for them: the next write then starts the log afresh, cut back to
+    /// `journal_size_limit`, instead of the log staying as large as the largest write.
+    async fn checkpoint(&self) {
+        if let Err(e) = sqlx::query("pragma wal_checkpoint(passive)")
+            .execute(&self.pool)
+            .await
+        {
+            tracing::debug!(error = %e, "could not checkpoint the write-ahead log");
+        }
+    }
 }
 
 impl Backend for Sqlite {
@@ -87,6 +119,35 @@ impl Backend for Sqlite {
              order by x.tested_on desc, x.id desc limit 1)";
     const OVER_LIMIT: &'static str = "cast(t.resistance_ohm as real) > cast(t.limit_ohm as real)";
     const TALLIES: &'static str = "inspection_tallies";
+    // As migration 0005 first filled them.
+    const RECOMPUTED_TALLIES: &'static str = "select lab_id, seg, category_code, prev_seg,
+                sum(days) as days, sum(n) as n
+         from (
+             select lab_id, seg, category_code,
+                    case when prev is null or prev < seg - 24 then seg - 24 else prev end
+                        as prev_seg,
+                    1 as days, 0 as n
+             from (
+                 select lab_id, category_code, half_month as seg,
+                        lag(half_month) over (partition by lab_id, instrument_id
+                                              order by inspected_on) as prev
+                 from (select distinct lab_id, instrument_id, category_code, inspected_on,
+                              half_month
+                       from inspections where voided_at is null)
+             )
+             union all
+             select lab_id, half_month, category_code, half_month - 24, 0, 1
+             from inspections where voided_at is null
+         )
+         group by lab_id, seg, category_code, prev_seg
+         having sum(days) <> 0 or sum(n) <> 0";
+    const INTEGRITY_CHECKS: &'static [&'static str] = &[
+        "select 'the database file: ' || integrity_check from pragma_integrity_check
+         where integrity_check <> 'ok'",
+        "select 'a row of ' || \"table\" || ' (rowid ' || coalesce(cast(rowid as text), '?')
+                || ') names a missing row of ' || parent
+         from pragma_foreign_key_check",
+    ];
 
     fn json(param: &str) -> String {
         param.to_owned()
@@ -122,7 +183,12 @@ impl Backend for Sqlite {
         request: BatchRequest,
         events: Receiver<ImportEvent>,
     ) -> Result<ImportBatch, StoreError> {
-        import::run(store, request, events).await
+        let outcome = import::run(store, request, events).await;
+        // An import writes its whole file in one transaction (or rolls it back): either
+        // way the log holds it all; checkpoint it off the request's path.
+        let store = store.clone();
+        tokio::spawn(async move { store.checkpoint().await });
+        outcome
     }
 
     async fn lock_lab_writes(

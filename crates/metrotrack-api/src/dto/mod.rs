@@ -42,7 +42,7 @@ pub struct ProblemDetails {
     /// by `bad-request` (400), `unauthorized` (401), `forbidden` (403), `not-found` (404),
     /// `method-not-allowed` (405), `timeout` (408), `conflict` (409), `payload-too-large`
     /// (413), `unsupported-media-type` (415), `validation` or `import-refused` (422),
-    /// `too-many-requests` (429), `internal` (500) or `unavailable` (501).
+    /// `too-many-requests` (429), `internal` (500), `unavailable` (501) or `busy` (503).
     #[schema(example = "https://metrotrack.dev/problems/import-refused")]
     pub r#type: String,
     #[schema(example = "The import was refused")]

@@ -15,19 +15,41 @@ use crate::dto::Health;
 use crate::error::not_found;
 use crate::extract::Json;
 
-/// Liveness: answers while the server runs. No authentication.
+/// How long `/healthz` waits for the database.
+const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whether the server and its database answer.
+///
+/// 200 when a read of the database succeeds within 5 s, else 503. No authentication.
 #[utoipa::path(
     get,
     path = "/healthz",
     tag = "meta",
     operation_id = "get_health",
     security(()),
-    responses((status = 200, description = "The server is up", body = Health)),
+    responses(
+        (status = 200, description = "The server and its database answer", body = Health),
+        (status = 503, description = "The database does not answer",
+         body = crate::dto::ProblemDetails, content_type = "application/problem+json"),
+    ),
 )]
-pub async fn health() -> Json<Health> {
-    Json(Health {
-        status: "ok".to_owned(),
-    })
+pub async fn health<S: metrotrack_store::Store>(
+    axum::extract::State(app): axum::extract::State<crate::AppState<S>>,
+) -> Response {
+    match tokio::time::timeout(HEALTH_TIMEOUT, app.store.default_lab()).await {
+        Ok(Ok(_)) => Json(Health {
+            status: "ok".to_owned(),
+        })
+        .into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health check: the database failed");
+            crate::error::unavailable_database().into_response()
+        }
+        Err(_) => {
+            tracing::warn!("health check: the database did not answer in time");
+            crate::error::unavailable_database().into_response()
+        }
+    }
 }
 
 /// Any path that names nothing.

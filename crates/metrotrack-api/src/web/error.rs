@@ -4,7 +4,7 @@
 //! [`PageResult`] and use `?` on the store.
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use metrotrack_store::StoreError;
 
@@ -19,6 +19,9 @@ pub(crate) enum PageError {
     /// What the page names does not exist in the lab (a batch, a record): 404.
     #[error("{0} not found")]
     NotFound(String),
+    /// Too many sign-ins are being checked: 503, try again in this many seconds.
+    #[error("busy")]
+    Busy(u64),
     /// Failed on our side (the store, a template, the random source).
     #[error("{0}")]
     Internal(String),
@@ -66,6 +69,18 @@ impl IntoResponse for PageError {
                      <p>Không có {what} trong phòng thí nghiệm này. · There is no {what} in \
                      this lab.</p><p><a href=\"/\">metrotrack</a></p>",
                     what = html_escape(&what)
+                )),
+            )
+                .into_response(),
+            Self::Busy(left) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, left.to_string())],
+                Html(format!(
+                    "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\">\
+                     <title>metrotrack</title><h1>Máy chủ đang bận · The server is busy</h1>\
+                     <p>Có quá nhiều lượt đăng nhập đang được kiểm tra. Vui lòng thử lại sau \
+                     {left} giây. · Too many sign-ins are being checked; please try again in \
+                     {left} s.</p><p><a href=\"/login\">metrotrack</a></p>"
                 )),
             )
                 .into_response(),

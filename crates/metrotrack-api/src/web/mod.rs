@@ -43,8 +43,6 @@ const LANG_COOKIE: &str = "mt_lang";
 /// How long the choice of language is remembered: a year.
 const LANG_COOKIE_DAYS: i64 = 365;
 
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
-
 /// The pages, `/assets/…` and sign-in; merged into [`crate::router`].
 pub(crate) fn router<S: Store>(state: AppState<S>) -> Router {
     let upload = Router::new()
@@ -55,7 +53,7 @@ pub(crate) fn router<S: Store>(state: AppState<S>) -> Router {
         // The upload streams the file and counts it against `max_upload_bytes` itself.
         .layer(DefaultBodyLimit::disable());
     Router::new()
-        .route("/login", get(login::form).post(login::login::<S>))
+        .route("/login", get(login::form::<S>).post(login::login::<S>))
         .route("/logout", post(login::logout::<S>))
         .route("/", get(pages::dashboard::dashboard::<S>))
         .route(
@@ -139,27 +137,12 @@ pub(crate) fn router<S: Store>(state: AppState<S>) -> Router {
         .layer(middleware::from_fn(headers))
 }
 
-/// Security headers on every page, and the language cookie when `?lang=` chose one.
+/// The language cookie when `?lang=` chose one (the security headers every answer gets
+/// are [`crate::security_headers`]'s).
 async fn headers(req: Request, next: Next) -> Response {
     let chosen = lang_asked(req.uri());
     let mut response = next.run(req).await;
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    if !h.contains_key(header::CACHE_CONTROL) {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
     if let Some(lang) = chosen {
         let cookie = Cookie::build((LANG_COOKIE, lang_code(lang)))
             .path("/")

@@ -14,6 +14,7 @@ mod records;
 mod report;
 mod rows;
 mod store;
+mod verify;
 
 use std::fmt;
 use std::future::Future;
@@ -169,6 +170,13 @@ pub trait Backend:
     const OVER_LIMIT: &'static str;
     /// The inspection tallies as the figures read them.
     const TALLIES: &'static str;
+    /// The inspection tallies recomputed from the live records, as the migration that
+    /// made them computes them: `lab_id, seg, category_code, prev_seg, days, n` (zero
+    /// rows left out), for `metrotrack verify`.
+    const RECOMPUTED_TALLIES: &'static str;
+    /// Queries naming what the database finds wrong in itself (pages, references), one
+    /// text column each; none for a server that checks as it writes.
+    const INTEGRITY_CHECKS: &'static [&'static str];
 
     /// `param` as a JSON value to store.
     fn json(param: &str) -> String;

@@ -482,6 +482,14 @@ impl<DB: Backend> Store for SqlStore<DB> {
         Ok(())
     }
 
+    async fn verify(&self) -> Result<Vec<crate::Difference>, StoreError> {
+        self.check_everything().await
+    }
+
+    async fn is_empty(&self) -> Result<bool, StoreError> {
+        self.nothing_written().await
+    }
+
     async fn audit_log(&self, lab: LabId, page: Page) -> Result<Vec<AuditEntry>, StoreError> {
         let query = sqlx::query(
             "select id, lab_id, at, actor, action, subject, cast(detail as text) as detail
