@@ -13,6 +13,7 @@ mod dto;
 mod error;
 mod extract;
 pub mod ingest;
+mod lang;
 mod openapi;
 mod pagination;
 mod routes;
@@ -56,6 +57,8 @@ pub struct ApiConfig {
     /// Failed sign-ins per address (and username) in five minutes before 429 (0: no
     /// throttling, for fuzzing only).
     pub max_auth_failures: u32,
+    /// The lab's time zone: the pages show times in it (default `Asia/Ho_Chi_Minh`).
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Default for ApiConfig {
@@ -67,6 +70,7 @@ impl Default for ApiConfig {
             upload_timeout: Duration::from_secs(30 * 60),
             scheme: Scheme::Decree09,
             max_auth_failures: auth::Throttle::MAX_FAILURES,
+            time_zone: chrono_tz::Asia::Ho_Chi_Minh,
         }
     }
 }

@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 use crate::dto::{BatchDto, BatchPage, ProblemDetails, VoidRequest};
 use crate::error::{ApiResult, validation};
 use crate::extract::{Json, Path, Query};
+use crate::lang::{LangQuery, ReqLang};
 use crate::pagination::{finish, page};
 use crate::routes::CommonErrors;
 use crate::{AppState, Caller};
@@ -40,13 +41,14 @@ pub struct LabParam {
     path = "/api/v1/imports",
     tag = "imports",
     operation_id = "list_imports",
-    params(ListParams),
+    params(ListParams, LangQuery),
     responses((status = 200, description = "A page of import batches", body = BatchPage), CommonErrors),
 )]
 pub async fn list<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
     Query(q): Query<ListParams>,
+    ReqLang(lang): ReqLang,
 ) -> ApiResult<Json<BatchPage>> {
     caller.require(Role::Reader)?;
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
@@ -54,7 +56,7 @@ pub async fn list<S: Store>(
     let rows = app.store.batch_page(lab, p).await?;
     let (rows, next_cursor) = finish(rows, limit, |b| b.id.unwrap_or(0));
     Ok(Json(BatchPage {
-        items: rows.into_iter().map(BatchDto::from).collect(),
+        items: rows.into_iter().map(|b| BatchDto::new(b, lang)).collect(),
         next_cursor,
     }))
 }
@@ -65,7 +67,7 @@ pub async fn list<S: Store>(
     path = "/api/v1/imports/{id}",
     tag = "imports",
     operation_id = "get_import",
-    params(("id" = i64, Path, description = "The batch id"), LabParam),
+    params(("id" = i64, Path, description = "The batch id"), LabParam, LangQuery),
     responses(
         (status = 200, description = "The batch with its problems and warnings", body = BatchDto),
         (status = 404, description = "No such batch in the lab", body = ProblemDetails, content_type = "application/problem+json"),
@@ -77,10 +79,11 @@ pub async fn show<S: Store>(
     caller: Caller,
     Path(id): Path<i64>,
     Query(q): Query<LabParam>,
+    ReqLang(lang): ReqLang,
 ) -> ApiResult<Json<BatchDto>> {
     caller.require(Role::Reader)?;
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
-    Ok(Json(app.store.batch(lab, id).await?.into()))
+    Ok(Json(BatchDto::new(app.store.batch(lab, id).await?, lang)))
 }
 
 /// Voids a batch: its records leave every figure but stay visible as voided.
@@ -89,7 +92,7 @@ pub async fn show<S: Store>(
     path = "/api/v1/imports/{id}/void",
     tag = "imports",
     operation_id = "void_import",
-    params(("id" = i64, Path, description = "The batch id")),
+    params(("id" = i64, Path, description = "The batch id"), LangQuery),
     request_body = VoidRequest,
     responses(
         (status = 200, description = "Voided", body = BatchDto),
@@ -103,6 +106,7 @@ pub async fn void<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
     Path(id): Path<i64>,
+    ReqLang(lang): ReqLang,
     Json(body): Json<VoidRequest>,
 ) -> ApiResult<Json<BatchDto>> {
     caller.require(Role::Supervisor)?;
@@ -116,5 +120,5 @@ pub async fn void<S: Store>(
         .store
         .void_batch(caller.lab, id, &caller.actor, reason)
         .await?;
-    Ok(Json(batch.into()))
+    Ok(Json(BatchDto::new(batch, lang)))
 }

@@ -92,6 +92,11 @@ pub struct Texts {
     pub nothing: &'static str,
     pub forbidden: &'static str,
     pub error: &'static str,
+    // Message catalogue and locale (issue 14): enumerated words in tables.
+    pub word_strict: &'static str,
+    pub word_partial: &'static str,
+    pub word_dry_run: &'static str,
+    pub time_zone: &'static str,
 }
 
 pub const VI: Texts = Texts {
@@ -182,6 +187,10 @@ pub const VI: Texts = Texts {
     nothing: "Không có dữ liệu.",
     forbidden: "Tài khoản này không có quyền làm việc này.",
     error: "Lỗi",
+    word_strict: "chặt chẽ",
+    word_partial: "một phần",
+    word_dry_run: "chỉ kiểm tra",
+    time_zone: "Giờ theo múi giờ của phòng thí nghiệm",
 };
 
 pub const EN: Texts = Texts {
@@ -272,6 +281,10 @@ pub const EN: Texts = Texts {
     nothing: "Nothing here.",
     forbidden: "This account may not do this.",
     error: "Error",
+    word_strict: "strict",
+    word_partial: "partial",
+    word_dry_run: "dry run",
+    time_zone: "Times in the lab's time zone",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use metrotrack_core::report::render_text;
+use metrotrack_core::report::render_text_named;
 use metrotrack_core::{
     AchievementStatus, CategoryCode, Lang, Metric, PeriodSpec, ReportingPeriod, Scheme,
 };
@@ -80,13 +80,23 @@ pub(crate) async fn dashboard<S: Store>(
         .year_achievement(lab, year, scheme, year_end)
         .await?;
     let lang = user.lang;
+    let categories = app.store.categories(lab).await?;
+    let named = |code: &CategoryCode, lang: Lang| {
+        categories.iter().find(|c| &c.code == code).map_or_else(
+            || code.to_string(),
+            |c| match lang {
+                Lang::Vi => c.name_vi.clone(),
+                Lang::En => c.name_en.clone(),
+            },
+        )
+    };
     let metrics = achievement
         .metrics
         .iter()
         .map(|a| {
             let mut name = metric_name(lang, a.metric).to_owned();
             if let Some(c) = &a.category {
-                name.push_str(&format!(" — {c}"));
+                name.push_str(&format!(" — {}", named(c, lang)));
             }
             MetricRow {
                 name,
@@ -145,6 +155,6 @@ pub(crate) async fn dashboard<S: Store>(
         end: period.end.format("%d/%m/%Y").to_string(),
         metrics,
         charts,
-        report: render_text(&achievement, Lang::Vi),
+        report: render_text_named(&achievement, Lang::Vi, |c| named(c, Lang::Vi)),
     })
 }
