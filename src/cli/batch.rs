@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use metrotrack_core::ImportBatch;
+use metrotrack_core::{ImportBatch, Lang};
 use metrotrack_store::{Store, StoreError};
 
-use super::{EXIT_USAGE, Format, UserArg};
+use super::{EXIT_USAGE, Format, LangArg, UserArg};
 
 #[derive(Debug, Subcommand)]
 pub enum BatchCommand {
@@ -45,6 +45,8 @@ pub struct ShowArgs {
     id: i64,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    #[command(flatten)]
+    lang: LangArg,
 }
 
 #[derive(Debug, Args)]
@@ -75,9 +77,13 @@ pub async fn run<S: Store>(store: &S, command: BatchCommand) -> anyhow::Result<E
                 Err(StoreError::NotFound(what)) => return not_found(&what),
                 other => other?,
             };
+            let lang = args.lang.lang;
             match args.format {
-                Format::Json => println!("{}", serde_json::to_string(&batch)?),
-                Format::Text => print!("{}", details(&batch)),
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string(&super::import::in_lang(batch, lang))?
+                ),
+                Format::Text => print!("{}", details(&batch, lang)),
             }
         }
         BatchCommand::Void(args) => {
@@ -179,7 +185,7 @@ fn table(batches: &[ImportBatch]) -> String {
 }
 
 /// A batch in full.
-fn details(b: &ImportBatch) -> String {
+fn details(b: &ImportBatch, lang: Lang) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -214,11 +220,15 @@ fn details(b: &ImportBatch) -> String {
         "  rows read {}, inserted {}, duplicates {}, rejected {}: {records}",
         b.rows, b.inserted, b.duplicates, b.rejected
     );
-    for (title, list) in [("problems", &b.problems), ("warnings", &b.warnings)] {
+    let (problems, warnings) = match lang {
+        Lang::Vi => ("lỗi", "cảnh báo"),
+        Lang::En => ("problems", "warnings"),
+    };
+    for (title, list) in [(problems, &b.problems), (warnings, &b.warnings)] {
         if !list.is_empty() {
             let _ = writeln!(out, "  {title} ({}):", list.len());
             for p in list {
-                let _ = writeln!(out, "    {p}");
+                let _ = writeln!(out, "    {}", p.describe(lang));
             }
         }
     }

@@ -9,11 +9,11 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use metrotrack_api::ingest::ingest;
-use metrotrack_core::{BatchOutcome, ImportBatch, ImportMode, LogKind};
+use metrotrack_core::{BatchOutcome, ImportBatch, ImportMode, Lang, LogKind};
 use metrotrack_import::{DateOrder, Limits, ReadOptions, TextEncoding, WorkbookOptions};
 use metrotrack_store::{BatchRequest, Store};
 
-use super::{EXIT_USAGE, Format, UserArg};
+use super::{EXIT_USAGE, Format, LangArg, UserArg};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum KindArg {
@@ -60,6 +60,8 @@ pub struct ImportArgs {
     /// text: a summary and the problems; json: one batch object per file, one per line.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    #[command(flatten)]
+    lang: LangArg,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -163,9 +165,10 @@ pub async fn run<S: Store>(store: &S, args: ImportArgs) -> anyhow::Result<ExitCo
         bar.finish_and_clear();
         refused |= matches!(batch.outcome, BatchOutcome::Refused)
             || (batch.outcome == BatchOutcome::DryRun && !batch.problems.is_empty());
+        let lang = args.lang.lang;
         match args.format {
-            Format::Json => println!("{}", serde_json::to_string(&batch)?),
-            Format::Text => print!("{}", summary(path, &batch)),
+            Format::Json => println!("{}", serde_json::to_string(&in_lang(batch, lang))?),
+            Format::Text => print!("{}", summary(path, &batch, lang)),
         }
     }
     Ok(if refused {
@@ -195,39 +198,69 @@ fn progress_bar(size: u64, format: Format) -> ProgressBar {
     bar
 }
 
-/// The human summary of one file's import.
-fn summary(path: &Path, batch: &ImportBatch) -> String {
+/// The batch with each problem's `message` in `lang` (codes and arguments kept).
+pub(super) fn in_lang(mut batch: ImportBatch, lang: Lang) -> ImportBatch {
+    for p in batch.problems.iter_mut().chain(batch.warnings.iter_mut()) {
+        p.message = p.render(lang);
+    }
+    batch
+}
+
+/// The human summary of one file's import, in `lang`.
+fn summary(path: &Path, batch: &ImportBatch, lang: Lang) -> String {
     use std::fmt::Write as _;
+    let vi = lang == Lang::Vi;
     let mut out = String::new();
-    let headline = match (batch.outcome, batch.id) {
-        (BatchOutcome::Stored, Some(id)) => format!("stored as batch {id}"),
-        (BatchOutcome::AlreadyImported, Some(id)) => {
+    let headline = match (batch.outcome, batch.id, vi) {
+        (BatchOutcome::Stored, Some(id), false) => format!("stored as batch {id}"),
+        (BatchOutcome::Stored, Some(id), true) => format!("đã lưu thành lô nhập {id}"),
+        (BatchOutcome::AlreadyImported, Some(id), false) => {
             format!("already imported as batch {id} (same file): nothing new stored")
         }
-        (BatchOutcome::Refused, _) if batch.mode == ImportMode::Strict => {
+        (BatchOutcome::AlreadyImported, Some(id), true) => {
+            format!("tệp này đã được nhập thành lô {id}: không lưu thêm gì")
+        }
+        (BatchOutcome::Refused, _, false) if batch.mode == ImportMode::Strict => {
             "REFUSED (strict mode): nothing stored; fix the problems below and import again"
                 .to_owned()
         }
-        (BatchOutcome::Refused, _) => "REFUSED: nothing stored".to_owned(),
-        (BatchOutcome::DryRun, _) => "dry run: nothing stored".to_owned(),
-        (_, None) => "nothing stored".to_owned(),
+        (BatchOutcome::Refused, _, true) if batch.mode == ImportMode::Strict => {
+            "BỊ TỪ CHỐI (chế độ chặt chẽ): không lưu gì; hãy sửa các lỗi dưới đây rồi nhập lại"
+                .to_owned()
+        }
+        (BatchOutcome::Refused, _, false) => "REFUSED: nothing stored".to_owned(),
+        (BatchOutcome::Refused, _, true) => "BỊ TỪ CHỐI: không lưu gì".to_owned(),
+        (BatchOutcome::DryRun, _, false) => "dry run: nothing stored".to_owned(),
+        (BatchOutcome::DryRun, _, true) => "chỉ kiểm tra: không lưu gì".to_owned(),
+        (_, None, false) => "nothing stored".to_owned(),
+        (_, None, true) => "không lưu gì".to_owned(),
     };
     let _ = writeln!(out, "{}: {headline}", path.display());
+    let counts = if vi {
+        "  đã đọc {rows} dòng, lưu {inserted}, trùng {duplicates}, bị từ chối {rejected}"
+    } else {
+        "  rows read {rows}, inserted {inserted}, duplicates {duplicates}, rejected {rejected}"
+    };
     let _ = writeln!(
         out,
-        "  rows read {}, inserted {}, duplicates {}, rejected {}",
-        batch.rows, batch.inserted, batch.duplicates, batch.rejected
+        "{}",
+        counts
+            .replace("{rows}", &batch.rows.to_string())
+            .replace("{inserted}", &batch.inserted.to_string())
+            .replace("{duplicates}", &batch.duplicates.to_string())
+            .replace("{rejected}", &batch.rejected.to_string())
     );
-    if !batch.problems.is_empty() {
-        let _ = writeln!(out, "  problems ({}):", batch.problems.len());
-        for p in &batch.problems {
-            let _ = writeln!(out, "    {p}");
-        }
-    }
-    if !batch.warnings.is_empty() {
-        let _ = writeln!(out, "  warnings ({}):", batch.warnings.len());
-        for w in &batch.warnings {
-            let _ = writeln!(out, "    {w}");
+    let (problems, warnings) = if vi {
+        ("lỗi", "cảnh báo")
+    } else {
+        ("problems", "warnings")
+    };
+    for (title, list) in [(problems, &batch.problems), (warnings, &batch.warnings)] {
+        if !list.is_empty() {
+            let _ = writeln!(out, "  {title} ({}):", list.len());
+            for p in list {
+                let _ = writeln!(out, "    {}", p.describe(lang));
+            }
         }
     }
     out

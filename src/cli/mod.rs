@@ -110,6 +110,19 @@ pub struct UserArg {
     user: Option<String>,
 }
 
+/// The language of problem and warning messages.
+#[derive(Debug, Args)]
+pub struct LangArg {
+    /// Language of problem and warning messages: en or vi.
+    #[arg(
+        long = "lang",
+        env = "METROTRACK_LANG",
+        default_value = "en",
+        value_name = "vi|en"
+    )]
+    pub lang: metrotrack_core::Lang,
+}
+
 impl UserArg {
     pub fn name(&self) -> String {
         self.user

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use metrotrack_core::{CategoryCatalog, Problem};
+use metrotrack_core::{CategoryCatalog, Lang, Problem};
 use metrotrack_store::records::Amendment;
 use metrotrack_store::{Store, StoreError};
 
-use super::{EXIT_USAGE, Format, UserArg};
+use super::{EXIT_USAGE, Format, LangArg, UserArg};
 
 #[derive(Debug, Subcommand)]
 pub enum RecordCommand {
@@ -45,6 +45,8 @@ pub struct AmendArgs {
     user: UserArg,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    #[command(flatten)]
+    lang: LangArg,
 }
 
 #[derive(Debug, Args)]
@@ -79,13 +81,21 @@ fn changes(set: &[String]) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
-fn print_problems(problems: &[Problem]) {
-    eprintln!("error: the amendment was not stored:");
+fn print_problems(problems: &[Problem], lang: Lang) {
+    match lang {
+        Lang::Vi => eprintln!("lỗi: bản sửa không được lưu:"),
+        Lang::En => eprintln!("error: the amendment was not stored:"),
+    }
+    let record = match lang {
+        Lang::Vi => "bản ghi",
+        Lang::En => "record",
+    };
     for p in problems {
-        let column = p.column.as_deref().unwrap_or("record");
+        let column = p.column.as_deref().unwrap_or(record);
+        let message = p.render(lang);
         match &p.value {
-            Some(value) => eprintln!("  {column} = {value:?}: {}", p.message),
-            None => eprintln!("  {column}: {}", p.message),
+            Some(value) => eprintln!("  {column} = {value:?}: {message}"),
+            None => eprintln!("  {column}: {message}"),
         }
     }
 }
@@ -137,7 +147,7 @@ pub async fn run<S: Store>(store: &S, command: RecordCommand) -> anyhow::Result<
                         match metrotrack_import::amended_inspection(&values, &changes, &catalog) {
                             Ok(r) => r,
                             Err(problems) => {
-                                print_problems(&problems);
+                                print_problems(&problems, args.lang.lang);
                                 return Ok(ExitCode::FAILURE);
                             }
                         };
@@ -162,7 +172,7 @@ pub async fn run<S: Store>(store: &S, command: RecordCommand) -> anyhow::Result<
                         {
                             Ok(r) => r,
                             Err(problems) => {
-                                print_problems(&problems);
+                                print_problems(&problems, args.lang.lang);
                                 return Ok(ExitCode::FAILURE);
                             }
                         };

@@ -39,6 +39,9 @@ pub struct ServeArgs {
     /// The reporting scheme when a request names none: decree09 or calendar.
     #[arg(long, default_value = "decree09", env = "METROTRACK_SCHEME")]
     pub scheme: Scheme,
+    /// The lab's time zone (an IANA name): the pages show import times in it.
+    #[arg(long, default_value = "Asia/Ho_Chi_Minh", env = "METROTRACK_TIME_ZONE")]
+    pub time_zone: chrono_tz::Tz,
 }
 
 /// The demo's sign-in.
@@ -94,6 +97,7 @@ pub async fn run<S: Store>(store: S, args: ServeArgs, location: &str) -> anyhow:
         upload_timeout: Duration::from_secs(args.upload_timeout_secs),
         scheme: args.scheme,
         max_auth_failures: args.max_auth_failures,
+        time_zone: args.time_zone,
         ..ApiConfig::default()
     };
     let router = metrotrack_api::router(AppState::new(store, config));

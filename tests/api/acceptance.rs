@@ -251,3 +251,67 @@ async fn acceptance_path<S: Store>(s: &Server<S>) {
     assert!(actions.contains(&"plan.set"), "{actions:?}");
     assert!(actions.contains(&"token.create"), "{actions:?}");
 }
+
+/// The same refused upload answers its problems in Vietnamese or English, as
+/// `Accept-Language` or `?lang=` asks (English when nothing asks), each with its code.
+#[tokio::test]
+async fn a_refused_upload_answers_in_the_language_asked() {
+    let s = Server::start().await;
+    let tech = s.token('A', Role::Technician);
+    let body = std::fs::read(fixture("bad/impossible-date.csv")).expect("fixture");
+    let refused = |query: &'static str, accept: Option<&'static str>| {
+        let mut r = s
+            .req(
+                Method::POST,
+                &format!("/api/v1/imports?kind=inspections{query}"),
+                Some(tech),
+            )
+            .header("content-type", "text/csv")
+            .body(body.clone());
+        if let Some(a) = accept {
+            r = r.header("accept-language", a);
+        }
+        send(r)
+    };
+    let problem = |doc: &Value| {
+        let problems = doc["problems"].as_array().expect("problems");
+        let p = problems
+            .iter()
+            .find(|p| p["line"] == 3)
+            .unwrap_or_else(|| panic!("{doc}"))
+            .clone();
+        let warning = doc["warnings"][0].clone();
+        (p, warning)
+    };
+
+    let (status, vi) = refused("", Some("vi-VN,vi;q=0.9,en;q=0.8")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (p, w) = problem(&vi);
+    assert_eq!(p["code"], "date.impossible");
+    assert_eq!(p["args"]["written"], "31/02/2023");
+    assert_eq!(
+        p["message"],
+        "31/02/2023 không phải là ngày hợp lệ: tháng 2/2023 chỉ có 28 ngày; ngày được đọc theo thứ tự ngày/tháng/năm (dd/mm/yyyy)"
+    );
+    assert_eq!(w["code"], "row_number_column.ignored");
+    assert_eq!(w["message"], "cột số thứ tự được bỏ qua");
+    // The batch inside the refusal speaks the same language.
+    assert_eq!(vi["batch"]["problems"], vi["problems"]);
+
+    let (_, en) = refused("", Some("en-GB,en;q=0.9,vi;q=0.5")).await;
+    let (p, w) = problem(&en);
+    assert_eq!(p["code"], "date.impossible");
+    assert_eq!(
+        p["message"],
+        "31/02/2023 is not a date: February 2023 has 28 days; dates are read day-first (dd/mm/yyyy)"
+    );
+    assert_eq!(w["message"], "row-number column ignored");
+
+    // Nothing asked: English. `?lang=` wins over the header.
+    let (_, none) = refused("", None).await;
+    assert_eq!(problem(&none).0["message"], p["message"]);
+    let (_, asked) = refused("&lang=vi", Some("en")).await;
+    assert_eq!(problem(&asked).0, problem(&vi).0);
+    let (status, bad) = refused("&lang=fr", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+}

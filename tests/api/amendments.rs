@@ -206,8 +206,12 @@ async fn refused_amendments_say_why_and_the_figures_follow_a_stored_one() {
         body["problems"],
         json!([
             {"line": 0, "column": "inspected_on", "value": "31/02/2023",
+             "code": "date.impossible",
+             "args": {"written": "31/02/2023", "month": 2, "year": 2023, "days": 28, "year_first": false},
              "message": "31/02/2023 is not a date: February 2023 has 28 days; dates are read day-first (dd/mm/yyyy)"},
-            {"line": 0, "column": "error_percent", "value": "abc", "message": "abc is not a number"},
+            {"line": 0, "column": "error_percent", "value": "abc",
+             "code": "decimal.invalid", "args": {"written": "abc"},
+             "message": "abc is not a number"},
         ])
     );
     let (status, body) = post(

@@ -45,6 +45,18 @@ impl WebSession {
         file_name: &str,
         bytes: Vec<u8>,
     ) -> Response {
+        self.upload_in("en", csrf, kind, file_name, bytes).await
+    }
+
+    /// [`Self::upload`] on the page in `lang`.
+    pub(crate) async fn upload_in(
+        &self,
+        lang: &str,
+        csrf: Option<&str>,
+        kind: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Response {
         let mut form = reqwest::multipart::Form::new();
         if let Some(csrf) = csrf {
             form = form.text("csrf", csrf.to_owned());
@@ -61,7 +73,7 @@ impl WebSession {
             .send(
                 self.http
                     .client
-                    .post(self.url("/upload?lang=en"))
+                    .post(self.url(&format!("/upload?lang={lang}")))
                     .multipart(form),
             )
             .await

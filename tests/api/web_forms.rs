@@ -162,3 +162,62 @@ async fn web_forms_check_the_role() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(s.batches().await[0]["voided_by"], "sue");
 }
+
+/// A rejected upload's problems read in Vietnamese on the Vietnamese page, and in English
+/// on the English one; the batch page says when it was imported in the lab's time zone.
+#[tokio::test]
+async fn a_rejected_upload_reads_in_the_page_language() {
+    let s = Server::start().await;
+    s.web_user("tom", Role::Technician).await;
+    let tom = s.sign_in("tom").await;
+    let bad = std::fs::read(fixture("bad/impossible-date.csv")).expect("fixture");
+    let r = tom
+        .upload_in("vi", Some(&tom.csrf), "inspections", "bad.csv", bad.clone())
+        .await;
+    let html = page(r, StatusCode::OK).await;
+    assert!(
+        html.contains(
+            "31/02/2023 không phải là ngày hợp lệ: tháng 2/2023 chỉ có 28 ngày; ngày được đọc theo thứ tự ngày/tháng/năm (dd/mm/yyyy)"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("dòng 1, cột &#34;STT&#34;: cột số thứ tự được bỏ qua")
+            || html.contains("dòng 1, cột &quot;STT&quot;: cột số thứ tự được bỏ qua"),
+        "{html}"
+    );
+    assert!(!html.contains("is not a date"), "{html}");
+    assert!(!html.contains("row-number column ignored"), "{html}");
+    let r = tom
+        .upload_in("en", Some(&tom.csrf), "inspections", "bad.csv", bad)
+        .await;
+    let html = page(r, StatusCode::OK).await;
+    assert!(
+        html.contains("31/02/2023 is not a date: February 2023 has 28 days"),
+        "{html}"
+    );
+    assert!(!html.contains("không phải là ngày hợp lệ"), "{html}");
+
+    // A stored batch: its page and the history give the time in UTC+7, saying so.
+    let r = tom
+        .upload_in("vi", Some(&tom.csrf), "earthing", "e.csv", earthing())
+        .await;
+    page(r, StatusCode::OK).await;
+    let id = s.batches().await[0]["id"].as_i64().expect("id");
+    let html = page(
+        tom.get(&format!("/imports/{id}?lang=vi")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(html.contains("(UTC+7)"), "{html}");
+    assert!(html.contains("Đo điện trở nối đất · chặt chẽ"), "{html}");
+    assert!(!html.contains(" UTC ·"), "{html}");
+    let html = page(
+        tom.get("/records/earthing?period=2023-10&lang=vi").await,
+        StatusCode::OK,
+    )
+    .await;
+    // Decimal commas on the Vietnamese page.
+    assert!(html.contains("<td class=\"num\">12,40</td>"), "{html}");
+    assert!(!html.contains("<td class=\"num\">12.40</td>"), "{html}");
+}

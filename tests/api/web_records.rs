@@ -286,7 +286,8 @@ async fn an_instrument_and_an_earthing_point_show_their_history() {
         "{html}"
     );
     let html = page(tom.get("/instruments/1").await, StatusCode::OK).await;
-    assert!(html.contains("<h1>DHN 20A042229</h1>"), "{html}");
+    // The category by its name in the page's language, not its code.
+    assert!(html.contains("<h1>Water meter 20A042229</h1>"), "{html}");
     assert!(html.contains("<dd>Sensus</dd>"), "{html}");
     assert!(
         html.contains("<a href=\"/records/inspections/1\">1</a>"),

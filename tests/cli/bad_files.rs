@@ -283,3 +283,56 @@ fn each_bound_is_refused_clearly_and_can_be_set() {
     );
     lab.assert_empty();
 }
+
+/// `--lang vi` (or `METROTRACK_LANG=vi`) writes the problems and the summary in
+/// Vietnamese; English by default. JSON keeps each problem's code.
+#[test]
+fn import_writes_its_problems_in_the_language_asked() {
+    let lab = Lab::new();
+    let file = fixture("bad/impossible-date.csv");
+    let file = file.to_str().expect("utf-8 path");
+    let text = |out: Output| String::from_utf8_lossy(&out.stdout).into_owned();
+
+    let en = text(lab.run(&["import", "inspections", file]));
+    assert!(
+        en.contains("line 3, column \"Ngày kiểm định\", value \"31/02/2023\": 31/02/2023 is not a date: February 2023 has 28 days"),
+        "{en}"
+    );
+    assert!(en.contains("REFUSED (strict mode)"), "{en}");
+
+    let vi = text(lab.run(&["import", "inspections", file, "--lang", "vi"]));
+    assert!(
+        vi.contains("dòng 3, cột \"Ngày kiểm định\", giá trị \"31/02/2023\": 31/02/2023 không phải là ngày hợp lệ: tháng 2/2023 chỉ có 28 ngày"),
+        "{vi}"
+    );
+    assert!(vi.contains("BỊ TỪ CHỐI (chế độ chặt chẽ)"), "{vi}");
+    assert!(vi.contains("cột số thứ tự được bỏ qua"), "{vi}");
+    assert!(!vi.contains("is not a date"), "{vi}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_metrotrack"))
+        .args(["import", "inspections", file, "--format", "json"])
+        .env("METROTRACK_DATABASE_URL", lab.url())
+        .env("METROTRACK_LANG", "vi")
+        .output()
+        .expect("run metrotrack");
+    let batch: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let problem = batch["problems"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["line"] == 3))
+        .unwrap_or_else(|| panic!("{batch}"));
+    assert_eq!(problem["code"], "date.impossible");
+    assert_eq!(problem["args"]["days"], 28);
+    assert!(
+        problem["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("31/02/2023 không phải là ngày hợp lệ")),
+        "{problem}"
+    );
+
+    let bad = lab.run(&["import", "inspections", file, "--lang", "fr"]);
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "an unknown language is a usage error"
+    );
+}

@@ -43,6 +43,7 @@ impl Lab {
             .env("METROTRACK_DATABASE_URL", self.url())
             .env("METROTRACK_USER", "tester")
             .env_remove("METROTRACK_SCHEME")
+            .env_remove("METROTRACK_LANG")
             .current_dir(self.dir.path())
             .output()
             .expect("run metrotrack")

@@ -14,7 +14,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use metrotrack_core::ImportBatch;
+use metrotrack_core::{ImportBatch, Lang};
 use metrotrack_store::StoreError;
 
 use crate::dto::{BatchDto, ProblemDetails, RowProblem};
@@ -142,10 +142,11 @@ pub enum ApiError {
     /// Values of a change are not acceptable: each problem names its field; nothing was
     /// changed.
     #[error("invalid values")]
-    Invalid(Vec<metrotrack_core::Problem>),
-    /// Strict mode (or a whole-file problem) refused an upload: nothing was stored.
+    Invalid(Vec<metrotrack_core::Problem>, Lang),
+    /// Strict mode (or a whole-file problem) refused an upload: nothing was stored. The
+    /// problems are written in the language asked.
     #[error("import refused")]
-    ImportRefused(Box<ImportBatch>),
+    ImportRefused(Box<ImportBatch>, Lang),
     /// Something failed on our side; logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -329,7 +330,7 @@ impl IntoResponse for ApiError {
                 }
                 response
             }
-            ApiError::Invalid(problems) => {
+            ApiError::Invalid(problems, lang) => {
                 let mut doc = document(
                     ProblemType::Validation,
                     format!(
@@ -338,10 +339,10 @@ impl IntoResponse for ApiError {
                         problems.len()
                     ),
                 );
-                doc.problems = Some(problems.iter().map(RowProblem::from).collect());
+                doc.problems = Some(RowProblem::all(&problems, lang));
                 problem_response(&doc)
             }
-            ApiError::ImportRefused(batch) => {
+            ApiError::ImportRefused(batch, lang) => {
                 let mut doc = document(
                     ProblemType::ImportRefused,
                     format!(
@@ -352,9 +353,9 @@ impl IntoResponse for ApiError {
                         batch.rows
                     ),
                 );
-                doc.problems = Some(batch.problems.iter().map(RowProblem::from).collect());
-                doc.warnings = Some(batch.warnings.iter().map(RowProblem::from).collect());
-                doc.batch = Some(Box::new(BatchDto::from(*batch)));
+                doc.problems = Some(RowProblem::all(&batch.problems, lang));
+                doc.warnings = Some(RowProblem::all(&batch.warnings, lang));
+                doc.batch = Some(Box::new(BatchDto::new(*batch, lang)));
                 problem_response(&doc)
             }
             ApiError::Internal(cause) => {

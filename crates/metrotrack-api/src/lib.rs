@@ -16,6 +16,7 @@ pub mod export;
 mod extract;
 mod hashing;
 pub mod ingest;
+mod lang;
 mod openapi;
 mod pagination;
 mod routes;
@@ -58,6 +59,8 @@ pub struct ApiConfig {
     /// Failed sign-ins per address (and username) in five minutes before 429 (0: no
     /// throttling, for fuzzing only).
     pub max_auth_failures: u32,
+    /// The lab's time zone: the pages show times in it (default `Asia/Ho_Chi_Minh`).
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Default for ApiConfig {
@@ -69,6 +72,7 @@ impl Default for ApiConfig {
             upload_timeout: Duration::from_secs(30 * 60),
             scheme: Scheme::Decree09,
             max_auth_failures: auth::Throttle::MAX_FAILURES,
+            time_zone: chrono_tz::Asia::Ho_Chi_Minh,
         }
     }
 }

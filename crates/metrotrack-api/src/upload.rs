@@ -26,6 +26,7 @@ use crate::error::{
 };
 use crate::extract::{Json, Query};
 use crate::ingest::{UploadEnd, ingest_upload};
+use crate::lang::{LangQuery, ReqLang};
 use crate::{AppState, Caller};
 
 /// How to import the uploaded log.
@@ -130,7 +131,7 @@ pub(crate) fn clean_file_name(name: Option<&str>) -> String {
     path = "/api/v1/imports",
     tag = "imports",
     operation_id = "upload_log",
-    params(UploadParams),
+    params(UploadParams, LangQuery),
     request_body(
         description = "The log: a `text/csv` or Excel workbook (`.xlsx`) body, or a `multipart/form-data` form whose `file` field is the log.",
         content(
@@ -143,7 +144,7 @@ pub(crate) fn clean_file_name(name: Option<&str>) -> String {
         (status = 201, description = "Stored as a new batch", body = BatchDto,
          headers(("Location" = String, description = "The new batch"))),
         (status = 200, description = "The same file was imported before (this is that batch), or a dry run", body = BatchDto),
-        (status = 422, description = "Refused: nothing stored; every row problem is listed", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Refused: nothing stored; every row problem is listed, each with its stable `code` and `args` and its `message` in the language asked (`lang`, else `Accept-Language`, else English)", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 400, description = "Bad parameters", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "Needs the technician role", body = ProblemDetails, content_type = "application/problem+json"),
@@ -155,6 +156,7 @@ pub async fn upload<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
     Query(q): Query<UploadParams>,
+    ReqLang(lang): ReqLang,
     request: Request,
 ) -> ApiResult<Response> {
     caller.require(Role::Technician)?;
@@ -230,10 +232,10 @@ pub async fn upload<S: Store>(
     let status = match batch.outcome {
         BatchOutcome::Stored => StatusCode::CREATED,
         BatchOutcome::AlreadyImported | BatchOutcome::DryRun => StatusCode::OK,
-        BatchOutcome::Refused => return Err(ApiError::ImportRefused(Box::new(batch))),
+        BatchOutcome::Refused => return Err(ApiError::ImportRefused(Box::new(batch), lang)),
     };
     let location = batch.id.map(|id| format!("/api/v1/imports/{id}"));
-    let mut response = (status, Json(BatchDto::from(batch))).into_response();
+    let mut response = (status, Json(BatchDto::new(batch, lang))).into_response();
     if let Some(location) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
         response.headers_mut().insert(header::LOCATION, location);
     }

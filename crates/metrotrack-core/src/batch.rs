@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+use crate::message::{Msg, SheetPlace};
+use crate::report::Lang;
+
 /// Which kind of lab log a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -95,42 +98,95 @@ impl FromStr for ImportMode {
 }
 
 /// One problem in a file: where (physical line, header line = 1; column as the header
-/// writes it), what (the offending value, shortened) and why (a plain message).
+/// writes it), what (the offending value, shortened) and why (a message of the
+/// catalogue, with its code and arguments, rendered in the reader's language).
+///
+/// Stored and sent as `{line, column, value, message, code, args}`: `message` is the
+/// English text, kept for readers from before codes; a problem stored before codes has
+/// no `code` and reads as its stored message in any language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// Physical line in the file; 0 for a problem of the whole file.
     pub line: u64,
     pub column: Option<String>,
     pub value: Option<String>,
+    /// The English text (with the workbook place, when there is one).
     pub message: String,
+    /// The message's code and arguments; `None` for a problem stored before codes.
+    #[serde(flatten)]
+    pub msg: Option<Msg>,
+    /// Where in a workbook, for a problem in an `.xlsx` file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<SheetPlace>,
 }
 
 /// Longest value echoed back in a problem.
 pub const PROBLEM_VALUE_MAX_CHARS: usize = 80;
 
 impl Problem {
-    pub fn new(
-        line: u64,
-        column: Option<&str>,
-        value: Option<&str>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(line: u64, column: Option<&str>, value: Option<&str>, msg: Msg) -> Self {
         Self {
             line,
             column: column.map(str::to_owned),
             value: value.map(|v| crate::text::shorten(v, PROBLEM_VALUE_MAX_CHARS)),
-            message: message.into(),
+            message: msg.render(Lang::En),
+            msg: Some(msg),
+            sheet: None,
         }
     }
 
     /// A problem with the whole file rather than one row.
-    pub fn file(message: impl Into<String>) -> Self {
-        Self {
-            line: 0,
-            column: None,
-            value: None,
-            message: message.into(),
+    pub fn file(msg: Msg) -> Self {
+        Self::new(0, None, None, msg)
+    }
+
+    /// The problem's message in `lang`: the stored text for a problem without a code.
+    pub fn render(&self, lang: Lang) -> String {
+        match &self.msg {
+            Some(msg) => {
+                let mut text = msg.render(lang);
+                if let Some(place) = &self.sheet {
+                    text.push_str(&place.suffix(lang));
+                }
+                text
+            }
+            None => self.message.clone(),
         }
+    }
+
+    /// The message's code, if it has one (not a problem stored before codes).
+    pub fn code(&self) -> Option<&'static str> {
+        self.msg.as_ref().map(Msg::code)
+    }
+
+    /// Places the problem in a workbook's sheet.
+    pub fn locate(&mut self, place: SheetPlace) {
+        self.sheet = Some(place);
+        self.message = self.render(Lang::En);
+    }
+}
+
+impl Problem {
+    /// Where and what, in `lang`: `line 3, column "Ngày", value "31/02/2023": …`.
+    pub fn describe(&self, lang: Lang) -> String {
+        let (line, file, column, value) = match lang {
+            Lang::Vi => ("dòng", "tệp", "cột", "giá trị"),
+            Lang::En => ("line", "file", "column", "value"),
+        };
+        let mut out = if self.line > 0 {
+            format!("{line} {}", self.line)
+        } else {
+            file.to_owned()
+        };
+        if let Some(c) = &self.column {
+            out.push_str(&format!(", {column} {c:?}"));
+        }
+        if let Some(v) = &self.value {
+            out.push_str(&format!(", {value} {v:?}"));
+        }
+        out.push_str(": ");
+        out.push_str(&self.render(lang));
+        out
     }
 }
 
@@ -275,8 +331,8 @@ impl BatchTally {
             ParsedRow::Invalid { line, problems } => {
                 self.rejected += 1;
                 if problems.is_empty() {
-                    self.problems
-                        .push(Problem::new(line, None, None, "the row could not be read"));
+                    let msg = Msg::RowUnreadable {};
+                    self.problems.push(Problem::new(line, None, None, msg));
                 } else {
                     self.problems.extend(problems);
                 }
@@ -287,13 +343,13 @@ impl BatchTally {
             }
             ParsedRow::Earthing(s) if kind == LogKind::Earthing => Some(Admitted::Earthing(s)),
             ParsedRow::Inspection(s) => {
-                let message = "an inspection row in an earthing log";
-                self.reject(Problem::new(s.line, None, None, message));
+                let msg = Msg::InspectionInEarthingLog {};
+                self.reject(Problem::new(s.line, None, None, msg));
                 None
             }
             ParsedRow::Earthing(s) => {
-                let message = "an earthing row in an inspections log";
-                self.reject(Problem::new(s.line, None, None, message));
+                let msg = Msg::EarthingInInspectionsLog {};
+                self.reject(Problem::new(s.line, None, None, msg));
                 None
             }
         }
@@ -367,8 +423,73 @@ mod tests {
     fn a_skipped_row_is_a_duplicate_or_rejected() {
         let mut tally = BatchTally::default();
         tally.judge(None);
-        tally.judge(Some(Problem::new(4, None, None, "conflicts")));
+        tally.judge(Some(Problem::new(4, None, None, Msg::InspectionClash {})));
         assert_eq!((tally.duplicates, tally.rejected), (1, 1));
         assert_eq!(tally.problems.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod stored_tests {
+    use super::*;
+
+    #[test]
+    fn a_problem_keeps_its_code_and_arguments_and_an_old_one_its_message() {
+        let msg = Msg::DateImpossible {
+            written: "31/02/2023".into(),
+            month: 2,
+            year: 2023,
+            days: 28,
+            year_first: false,
+        };
+        let problem = Problem::new(3, Some("Ngày KĐ"), Some("31/02/2023"), msg);
+        let json = serde_json::to_value(&problem).expect("serialises");
+        assert_eq!(json["code"], "date.impossible");
+        assert_eq!(json["args"]["month"], 2);
+        assert_eq!(
+            json["message"],
+            "31/02/2023 is not a date: February 2023 has 28 days; dates are read day-first (dd/mm/yyyy)"
+        );
+        let back: Problem = serde_json::from_value(json).expect("reads back");
+        assert_eq!(back, problem);
+        assert!(
+            back.render(Lang::Vi)
+                .starts_with("31/02/2023 không phải là ngày hợp lệ")
+        );
+
+        // Stored before codes, or with a code this version does not know: the message.
+        for old in [
+            serde_json::json!({"line": 4, "column": null, "value": null, "message": "old text"}),
+            serde_json::json!({"line": 4, "column": null, "value": null, "message": "old text",
+                "code": "from.the_future", "args": {"x": 1}}),
+        ] {
+            let old: Problem = serde_json::from_value(old).expect("an old problem reads");
+            assert_eq!(old.code(), None);
+            assert_eq!(old.render(Lang::Vi), "old text");
+            assert_eq!(old.render(Lang::En), "old text");
+        }
+    }
+
+    #[test]
+    fn a_workbook_problem_names_its_sheet_and_cell_in_either_language() {
+        let mut problem = Problem::new(5, Some("Kết quả"), None, Msg::ResultRequired {});
+        problem.locate(SheetPlace {
+            sheet: "Sổ".into(),
+            cell: Some("J5".into()),
+            row: None,
+        });
+        assert!(
+            problem.message.ends_with(" (sheet \"Sổ\", cell J5)"),
+            "{}",
+            problem.message
+        );
+        assert!(
+            problem
+                .render(Lang::Vi)
+                .ends_with(" (trang tính \"Sổ\", ô J5)")
+        );
+        let json = serde_json::to_string(&problem).expect("serialises");
+        let back: Problem = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, problem);
     }
 }

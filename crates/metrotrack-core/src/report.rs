@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::str::FromStr;
 
 use crate::achievement::{Achievement, AchievementStatus, PeriodAchievement};
+use crate::category::CategoryCode;
 use crate::plan::Metric;
 
 /// The language of human-readable output.
@@ -61,6 +62,16 @@ fn percent_en(a: &Achievement) -> String {
 /// Renders the period's report as text: a heading with the period's dates, the report
 /// sentence, then the remaining figures one per line.
 pub fn render_text(achievement: &PeriodAchievement, lang: Lang) -> String {
+    render_text_named(achievement, lang, |code| code.as_str().to_owned())
+}
+
+/// [`render_text`] with each category named by `name` (its name in `lang` rather than
+/// its code, on the pages).
+pub fn render_text_named(
+    achievement: &PeriodAchievement,
+    lang: Lang,
+    name: impl Fn(&CategoryCode) -> String,
+) -> String {
     let period = &achievement.period;
     let (start, end) = (
         period.start.format("%d/%m/%Y"),
@@ -132,7 +143,7 @@ pub fn render_text(achievement: &PeriodAchievement, lang: Lang) -> String {
         }
     }
     for a in achievement.metrics.iter().filter(|a| a.category.is_some()) {
-        let code = a.category.as_ref().map(|c| c.as_str()).unwrap_or_default();
+        let code = a.category.as_ref().map(&name).unwrap_or_default();
         let line = match (lang, a.metric) {
             (Lang::Vi, Metric::Inspections) => {
                 format!(

@@ -17,9 +17,9 @@ use metrotrack_core::report::render_text;
 use metrotrack_core::{
     Achievement, BatchOutcome, Category, CategoryCatalog, CategoryCode, CycleRule, DueAfter,
     DueEntry, EarthingMethod, EarthingSystem, FileSummary, ImportMode, InspectionKind, Lang,
-    LogKind, Metric, NewEarthingTest, NewInspection, Ohms, Outcome, PeriodAchievement, PeriodSpec,
-    PlanTarget, PointCode, PointKey, Problem, Scheme, SerialNumber, VerificationType, Vocabulary,
-    text,
+    LogKind, Metric, Msg, NewEarthingTest, NewInspection, Ohms, Outcome, PeriodAchievement,
+    PeriodSpec, PlanTarget, PointCode, PointKey, Problem, Scheme, SerialNumber, VerificationType,
+    Vocabulary, text,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -794,20 +794,37 @@ fn log_kinds_and_modes_read_and_write_their_names() {
 
 #[test]
 fn problems_say_where_what_and_why() {
+    let unknown = || Msg::ValueUnknown {
+        written: "tốt".into(),
+        accepted: "pass".into(),
+    };
     let long = "x".repeat(100);
-    let p = Problem::new(3, Some("Kết quả"), Some(&long), "is not one of: pass");
+    let p = Problem::new(3, Some("Kết quả"), Some(&long), unknown());
     assert_eq!(p.value.as_ref().map(|v| v.chars().count()), Some(80));
+    let p = Problem::new(3, Some("Kết quả"), Some("tốt"), unknown());
     assert_eq!(
-        Problem::new(3, Some("Kết quả"), Some("tốt"), "is not one of: pass").to_string(),
-        "line 3, column \"Kết quả\", value \"tốt\": is not one of: pass"
+        p.to_string(),
+        "line 3, column \"Kết quả\", value \"tốt\": tốt is not one of: pass"
     );
-    assert_eq!(Problem::new(1, None, None, "x").to_string(), "line 1: x");
-    let file = Problem::file("the file is empty");
+    assert_eq!(p.describe(Lang::En), p.to_string());
+    assert_eq!(
+        p.describe(Lang::Vi),
+        "dòng 3, cột \"Kết quả\", giá trị \"tốt\": tốt không thuộc các giá trị được chấp nhận: pass"
+    );
+    assert_eq!(
+        Problem::new(1, None, None, Msg::RowUnreadable {}).to_string(),
+        "line 1: the row could not be read"
+    );
+    let file = Problem::file(Msg::FileEmpty {});
     assert_eq!(
         (file.line, file.column.as_deref(), file.value.as_deref()),
         (0, None, None)
     );
-    assert_eq!(file.to_string(), "file: the file is empty");
+    assert_eq!(file.to_string(), "file: the file is empty: no header row");
+    assert_eq!(
+        file.describe(Lang::Vi),
+        "tệp: tệp trống: không có dòng tiêu đề"
+    );
 }
 
 #[test]
@@ -820,9 +837,9 @@ fn columns_are_named_as_the_file_writes_them() {
         ..FileSummary::default()
     };
     let mut problems = vec![
-        Problem::new(2, Some("result"), None, "a"),
-        Problem::new(2, Some("date"), None, "b"),
-        Problem::new(2, Some("notes"), None, "c"),
+        Problem::new(2, Some("result"), None, Msg::ResultRequired {}),
+        Problem::new(2, Some("date"), None, Msg::RowUnreadable {}),
+        Problem::new(2, Some("notes"), None, Msg::RowUnreadable {}),
     ];
     summary.name_columns_as_written(&mut problems);
     let columns: Vec<_> = problems.iter().map(|p| p.column.as_deref()).collect();

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Cursor;
 
 use metrotrack_core::{
-    CategoryCatalog, LogKind, NewEarthingTest, NewInspection, ParsedRow, Problem,
+    CategoryCatalog, LogKind, Msg, NewEarthingTest, NewInspection, ParsedRow, Problem,
 };
 
 use crate::header::{Field, fields_of};
@@ -82,10 +82,9 @@ fn amended(
                 0,
                 Some(name.trim()),
                 Some(value),
-                format!(
-                    "is not a field of this record; the fields are: {}",
-                    known_names(kind)
-                ),
+                Msg::AmendmentUnknownField {
+                    fields: known_names(kind),
+                },
             )),
         }
     }
@@ -104,7 +103,10 @@ fn amended(
     let bytes = written
         .map_err(|e| e.to_string())
         .and_then(|()| log.into_inner().map_err(|e| e.to_string()))
-        .map_err(|e| vec![Problem::new(0, None, None, e)])?;
+        .map_err(|e| {
+            let msg = Msg::AmendmentUnreadable { detail: Some(e) };
+            vec![Problem::new(0, None, None, msg)]
+        })?;
     let mut rows = Vec::new();
     let summary = read_log(
         Cursor::new(bytes),
@@ -136,13 +138,12 @@ fn amended(
             Err(problems.into_iter().map(at_no_line).collect())
         }
         Some(row) if rows.is_empty() => Ok(row),
-        _ => Err(vec![Problem::new(
-            0,
-            None,
-            None,
-            "the amended record could not be read",
-        )]),
+        _ => Err(vec![unreadable()]),
     }
+}
+
+fn unreadable() -> Problem {
+    Problem::new(0, None, None, Msg::AmendmentUnreadable { detail: None })
 }
 
 /// An inspection's `current` values (see [`LogValues`]) with `changes` written over
@@ -154,7 +155,7 @@ pub fn amended_inspection(
 ) -> Result<NewInspection, Vec<Problem>> {
     match amended(LogKind::Inspections, current, changes, catalog)? {
         ParsedRow::Inspection(s) => Ok(s.record),
-        _ => Err(vec![Problem::new(0, None, None, "not an inspection")]),
+        _ => Err(vec![unreadable()]),
     }
 }
 
@@ -167,6 +168,6 @@ pub fn amended_earthing_test(
 ) -> Result<NewEarthingTest, Vec<Problem>> {
     match amended(LogKind::Earthing, current, changes, catalog)? {
         ParsedRow::Earthing(s) => Ok(s.record),
-        _ => Err(vec![Problem::new(0, None, None, "not an earthing test")]),
+        _ => Err(vec![unreadable()]),
     }
 }

@@ -1,12 +1,13 @@
 //! Rows of an earthing log into [`NewEarthingTest`] records.
 
+use metrotrack_core::message::IdentifierKind;
 use metrotrack_core::{
     EarthingMethod, EarthingSystem, NewEarthingTest, Ohms, ParsedRow, PointCode, Sourced,
 };
 
 use crate::header::Field;
 use crate::options::DateOrder;
-use crate::row::{Lexicon, Reported, Row, said};
+use crate::row::{Lexicon, Reported, Row, identifier, ohms};
 use crate::value::parse_date;
 
 /// Reads the rows of one earthing log.
@@ -37,12 +38,12 @@ fn read(mut row: Row<'_>, words: &EarthingReader) -> ParsedRow {
     let date = row.required(Field::Date, |v| parse_date(v, order));
     let site = row.required_text(Field::Site);
     let point = row.required(Field::Point, |v| {
-        PointCode::parse(v).map_err(|e| format!("the point code {e}"))
+        PointCode::parse(v).map_err(|e| identifier(IdentifierKind::PointCode, &e))
     });
     let resistance = row.required(Field::ResistanceOhm, |v| {
-        Ohms::parse(v).map_err(|e| said(v, e))
+        Ohms::parse(v).map_err(|e| ohms(v, &e))
     });
-    let limit = row.optional(Field::LimitOhm, |v| Ohms::parse(v).map_err(|e| said(v, e)));
+    let limit = row.optional(Field::LimitOhm, |v| Ohms::parse(v).map_err(|e| ohms(v, &e)));
     let system = row.optional(Field::System, |v| words.systems.read(v));
     let method = row.optional(Field::Method, |v| words.methods.read(v));
     let tester_serial = row.text(Field::TesterSerial);

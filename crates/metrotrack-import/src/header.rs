@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use metrotrack_core::{LogKind, Problem, text};
+use metrotrack_core::{LogKind, Msg, Problem, text};
 
 /// A field of a lab log, named by its canonical English header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -409,10 +409,10 @@ impl Header {
                 line,
                 None,
                 None,
-                format!(
-                    "the header has {} columns; at most {max_columns} are allowed",
-                    written.len()
-                ),
+                Msg::HeaderTooManyColumns {
+                    found: written.len(),
+                    max: max_columns,
+                },
             )]);
         }
         let columns: Vec<Column> = written
@@ -435,11 +435,11 @@ impl Header {
                             line,
                             Some(&column.written),
                             None,
-                            format!(
-                                "columns {first:?} and {:?} both mean {}; keep one of them",
-                                column.written,
-                                field.canonical()
-                            ),
+                            Msg::ColumnDuplicate {
+                                first: first.to_owned(),
+                                second: column.written.clone(),
+                                field: field.canonical().to_owned(),
+                            },
                         ));
                     } else {
                         index.insert(field, i);
@@ -449,19 +449,19 @@ impl Header {
                     line,
                     Some(&column.written),
                     None,
-                    "row-number column ignored",
+                    Msg::RowNumberColumnIgnored {},
                 )),
                 Role::Unknown => warnings.push(Problem::new(
                     line,
                     Some(&column.written),
                     None,
-                    "unknown column, ignored",
+                    Msg::ColumnUnknown {},
                 )),
                 Role::Unnamed => warnings.push(Problem::new(
                     line,
                     None,
                     None,
-                    format!("column {} has no header; its values are ignored", i + 1),
+                    Msg::ColumnUnnamed { position: i + 1 },
                 )),
             }
         }
@@ -472,11 +472,7 @@ impl Header {
             .map(|c| format!("{:?}", c.written))
             .collect::<Vec<_>>()
             .join(", ");
-        let found = if found.is_empty() {
-            "none".to_owned()
-        } else {
-            text::shorten(&found, 400)
-        };
+        let found = text::shorten(&found, 400);
         for spec in fields_of(kind)
             .iter()
             .filter(|s| s.required && !index.contains_key(&s.field))
@@ -489,10 +485,11 @@ impl Header {
                 line,
                 None,
                 None,
-                format!(
-                    "the required column {} is missing (accepted headers: {accepted}); headers found: {found}",
-                    spec.field.canonical()
-                ),
+                Msg::ColumnMissing {
+                    field: spec.field.canonical().to_owned(),
+                    accepted,
+                    found: found.clone(),
+                },
             ));
         }
 

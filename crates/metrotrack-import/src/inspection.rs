@@ -1,14 +1,15 @@
 //! Rows of an inspections log into [`NewInspection`] records.
 
 use metrotrack_core::decimal::parse_decimal;
+use metrotrack_core::message::IdentifierKind;
 use metrotrack_core::{
-    Category, CategoryCatalog, InspectionKind, NewInspection, Outcome, ParsedRow, SerialNumber,
-    Sourced, VerificationType,
+    Category, CategoryCatalog, InspectionKind, Msg, NewInspection, Outcome, ParsedRow,
+    SerialNumber, Sourced, VerificationType,
 };
 
 use crate::header::Field;
 use crate::options::DateOrder;
-use crate::row::{Lexicon, Reported, Row, said};
+use crate::row::{Lexicon, Reported, Row, decimal, identifier};
 use crate::value::{parse_date, show_date};
 
 /// Reads the rows of one inspections log.
@@ -42,16 +43,13 @@ fn read(mut row: Row<'_>, words: &InspectionReader<'_>) -> ParsedRow {
     let (catalog, order) = (words.catalog, words.order);
     let date = row.required(Field::Date, |v| parse_date(v, order));
     let category = row.required(Field::Category, |v| {
-        catalog.resolve(v).ok_or_else(|| {
-            format!(
-                "{} is not a known instrument category; use a code or a name of one of: {}",
-                metrotrack_core::text::shorten(v, 40),
-                catalog.known_codes()
-            )
+        catalog.resolve(v).ok_or_else(|| Msg::CategoryUnknown {
+            written: metrotrack_core::text::shorten(v, 40),
+            known: catalog.known_codes(),
         })
     });
     let serial = row.required(Field::SerialNumber, |v| {
-        SerialNumber::parse(v).map_err(|e| format!("the serial number {e}"))
+        SerialNumber::parse(v).map_err(|e| identifier(IdentifierKind::SerialNumber, &e))
     });
     let model = row.text(Field::Model);
     let manufacturer = row.text(Field::Manufacturer);
@@ -63,7 +61,7 @@ fn read(mut row: Row<'_>, words: &InspectionReader<'_>) -> ParsedRow {
     let procedure = row.text(Field::Procedure);
     let result = row.optional(Field::Result, |v| words.outcomes.read(v));
     let error_percent = row.optional(Field::ErrorPercent, |v| {
-        parse_decimal(v).map_err(|e| said(v, e))
+        parse_decimal(v).map_err(|e| decimal(v, &e))
     });
     let certificate_no = row.text(Field::CertificateNo);
     let stamp_no = row.text(Field::StampNo);
@@ -73,19 +71,11 @@ fn read(mut row: Row<'_>, words: &InspectionReader<'_>) -> ParsedRow {
     let notes = row.text(Field::Notes);
 
     if let (Ok(InspectionKind::Verification), Ok(None)) = (kind, result) {
-        row.problem(
-            Field::Result,
-            None,
-            "is empty; a verification needs a result (Đạt / Không đạt, or pass / fail)",
-        );
+        row.problem(Field::Result, None, Msg::ResultRequired {});
     }
     if let (Ok(Some(Outcome::Fail)), Ok(Some(_))) = (result, valid_until) {
         let written = row.value(Field::ValidUntil);
-        row.problem(
-            Field::ValidUntil,
-            written,
-            "a failed inspection has no valid-until date; leave it empty",
-        );
+        row.problem(Field::ValidUntil, written, Msg::ValidUntilAfterFail {});
     } else if let (Ok(date), Ok(Some(until))) = (date, valid_until)
         && until < date
     {
@@ -93,11 +83,10 @@ fn read(mut row: Row<'_>, words: &InspectionReader<'_>) -> ParsedRow {
         row.problem(
             Field::ValidUntil,
             written,
-            format!(
-                "valid-until {} is before the inspection date {}",
-                show_date(until),
-                show_date(date)
-            ),
+            Msg::ValidUntilBeforeDate {
+                valid_until: show_date(until),
+                date: show_date(date),
+            },
         );
     }
 

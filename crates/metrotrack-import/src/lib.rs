@@ -27,7 +27,7 @@ pub use options::{
 use std::io::{self, Cursor, Read};
 
 use csv::StringRecord;
-use metrotrack_core::{CategoryCatalog, FileSummary, LogKind, ParsedRow, Problem};
+use metrotrack_core::{CategoryCatalog, FileSummary, LogKind, Msg, ParsedRow, Problem};
 
 use crate::earthing::EarthingReader;
 use crate::header::Header;
@@ -127,12 +127,14 @@ impl End {
                     pos.as_ref().map_or(0, csv::Position::line),
                     None,
                     None,
-                    "contains text that is not valid UTF-8; save the file as UTF-8 CSV or give its encoding",
+                    Msg::EncodingNotUtf8 {},
                 ),
                 true,
             ),
             _ => Self::fatal(
-                Problem::file(format!("the file could not be read as CSV: {err}")),
+                Problem::file(Msg::FileNotCsv {
+                    detail: err.to_string(),
+                }),
                 true,
             ),
         }
@@ -146,21 +148,22 @@ fn io_problem(err: &io::Error) -> Problem {
             e @ (SourceError::LineTooLong { line, .. }
             | SourceError::Nul { line }
             | SourceError::Malformed { line, .. }),
-        ) => Problem::new(*line, None, None, e.to_string()),
-        Some(e) => Problem::file(e.to_string()),
-        None => Problem::file(format!("the file could not be read: {err}")),
+        ) => Problem::new(*line, None, None, e.msg()),
+        Some(e) => Problem::file(e.msg()),
+        None => Problem::file(Msg::FileUnreadable {
+            detail: err.to_string(),
+        }),
     }
 }
 
 /// A delimiter the parser can use: one ASCII character that is not a quote or line end.
-fn check_delimiter(d: u8) -> Result<u8, Problem> {
+fn check_delimiter(d: u8) -> Result<u8, Msg> {
     if d.is_ascii() && !matches!(d, b'"' | b'\n' | b'\r' | 0) {
         Ok(d)
     } else {
-        Err(Problem::file(format!(
-            "{:?} cannot be the delimiter; use ',', ';' or a tab",
-            char::from(d)
-        )))
+        Err(Msg::DelimiterInvalid {
+            delimiter: format!("{:?}", char::from(d)),
+        })
     }
 }
 
@@ -204,29 +207,23 @@ fn read_rows<R: Read>(
         );
     }
     if options.workbook.expected {
-        return End::fatal(
-            Problem::file(
-                "this file is named as an Excel workbook (.xlsx) but is not one (an .xlsx file is a zip archive); save it again from Excel as .xlsx, or name it .csv if it is CSV text",
-            ),
-            true,
-        );
+        return End::fatal(Problem::file(Msg::WorkbookNamedButNot {}), true);
     }
     let (encoding, bom_len) = source::detect_encoding(&head, at_eof, options.encoding);
     let body = head.get(bom_len..).unwrap_or_default();
     if let Some(at) = source::binary_at(body, encoding) {
         return End::fatal(
-            Problem::file(format!(
-                "this is not a text CSV file (binary data at byte {}){}",
-                at + bom_len,
-                source::binary_hint(&head)
-            )),
+            Problem::file(Msg::FileBinary {
+                offset: (at + bom_len) as u64,
+                old_excel: source::looks_like_old_excel(&head),
+            }),
             true,
         );
     }
     let delimiter = match options.delimiter {
         Some(d) => match check_delimiter(d) {
             Ok(d) => d,
-            Err(problem) => return End::fatal(problem, true),
+            Err(msg) => return End::fatal(Problem::file(msg), true),
         },
         None => source::detect_delimiter(
             &encoding
@@ -258,7 +255,7 @@ fn read_rows<R: Read>(
     let header = loop {
         match csv.read_record(&mut record) {
             Ok(false) => {
-                return End::fatal(Problem::file("the file is empty: no header row"), false);
+                return End::fatal(Problem::file(Msg::FileEmpty {}), false);
             }
             Ok(true) if is_blank(&record) => {
                 start_of(&record);

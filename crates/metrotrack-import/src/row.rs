@@ -1,13 +1,15 @@
 //! One data row: its cells by field, and every problem found in it.
 
 use std::collections::HashMap;
-use std::fmt::Display;
 
 use csv::StringRecord;
-use metrotrack_core::{ParsedRow, Problem, Vocabulary, text};
+use metrotrack_core::decimal::DecimalError;
+use metrotrack_core::earthing::OhmsError;
+use metrotrack_core::instrument::IdentifierError;
+use metrotrack_core::message::IdentifierKind;
+use metrotrack_core::{Msg, ParsedRow, Problem, Vocabulary, text};
 
 use crate::header::{Field, Header, Role};
-use crate::source::human_bytes;
 
 /// Marks a value whose problem has already been recorded in the row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,10 +61,10 @@ impl<'a> Row<'a> {
                 line,
                 None,
                 None,
-                format!(
-                    "row has {used} fields, the header has {}; is a delimiter or quote out of place?",
-                    header.width()
-                ),
+                Msg::RowTooManyFields {
+                    fields: used,
+                    width: header.width(),
+                },
             ));
         }
         for (i, value) in record.iter().enumerate() {
@@ -72,10 +74,9 @@ impl<'a> Row<'a> {
                     line,
                     column,
                     Some(value),
-                    format!(
-                        "is longer than {}, the most a field may hold",
-                        human_bytes(max_field_bytes as u64)
-                    ),
+                    Msg::FieldTooLong {
+                        limit_bytes: max_field_bytes as u64,
+                    },
                 ));
                 row.too_long.push(i);
             }
@@ -113,30 +114,25 @@ impl<'a> Row<'a> {
     }
 
     /// Records a problem with a field's cell.
-    pub(crate) fn problem(
-        &mut self,
-        field: Field,
-        value: Option<&str>,
-        message: impl Into<String>,
-    ) {
+    pub(crate) fn problem(&mut self, field: Field, value: Option<&str>, msg: Msg) {
         let column = self.column_name(field);
         self.problems
-            .push(Problem::new(self.line, Some(column), value, message));
+            .push(Problem::new(self.line, Some(column), value, msg));
     }
 
     /// Reads an optional field: `Ok(None)` when empty; a parse failure is recorded.
     pub(crate) fn optional<T>(
         &mut self,
         field: Field,
-        parse: impl FnOnce(&str) -> Result<T, String>,
+        parse: impl FnOnce(&str) -> Result<T, Msg>,
     ) -> Result<Option<T>, Reported> {
         match self.cell(field) {
             Cell::Empty => Ok(None),
             Cell::Reported => Err(Reported),
             Cell::Value(v) => match parse(v) {
                 Ok(t) => Ok(Some(t)),
-                Err(message) => {
-                    self.problem(field, Some(v), message);
+                Err(msg) => {
+                    self.problem(field, Some(v), msg);
                     Err(Reported)
                 }
             },
@@ -147,13 +143,13 @@ impl<'a> Row<'a> {
     pub(crate) fn required<T>(
         &mut self,
         field: Field,
-        parse: impl FnOnce(&str) -> Result<T, String>,
+        parse: impl FnOnce(&str) -> Result<T, Msg>,
     ) -> Result<T, Reported> {
         match self.optional(field, parse)? {
             Some(t) => Ok(t),
             None => {
-                let column = self.column_name(field);
-                self.problem(field, None, format!("is empty; {column} is required"));
+                let column = self.column_name(field).to_owned();
+                self.problem(field, None, Msg::FieldRequired { column });
                 Err(Reported)
             }
         }
@@ -182,12 +178,8 @@ impl<'a> Row<'a> {
                 .map_or(usize::MAX, |i| i + 1),
         });
         if self.problems.is_empty() {
-            self.problems.push(Problem::new(
-                self.line,
-                None,
-                None,
-                "this row could not be read",
-            ));
+            self.problems
+                .push(Problem::new(self.line, None, None, Msg::RowUnreadable {}));
         }
         ParsedRow::Invalid {
             line: self.line,
@@ -240,23 +232,47 @@ impl<T: Vocabulary> Lexicon<T> {
     }
 
     /// Reads a written word, naming the accepted ones when it fails.
-    pub(crate) fn read(&self, written: &str) -> Result<T, String> {
+    pub(crate) fn read(&self, written: &str) -> Result<T, Msg> {
         self.by_key
             .get(&text::fold(written))
             .copied()
-            .ok_or_else(|| {
-                format!(
-                    "{} is not one of: {}",
-                    text::shorten(&clean(written), 40),
-                    T::accepted()
-                )
+            .ok_or_else(|| Msg::ValueUnknown {
+                written: said(written),
+                accepted: T::accepted(),
             })
     }
 }
 
-/// Prefixes a refusal from the domain with the value it refused: `abc is not a number`.
-pub(crate) fn said(written: &str, err: impl Display) -> String {
-    format!("{} {err}", text::shorten(&clean(written), 40))
+/// A refused value as a message quotes it: cleaned and shortened.
+pub(crate) fn said(written: &str) -> String {
+    text::shorten(&clean(written), 40)
+}
+
+/// A refused number as a message.
+pub(crate) fn decimal(written: &str, err: &DecimalError) -> Msg {
+    let written = said(written);
+    match err {
+        DecimalError::Ambiguous => Msg::DecimalAmbiguous { written },
+        DecimalError::Empty | DecimalError::NotANumber => Msg::DecimalInvalid { written },
+    }
+}
+
+/// A refused resistance as a message.
+pub(crate) fn ohms(written: &str, err: &OhmsError) -> Msg {
+    match err {
+        OhmsError::Decimal(e) => decimal(written, e),
+        OhmsError::Negative => Msg::ResistanceNegative {
+            written: said(written),
+        },
+    }
+}
+
+/// A refused serial number or point code as a message.
+pub(crate) fn identifier(kind: IdentifierKind, err: &IdentifierError) -> Msg {
+    match err {
+        IdentifierError::Empty => Msg::IdentifierEmpty { kind },
+        IdentifierError::TooLong { max } => Msg::IdentifierTooLong { kind, max: *max },
+    }
 }
 
 #[cfg(test)]
@@ -272,6 +288,8 @@ mod tests {
         assert_eq!(outcomes.read("Đa\u{323}t"), Ok(Outcome::Pass));
         assert!(outcomes.read("").is_err());
         let err = outcomes.read("Tốt").expect_err("unknown");
+        assert_eq!(err.code(), "value.unknown");
+        let err = err.render(metrotrack_core::Lang::En);
         assert!(err.starts_with("Tốt is not one of: pass (Đạt"), "{err}");
     }
 

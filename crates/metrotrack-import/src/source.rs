@@ -11,6 +11,7 @@ use std::io::{self, Read};
 use std::rc::Rc;
 
 use encoding_rs::{Decoder, DecoderResult, Encoding};
+use metrotrack_core::Msg;
 use sha2::{Digest, Sha256};
 
 use crate::options::TextEncoding;
@@ -19,27 +20,19 @@ use crate::options::TextEncoding;
 pub(crate) const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Why the byte layers refused a file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SourceError {
-    #[error("the file is larger than {}; split it into smaller files", human_bytes(*limit))]
-    TooLarge { limit: u64 },
-    #[error(
-        "the record starting on line {line} is longer than {}{}",
-        human_bytes(*limit as u64),
-        if *open_quote { "; a quote (\") may have been left open" } else { "" }
-    )]
+    TooLarge {
+        limit: u64,
+    },
     LineTooLong {
         line: u64,
         limit: usize,
         open_quote: bool,
     },
-    #[error("this is not a text CSV file (a NUL character on line {line})")]
-    Nul { line: u64 },
-    #[error(
-        "{}the text is not valid {encoding} (bad bytes at byte {offset}){}; save the file as UTF-8 CSV, or give its encoding (a file from an old Vietnamese Windows machine is windows-1258: on the command line, --encoding windows-1258)",
-        if *line > 0 { format!("line {line}: ") } else { String::new() },
-        if *detected { ", although the file reads as that up to there" } else { "" }
-    )]
+    Nul {
+        line: u64,
+    },
     Malformed {
         encoding: TextEncoding,
         offset: u64,
@@ -50,9 +43,47 @@ pub(crate) enum SourceError {
     },
 }
 
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.msg().render(metrotrack_core::Lang::En))
+    }
+}
+
+impl std::error::Error for SourceError {}
+
 impl SourceError {
     fn into_io(self) -> io::Error {
         io::Error::other(self)
+    }
+
+    /// The refusal as a catalogue message.
+    pub(crate) fn msg(&self) -> Msg {
+        match self {
+            Self::TooLarge { limit } => Msg::FileTooLarge {
+                limit_bytes: *limit,
+            },
+            Self::LineTooLong {
+                line,
+                limit,
+                open_quote,
+            } => Msg::RecordTooLong {
+                line: *line,
+                limit_bytes: *limit as u64,
+                open_quote: *open_quote,
+            },
+            Self::Nul { line } => Msg::FileNul { line: *line },
+            Self::Malformed {
+                encoding,
+                offset,
+                line,
+                detected,
+            } => Msg::EncodingMalformed {
+                encoding: encoding.to_string(),
+                offset: *offset,
+                line: *line,
+                detected: *detected,
+            },
+        }
     }
 
     /// The refusal an I/O error carries, if it came from one of these layers.
@@ -62,16 +93,9 @@ impl SourceError {
 }
 
 /// `268435456` → `256 MiB`, `65536` → `64 KiB`, for messages.
+#[cfg(test)]
 pub(crate) fn human_bytes(n: u64) -> String {
-    const KIB: u64 = 1024;
-    const MIB: u64 = 1024 * 1024;
-    if n >= MIB && n.is_multiple_of(MIB) {
-        format!("{} MiB", n / MIB)
-    } else if n >= KIB && n.is_multiple_of(KIB) {
-        format!("{} KiB", n / KIB)
-    } else {
-        format!("{n} bytes")
-    }
+    metrotrack_core::message::human_bytes(n, metrotrack_core::Lang::En)
 }
 
 /// Counts and hashes the raw bytes, refusing more than `limit` of them.
@@ -191,12 +215,8 @@ pub(crate) fn binary_at(head: &[u8], encoding: Option<TextEncoding>) -> Option<u
 }
 
 /// A hint for a binary file whose signature is known: spreadsheets saved as workbooks.
-pub(crate) fn binary_hint(head: &[u8]) -> &'static str {
-    if head.starts_with(b"\xD0\xCF\x11\xE0") {
-        "; it looks like an old Excel workbook (.xls): save it as .xlsx or as CSV"
-    } else {
-        ""
-    }
+pub(crate) fn looks_like_old_excel(head: &[u8]) -> bool {
+    head.starts_with(b"\xD0\xCF\x11\xE0")
 }
 
 /// The delimiter of the first non-blank line of `text`: whichever of `,`, `;` and tab

@@ -2,43 +2,31 @@
 //! messages that explain a refusal.
 
 use chrono::{Datelike, NaiveDate};
+use metrotrack_core::Msg;
 
 use crate::options::DateOrder;
 
 /// Earliest and latest years a log date may carry; anything else is a typo.
 const YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// Reads a date: `dd/mm/yyyy`, `d/m/yyyy`, `dd-mm-yyyy`, `dd.mm.yyyy`, ISO `yyyy-mm-dd`,
 /// and under [`DateOrder::Ymd`] `yyyy/mm/dd` and `yyyy.mm.dd` as well. A trailing
 /// midnight time (`15/09/2023 00:00:00`, as Excel writes) is accepted. Never month-first;
-/// impossible dates and two-digit years are refused. The error is a plain message.
-pub(crate) fn parse_date(written: &str, order: DateOrder) -> Result<NaiveDate, String> {
+/// impossible dates and two-digit years are refused. The error is a catalogue message.
+pub(crate) fn parse_date(written: &str, order: DateOrder) -> Result<NaiveDate, Msg> {
     let s = written.trim();
     let (date_part, time_part) = split_time(s);
     if let Some(time) = time_part
         && !is_midnight(time)
     {
-        return Err(format!(
-            "{s} has a time of day ({time}); write the date only, e.g. 15/09/2023"
-        ));
+        return Err(Msg::DateHasTime {
+            written: s.to_owned(),
+            time: time.to_owned(),
+        });
     }
-    let not_a_date =
-        || format!("{s} is not a date; write it day-first as dd/mm/yyyy, e.g. 15/09/2023");
+    let not_a_date = || Msg::DateInvalid {
+        written: s.to_owned(),
+    };
 
     let sep = date_part
         .chars()
@@ -57,9 +45,10 @@ pub(crate) fn parse_date(written: &str, order: DateOrder) -> Result<NaiveDate, S
     let year_first = a.len() == 4;
     let (year, month, day, year_text) = if year_first {
         if sep != '-' && order == DateOrder::Dmy {
-            return Err(format!(
-                "{s} is written year-first with {sep:?}; dates are read day-first (dd/mm/yyyy) or as ISO yyyy-mm-dd, or set the date order to ymd"
-            ));
+            return Err(Msg::DateYearFirst {
+                written: s.to_owned(),
+                separator: sep.to_string(),
+            });
         }
         if b.len() > 2 || c.len() > 2 {
             return Err(not_a_date());
@@ -68,7 +57,9 @@ pub(crate) fn parse_date(written: &str, order: DateOrder) -> Result<NaiveDate, S
     } else {
         if c.len() != 4 {
             return Err(if c.len() <= 2 && a.len() <= 2 && b.len() <= 2 {
-                format!("{s} has a two-digit year; write the year in full, e.g. 15/09/2023")
+                Msg::DateTwoDigitYear {
+                    written: s.to_owned(),
+                }
             } else {
                 not_a_date()
             });
@@ -78,34 +69,32 @@ pub(crate) fn parse_date(written: &str, order: DateOrder) -> Result<NaiveDate, S
         }
         (number(c)?, number(b)?, number(a)?, *c)
     };
-    let reading = if year_first {
-        "dates written year-first are read yyyy-mm-dd"
-    } else {
-        "dates are read day-first (dd/mm/yyyy)"
-    };
     let year = i32::try_from(year).map_err(|_| not_a_date())?;
     if !YEARS.contains(&year) {
-        return Err(format!(
-            "{s} has the year {year_text}, which cannot be right; write a year from {} to {}",
-            YEARS.start(),
-            YEARS.end()
-        ));
+        return Err(Msg::DateYearOutOfRange {
+            written: s.to_owned(),
+            year: year_text.to_owned(),
+            min: *YEARS.start(),
+            max: *YEARS.end(),
+        });
     }
     if !(1..=12).contains(&month) {
-        return Err(format!(
-            "{s} is not a date: there is no month {month}; {reading}"
-        ));
+        return Err(Msg::DateNoSuchMonth {
+            written: s.to_owned(),
+            month,
+            year_first,
+        });
     }
     let first = NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(not_a_date)?;
     let days = days_in_month(first);
     if day == 0 || day > days {
-        let name = MONTHS
-            .get(month as usize - 1)
-            .copied()
-            .unwrap_or("that month");
-        return Err(format!(
-            "{s} is not a date: {name} {year} has {days} days; {reading}"
-        ));
+        return Err(Msg::DateImpossible {
+            written: s.to_owned(),
+            month,
+            year,
+            days,
+            year_first,
+        });
     }
     NaiveDate::from_ymd_opt(year, month, day).ok_or_else(not_a_date)
 }
@@ -152,6 +141,7 @@ pub(crate) fn show_date(date: NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use metrotrack_core::Lang;
     use proptest::prelude::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -191,15 +181,21 @@ mod tests {
                 "{written}"
             );
         }
-        let err = parse_date("2023/09/15", DateOrder::Dmy).expect_err("dmy refuses");
+        let err = parse_date("2023/09/15", DateOrder::Dmy)
+            .expect_err("dmy refuses")
+            .render(Lang::En);
         assert!(err.contains("ymd"), "{err}");
-        let err = parse_date("2023/15/09", DateOrder::Ymd).expect_err("no month 15");
+        let err = parse_date("2023/15/09", DateOrder::Ymd)
+            .expect_err("no month 15")
+            .render(Lang::En);
         assert!(err.contains("no month 15"), "{err}");
     }
 
     #[test]
     fn month_first_is_never_read() {
-        let err = parse_date("09/25/2023", DateOrder::Dmy).expect_err("month-first");
+        let err = parse_date("09/25/2023", DateOrder::Dmy)
+            .expect_err("month-first")
+            .render(Lang::En);
         assert_eq!(
             err,
             "09/25/2023 is not a date: there is no month 25; dates are read day-first (dd/mm/yyyy)"
@@ -209,14 +205,22 @@ mod tests {
 
     #[test]
     fn impossible_dates_and_short_years_are_refused() {
+        let err = parse_date("31/02/2023", DateOrder::Dmy).expect_err("no 31 February");
+        assert_eq!(err.code(), "date.impossible");
         assert_eq!(
-            parse_date("31/02/2023", DateOrder::Dmy),
-            Err("31/02/2023 is not a date: February 2023 has 28 days; dates are read day-first (dd/mm/yyyy)".into())
+            err.render(Lang::En),
+            "31/02/2023 is not a date: February 2023 has 28 days; dates are read day-first (dd/mm/yyyy)"
+        );
+        assert_eq!(
+            err.render(Lang::Vi),
+            "31/02/2023 không phải là ngày hợp lệ: tháng 2/2023 chỉ có 28 ngày; ngày được đọc theo thứ tự ngày/tháng/năm (dd/mm/yyyy)"
         );
         assert!(parse_date("29/02/2023", DateOrder::Dmy).is_err());
         assert!(parse_date("00/01/2023", DateOrder::Dmy).is_err());
         assert!(parse_date("15/00/2023", DateOrder::Dmy).is_err());
         let err = parse_date("15/09/23", DateOrder::Dmy).expect_err("two-digit year");
+        assert_eq!(err.code(), "date.two_digit_year");
+        let err = err.render(Lang::En);
         assert!(err.contains("two-digit year"), "{err}");
         for bad in [
             "",

@@ -15,14 +15,13 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use calamine::{DataRef, Reader, Xlsx};
 use csv::StringRecord;
-use metrotrack_core::{CategoryCatalog, LogKind, ParsedRow, Problem};
+use metrotrack_core::{CategoryCatalog, LogKind, Msg, ParsedRow, Problem, SheetPlace};
 
 use crate::earthing::EarthingReader;
 use crate::header::Header;
 use crate::inspection::InspectionReader;
 use crate::options::{ReadOptions, WorkbookOptions};
 use crate::row::Row;
-use crate::source::human_bytes;
 use crate::{CHUNK_ROWS, End, RowReader};
 
 /// Bytes of a workbook kept in memory before spooling to a temporary file.
@@ -78,26 +77,33 @@ fn cell_text(value: &DataRef<'_>) -> String {
 
 /// Where a problem is in the workbook, appended to its message.
 fn locate(problem: &mut Problem, sheet: &str, header: &Header) {
-    let place = match problem.column.as_deref().and_then(|name| {
+    let cell = problem.column.as_deref().and_then(|name| {
         header
             .columns
             .iter()
             .position(|c| c.written == name)
             .and_then(|i| u32::try_from(i).ok())
-    }) {
-        Some(col) => format!("cell {}{}", column_letters(col), problem.line),
-        None if problem.line > 0 => format!("row {}", problem.line),
-        None => String::new(),
-    };
-    problem.message = if place.is_empty() {
-        format!("{} (sheet \"{sheet}\")", problem.message)
-    } else {
-        format!("{} (sheet \"{sheet}\", {place})", problem.message)
-    };
+    });
+    let line = problem.line;
+    problem.locate(SheetPlace {
+        sheet: sheet.to_owned(),
+        cell: cell.map(|col| format!("{}{line}", column_letters(col))),
+        row: (cell.is_none() && line > 0).then_some(line),
+    });
 }
 
-fn fatal(message: impl Into<String>) -> End {
-    End::fatal(Problem::file(message), false)
+/// A header problem, placed on its sheet's row.
+fn on_row(mut problem: Problem, sheet: &str, line: u64) -> Problem {
+    problem.locate(SheetPlace {
+        sheet: sheet.to_owned(),
+        cell: None,
+        row: Some(line),
+    });
+    problem
+}
+
+fn fatal(msg: Msg) -> End {
+    End::fatal(Problem::file(msg), false)
 }
 
 /// Reads a workbook from `input` (the whole file, its first bytes included), handing its
@@ -130,16 +136,16 @@ pub(crate) fn read<R: Read>(
     let mut workbook = match Xlsx::new(spool) {
         Ok(w) => w,
         Err(e) => {
-            return fatal(format!(
-                "this zip archive is not an Excel workbook (.xlsx) that can be read ({e}); save it again from Excel as .xlsx, or as CSV"
-            ));
+            return fatal(Msg::WorkbookNotReadable {
+                detail: e.to_string(),
+            });
         }
     };
     let names = workbook.sheet_names();
     let sheet = match &bounds.sheet {
         None => match names.first() {
             Some(first) => first.clone(),
-            None => return fatal("the workbook has no sheet"),
+            None => return fatal(Msg::WorkbookNoSheets {}),
         },
         Some(wanted) => {
             let found = names.iter().find(|n| *n == wanted).or_else(|| {
@@ -150,21 +156,22 @@ pub(crate) fn read<R: Read>(
             match found {
                 Some(name) => name.clone(),
                 None => {
-                    return fatal(format!(
-                        "the workbook has no sheet named \"{wanted}\"; its sheets: {}",
-                        names
-                            .iter()
-                            .map(|n| format!("\"{n}\""))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
+                    return fatal(Msg::WorkbookNoSuchSheet {
+                        wanted: wanted.clone(),
+                        sheets: names.clone(),
+                    });
                 }
             }
         }
     };
     let mut cells = match workbook.worksheet_cells_reader(&sheet) {
         Ok(cells) => cells,
-        Err(e) => return fatal(format!("sheet \"{sheet}\" cannot be read: {e}")),
+        Err(e) => {
+            return fatal(Msg::SheetUnreadable {
+                sheet: sheet.clone(),
+                detail: e.to_string(),
+            });
+        }
     };
 
     let mut sheet_rows = SheetRows {
@@ -177,7 +184,11 @@ pub(crate) fn read<R: Read>(
     let header = loop {
         let (line, record) = match sheet_rows.next(|| cells.next_cell()) {
             Ok(Some(row)) => row,
-            Ok(None) => return fatal(format!("sheet \"{sheet}\" is empty: no header row")),
+            Ok(None) => {
+                return fatal(Msg::SheetEmpty {
+                    sheet: sheet.clone(),
+                });
+            }
             Err(end) => return end,
         };
         if crate::is_blank(&record) {
@@ -185,10 +196,7 @@ pub(crate) fn read<R: Read>(
         }
         match Header::read(kind, record.iter(), line, options.limits.max_columns) {
             Ok((header, header_warnings)) => {
-                warnings.extend(header_warnings.into_iter().map(|mut w| {
-                    w.message = format!("{} (sheet \"{sheet}\", row {line})", w.message);
-                    w
-                }));
+                warnings.extend(header_warnings.into_iter().map(|w| on_row(w, &sheet, line)));
                 *columns = header.named_fields();
                 break header;
             }
@@ -196,10 +204,7 @@ pub(crate) fn read<R: Read>(
                 return End::Fatal {
                     problems: problems
                         .into_iter()
-                        .map(|mut p| {
-                            p.message = format!("{} (sheet \"{sheet}\", row {line})", p.message);
-                            p
-                        })
+                        .map(|p| on_row(p, &sheet, line))
                         .collect(),
                     drain: false,
                 };
@@ -253,25 +258,25 @@ pub(crate) fn read<R: Read>(
 /// Adds up the sizes the archive's parts declare; past the bound, the workbook is refused.
 fn check_unzipped_size<R: Read + Seek>(input: R, bounds: &WorkbookOptions) -> Result<(), End> {
     let mut archive = zip::ZipArchive::new(input).map_err(|e| {
-        fatal(format!(
-            "this file starts like an Excel workbook (.xlsx, a zip archive) but cannot be read as one ({e}); save it again from Excel as .xlsx, or as CSV"
-        ))
+        fatal(Msg::WorkbookCorrupt {
+            detail: e.to_string(),
+        })
     })?;
     let mut total: u64 = 0;
     for i in 0..archive.len() {
         let part = archive.by_index_raw(i).map_err(|e| {
-            fatal(format!(
-                "the workbook's part {i} cannot be read ({e}); save it again from Excel as .xlsx, or as CSV"
-            ))
+            fatal(Msg::WorkbookPartUnreadable {
+                part: i,
+                detail: e.to_string(),
+            })
         })?;
         total = total.saturating_add(part.size());
         if total > bounds.max_unzipped_bytes {
-            return Err(fatal(format!(
-                "the workbook unpacks to more than {} (its part {} alone to {}); split it into smaller workbooks",
-                human_bytes(bounds.max_unzipped_bytes),
-                part.name().unwrap_or_default(),
-                human_bytes(part.size())
-            )));
+            return Err(fatal(Msg::WorkbookTooLarge {
+                limit_bytes: bounds.max_unzipped_bytes,
+                part: part.name().unwrap_or_default().into_owned(),
+                part_bytes: part.size(),
+            }));
         }
     }
     Ok(())
@@ -303,11 +308,11 @@ impl SheetRows<'_> {
         }
         while !self.done {
             let cell = next_cell().map_err(|e| {
-                fatal(format!(
-                    "sheet \"{}\" cannot be read past row {} ({e}); save it again from Excel as .xlsx, or as CSV",
-                    self.sheet,
-                    row.map_or(0, |r| r + 1)
-                ))
+                fatal(Msg::SheetUnreadablePast {
+                    sheet: self.sheet.to_owned(),
+                    row: row.map_or(0, |r| u64::from(r) + 1),
+                    detail: e.to_string(),
+                })
             })?;
             let Some(cell) = cell else {
                 self.done = true;
@@ -315,10 +320,10 @@ impl SheetRows<'_> {
             };
             self.count += 1;
             if self.count > self.options.workbook.max_cells {
-                return Err(fatal(format!(
-                    "sheet \"{}\" has more than {} cells; split it into smaller workbooks",
-                    self.sheet, self.options.workbook.max_cells
-                )));
+                return Err(fatal(Msg::SheetTooManyCells {
+                    sheet: self.sheet.to_owned(),
+                    max: self.options.workbook.max_cells,
+                }));
             }
             let (r, c) = cell.get_position();
             let text = cell_text(cell.get_value());
@@ -343,12 +348,11 @@ impl SheetRows<'_> {
         let max = self.options.limits.max_columns;
         let at = usize::try_from(col).unwrap_or(usize::MAX);
         if at >= max {
-            return Err(fatal(format!(
-                "sheet \"{}\", cell {}{}: a log has at most {max} columns",
-                self.sheet,
-                column_letters(col),
-                row + 1
-            )));
+            return Err(fatal(Msg::SheetTooManyColumns {
+                sheet: self.sheet.to_owned(),
+                cell: format!("{}{}", column_letters(col), u64::from(row) + 1),
+                max,
+            }));
         }
         if fields.len() <= at {
             fields.resize(at + 1, String::new());

@@ -9,8 +9,9 @@
 
 use std::collections::HashMap;
 
+use metrotrack_core::message::{NumberKind, Whence};
 use metrotrack_core::{
-    BatchOutcome, EarthingMethod, EarthingSystem, ImportBatch, LabId, NewEarthingTest,
+    BatchOutcome, EarthingMethod, EarthingSystem, ImportBatch, LabId, Msg, NewEarthingTest,
     NewInspection, Ohms, Problem,
 };
 
@@ -19,13 +20,6 @@ use crate::{Store, StoreError};
 pub(crate) mod columns;
 pub(crate) mod import;
 pub(crate) mod stored;
-
-/// The message of a row whose insert was skipped for a reason no lookup explains (a
-/// race with another writer, or a unique index this module does not know).
-pub(crate) const INSPECTION_CLASH: &str =
-    "could not be stored: it clashes with a stored inspection";
-pub(crate) const TEST_CLASH: &str = "could not be stored: it clashes with a stored earthing test";
-pub(crate) const POINT_MISSING: &str = "could not be stored: its earthing point was not found";
 
 /// The stored batch `id`, as the answer to a file imported before.
 pub(crate) async fn already_imported<S: Store>(
@@ -117,12 +111,12 @@ pub(crate) fn original_object(
 }
 
 /// Where a stored record came from, for a conflict message.
-pub(crate) fn whence(current_batch: i64, batch: Option<i64>, line: Option<i64>) -> String {
+pub(crate) fn whence(current_batch: i64, batch: Option<i64>, line: Option<i64>) -> Whence {
     match (batch, line) {
-        (Some(b), Some(l)) if b == current_batch => format!("earlier in this file, line {l}"),
-        (Some(b), Some(l)) => format!("from batch {b}, line {l}"),
-        (Some(b), None) => format!("from batch {b}"),
-        (None, _) => "entered directly".to_owned(),
+        (Some(b), Some(l)) if b == current_batch => Whence::ThisFile { line: l },
+        (Some(b), Some(l)) => Whence::Batch { batch: b, line: l },
+        (Some(b), None) => Whence::BatchOnly { batch: b },
+        (None, _) => Whence::Direct,
     }
 }
 
@@ -158,33 +152,23 @@ fn test_value(r: &NewEarthingTest, field: &str) -> Option<String> {
     }
 }
 
-fn differ(fields: &[&str]) -> &'static str {
-    if fields.len() == 1 {
-        "differs"
-    } else {
-        "differ"
-    }
-}
-
 /// A row whose natural key is stored (`stored`, from `from`): `None` when it is the
 /// same record (a duplicate), else the conflict, reported on the first differing field.
 pub(crate) fn inspection_conflict(
     line: u64,
     new: &NewInspection,
     stored: &NewInspection,
-    from: &str,
+    whence: Whence,
 ) -> Option<Problem> {
     let differs = stored.differing_fields(new);
     let first = *differs.first()?;
-    let was = inspection_value(stored, first).unwrap_or_else(|| "empty".into());
-    let message = format!(
-        "conflicts with the record already stored for this instrument, kind and date \
-         ({from}): {} {} (stored: {was}); corrections go through amendments",
-        differs.join(", "),
-        differ(&differs),
-    );
+    let msg = Msg::InspectionConflict {
+        fields: differs.iter().map(|f| (*f).to_owned()).collect(),
+        stored: inspection_value(stored, first),
+        whence,
+    };
     let value = inspection_value(new, first);
-    Some(Problem::new(line, Some(first), value.as_deref(), message))
+    Some(Problem::new(line, Some(first), value.as_deref(), msg))
 }
 
 /// The compared values of a stored earthing test.
@@ -207,7 +191,7 @@ pub(crate) fn test_conflict(
     record: &NewEarthingTest,
     (point_system, point_limit): (EarthingSystem, Ohms),
     stored: StoredTest,
-    from: &str,
+    whence: Whence,
 ) -> Option<Problem> {
     let mut new = record.clone();
     new.limit = Some(new.limit.unwrap_or(point_limit));
@@ -225,22 +209,24 @@ pub(crate) fn test_conflict(
     };
     let differs = stored.differing_fields(&new);
     let first = *differs.first()?;
-    let was = test_value(&stored, first).unwrap_or_else(|| "empty".into());
-    let message = format!(
-        "conflicts with the test already stored for this point and date ({from}): \
-         {} {} (stored: {was}); corrections go through amendments",
-        differs.join(", "),
-        differ(&differs),
-    );
+    let msg = Msg::TestConflict {
+        fields: differs.iter().map(|f| (*f).to_owned()).collect(),
+        stored: test_value(&stored, first),
+        whence,
+    };
     let value = test_value(&new, first);
-    Some(Problem::new(line, Some(first), value.as_deref(), message))
+    Some(Problem::new(line, Some(first), value.as_deref(), msg))
 }
 
 /// The lab-unique numbers of an inspection: (column, value, what it is called).
-pub(crate) fn unique_numbers(r: &NewInspection) -> [(&'static str, Option<&str>, &'static str); 2] {
+pub(crate) fn unique_numbers(r: &NewInspection) -> [(&'static str, Option<&str>, NumberKind); 2] {
     [
-        ("certificate_no", r.certificate_no.as_deref(), "certificate"),
-        ("stamp_no", r.stamp_no.as_deref(), "stamp"),
+        (
+            "certificate_no",
+            r.certificate_no.as_deref(),
+            NumberKind::Certificate,
+        ),
+        ("stamp_no", r.stamp_no.as_deref(), NumberKind::Stamp),
     ]
 }
 
@@ -249,23 +235,21 @@ pub(crate) fn number_in_use(
     line: u64,
     column: &str,
     number: &str,
-    what: &str,
-    from: &str,
+    kind: NumberKind,
+    whence: Whence,
 ) -> Problem {
-    Problem::new(
-        line,
-        Some(column),
-        Some(number),
-        format!(
-            "{what} number {number} is already used by another inspection ({from}); \
-             a {what} number is unique within the lab"
-        ),
-    )
+    let msg = Msg::NumberInUse {
+        kind,
+        number: number.to_owned(),
+        whence,
+    };
+    Problem::new(line, Some(column), Some(number), msg)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use metrotrack_core::Lang;
     use metrotrack_core::{CategoryCode, InspectionKind, Outcome, SerialNumber, VerificationType};
 
     fn inspection() -> NewInspection {
@@ -370,8 +354,8 @@ mod tests {
         for (field, change, was, now) in changes {
             let mut new = inspection();
             change(&mut new);
-            let problem =
-                inspection_conflict(7, &new, &stored, "from batch 1, line 2").expect("a conflict");
+            let problem = inspection_conflict(7, &new, &stored, whence(2, Some(1), Some(2)))
+                .expect("a conflict");
             assert_eq!(problem.column.as_deref(), Some(field));
             assert_eq!(problem.value.as_deref(), Some(now), "{field}");
             assert!(
@@ -380,7 +364,10 @@ mod tests {
                 problem.message
             );
         }
-        assert_eq!(inspection_conflict(7, &stored, &stored, "x"), None);
+        assert_eq!(
+            inspection_conflict(7, &stored, &stored, Whence::Direct),
+            None
+        );
     }
 
     #[test]
@@ -420,8 +407,31 @@ mod tests {
 
     #[test]
     fn whence_names_this_file_or_another_batch() {
-        assert_eq!(whence(7, Some(7), Some(3)), "earlier in this file, line 3");
-        assert_eq!(whence(7, Some(2), Some(3)), "from batch 2, line 3");
-        assert_eq!(whence(7, None, None), "entered directly");
+        let said = |w: Whence| {
+            let msg = Msg::InspectionConflict {
+                fields: vec!["result".into()],
+                stored: None,
+                whence: w,
+            };
+            (msg.render(Lang::En), msg.render(Lang::Vi))
+        };
+        let (en, vi) = said(whence(7, Some(7), Some(3)));
+        assert!(en.contains("(earlier in this file, line 3)"), "{en}");
+        assert!(
+            vi.contains("(ở dòng 3 phía trên của chính tệp này)"),
+            "{vi}"
+        );
+        let (en, vi) = said(whence(7, Some(2), Some(3)));
+        assert!(en.contains("(from batch 2, line 3)"), "{en}");
+        assert!(vi.contains("(từ lô nhập 2, dòng 3)"), "{vi}");
+        let (en, vi) = said(whence(7, None, None));
+        assert!(
+            en.contains("(entered directly): result differs (stored: empty)"),
+            "{en}"
+        );
+        assert!(
+            vi.contains("(nhập trực tiếp): result khác (đã lưu: trống)"),
+            "{vi}"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Import batches.
 
 use chrono::{DateTime, Utc};
-use metrotrack_core::ImportBatch;
+use metrotrack_core::{ImportBatch, Lang};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -42,8 +42,9 @@ pub struct BatchDto {
     pub void_reason: Option<String>,
 }
 
-impl From<ImportBatch> for BatchDto {
-    fn from(b: ImportBatch) -> Self {
+impl BatchDto {
+    /// `b`, its problems and warnings in `lang`.
+    pub fn new(b: ImportBatch, lang: Lang) -> Self {
         Self {
             id: b.id,
             outcome: word(&b.outcome),
@@ -58,8 +59,8 @@ impl From<ImportBatch> for BatchDto {
             inserted: b.inserted,
             duplicates: b.duplicates,
             rejected: b.rejected,
-            problems: b.problems.iter().map(RowProblem::from).collect(),
-            warnings: b.warnings.iter().map(RowProblem::from).collect(),
+            problems: RowProblem::all(&b.problems, lang),
+            warnings: RowProblem::all(&b.warnings, lang),
             voided_at: b.voided_at,
             voided_by: b.voided_by,
             void_reason: b.void_reason,

@@ -4,7 +4,7 @@
 //! of them (`From`), so the schema and the JSON cannot drift apart. Field names and
 //! shapes of SPEC §3 (import batch, achievement) are a contract.
 
-use metrotrack_core::Problem;
+use metrotrack_core::{Lang, Problem};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -62,7 +62,9 @@ pub struct ProblemDetails {
 }
 
 /// One problem in a log: the physical line (header = 1; 0 for the whole file), the
-/// column as the header writes it, the offending value (shortened) and a message.
+/// column as the header writes it, the offending value (shortened), a stable `code`
+/// with its `args`, and the `message` in the language asked (`?lang=` or
+/// `Accept-Language`; English by default).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RowProblem {
     #[schema(example = 3)]
@@ -71,20 +73,49 @@ pub struct RowProblem {
     pub column: Option<String>,
     #[schema(example = "31/02/2023")]
     pub value: Option<String>,
+    /// The message's stable code (`date.impossible`, `column.missing`, …); null for a
+    /// problem stored before codes, which keeps its stored message.
+    #[schema(example = "date.impossible")]
+    pub code: Option<String>,
+    /// The code's arguments, by name (the values the message is written from).
+    #[schema(value_type = Option<Object>, example = json!({"written": "31/02/2023", "month": 2, "year": 2023, "days": 28, "year_first": false}))]
+    pub args: Option<serde_json::Value>,
+    /// Where in an Excel workbook: `{sheet, cell}` or `{sheet, row}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>, example = json!({"sheet": "Sổ", "cell": "A3"}))]
+    pub sheet: Option<serde_json::Value>,
+    /// The message in the language asked.
     #[schema(
         example = "31/02/2023 is not a date: February 2023 has 28 days; dates are read day-first (dd/mm/yyyy)"
     )]
     pub message: String,
 }
 
-impl From<&Problem> for RowProblem {
-    fn from(p: &Problem) -> Self {
+impl RowProblem {
+    /// `p` with its message in `lang`.
+    pub fn new(p: &Problem, lang: Lang) -> Self {
+        let coded = p.msg.as_ref().and_then(|m| serde_json::to_value(m).ok());
+        let (code, args) = match coded {
+            Some(serde_json::Value::Object(mut o)) => (
+                o.remove("code").and_then(|c| c.as_str().map(str::to_owned)),
+                o.remove("args"),
+            ),
+            _ => (None, None),
+        };
         Self {
             line: p.line,
             column: p.column.clone(),
             value: p.value.clone(),
-            message: p.message.clone(),
+            code,
+            args,
+            sheet: p.sheet.as_ref().and_then(|s| serde_json::to_value(s).ok()),
+            message: p.render(lang),
         }
+    }
+
+    /// Every problem of `problems` in `lang`.
+    pub fn all(problems: &[Problem], lang: Lang) -> Vec<Self> {
+        problems.iter().map(|p| Self::new(p, lang)).collect()
     }
 }
 

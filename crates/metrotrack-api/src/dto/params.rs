@@ -17,7 +17,7 @@ pub enum SchemeParam {
     Calendar,
 }
 
-/// The language of a report's sentences.
+/// The language of a report's sentences or of problem messages.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LangParam {

@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use metrotrack_core::Lang;
 use metrotrack_store::Store;
 use metrotrack_store::accounts::Role;
 
@@ -13,6 +14,7 @@ use crate::dto::{
 };
 use crate::error::{ApiError, ApiResult, forbidden};
 use crate::extract::{Json, Path, Query};
+use crate::lang::{LangQuery, ReqLang};
 use crate::routes::CommonErrors;
 use crate::routes::imports::LabParam;
 use crate::{AppState, Caller};
@@ -26,13 +28,13 @@ fn actor(caller: &Caller) -> Actor<'_> {
 }
 
 /// What a refusal answers.
-fn refused(refusal: Refusal) -> ApiError {
+fn refused(refusal: Refusal, lang: Lang) -> ApiError {
     match refusal {
         Refusal::NotYours => forbidden(
             "A technician amends and voids only the records of batches it uploaded or \
              amended; a supervisor may change any record of the lab.",
         ),
-        Refusal::Problems(problems) => ApiError::Invalid(problems),
+        Refusal::Problems(problems) => ApiError::Invalid(problems, lang),
         Refusal::Store(e) => e.into(),
     }
 }
@@ -67,7 +69,7 @@ pub enum ChangeErrors {
     path = "/api/v1/inspections/{id}/amendments",
     tag = "records",
     operation_id = "amend_inspection",
-    params(("id" = i64, Path, description = "The inspection id")),
+    params(("id" = i64, Path, description = "The inspection id"), LangQuery),
     request_body = AmendRequest,
     responses(
         (status = 201, description = "The inspection's new version", body = InspectionDto),
@@ -79,13 +81,14 @@ pub async fn amend_inspection<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
     Path(id): Path<i64>,
+    ReqLang(lang): ReqLang,
     Json(body): Json<AmendRequest>,
 ) -> ApiResult<(StatusCode, Json<InspectionDto>)> {
     caller.require(Role::Technician)?;
     let (reason, changes) = (body.reason()?, body.changes()?);
     let record = amend::inspection(&app.store, actor(&caller), id, reason, &changes)
         .await
-        .map_err(refused)?;
+        .map_err(|r| refused(r, lang))?;
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
@@ -95,7 +98,7 @@ pub async fn amend_inspection<S: Store>(
     path = "/api/v1/earthing-tests/{id}/amendments",
     tag = "records",
     operation_id = "amend_earthing_test",
-    params(("id" = i64, Path, description = "The earthing test id")),
+    params(("id" = i64, Path, description = "The earthing test id"), LangQuery),
     request_body = AmendRequest,
     responses(
         (status = 201, description = "The test's new version", body = TestDto),
@@ -107,13 +110,14 @@ pub async fn amend_earthing_test<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
     Path(id): Path<i64>,
+    ReqLang(lang): ReqLang,
     Json(body): Json<AmendRequest>,
 ) -> ApiResult<(StatusCode, Json<TestDto>)> {
     caller.require(Role::Technician)?;
     let (reason, changes) = (body.reason()?, body.changes()?);
     let record = amend::earthing_test(&app.store, actor(&caller), id, reason, &changes)
         .await
-        .map_err(refused)?;
+        .map_err(|r| refused(r, lang))?;
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
@@ -125,7 +129,7 @@ pub async fn amend_earthing_test<S: Store>(
     path = "/api/v1/inspections/{id}/void",
     tag = "records",
     operation_id = "void_inspection",
-    params(("id" = i64, Path, description = "The inspection id")),
+    params(("id" = i64, Path, description = "The inspection id"), LangQuery),
     request_body = RecordVoidRequest,
     responses(
         (status = 200, description = "The voided inspection", body = InspectionDto),
@@ -137,12 +141,13 @@ pub async fn void_inspection<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
     Path(id): Path<i64>,
+    ReqLang(lang): ReqLang,
     Json(body): Json<RecordVoidRequest>,
 ) -> ApiResult<Json<InspectionDto>> {
     caller.require(Role::Technician)?;
     let record = amend::void_inspection(&app.store, actor(&caller), id, body.reason()?)
         .await
-        .map_err(refused)?;
+        .map_err(|r| refused(r, lang))?;
     Ok(Json(record.into()))
 }
 
@@ -152,7 +157,7 @@ pub async fn void_inspection<S: Store>(
     path = "/api/v1/earthing-tests/{id}/void",
     tag = "records",
     operation_id = "void_earthing_test",
-    params(("id" = i64, Path, description = "The earthing test id")),
+    params(("id" = i64, Path, description = "The earthing test id"), LangQuery),
     request_body = RecordVoidRequest,
     responses(
         (status = 200, description = "The voided earthing test", body = TestDto),
@@ -164,12 +169,13 @@ pub async fn void_earthing_test<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
     Path(id): Path<i64>,
+    ReqLang(lang): ReqLang,
     Json(body): Json<RecordVoidRequest>,
 ) -> ApiResult<Json<TestDto>> {
     caller.require(Role::Technician)?;
     let record = amend::void_earthing_test(&app.store, actor(&caller), id, body.reason()?)
         .await
-        .map_err(refused)?;
+        .map_err(|r| refused(r, lang))?;
     Ok(Json(record.into()))
 }
 
@@ -240,7 +246,7 @@ pub async fn earthing_test_versions<S: Store>(
     path = "/api/v1/imports/{id}/restore",
     tag = "imports",
     operation_id = "restore_import",
-    params(("id" = i64, Path, description = "The batch id")),
+    params(("id" = i64, Path, description = "The batch id"), LangQuery),
     responses(
         (status = 200, description = "Restored", body = BatchDto),
         (status = 404, description = "No such batch in the lab", body = ProblemDetails, content_type = "application/problem+json"),
@@ -253,11 +259,12 @@ pub async fn restore_import<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
     Path(id): Path<i64>,
+    ReqLang(lang): ReqLang,
 ) -> ApiResult<Json<BatchDto>> {
     caller.require(Role::Supervisor)?;
     let batch = app
         .store
         .restore_batch(caller.lab, id, &caller.actor)
         .await?;
-    Ok(Json(batch.into()))
+    Ok(Json(BatchDto::new(batch, lang)))
 }

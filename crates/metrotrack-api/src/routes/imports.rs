@@ -15,6 +15,7 @@ use crate::dto::{
 use crate::error::{ApiResult, validation};
 use crate::export::{ExportParams, List, export_response};
 use crate::extract::{Json, Path, Query};
+use crate::lang::{LangQuery, ReqLang};
 use crate::pagination::{finish, page};
 use crate::routes::CommonErrors;
 use crate::{AppState, Caller};
@@ -46,13 +47,14 @@ pub struct LabParam {
     path = "/api/v1/imports",
     tag = "imports",
     operation_id = "list_imports",
-    params(ListParams),
+    params(ListParams, LangQuery),
     responses((status = 200, description = "A page of import batches", body = BatchPage), CommonErrors),
 )]
 pub async fn list<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
     Query(q): Query<ListParams>,
+    ReqLang(lang): ReqLang,
 ) -> ApiResult<Json<BatchPage>> {
     caller.require(Role::Reader)?;
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
@@ -60,7 +62,7 @@ pub async fn list<S: Store>(
     let rows = app.store.batch_page(lab, p).await?;
     let (rows, next_cursor) = finish(rows, limit, |b| b.id.unwrap_or(0));
     Ok(Json(BatchPage {
-        items: rows.into_iter().map(BatchDto::from).collect(),
+        items: rows.into_iter().map(|b| BatchDto::new(b, lang)).collect(),
         next_cursor,
     }))
 }
@@ -87,6 +89,7 @@ pub async fn show<S: Store>(
     caller: Caller,
     Path(id): Path<i64>,
     Query(q): Query<BatchParams>,
+    ReqLang(lang): ReqLang,
 ) -> ApiResult<Response> {
     caller.require(Role::Reader)?;
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
@@ -97,7 +100,7 @@ pub async fn show<S: Store>(
         let suffix = format!("-{id}");
         return Ok(export_response(app.store.clone(), lab, list, asked, &suffix).await?);
     }
-    Ok(Json(BatchDto::from(batch)).into_response())
+    Ok(Json(BatchDto::new(batch, lang)).into_response())
 }
 
 /// One batch: the lab, and whether to answer with its problems as a file.
@@ -109,7 +112,8 @@ pub struct BatchParams {
     /// `json` (default: the batch), or `csv` / `xlsx`: its problems and warnings as a file.
     #[param(value_type = Option<ExportFormatParam>)]
     pub format: Option<String>,
-    /// Language of an export's headers and words: `vi` (default) or `en`.
+    /// `vi` or `en`: the language of the problems' messages (else `Accept-Language`,
+    /// else English) and of an export's headers and words (default `vi`).
     #[param(value_type = Option<LangParam>)]
     pub lang: Option<String>,
 }
@@ -120,7 +124,7 @@ pub struct BatchParams {
     path = "/api/v1/imports/{id}/void",
     tag = "imports",
     operation_id = "void_import",
-    params(("id" = i64, Path, description = "The batch id")),
+    params(("id" = i64, Path, description = "The batch id"), LangQuery),
     request_body = VoidRequest,
     responses(
         (status = 200, description = "Voided", body = BatchDto),
@@ -134,6 +138,7 @@ pub async fn void<S: Store>(
     State(app): State<AppState<S>>,
     caller: Caller,
     Path(id): Path<i64>,
+    ReqLang(lang): ReqLang,
     Json(body): Json<VoidRequest>,
 ) -> ApiResult<Json<BatchDto>> {
     caller.require(Role::Supervisor)?;
@@ -147,5 +152,5 @@ pub async fn void<S: Store>(
         .store
         .void_batch(caller.lab, id, &caller.actor, reason)
         .await?;
-    Ok(Json(batch.into()))
+    Ok(Json(BatchDto::new(batch, lang)))
 }

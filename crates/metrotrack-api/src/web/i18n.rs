@@ -122,6 +122,11 @@ pub struct Texts {
     pub download: &'static str,
     pub download_csv: &'static str,
     pub download_xlsx: &'static str,
+    // Message catalogue and locale (issue 14): enumerated words in tables.
+    pub word_strict: &'static str,
+    pub word_partial: &'static str,
+    pub word_dry_run: &'static str,
+    pub time_zone: &'static str,
 }
 
 pub const VI: Texts = Texts {
@@ -241,6 +246,10 @@ pub const VI: Texts = Texts {
     download: "Tải về",
     download_csv: "CSV (Excel)",
     download_xlsx: "Tệp Excel (.xlsx)",
+    word_strict: "chặt chẽ",
+    word_partial: "một phần",
+    word_dry_run: "chỉ kiểm tra",
+    time_zone: "Giờ theo múi giờ của phòng thí nghiệm",
 };
 
 pub const EN: Texts = Texts {
@@ -360,6 +369,10 @@ pub const EN: Texts = Texts {
     download: "Download",
     download_csv: "CSV (Excel)",
     download_xlsx: "Excel workbook (.xlsx)",
+    word_strict: "strict",
+    word_partial: "partial",
+    word_dry_run: "dry run",
+    time_zone: "Times in the lab's time zone",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {

@@ -10,6 +10,7 @@
 mod chart;
 mod error;
 pub(crate) mod i18n;
+mod locale;
 mod login;
 mod pages;
 
@@ -254,6 +255,8 @@ impl<S: Send + Sync> FromRequestParts<S> for PageLang {
 pub(crate) struct WebUser {
     session: Session,
     lang: Lang,
+    /// The lab's time zone, for the times a page shows.
+    tz: chrono_tz::Tz,
 }
 
 impl WebUser {
@@ -290,7 +293,8 @@ impl<S: Store> FromRequestParts<AppState<S>> for WebUser {
             .ok_or(PageError::SignIn)?;
         let session = state.store.session(&hash_token(id), Utc::now()).await?;
         let session = session.ok_or(PageError::SignIn)?;
-        Ok(WebUser { session, lang })
+        let tz = state.config.time_zone;
+        Ok(WebUser { session, lang, tz })
     }
 }
 

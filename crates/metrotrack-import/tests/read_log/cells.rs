@@ -7,8 +7,10 @@
 
 use chrono::NaiveDate;
 use metrotrack_core::category::seed_categories;
-use metrotrack_core::{CategoryCatalog, FileSummary, LogKind, ParsedRow, Problem};
+use metrotrack_core::{CategoryCatalog, FileSummary, LogKind, ParsedRow};
 use metrotrack_import::{CHUNK_ROWS, DateOrder, ReadOptions, TextEncoding, read_log};
+
+use super::{english, said, said_file};
 
 fn catalog() -> CategoryCatalog {
     CategoryCatalog::new(seed_categories())
@@ -355,8 +357,8 @@ fn a_forced_delimiter_must_be_one_ascii_character_that_is_no_quote_or_line_end()
         let (rows, summary) = read_with(text.as_bytes(), LogKind::Inspections, &forced(d));
         assert!(rows.is_empty());
         assert_eq!(
-            summary.fatal,
-            [Problem::file(format!(
+            english(&summary.fatal),
+            [said_file(format!(
                 "{shown} cannot be the delimiter; use ',', ';' or a tab"
             ))],
             "{d}"
@@ -582,8 +584,8 @@ fn a_file_of_exactly_the_upload_bound_is_read() {
     });
     let (_, summary) = read_with(text.as_bytes(), LogKind::Earthing, &short);
     assert_eq!(
-        summary.fatal,
-        [Problem::file(format!(
+        english(&summary.fatal),
+        [said_file(format!(
             "the file is larger than {} bytes; split it into smaller files",
             len - 1
         ))]
@@ -610,8 +612,8 @@ fn a_header_of_exactly_the_column_bound_is_read() {
     });
     let (_, summary) = read_with(text.as_bytes(), LogKind::Earthing, &four);
     assert_eq!(
-        summary.fatal,
-        [Problem::new(
+        english(&summary.fatal),
+        [said(
             1,
             None,
             None,
@@ -772,8 +774,8 @@ fn a_nul_anywhere_past_the_head_refuses_the_file() {
         assert_eq!(bytes[at], 0);
         let (_, summary) = read(&bytes, LogKind::Earthing);
         assert_eq!(
-            summary.fatal,
-            [Problem::new(
+            english(&summary.fatal),
+            [said(
                 line,
                 None,
                 None,
@@ -791,16 +793,16 @@ fn a_control_character_in_the_head_refuses_the_file() {
     let (rows, summary) = read(&bytes, LogKind::Earthing);
     assert!(rows.is_empty());
     assert_eq!(
-        summary.fatal,
-        [Problem::file(
+        english(&summary.fatal),
+        [said_file(
             "this is not a text CSV file (binary data at byte 2000)"
         )]
     );
     // An old Excel workbook says what it is.
     let (_, summary) = read(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", LogKind::Earthing);
     assert_eq!(
-        summary.fatal,
-        [Problem::file(
+        english(&summary.fatal),
+        [said_file(
             "this is not a text CSV file (binary data at byte 2); it looks like an old Excel workbook (.xls): save it as .xlsx or as CSV"
         )]
     );
@@ -847,4 +849,60 @@ fn missing_columns_list_the_headers_found_without_empty_cells() {
     assert!(messages[0].starts_with("the required column category is missing"));
     assert!(messages[1].starts_with("the required column kind is missing"));
     assert!(messages[2].starts_with("the required column technician is missing"));
+}
+
+/// Every problem and warning carries its code and arguments, and reads in Vietnamese or
+/// English from them.
+#[test]
+fn problems_carry_a_code_and_read_in_either_language() {
+    use metrotrack_core::Lang;
+    let text = "STT;Ngày kiểm định;Tên PTĐ;Số sản xuất;Hình thức;Kết quả;Người thực hiện;Cột lạ\n\
+                1;31/02/2023;CT1P;A1;Kiểm định;Đạt;An;x\n\
+                2;15/09/23;CT1P;A2;Kiểm định;Tốt;An;x\n";
+    let (rows, summary) = read(text.as_bytes(), LogKind::Inspections);
+    let warnings: Vec<_> = summary.warnings.iter().map(|w| w.code()).collect();
+    assert_eq!(
+        warnings,
+        [Some("row_number_column.ignored"), Some("column.unknown")]
+    );
+    assert_eq!(
+        summary.warnings[0].render(Lang::Vi),
+        "cột số thứ tự được bỏ qua"
+    );
+    assert_eq!(
+        summary.warnings[0].render(Lang::En),
+        "row-number column ignored"
+    );
+    let problems: Vec<_> = rows
+        .iter()
+        .flat_map(|r| match r {
+            ParsedRow::Invalid { problems, .. } => problems.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let codes: Vec<_> = problems.iter().map(|p| p.code()).collect();
+    assert_eq!(
+        codes,
+        [
+            Some("date.impossible"),
+            Some("date.two_digit_year"),
+            Some("value.unknown")
+        ]
+    );
+    assert_eq!(
+        problems[0].render(Lang::Vi),
+        "31/02/2023 không phải là ngày hợp lệ: tháng 2/2023 chỉ có 28 ngày; ngày được đọc theo thứ tự ngày/tháng/năm (dd/mm/yyyy)"
+    );
+    assert_eq!(problems[0].message, problems[0].render(Lang::En));
+    assert!(
+        problems[2]
+            .render(Lang::Vi)
+            .starts_with("Tốt không thuộc các giá trị được chấp nhận: pass (Đạt"),
+        "{}",
+        problems[2].render(Lang::Vi)
+    );
+    let json = serde_json::to_value(&problems[0]).expect("a problem serialises");
+    assert_eq!(json["code"], "date.impossible");
+    assert_eq!(json["args"]["written"], "31/02/2023");
+    assert_eq!(json["args"]["days"], 28);
 }

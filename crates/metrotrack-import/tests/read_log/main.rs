@@ -277,9 +277,9 @@ fn the_summary_maps_fields_to_the_headers_as_written() {
     assert_eq!(written("STT"), None);
     // A conflict the store names canonically gets the file's header.
     let mut problems = [
-        Problem::new(3, Some("result"), Some("fail"), "conflicts"),
-        Problem::new(3, Some("Kết quả"), None, "x"),
-        Problem::new(3, None, None, "y"),
+        said(3, Some("result"), Some("fail"), "conflicts"),
+        said(3, Some("Kết quả"), None, "x"),
+        said(3, None, None, "y"),
     ];
     summary.name_columns_as_written(&mut problems);
     let columns: Vec<Option<&str>> = problems.iter().map(|p| p.column.as_deref()).collect();
@@ -747,4 +747,39 @@ fn ymd_date_order_reads_year_first() {
     };
     let (rows, _) = read_with(text.as_bytes(), LogKind::Earthing, &ymd);
     assert_eq!(earthing_tests(&rows)[0].date, d(2023, 9, 15));
+}
+
+/// Problems as their English texts (codes and workbook places left out), to compare
+/// with the texts a test expects.
+fn english(problems: &[Problem]) -> Vec<Problem> {
+    problems
+        .iter()
+        .map(|p| Problem {
+            msg: None,
+            sheet: None,
+            ..p.clone()
+        })
+        .collect()
+}
+
+/// A problem as its English text says it (no code).
+fn said(
+    line: u64,
+    column: Option<&str>,
+    value: Option<&str>,
+    message: impl Into<String>,
+) -> Problem {
+    Problem {
+        line,
+        column: column.map(str::to_owned),
+        value: value.map(str::to_owned),
+        message: message.into(),
+        msg: None,
+        sheet: None,
+    }
+}
+
+/// A problem of the whole file as its English text says it.
+fn said_file(message: impl Into<String>) -> Problem {
+    said(0, None, None, message)
 }

@@ -210,14 +210,14 @@ fn a_bad_cell_is_named_by_sheet_and_reference() {
     // The first sheet is read when none is chosen; a sheet that is not there is named.
     let (_, first) = read_with(&xlsx, LogKind::Inspections, &xlsx_options());
     assert_eq!(
-        first.fatal,
-        [Problem::file("sheet \"Ghi chú\" is empty: no header row")]
+        english(&first.fatal),
+        [said_file("sheet \"Ghi chú\" is empty: no header row")]
     );
     options.workbook.sheet = Some("Tháng 11".to_owned());
     let (_, missing) = read_with(&xlsx, LogKind::Inspections, &options);
     assert_eq!(
-        missing.fatal,
-        [Problem::file(
+        english(&missing.fatal),
+        [said_file(
             "the workbook has no sheet named \"Tháng 11\"; its sheets: \"Ghi chú\", \"Tháng 10\""
         )]
     );
@@ -258,8 +258,8 @@ fn a_zip_bomb_is_refused_before_it_is_unpacked() {
     let (rows, summary) = read_with(&bomb, LogKind::Inspections, &xlsx_options());
     assert!(rows.is_empty());
     assert_eq!(
-        summary.fatal,
-        [Problem::file(
+        english(&summary.fatal),
+        [said_file(
             "the workbook unpacks to more than 512 MiB (its part xl/worksheets/sheet1.xml alone to 600 MiB); split it into smaller workbooks"
         )]
     );
@@ -274,8 +274,8 @@ fn a_sheet_past_the_cell_bound_is_refused() {
     options.workbook.max_cells = 20;
     let (_, summary) = read_with(&xlsx, LogKind::Inspections, &options);
     assert_eq!(
-        summary.fatal,
-        [Problem::file(
+        english(&summary.fatal),
+        [said_file(
             "sheet \"Sheet1\" has more than 20 cells; split it into smaller workbooks"
         )]
     );
@@ -290,8 +290,8 @@ fn what_is_not_a_workbook_is_refused_with_what_it_is() {
     let (rows, summary) = read_with(text, LogKind::Inspections, &xlsx_options());
     assert!(rows.is_empty());
     assert_eq!(
-        summary.fatal,
-        [Problem::file(
+        english(&summary.fatal),
+        [said_file(
             "this file is named as an Excel workbook (.xlsx) but is not one (an .xlsx file is a zip archive); save it again from Excel as .xlsx, or name it .csv if it is CSV text"
         )]
     );

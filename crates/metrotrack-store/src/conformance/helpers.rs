@@ -106,7 +106,13 @@ pub fn invalid(line: u64, problems: usize) -> ParsedRow {
                     line,
                     Some("Ngày kiểm định"),
                     Some("31/02/2023"),
-                    format!("problem {i}"),
+                    Msg::DateImpossible {
+                        written: "31/02/2023".into(),
+                        month: 2,
+                        year: 2023,
+                        days: 28 + u32::try_from(i).unwrap_or(0),
+                        year_first: false,
+                    },
                 )
             })
             .collect(),
@@ -118,12 +124,7 @@ pub fn summary(sha: &str) -> FileSummary {
     FileSummary {
         sha256: sha.into(),
         size_bytes: 1234,
-        warnings: vec![Problem::new(
-            1,
-            Some("Cột lạ"),
-            None,
-            "unknown column, ignored",
-        )],
+        warnings: vec![Problem::new(1, Some("Cột lạ"), None, Msg::ColumnUnknown {})],
         fatal: Vec::new(),
         columns: Vec::new(),
     }

@@ -114,9 +114,11 @@ pub async fn same_file_twice_is_one_batch<S: Store>(store: &S) {
 /// Whole-file problems refuse the file in every mode.
 pub async fn fatal_problems_refuse_the_file<S: Store>(store: &S) {
     let mut summary = summary("sha-a");
-    summary.fatal.push(Problem::file(
-        "required column \"Ngày kiểm định\" is missing",
-    ));
+    summary.fatal.push(Problem::file(Msg::ColumnMissing {
+        field: "date".into(),
+        accepted: "Ngày kiểm định".into(),
+        found: String::new(),
+    }));
     let request = request(store, LogKind::Inspections, ImportMode::Partial).await;
     let rows = vec![row(2, "2023-10-01", "CT1P", "A1"), invalid(3, 1)];
     let batch = send(store, request, rows, Some(summary))

@@ -19,7 +19,7 @@
 use chrono::NaiveDate;
 use metrotrack_core::{
     BatchOutcome, CategoryCode, CycleRule, DueAfter, EarthingSystem, FileSummary, ImportBatch,
-    ImportMode, InspectionKind, LabId, LogKind, Metric, NewEarthingTest, NewInspection, Ohms,
+    ImportMode, InspectionKind, LabId, LogKind, Metric, Msg, NewEarthingTest, NewInspection, Ohms,
     Outcome, ParsedRow, PeriodSpec, PlanTarget, PointCode, Problem, ReportingPeriod, Scheme,
     SerialNumber, Sourced,
 };

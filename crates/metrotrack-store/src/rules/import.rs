@@ -7,14 +7,14 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use metrotrack_core::{
     Admitted, BatchOutcome, BatchTally, EarthingSystem, FileSummary, ImportBatch, LabId, LogKind,
-    NewEarthingTest, NewInspection, Ohms, Problem, Sourced,
+    Msg, NewEarthingTest, NewInspection, Ohms, Problem, Sourced,
 };
 use sqlx::{AssertSqlSafe, Transaction};
 use tokio::sync::mpsc::Receiver;
 
 use super::{
-    INSPECTION_CLASH, OriginalColumns, POINT_MISSING, StoredTest, TEST_CLASH, already_imported,
-    inspection_conflict, number_in_use, test_conflict, unique_numbers, whence,
+    OriginalColumns, StoredTest, already_imported, inspection_conflict, number_in_use,
+    test_conflict, unique_numbers, whence,
 };
 use crate::sql::{Arg, Backend, SqlStore, execute, fetch_optional};
 use crate::{BatchRequest, ImportEvent, Store, StoreError};
@@ -476,7 +476,7 @@ pub(crate) async fn judge_inspection<W: Writer>(
     let batch_id = writer.progress().batch_id;
     if let Some(stored) = stored {
         let from = whence(batch_id, stored.batch, stored.line);
-        let problem = inspection_conflict(s.line, &s.record, &stored.record, &from);
+        let problem = inspection_conflict(s.line, &s.record, &stored.record, from);
         writer.progress().tally.judge(problem);
         return Ok(());
     }
@@ -484,12 +484,12 @@ pub(crate) async fn judge_inspection<W: Writer>(
         let Some(number) = number else { continue };
         if let Some((batch, line)) = number_used(writer, column, number).await? {
             let from = whence(batch_id, batch, line);
-            let problem = number_in_use(s.line, column, number, what, &from);
+            let problem = number_in_use(s.line, column, number, what, from);
             writer.progress().tally.reject(problem);
             return Ok(());
         }
     }
-    let problem = Problem::new(s.line, None, None, INSPECTION_CLASH);
+    let problem = Problem::new(s.line, None, None, Msg::InspectionClash {});
     writer.progress().tally.reject(problem);
     Ok(())
 }
@@ -504,14 +504,14 @@ pub(crate) fn judge_test(
     stored: Option<Stored<StoredTest>>,
 ) {
     let Some(point) = point else {
-        let problem = Problem::new(s.line, None, None, POINT_MISSING);
+        let problem = Problem::new(s.line, None, None, Msg::PointMissing {});
         return progress.tally.reject(problem);
     };
     let Some(stored) = stored else {
-        let problem = Problem::new(s.line, None, None, TEST_CLASH);
+        let problem = Problem::new(s.line, None, None, Msg::TestClash {});
         return progress.tally.reject(problem);
     };
     let from = whence(progress.batch_id, stored.batch, stored.line);
-    let problem = test_conflict(s.line, &s.record, point, stored.record, &from);
+    let problem = test_conflict(s.line, &s.record, point, stored.record, from);
     progress.tally.judge(problem);
 }

@@ -61,6 +61,8 @@ async fn page<S: Store>(
         limit: RECORDS_PAGE + 1,
         after,
     };
+    let chrome = Chrome::new(user, &format!("/imports/{id}"))
+        .with_categories(&app.store.categories(lab).await?);
     let mut records: Vec<Line> = match b.kind {
         LogKind::Inspections => {
             let filter = InspectionFilter {
@@ -76,7 +78,7 @@ async fn page<S: Store>(
                     href: format!("/records/inspections/{}", r.id),
                     line: r.source_line.unwrap_or_default(),
                     date: r.inspected_on.format("%d/%m/%Y").to_string(),
-                    what: format!("{} {}", r.category, r.serial_number),
+                    what: format!("{} {}", chrome.category(&r.category), r.serial_number),
                     technician: r.technician,
                     voided: r.voided_at.is_some(),
                     version: r.version,
@@ -97,7 +99,12 @@ async fn page<S: Store>(
                     href: format!("/records/earthing/{}", r.id),
                     line: r.source_line.unwrap_or_default(),
                     date: r.tested_on.format("%d/%m/%Y").to_string(),
-                    what: format!("{} {} · {} Ω", r.site, r.point_code, r.resistance_ohm),
+                    what: format!(
+                        "{} {} · {} Ω",
+                        r.site,
+                        r.point_code,
+                        chrome.num(&r.resistance_ohm)
+                    ),
                     technician: r.technician,
                     voided: r.voided_at.is_some(),
                     version: r.version,
@@ -115,7 +122,7 @@ async fn page<S: Store>(
         None
     };
     Ok(BatchPage {
-        chrome: Chrome::new(user, &format!("/imports/{id}")),
+        chrome,
         rt: record_texts(user.lang),
         id,
         b,

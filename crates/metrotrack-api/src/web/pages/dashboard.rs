@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use metrotrack_core::report::render_text;
+use metrotrack_core::report::render_text_named;
 use metrotrack_core::{
     Achievement, AchievementStatus, CategoryCode, Lang, Metric, PeriodSpec, ReportingPeriod, Scheme,
 };
@@ -205,13 +205,23 @@ pub(crate) async fn dashboard<S: Store>(
         .collect();
     let lang = user.lang;
     let t = user.t();
+    let categories = app.store.categories(lab).await?;
+    let named = |code: &CategoryCode, lang: Lang| {
+        categories.iter().find(|c| &c.code == code).map_or_else(
+            || code.to_string(),
+            |c| match lang {
+                Lang::Vi => c.name_vi.clone(),
+                Lang::En => c.name_en.clone(),
+            },
+        )
+    };
     let metrics: Vec<MetricRow> = achievement
         .metrics
         .iter()
         .map(|a| {
             let mut name = metric_name(lang, a.metric).to_owned();
             if let Some(c) = &a.category {
-                name.push_str(&format!(" — {c}"));
+                name.push_str(&format!(" — {}", named(c, lang)));
             }
             let own_target = own.contains(&(a.metric, a.category.clone()));
             MetricRow {
@@ -314,6 +324,6 @@ pub(crate) async fn dashboard<S: Store>(
         latest,
         empty,
         charts,
-        report: render_text(&achievement, Lang::Vi),
+        report: render_text_named(&achievement, Lang::Vi, |c| named(c, Lang::Vi)),
     })
 }

@@ -64,8 +64,9 @@ pub(crate) async fn due<S: Store>(
             )
         })
     });
+    let categories = app.store.categories(user.session.user.lab).await?;
     render(&DuePage {
-        chrome: Chrome::new(&user, "/due"),
+        chrome: Chrome::new(&user, "/due").with_categories(&categories),
         within,
         as_of: as_of.to_string(),
         items,

@@ -24,8 +24,9 @@ pub(crate) async fn instrument<S: Store>(
     Path(id): Path<i64>,
 ) -> PageResult {
     let h = app.store.instrument(user.session.user.lab, id).await?;
+    let categories = app.store.categories(user.session.user.lab).await?;
     render(&InstrumentPage {
-        chrome: Chrome::new(&user, &format!("/instruments/{id}")),
+        chrome: Chrome::new(&user, &format!("/instruments/{id}")).with_categories(&categories),
         rt: record_texts(user.lang),
         h,
     })

@@ -20,7 +20,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::Utc;
-use metrotrack_core::{PeriodSpec, Scheme};
+use metrotrack_core::{Category, Lang, PeriodSpec, Scheme};
 use metrotrack_store::accounts::Role;
 use serde::Deserialize;
 
@@ -37,6 +37,10 @@ pub(crate) struct Chrome {
     pub(crate) technician: bool,
     /// The current path and query without `lang`, to switch language in place.
     pub(crate) here: String,
+    /// The lab's time zone, for times.
+    pub(crate) tz: chrono_tz::Tz,
+    /// Category code → name in the page's language, on pages that name categories.
+    pub(crate) names: std::collections::HashMap<String, String>,
 }
 
 impl Chrome {
@@ -49,6 +53,65 @@ impl Chrome {
             supervisor: user.may(Role::Supervisor),
             technician: user.may(Role::Technician),
             here: here.to_owned(),
+            tz: user.tz,
+            names: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The page names categories (in its language) rather than showing their codes.
+    pub(crate) fn with_categories(mut self, categories: &[Category]) -> Self {
+        let lang = self.language();
+        self.names = categories
+            .iter()
+            .map(|c| {
+                let name = match lang {
+                    Lang::Vi => &c.name_vi,
+                    Lang::En => &c.name_en,
+                };
+                (c.code.to_string(), name.clone())
+            })
+            .collect();
+        self
+    }
+
+    /// A category's name in the page's language (its code when it has none).
+    pub(crate) fn category(&self, code: &dyn std::fmt::Display) -> String {
+        let code = code.to_string();
+        self.names.get(&code).cloned().unwrap_or(code)
+    }
+
+    /// A stored decimal as the page's language writes it (`4,15` in Vietnamese).
+    pub(crate) fn num(&self, stored: &dyn std::fmt::Display) -> String {
+        super::locale::decimal(&stored.to_string(), self.language())
+    }
+
+    /// A time in the lab's time zone, saying which: `15/10/2023 07:30 (UTC+7)`.
+    pub(crate) fn time(&self, at: &chrono::DateTime<Utc>) -> String {
+        super::locale::time(*at, self.tz)
+    }
+
+    /// An enumerated word (`verification`, `pass`, `inspections`, `strict`, …) in the
+    /// page's language.
+    pub(crate) fn word(&self, code: &dyn std::fmt::Display) -> String {
+        let code = code.to_string();
+        let t = self.t;
+        let word = match code.as_str() {
+            "inspections" => t.kind_inspections,
+            "earthing" => t.kind_earthing,
+            "strict" => t.word_strict,
+            "partial" => t.word_partial,
+            "dry_run" => t.word_dry_run,
+            other => super::i18n::record_texts(self.language()).word(other),
+        };
+        word.to_owned()
+    }
+
+    /// The page's language.
+    pub(crate) fn language(&self) -> Lang {
+        if self.t.lang == "en" {
+            Lang::En
+        } else {
+            Lang::Vi
         }
     }
 

@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
 use chrono::Utc;
+use metrotrack_core::message::{self, Msg};
 use metrotrack_core::{CategoryCode, Lang, Metric, PeriodSpec, PlanTarget};
 use metrotrack_store::Store;
 use metrotrack_store::accounts::Role;
@@ -135,15 +136,22 @@ fn plan_key(
     metric: &str,
     category: &str,
 ) -> Result<(PeriodSpec, Metric, Option<CategoryCode>), String> {
-    let t = user.t();
-    let period: PeriodSpec = period
-        .trim()
+    let (t, lang) = (user.t(), user.lang);
+    let said = |label: &str, msg: Msg| format!("{label}: {}", msg.render(lang));
+    let written = period.trim();
+    let period: PeriodSpec = written
         .parse()
-        .map_err(|e| format!("{}: {e}", t.period))?;
-    let metric: Metric = metric.parse().map_err(|e| format!("{}: {e}", t.metric))?;
+        .map_err(|e| said(t.period, message::period_error(written, &e)))?;
+    let metric: Metric = metric.parse().map_err(|_| {
+        let written = metric.to_owned();
+        said(t.metric, Msg::FormMetricUnknown { written })
+    })?;
     let category = match category.trim() {
         "" => None,
-        c => Some(CategoryCode::parse(c).map_err(|e| format!("{}: {e}", t.category))?),
+        c => Some(CategoryCode::parse(c).map_err(|_| {
+            let written = c.to_owned();
+            said(t.category, Msg::FormCategoryInvalid { written })
+        })?),
     };
     Ok((period, metric, category))
 }
@@ -151,15 +159,19 @@ fn plan_key(
 impl PlanForm {
     /// The target the form sets, or what is wrong with it in `user`'s words.
     fn target(&self, user: &WebUser) -> Result<PlanTarget, String> {
-        let t = user.t();
+        let (t, lang) = (user.t(), user.lang);
         let (period, metric, category) =
             plan_key(user, &self.period, &self.metric, &self.category)?;
-        let target: u64 = self
-            .target
-            .trim()
-            .parse()
-            .map_err(|_| format!("{}: {:?}", t.target, self.target))?;
-        PlanTarget::new(metric, category, period, target).map_err(|e| e.to_string())
+        let target: u64 = self.target.trim().parse().map_err(|_| {
+            let written = self.target.clone();
+            format!(
+                "{}: {}",
+                t.target,
+                Msg::FormTargetInvalid { written }.render(lang)
+            )
+        })?;
+        PlanTarget::new(metric, category, period, target)
+            .map_err(|e| message::plan_error(&e).render(lang))
     }
 }
 

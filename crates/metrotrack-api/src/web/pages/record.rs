@@ -411,8 +411,8 @@ fn said(user: &WebUser, kind: Kind, p: &Problem) -> String {
         .find(|f| f.name == column)
         .map_or(column, |f| (f.label)(user.t(), rt));
     match &p.value {
-        Some(v) => format!("{label} «{v}»: {}", p.message),
-        None => format!("{label}: {}", p.message),
+        Some(v) => format!("{label} «{v}»: {}", p.render(user.lang)),
+        None => format!("{label}: {}", p.render(user.lang)),
     }
 }
 

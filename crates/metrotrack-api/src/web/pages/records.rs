@@ -80,8 +80,9 @@ pub(crate) async fn inspections<S: Store>(
         None => base,
     };
     let next = more(&mut items, |r| r.id).map(|after| format!("{base}&after={after}"));
+    let categories = app.store.categories(user.session.user.lab).await?;
     render(&InspectionsPage {
-        chrome: Chrome::new(&user, &base),
+        chrome: Chrome::new(&user, &base).with_categories(&categories),
         period_label: spec.to_string(),
         start: period.start.format("%d/%m/%Y").to_string(),
         end: period.end.format("%d/%m/%Y").to_string(),

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use metrotrack_core::{BatchOutcome, ImportBatch, ImportMode, LogKind};
+use metrotrack_core::{BatchOutcome, ImportBatch, ImportMode, LogKind, Msg};
 use metrotrack_import::ReadOptions;
 use metrotrack_store::accounts::Role;
 use metrotrack_store::{BatchRequest, Store};
@@ -80,7 +80,7 @@ pub(crate) async fn upload<S: Store>(
                 }
                 _ => {}
             },
-            Ok(None) => return fail(&user, format!("{}?", t.file)),
+            Ok(None) => return fail(&user, Msg::FormNoFile {}.render(user.lang)),
             Err(e) => return fail(&user, e.body_text()),
         }
     };
@@ -88,7 +88,8 @@ pub(crate) async fn upload<S: Store>(
         return expired(&user);
     }
     let Ok(kind) = kind.parse::<LogKind>() else {
-        return fail(&user, format!("{}: {kind:?}", t.kind));
+        let msg = Msg::FormKindUnknown { written: kind };
+        return fail(&user, format!("{}: {}", t.kind, msg.render(user.lang)));
     };
     let mode = match mode.as_str() {
         "dry_run" => ImportMode::DryRun,
