@@ -9,9 +9,12 @@ use super::*;
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_flags_the_one_earthing_point_that_rose() {
     let dir = tempfile::tempdir().expect("dir");
+    // Where the demo makes its temporary database.
+    let tmp = tempfile::tempdir().expect("tmp");
     let mut child = Command::new(env!("CARGO_BIN_EXE_metrotrack"))
         .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
         .current_dir(dir.path())
+        .env("TMPDIR", tmp.path())
         .env_remove("METROTRACK_DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -53,8 +56,35 @@ async fn the_demo_flags_the_one_earthing_point_that_rose() {
             ));
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    assert!(
+        std::fs::read_dir(tmp.path()).expect("tmp").count() > 0,
+        "the demo database lives under TMPDIR while the server runs"
+    );
+    // Stopped as a service manager or Ctrl-C stops it: the demo database goes with it.
+    drop(http);
+    let stopped = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(stopped.success());
+    let mut status = None;
+    for _ in 0..600 {
+        status = child.try_wait().expect("wait");
+        if status.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let Some(status) = status else {
+        let _ = child.kill();
+        panic!("serve --demo did not stop within a minute of SIGTERM");
+    };
+    assert!(status.success(), "SIGTERM is a clean stop: {status}");
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("tmp")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert!(left.is_empty(), "the demo database is removed: {left:?}");
     assert_eq!(tests.len(), 18);
     let rose: Vec<_> = tests.iter().filter(|t| t.4).collect();
     // Lê Quý Đôn's point Đ1: 4.15 Ω on 15/09, 4.60 Ω on 11/10.

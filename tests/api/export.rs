@@ -558,4 +558,27 @@ async fn the_pages_download_buttons_keep_the_page_filters() {
     )
     .await;
     assert!(downloads(&html)[0].contains("/export/report?period=2023-10&scheme=decree09"));
+
+    // The due list says how many days an instrument is overdue ("Quá hạn 54 ngày"), not
+    // a negative count.
+    let (_, due) = s
+        .get(
+            "/api/v1/due?as_of=2025-06-01&within=0&limit=1",
+            s.token('A', Role::Reader),
+        )
+        .await;
+    let days = due["items"][0]["days_left"]
+        .as_i64()
+        .expect("an overdue instrument");
+    assert!(days < 0, "{due}");
+    let html = page(
+        rita.get("/due?within=0&as_of=2025-06-01").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        html.contains(&format!("<td class=\"num\">Quá hạn {} ngày</td>", -days)),
+        "{html}"
+    );
+    assert!(!html.contains(&format!("({days})")), "{html}");
 }
