@@ -738,6 +738,21 @@ ALTER TABLE public.record_versions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENT
 );
 
 --
+-- Name: report_settings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.report_settings (
+    lab_id bigint NOT NULL,
+    parent_body text DEFAULT ''::text NOT NULL,
+    issuing_body text DEFAULT ''::text NOT NULL,
+    symbol text DEFAULT ''::text NOT NULL,
+    place text DEFAULT ''::text NOT NULL,
+    signer_title text DEFAULT ''::text NOT NULL,
+    signer_name text DEFAULT ''::text NOT NULL,
+    recipients text DEFAULT ''::text NOT NULL
+);
+
+--
 -- Name: users; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -898,6 +913,13 @@ ALTER TABLE ONLY public.record_versions
 
 ALTER TABLE ONLY public.record_versions
     ADD CONSTRAINT record_versions_pkey PRIMARY KEY (lab_id, id);
+
+--
+-- Name: report_settings report_settings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.report_settings
+    ADD CONSTRAINT report_settings_pkey PRIMARY KEY (lab_id);
 
 --
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1242,6 +1264,13 @@ ALTER TABLE ONLY public.plan_targets
 
 ALTER TABLE ONLY public.record_versions
     ADD CONSTRAINT record_versions_lab_id_fkey FOREIGN KEY (lab_id) REFERENCES public.labs(id);
+
+--
+-- Name: report_settings report_settings_lab_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.report_settings
+    ADD CONSTRAINT report_settings_lab_id_fkey FOREIGN KEY (lab_id) REFERENCES public.labs(id);
 
 --
 -- Name: users users_lab_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -250,3 +250,13 @@ begin
 end;
 CREATE UNIQUE INDEX import_batches_sha256 on import_batches (lab_id, sha256)
     where voided_at is null and inserted > 0;
+CREATE TABLE report_settings (
+    lab_id integer primary key references labs (id),
+    parent_body text not null default '',
+    issuing_body text not null default '',
+    symbol text not null default '',
+    place text not null default '',
+    signer_title text not null default '',
+    signer_name text not null default '',
+    recipients text not null default ''
+);
