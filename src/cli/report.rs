@@ -101,16 +101,9 @@ async fn docx<S: Store>(store: &S, lab: LabId, args: &ReportArgs) -> anyhow::Res
         eprintln!("error: a .docx is a file: give --output FILE");
         return Ok(ExitCode::from(EXIT_USAGE));
     };
-    let name = store
-        .labs()
-        .await?
-        .into_iter()
-        .find(|l| l.id == lab)
-        .map(|l| l.name)
-        .unwrap_or_default();
     let issued_on = args.issued_on.unwrap_or_else(today_in_vietnam);
     let period = args.period.resolve(args.scheme);
-    let bytes = report_docx(store, lab, &name, period, issued_on, args.lang).await?;
+    let bytes = report_docx(store, lab, period, issued_on, args.lang).await?;
     std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(ExitCode::SUCCESS)
 }

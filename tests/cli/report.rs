@@ -271,3 +271,81 @@ fn an_exported_month_imports_into_a_fresh_database_as_the_same_report() {
         lab.achievement("2023-10", "decree09")["metrics"]
     );
 }
+
+/// `settings set` keeps the letterhead (shown back by `settings show`); `report --format
+/// docx` writes the month's document with it, and without `--output` is a usage error.
+#[test]
+fn the_report_document_is_written_with_the_lab_settings() {
+    use std::io::Read;
+    let lab = Lab::new();
+    lab.import(
+        "inspections",
+        &fixture("demo/inspections-2023-10.excel-vi.csv"),
+    );
+    let shown = lab.ok(&[
+        "settings",
+        "set",
+        "--issuing-body",
+        "Trung tâm Kỹ thuật TCĐLCL",
+        "--symbol",
+        "TTKT",
+        "--place",
+        "Bắc Ninh",
+        "--signer-title",
+        "KT. GIÁM ĐỐC\\nPHÓ GIÁM ĐỐC",
+        "--signer-name",
+        "Lê Thị Hoa",
+        "--recipient",
+        "Sở KH&CN (để b/c)",
+    ]);
+    assert!(
+        shown.contains("signer_title\tKT. GIÁM ĐỐC\\nPHÓ GIÁM ĐỐC"),
+        "{shown}"
+    );
+    let again = lab.ok(&["settings", "show", "--format", "json"]);
+    let settings: Value = serde_json::from_str(&again).expect("json");
+    assert_eq!(settings["signer_title"], "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC");
+    assert_eq!(
+        settings["recipients"],
+        serde_json::json!(["Sở KH&CN (để b/c)"])
+    );
+
+    let refused = lab.run(&["report", "--period", "2023-10", "--format", "docx"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("give --output FILE"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    let path = lab.dir.path().join("bao-cao.docx");
+    lab.ok(&[
+        "report",
+        "--period",
+        "2023-10",
+        "--format",
+        "docx",
+        "--issued-on",
+        "2023-11-05",
+        "--output",
+        &path.display().to_string(),
+    ]);
+    let file = std::fs::File::open(&path).expect("the document");
+    let mut zip = zip::ZipArchive::new(file).expect("a .docx is a zip");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .expect("its body")
+        .read_to_string(&mut xml)
+        .expect("UTF-8");
+    for text in [
+        ">TRUNG TÂM KỸ THUẬT TCĐLCL<",
+        ">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM<",
+        ">Bắc Ninh, ngày 05 tháng 11 năm 2023<",
+        ">PHÓ GIÁM ĐỐC<",
+        ">Lê Thị Hoa<",
+        ">- Sở KH&amp;CN (để b/c);<",
+        "kiểm định được 467 PTĐ các loại",
+    ] {
+        assert!(xml.contains(text), "{text:?} in the document");
+    }
+}

@@ -70,15 +70,22 @@ pub struct ReportDocument<'a> {
     pub lang: Lang,
 }
 
-/// Reads what the document of `period` shows from the store and writes it.
+/// Reads what the document of `period` shows from the store (the lab's name among it)
+/// and writes it.
 pub async fn report_docx<S: Store>(
     store: &S,
     lab: LabId,
-    lab_name: &str,
     period: ReportingPeriod,
     issued_on: NaiveDate,
     lang: Lang,
 ) -> Result<Vec<u8>, StoreError> {
+    let lab_name = store
+        .labs()
+        .await?
+        .into_iter()
+        .find(|l| l.id == lab)
+        .map(|l| l.name)
+        .unwrap_or_default();
     let achievement = store.achievement(lab, period).await?;
     let tables = store.report_tables(lab, &period).await?;
     let settings = store.report_settings(lab).await?;
@@ -87,7 +94,7 @@ pub async fn report_docx<S: Store>(
         achievement: &achievement,
         tables: &tables,
         settings: &settings,
-        lab_name,
+        lab_name: &lab_name,
         categories: &categories,
         issued_on,
         lang,

@@ -355,26 +355,10 @@ pub async fn report<S: Store>(
         .trim()
         .to_ascii_lowercase();
     if format == "docx" {
-        let name = app
-            .store
-            .labs()
-            .await?
-            .into_iter()
-            .find(|l| l.id == lab)
-            .map(|l| l.name)
-            .unwrap_or_default();
         let issued_on = q
             .issued_on
             .unwrap_or_else(crate::document::today_in_vietnam);
-        let bytes = report_docx(
-            &app.store,
-            lab,
-            &name,
-            spec.resolve(scheme),
-            issued_on,
-            lang,
-        )
-        .await?;
+        let bytes = report_docx(&app.store, lab, spec.resolve(scheme), issued_on, lang).await?;
         let mut response = conditional::respond(&headers, DOCX, bytes);
         let disposition = format!("attachment; filename=\"bao-cao-{spec}.docx\"");
         if let Ok(value) = HeaderValue::from_str(&disposition) {

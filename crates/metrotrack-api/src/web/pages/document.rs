@@ -199,19 +199,9 @@ pub(crate) async fn report<S: Store>(
         Ok(asked) => asked,
         Err(why) => return bad_period(&user, &why),
     };
-    let lab = user.session.user.lab;
-    let name = app
-        .store
-        .labs()
-        .await?
-        .into_iter()
-        .find(|l| l.id == lab)
-        .map(|l| l.name)
-        .unwrap_or_default();
     let bytes = report_docx(
         &app.store,
-        lab,
-        &name,
+        user.session.user.lab,
         spec.resolve(scheme),
         today_in_vietnam(),
         user.lang,
