@@ -417,3 +417,98 @@ async fn the_records_list_pages_through_the_month() {
     }
     assert_eq!((rows, pages), (497, 3));
 }
+
+/// October's inspections as the API lists them, narrowed by `query`.
+async fn month_inspections(s: &Server, token: &str, query: &str) -> Vec<Value> {
+    let (_, list) = s
+        .get(
+            &format!("/api/v1/inspections?period=2023-10&scheme=decree09&limit=1000{query}"),
+            token,
+        )
+        .await;
+    list["items"].as_array().expect("items").clone()
+}
+
+/// The records page narrows the month by result, kind and technician as the API does;
+/// its count, its next page and its download keep the narrowing.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_records_page_narrows_the_month() {
+    let s = Server::start().await;
+    s.web_user("tom", Role::Technician).await;
+    let tom = s.sign_in("tom").await;
+    let log = std::fs::read(fixture("demo/inspections-2023-10.csv")).expect("fixture");
+    page(
+        tom.upload(Some(&tom.csrf), "inspections", "i.csv", log)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let reader = s.token('A', Role::Reader);
+    let month = "period=2023-10&scheme=decree09";
+    let rows = |html: &str| html.matches("<a href=\"/records/inspections/").count();
+    let unescape = |href: &str| href.replace("&#38;", "&").replace("&amp;", "&");
+
+    // Failed inspections: the page's count and rows are the API's, the choice stays
+    // selected, and the download holds the same rows.
+    let fails = month_inspections(&s, reader, "&result=fail").await;
+    assert!(!fails.is_empty() && fails.len() < 200, "{}", fails.len());
+    let html = page(
+        tom.get(&format!("/records/inspections?{month}&result=fail"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        html.contains(&format!("<strong>{}</strong>", fails.len())),
+        "{html}"
+    );
+    assert_eq!(rows(&html), fails.len());
+    assert!(html.contains("<option value=\"fail\" selected>"), "{html}");
+    let download = html
+        .split("href=\"")
+        .filter_map(|a| a.split('"').next())
+        .find(|href| href.starts_with("/export/") && href.contains("format=csv"))
+        .map(unescape)
+        .expect("a download link");
+    assert!(download.contains("result=fail"), "{download}");
+    let csv = tom.get(&download).await.text().await.expect("csv");
+    let lines = csv.lines().filter(|l| !l.trim().is_empty()).count();
+    assert_eq!(lines, 1 + fails.len(), "the header and the failed rows");
+
+    // One technician's failed inspections.
+    let who = fails[0]["technician"]
+        .as_str()
+        .expect("technician")
+        .to_owned();
+    let theirs = month_inspections(&s, reader, &format!("&result=fail&technician={who}")).await;
+    let html = page(
+        tom.get(&format!(
+            "/records/inspections?{month}&result=fail&technician={who}"
+        ))
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(rows(&html), theirs.len());
+    assert!(theirs.len() < fails.len() || fails.iter().all(|f| f["technician"] == who.as_str()));
+
+    // Verifications span pages: the next page keeps the narrowing, and the pages add up.
+    let verifications = month_inspections(&s, reader, "&kind=verification").await;
+    assert!(verifications.len() > 200, "{}", verifications.len());
+    let mut path = format!("/records/inspections?{month}&kind=verification");
+    let mut seen = 0;
+    for _ in 0..5 {
+        let html = page(tom.get(&path).await, StatusCode::OK).await;
+        seen += rows(&html);
+        let Some(next) = html
+            .split("<a href=\"")
+            .filter_map(|a| a.split('"').next())
+            .find(|href| href.contains("after="))
+        else {
+            break;
+        };
+        path = unescape(next);
+        assert!(path.contains("kind=verification"), "{path}");
+    }
+    assert_eq!(seen, verifications.len());
+}

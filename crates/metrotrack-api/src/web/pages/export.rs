@@ -4,11 +4,12 @@
 
 use axum::extract::{Path, Query, State};
 use chrono::{NaiveDate, Utc};
-use metrotrack_core::{CategoryCode, PeriodSpec, ReportingPeriod, Scheme};
+use metrotrack_core::{PeriodSpec, ReportingPeriod, Scheme};
 use metrotrack_store::Store;
-use metrotrack_store::records::{EarthingTestFilter, InspectionFilter};
+use metrotrack_store::records::EarthingTestFilter;
 use serde::Deserialize;
 
+use super::records::InspectionNarrowing;
 use super::{bad_period, error_page, period_of};
 use crate::AppState;
 use crate::export::{ExportFormat, ExportQuery, List, export_response};
@@ -35,12 +36,12 @@ fn no_format(user: &WebUser) -> PageResult {
     error_page(user, "format: csv | xlsx")
 }
 
-/// `?period=…&scheme=…&category=…`, as the records page has them.
+/// `?period=…&scheme=…`, as the records pages have them (the inspections' narrowing is
+/// read apart, as their page reads it).
 #[derive(Debug, Deserialize)]
 pub(crate) struct RecordsFileQuery {
     period: Option<String>,
     scheme: Option<String>,
-    category: Option<String>,
 }
 
 impl RecordsFileQuery {
@@ -65,6 +66,7 @@ pub(crate) async fn inspections<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
     Query(q): Query<RecordsFileQuery>,
+    Query(narrowing): Query<InspectionNarrowing>,
     Query(file): Query<FileQuery>,
 ) -> PageResult {
     let Some(asked) = file.asked(&user) else {
@@ -74,15 +76,7 @@ pub(crate) async fn inspections<S: Store>(
         Ok(asked) => asked,
         Err(why) => return bad_period(&user, &why),
     };
-    let filter = InspectionFilter {
-        from: Some(period.start),
-        to: Some(period.end),
-        category: q
-            .category
-            .as_deref()
-            .and_then(|c| CategoryCode::parse(c).ok()),
-        ..InspectionFilter::default()
-    };
+    let filter = narrowing.filter(&period);
     let lab = user.session.user.lab;
     let list = List::Inspections(filter);
     Ok(export_response(app.store.clone(), lab, list, asked, &format!("-{spec}")).await?)

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use metrotrack_core::CategoryCode;
+use metrotrack_core::{CategoryCode, InspectionKind, Outcome, ReportingPeriod};
 use metrotrack_store::Store;
 use metrotrack_store::records::{
     EarthingTestFilter, EarthingTestRecord, InspectionFilter, InspectionRecord, Page,
@@ -15,11 +15,103 @@ use crate::web::{PageResult, WebUser, render};
 
 const RECORDS_PAGE: u32 = 200;
 
+/// What the inspections list is narrowed to besides its period:
+/// `?category=…&kind=…&result=…&technician=…`, as the page's filter form sends them. The
+/// same narrowing serves the list's download. A value that is not one of the form's
+/// choices narrows nothing.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct InspectionNarrowing {
+    category: Option<String>,
+    kind: Option<String>,
+    result: Option<String>,
+    technician: Option<String>,
+}
+
+impl InspectionNarrowing {
+    fn category(&self) -> Option<CategoryCode> {
+        self.category
+            .as_deref()
+            .and_then(|c| CategoryCode::parse(c).ok())
+    }
+
+    fn kind(&self) -> Option<InspectionKind> {
+        self.kind.as_deref().and_then(|k| k.parse().ok())
+    }
+
+    fn result(&self) -> Option<Outcome> {
+        self.result.as_deref().and_then(|r| r.parse().ok())
+    }
+
+    fn technician(&self) -> Option<String> {
+        self.technician
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    }
+
+    /// The store's filter: `period`'s inspections, narrowed.
+    pub(crate) fn filter(&self, period: &ReportingPeriod) -> InspectionFilter {
+        InspectionFilter {
+            from: Some(period.start),
+            to: Some(period.end),
+            category: self.category(),
+            kind: self.kind(),
+            result: self.result(),
+            technician: self.technician(),
+            ..InspectionFilter::default()
+        }
+    }
+
+    /// The narrowing as it goes on in a link: `&category=DHN&result=fail`.
+    fn query(&self) -> String {
+        let mut query = String::new();
+        let mut put = |name: &str, value: Option<String>| {
+            if let Some(v) = value {
+                let encoded: String = url_encode(&v);
+                query.push_str(&format!("&{name}={encoded}"));
+            }
+        };
+        put("category", self.category().map(|c| c.to_string()));
+        put("kind", self.kind().map(|k| k.as_str().to_owned()));
+        put("result", self.result().map(|r| r.as_str().to_owned()));
+        put("technician", self.technician());
+        query
+    }
+}
+
+/// `text` as it goes in a query string.
+fn url_encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b))
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// One choice of a filter's list: its value, the words shown, whether it is chosen.
+#[derive(Debug)]
+pub(crate) struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
 #[derive(Template)]
 #[template(path = "inspections.html")]
 struct InspectionsPage {
     chrome: Chrome,
     period_label: String,
+    scheme: &'static str,
+    categories: Vec<Choice>,
+    kinds: Vec<Choice>,
+    results: Vec<Choice>,
+    technician: String,
     start: String,
     end: String,
     /// Inspections on every page.
@@ -28,21 +120,21 @@ struct InspectionsPage {
     next: Option<String>,
 }
 
-/// `?period=…&scheme=…&after=…&category=…`. Not a flattened [`PeriodQuery`]: a flattened
-/// query reads every value as text, so `after` (a number) was refused and the "next page"
-/// link answered 400.
+/// `?period=…&scheme=…&after=…`, the narrowing read apart. Not a flattened
+/// [`PeriodQuery`]: a flattened query reads every value as text, so `after` (a number)
+/// was refused and the "next page" link answered 400.
 #[derive(Debug, Deserialize)]
 pub(crate) struct RecordsQuery {
     period: Option<String>,
     scheme: Option<String>,
     after: Option<i64>,
-    category: Option<String>,
 }
 
 pub(crate) async fn inspections<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
     Query(q): Query<RecordsQuery>,
+    Query(narrowing): Query<InspectionNarrowing>,
 ) -> PageResult {
     let asked = period_of(
         q.period.as_deref(),
@@ -55,15 +147,7 @@ pub(crate) async fn inspections<S: Store>(
         Err(e) => return bad_period(&user, &e),
     };
     let period = spec.resolve(scheme);
-    let filter = InspectionFilter {
-        from: Some(period.start),
-        to: Some(period.end),
-        category: q
-            .category
-            .as_deref()
-            .and_then(|c| CategoryCode::parse(c).ok()),
-        ..InspectionFilter::default()
-    };
+    let filter = narrowing.filter(&period);
     let page = Page {
         limit: RECORDS_PAGE + 1,
         after: q.after,
@@ -72,17 +156,43 @@ pub(crate) async fn inspections<S: Store>(
     let total = app.store.count_inspections(lab, &filter).await?;
     let mut items = app.store.inspections(lab, &filter, page).await?;
     let base = format!(
-        "/records/inspections?period={spec}&scheme={}",
-        scheme.as_str()
+        "/records/inspections?period={spec}&scheme={}{}",
+        scheme.as_str(),
+        narrowing.query()
     );
-    let base = match &filter.category {
-        Some(c) => format!("{base}&category={c}"),
-        None => base,
-    };
     let next = more(&mut items, |r| r.id).map(|after| format!("{base}&after={after}"));
     let categories = app.store.categories(user.session.user.lab).await?;
+    let chrome = Chrome::new(&user, &base).with_categories(&categories);
+    let choices = |values: &[&str], chosen: Option<&str>| -> Vec<Choice> {
+        values
+            .iter()
+            .map(|v| Choice {
+                value: (*v).to_owned(),
+                label: chrome.word(v),
+                selected: chosen == Some(*v),
+            })
+            .collect()
+    };
+    let kinds = choices(
+        &["verification", "calibration", "test"],
+        filter.kind.map(|k| k.as_str()),
+    );
+    let results = choices(&["pass", "fail"], filter.result.map(|r| r.as_str()));
+    let categories = categories
+        .iter()
+        .map(|c| Choice {
+            value: c.code.to_string(),
+            label: chrome.category(&c.code),
+            selected: filter.category.as_ref() == Some(&c.code),
+        })
+        .collect();
     render(&InspectionsPage {
-        chrome: Chrome::new(&user, &base).with_categories(&categories),
+        chrome,
+        scheme: scheme.as_str(),
+        categories,
+        kinds,
+        results,
+        technician: filter.technician.clone().unwrap_or_default(),
         period_label: spec.to_string(),
         start: period.start.format("%d/%m/%Y").to_string(),
         end: period.end.format("%d/%m/%Y").to_string(),
