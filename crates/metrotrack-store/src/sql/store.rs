@@ -12,9 +12,8 @@ use super::CategoryNames;
 use super::accounts::{TOKEN_SELECT, USER_COLUMNS};
 use super::evidence::Kind;
 use super::rows::{
-    AuditRow, BATCH_COLUMNS, BatchRow, CategoryRow, DueRow, INSPECTION_SELECT, INSTRUMENT_COLUMNS,
-    InspectionRow, InstrumentRow, POINT_COLUMNS, PlanRow, PointRow, TEST_SELECT, TestRow,
-    flag_rises,
+    AuditRow, BATCH_COLUMNS, BatchRow, CategoryRow, DueRow, INSPECTION_SELECT, InspectionRow,
+    InstrumentRow, PlanRow, PointRow, TEST_SELECT, TestRow,
 };
 use super::{
     Arg, Backend, SqlStore, execute, fetch_all, fetch_one, fetch_optional, records, u64_of,
@@ -31,11 +30,13 @@ use crate::records::{
 use crate::{BatchRequest, ImportEvent, Store, StoreError};
 
 /// Rows read into records.
-fn convert<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<Vec<T>, StoreError> {
+pub(super) fn convert<R, T: TryFrom<R, Error = StoreError>>(
+    rows: Vec<R>,
+) -> Result<Vec<T>, StoreError> {
     rows.into_iter().map(T::try_from).collect()
 }
 
-fn not_found<T>(row: Option<T>, what: impl FnOnce() -> String) -> Result<T, StoreError> {
+pub(super) fn not_found<T>(row: Option<T>, what: impl FnOnce() -> String) -> Result<T, StoreError> {
     row.ok_or_else(|| StoreError::NotFound(what()))
 }
 
@@ -533,29 +534,7 @@ impl<DB: Backend> Store for SqlStore<DB> {
     }
 
     async fn instrument(&self, lab: LabId, id: i64) -> Result<InstrumentHistory, StoreError> {
-        let sql = format!(
-            "select {INSTRUMENT_COLUMNS} from instruments i where i.lab_id = $1 and i.id = $2"
-        );
-        let mut c = self.pool.acquire().await?;
-        let row: Option<InstrumentRow> = fetch_optional(
-            &mut c,
-            sqlx::query(sqlx::AssertSqlSafe(sql)).arg(lab).arg(id),
-        )
-        .await?;
-        let instrument = not_found(row, || format!("instrument {id}"))?.try_into()?;
-        let sql = format!(
-            "{INSPECTION_SELECT} where s.lab_id = $1 and s.instrument_id = $2
-             order by s.inspected_on, s.id"
-        );
-        let rows: Vec<InspectionRow> = fetch_all(
-            &mut c,
-            sqlx::query(sqlx::AssertSqlSafe(sql)).arg(lab).arg(id),
-        )
-        .await?;
-        Ok(InstrumentHistory {
-            instrument,
-            inspections: convert(rows)?,
-        })
+        self.read_instrument(lab, id).await
     }
 
     async fn inspections(
@@ -621,26 +600,7 @@ impl<DB: Backend> Store for SqlStore<DB> {
     }
 
     async fn latest_record_date(&self, lab: LabId) -> Result<Option<NaiveDate>, StoreError> {
-        let mut c = self.pool.acquire().await?;
-        let (inspected,): (Option<NaiveDate>,) = fetch_one(
-            &mut c,
-            sqlx::query(
-                "select max(inspected_on) from inspections
-                 where lab_id = $1 and voided_at is null",
-            )
-            .arg(lab),
-        )
-        .await?;
-        let (tested,): (Option<NaiveDate>,) = fetch_one(
-            &mut c,
-            sqlx::query(
-                "select max(tested_on) from earthing_tests
-                 where lab_id = $1 and voided_at is null",
-            )
-            .arg(lab),
-        )
-        .await?;
-        Ok(inspected.max(tested))
+        self.read_latest_record_date(lab).await
     }
 
     async fn inspected_instruments(
@@ -651,62 +611,8 @@ impl<DB: Backend> Store for SqlStore<DB> {
         category: Option<&CategoryCode>,
         page: Page,
     ) -> Result<CountedPage<InspectedInstrument>, StoreError> {
-        let in_category = if category.is_some() {
-            " and s.category_code = $4"
-        } else {
-            ""
-        };
-        let span = format!(
-            "from inspections s where s.lab_id = $1 and s.inspected_on between $2 and $3
-               and s.voided_at is null{in_category}"
-        );
-        let next = if category.is_some() { 5 } else { 4 };
-        let bind = |sql: String| {
-            let q = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .arg(lab)
-                .arg(from)
-                .arg(to);
-            match category {
-                Some(code) => q.arg(code.as_str().to_owned()),
-                None => q,
-            }
-        };
-        let mut c = self.pool.acquire().await?;
-        let (total,): (i64,) = fetch_one(
-            &mut c,
-            bind(format!("select count(distinct s.instrument_id) {span}")),
-        )
-        .await?;
-        let counts: Vec<(i64, i64)> = fetch_all(
-            &mut c,
-            bind(format!(
-                "select s.instrument_id, count(*) {span} and s.instrument_id > ${next}
-                 group by s.instrument_id order by s.instrument_id limit ${}",
-                next + 1
-            ))
-            .arg(page.after.unwrap_or(0))
-            .arg(page.sql_limit()),
-        )
-        .await?;
-        let ids: Vec<i64> = counts.iter().map(|(id, _)| *id).collect();
-        let mut query = records::instruments_by_id::<DB>(lab, &ids);
-        let rows: Vec<InstrumentRow> = if ids.is_empty() {
-            Vec::new()
-        } else {
-            fetch_all(&mut c, query.build()).await?
-        };
-        let instruments: Vec<InstrumentRecord> = convert(rows)?;
-        let items = records::counted(counts, instruments, |i| i.id)
-            .into_iter()
-            .map(|(instrument, n)| InspectedInstrument {
-                instrument,
-                inspections: n,
-            })
-            .collect();
-        Ok(CountedPage {
-            total: u64_of(total),
-            items,
-        })
+        self.read_inspected_instruments(lab, from, to, category, page)
+            .await
     }
 
     async fn measured_points(
@@ -716,46 +622,7 @@ impl<DB: Backend> Store for SqlStore<DB> {
         to: NaiveDate,
         page: Page,
     ) -> Result<CountedPage<MeasuredPoint>, StoreError> {
-        let span = "from earthing_tests t where t.lab_id = $1 and t.tested_on between $2 and $3
-               and t.voided_at is null";
-        let bind = |sql: String| {
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .arg(lab)
-                .arg(from)
-                .arg(to)
-        };
-        let mut c = self.pool.acquire().await?;
-        let (total,): (i64,) = fetch_one(
-            &mut c,
-            bind(format!("select count(distinct t.point_id) {span}")),
-        )
-        .await?;
-        let counts: Vec<(i64, i64)> = fetch_all(
-            &mut c,
-            bind(format!(
-                "select t.point_id, count(*) {span} and t.point_id > $4
-                 group by t.point_id order by t.point_id limit $5"
-            ))
-            .arg(page.after.unwrap_or(0))
-            .arg(page.sql_limit()),
-        )
-        .await?;
-        let ids: Vec<i64> = counts.iter().map(|(id, _)| *id).collect();
-        let mut query = records::points_by_id::<DB>(lab, &ids);
-        let rows: Vec<PointRow> = if ids.is_empty() {
-            Vec::new()
-        } else {
-            fetch_all(&mut c, query.build()).await?
-        };
-        let points: Vec<EarthingPointRecord> = convert(rows)?;
-        let items = records::counted(counts, points, |p| p.id)
-            .into_iter()
-            .map(|(point, n)| MeasuredPoint { point, tests: n })
-            .collect();
-        Ok(CountedPage {
-            total: u64_of(total),
-            items,
-        })
+        self.read_measured_points(lab, from, to, page).await
     }
 
     async fn earthing_point(
@@ -763,28 +630,7 @@ impl<DB: Backend> Store for SqlStore<DB> {
         lab: LabId,
         id: i64,
     ) -> Result<EarthingPointHistory, StoreError> {
-        let sql = format!(
-            "{POINT_COLUMNS} {} where p.lab_id = $1 and p.id = $2",
-            DB::POINTS_WITH_LATEST_TEST
-        );
-        let mut c = self.pool.acquire().await?;
-        let row: Option<PointRow> = fetch_optional(
-            &mut c,
-            sqlx::query(sqlx::AssertSqlSafe(sql)).arg(lab).arg(id),
-        )
-        .await?;
-        let point = not_found(row, || format!("earthing point {id}"))?.try_into()?;
-        let sql = format!(
-            "{TEST_SELECT} where t.lab_id = $1 and t.point_id = $2 order by t.tested_on, t.id"
-        );
-        let rows: Vec<TestRow> = fetch_all(
-            &mut c,
-            sqlx::query(sqlx::AssertSqlSafe(sql)).arg(lab).arg(id),
-        )
-        .await?;
-        let mut tests: Vec<EarthingTestRecord> = convert(rows)?;
-        flag_rises(&mut tests)?;
-        Ok(EarthingPointHistory { point, tests })
+        self.read_earthing_point(lab, id).await
     }
 
     async fn earthing_tests(

@@ -65,33 +65,21 @@ impl InspectionNarrowing {
 
     /// The narrowing as it goes on in a link: `&category=DHN&result=fail`.
     fn query(&self) -> String {
-        let mut query = String::new();
-        let mut put = |name: &str, value: Option<String>| {
-            if let Some(v) = value {
-                let encoded: String = url_encode(&v);
-                query.push_str(&format!("&{name}={encoded}"));
-            }
-        };
-        put("category", self.category().map(|c| c.to_string()));
-        put("kind", self.kind().map(|k| k.as_str().to_owned()));
-        put("result", self.result().map(|r| r.as_str().to_owned()));
-        put("technician", self.technician());
-        query
-    }
-}
-
-/// `text` as it goes in a query string.
-fn url_encode(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(char::from(b))
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
+        let pairs = [
+            ("category", self.category().map(|c| c.to_string())),
+            ("kind", self.kind().map(|k| k.as_str().to_owned())),
+            ("result", self.result().map(|r| r.as_str().to_owned())),
+            ("technician", self.technician()),
+        ];
+        let set: Vec<(&str, String)> = pairs
+            .into_iter()
+            .filter_map(|(name, value)| value.map(|v| (name, v)))
+            .collect();
+        match serde_urlencoded::to_string(&set) {
+            Ok(query) if !query.is_empty() => format!("&{query}"),
+            _ => String::new(),
         }
     }
-    out
 }
 
 /// One choice of a filter's list: its value, the words shown, whether it is chosen.
