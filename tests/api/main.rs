@@ -9,6 +9,8 @@ mod auth;
 mod binary;
 #[path = "../web/browser.rs"]
 mod browser;
+#[path = "../web/walk.rs"]
+mod browser_walk;
 mod categories;
 mod demo;
 mod document;
@@ -24,6 +26,7 @@ mod shutdown;
 mod targets;
 mod web;
 mod web_forms;
+mod web_pages;
 mod web_records;
 mod web_sessions;
 mod workbook;

@@ -139,3 +139,35 @@ fn dry_run_stores_nothing_and_exits_non_zero_on_problems() {
         "{stdout}"
     );
 }
+
+/// An earthing log imported as inspections is refused with one problem naming the kind
+/// it looks like, in the language asked, not one "required column missing" per column.
+#[test]
+fn the_wrong_log_kind_is_named_once() {
+    let lab = Lab::new();
+    let file = fixture("demo/earthing-2023-10.csv");
+    let path = file.to_str().expect("path");
+    let out = lab.run_env(
+        &["import", "inspections", path],
+        &[("METROTRACK_LANG", "vi")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout
+            .matches("tệp này có vẻ là sổ đo điện trở nối đất")
+            .count(),
+        1,
+        "{stdout}"
+    );
+    assert!(!stdout.contains("thiếu cột bắt buộc"), "{stdout}");
+    let out = lab.run(&["import", "inspections", path, "--format", "json"]);
+    let batch: Value = serde_json::from_slice(&out.stdout).expect("batch JSON");
+    let problems = batch["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{batch}");
+    assert_eq!(problems[0]["code"], "header.looks_like_earthing");
+    assert_eq!(
+        lab.actual("2023-10", "decree09", "earthing_points_measured"),
+        0
+    );
+}

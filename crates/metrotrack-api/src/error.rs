@@ -331,28 +331,46 @@ impl IntoResponse for ApiError {
                 response
             }
             ApiError::Invalid(problems, lang) => {
+                let n = problems.len();
                 let mut doc = document(
                     ProblemType::Validation,
-                    format!(
-                        "Nothing was changed: {} value(s) are not acceptable; each problem \
-                         names its field.",
-                        problems.len()
-                    ),
+                    match lang {
+                        Lang::Vi => format!(
+                            "Không thay đổi gì: {n} giá trị không chấp nhận được; mỗi lỗi ghi rõ \
+                             trường của nó."
+                        ),
+                        Lang::En => format!(
+                            "Nothing was changed: {n} value(s) are not acceptable; each problem \
+                             names its field."
+                        ),
+                    },
                 );
+                if lang == Lang::Vi {
+                    doc.title = "Có giá trị không hợp lệ trong yêu cầu".to_owned();
+                }
                 doc.problems = Some(RowProblem::all(&problems, lang));
                 problem_response(&doc)
             }
             ApiError::ImportRefused(batch, lang) => {
+                let (n, file, rows) = (batch.problems.len(), &batch.file_name, batch.rows);
                 let mut doc = document(
                     ProblemType::ImportRefused,
-                    format!(
-                        "Nothing was stored: {} problem(s) in {} ({} rows read). Fix them and \
-                         upload the file again, or import with mode=partial to store the valid rows.",
-                        batch.problems.len(),
-                        batch.file_name,
-                        batch.rows
-                    ),
+                    match lang {
+                        Lang::Vi => format!(
+                            "Không lưu gì: {n} lỗi trong {file} (đã đọc {rows} dòng). Hãy sửa \
+                             rồi tải tệp lên lại, hoặc nhập với mode=partial để lưu các dòng \
+                             hợp lệ."
+                        ),
+                        Lang::En => format!(
+                            "Nothing was stored: {n} problem(s) in {file} ({rows} rows read). \
+                             Fix them and upload the file again, or import with mode=partial \
+                             to store the valid rows."
+                        ),
+                    },
                 );
+                if lang == Lang::Vi {
+                    doc.title = "Tệp nhập bị từ chối".to_owned();
+                }
                 doc.problems = Some(RowProblem::all(&batch.problems, lang));
                 doc.warnings = Some(RowProblem::all(&batch.warnings, lang));
                 doc.batch = Some(Box::new(BatchDto::new(*batch, lang)));

@@ -303,6 +303,9 @@ async fn guard(State(config): State<Arc<ApiConfig>>, req: Request, next: Next) -
     // The API's upload and the web page's upload stream large files: both get the long limit.
     let upload =
         req.method() == Method::POST && matches!(req.uri().path(), "/api/v1/imports" | "/upload");
+    // A browser's page request that nothing answers gets the HTML 404 page.
+    let page_asked = web::wants_page(req.uri(), req.headers())
+        .then(|| (req.uri().clone(), req.headers().clone()));
     let limit = if upload {
         config.upload_timeout
     } else {
@@ -321,6 +324,9 @@ async fn guard(State(config): State<Arc<ApiConfig>>, req: Request, next: Next) -
             v.as_bytes().starts_with(b"application/problem+json")
                 || v.as_bytes().starts_with(b"text/html")
         });
+    if let Some((uri, headers)) = page_asked.filter(|_| status == StatusCode::NOT_FOUND && !typed) {
+        return web::not_found_page(&uri, &headers);
+    }
     if (status.is_client_error() || status.is_server_error()) && !typed {
         let kind = match status {
             StatusCode::METHOD_NOT_ALLOWED => error::ProblemType::MethodNotAllowed,

@@ -28,6 +28,21 @@ impl DueEntry {
     }
 }
 
+/// How many instruments the due list holds as of a date: already overdue, and due within
+/// the window but not yet overdue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueCounts {
+    pub overdue: u64,
+    pub due_soon: u64,
+}
+
+impl DueCounts {
+    /// Every instrument on the list.
+    pub fn total(&self) -> u64 {
+        self.overdue + self.due_soon
+    }
+}
+
 /// Where a page of the due list ends: the due order's key (valid-until, serial number,
 /// instrument id) of the last entry shown.
 #[derive(Debug, Clone, PartialEq, Eq)]

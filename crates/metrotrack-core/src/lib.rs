@@ -28,7 +28,7 @@ pub use batch::{
 };
 pub use category::{Category, CategoryCatalog, CategoryCode, CycleRule};
 pub use document::{CategoryRow, EarthingRow, ReportSettings, ReportTables, SettingsError};
-pub use due::{DueAfter, DueEntry};
+pub use due::{DueAfter, DueCounts, DueEntry};
 pub use earthing::{EarthingMethod, EarthingSystem, NewEarthingTest, Ohms, PointCode, PointKey};
 pub use inspection::{InspectionKind, NewInspection, Outcome, VerificationType};
 pub use instrument::{InstrumentKey, SerialNumber};

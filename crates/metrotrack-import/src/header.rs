@@ -301,6 +301,38 @@ pub(crate) fn fields_of(kind: LogKind) -> &'static [FieldSpec] {
     }
 }
 
+/// The log-kind guess: when the header lacks required columns of `kind` but has every
+/// required column of the other kind, the one problem saying which kind it looks like.
+fn other_kind_guess(kind: LogKind, columns: &[Column], missing: &[&FieldSpec]) -> Option<Msg> {
+    let other = match kind {
+        LogKind::Inspections => LogKind::Earthing,
+        LogKind::Earthing => LogKind::Inspections,
+    };
+    let has: Vec<Field> = columns
+        .iter()
+        .filter_map(|c| match role_of(other, &c.written) {
+            Role::Field(field) => Some(field),
+            _ => None,
+        })
+        .collect();
+    let complete = fields_of(other)
+        .iter()
+        .filter(|s| s.required)
+        .all(|s| has.contains(&s.field));
+    if !complete {
+        return None;
+    }
+    let missing = missing
+        .iter()
+        .map(|s| s.field.canonical())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(match other {
+        LogKind::Earthing => Msg::LooksLikeEarthing { missing },
+        LogKind::Inspections => Msg::LooksLikeInspections { missing },
+    })
+}
+
 /// The matching key of a header: a trailing `(…)` or `[…]` unit suffix removed, then
 /// folded (diacritics, case, spaces and punctuation dropped).
 pub(crate) fn header_key(written: &str) -> String {
@@ -473,10 +505,17 @@ impl Header {
             .collect::<Vec<_>>()
             .join(", ");
         let found = text::shorten(&found, 400);
-        for spec in fields_of(kind)
+        let missing: Vec<&FieldSpec> = fields_of(kind)
             .iter()
             .filter(|s| s.required && !index.contains_key(&s.field))
+            .collect();
+        if !missing.is_empty()
+            && let Some(guess) = other_kind_guess(kind, &columns, &missing)
         {
+            fatal.push(Problem::new(line, None, None, guess));
+            return Err(fatal);
+        }
+        for spec in missing {
             let accepted = std::iter::once(spec.field.canonical())
                 .chain(spec.aliases.iter().copied())
                 .collect::<Vec<_>>()

@@ -6,9 +6,10 @@
 
 use chrono::NaiveDate;
 use metrotrack_core::{
-    Category, CategoryCode, CycleRule, DueAfter, DueEntry, FileSummary, ImportBatch, ImportMode,
-    LabId, LogKind, Metric, NewEarthingTest, NewInspection, ParsedRow, PeriodAchievement,
-    PeriodSpec, PlanTarget, ReportSettings, ReportTables, ReportingPeriod, Scheme, YearAchievement,
+    Category, CategoryCode, CycleRule, DueAfter, DueCounts, DueEntry, FileSummary, ImportBatch,
+    ImportMode, LabId, LogKind, Metric, NewEarthingTest, NewInspection, ParsedRow,
+    PeriodAchievement, PeriodSpec, PlanTarget, ReportSettings, ReportTables, ReportingPeriod,
+    Scheme, YearAchievement,
 };
 use std::future::Future;
 
@@ -292,6 +293,15 @@ pub trait Store: Clone + Send + Sync + 'static {
         after: Option<&DueAfter>,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<DueEntry>, StoreError>> + Send;
+
+    /// How many instruments [`Store::due_list`] holds for the same window: the overdue
+    /// and those due within `within_days` of `as_of`.
+    fn due_counts(
+        &self,
+        lab: LabId,
+        within_days: u32,
+        as_of: NaiveDate,
+    ) -> impl Future<Output = Result<DueCounts, StoreError>> + Send;
 
     // ----- labs, accounts and the audit log -----------------------------------------
 

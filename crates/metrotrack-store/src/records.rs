@@ -255,6 +255,8 @@ pub struct EarthingTestFilter {
     pub point_id: Option<i64>,
     pub technician: Option<String>,
     pub batch_id: Option<i64>,
+    /// `Some(true)`: only tests over their limit; `Some(false)`: only those within it.
+    pub over_limit: Option<bool>,
     pub include_voided: bool,
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use metrotrack_core::{
-    Achievement, Category, DueEntry, PeriodAchievement, PlanTarget, ReportingPeriod,
+    Achievement, Category, DueCounts, DueEntry, PeriodAchievement, PlanTarget, ReportingPeriod,
     YearAchievement,
 };
 use rust_decimal::prelude::ToPrimitive;
@@ -252,7 +252,30 @@ impl From<DueEntry> for DueDto {
 pub struct DueList {
     pub as_of: NaiveDate,
     pub within_days: u32,
+    /// How many instruments the whole list holds (every page together).
+    pub counts: DueCountsDto,
     pub items: Vec<DueDto>,
     /// The `cursor` of the next page; absent on the last one.
     pub next_cursor: Option<String>,
+}
+
+/// How many instruments the due list holds.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct DueCountsDto {
+    /// Past their valid-until date.
+    pub overdue: u64,
+    /// Due within the window, not yet overdue.
+    pub due_soon: u64,
+    /// Both together.
+    pub total: u64,
+}
+
+impl From<DueCounts> for DueCountsDto {
+    fn from(c: DueCounts) -> Self {
+        Self {
+            overdue: c.overdue,
+            due_soon: c.due_soon,
+            total: c.total(),
+        }
+    }
 }

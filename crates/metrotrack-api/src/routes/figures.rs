@@ -466,9 +466,11 @@ pub async fn due<S: Store>(
             .last()
             .map(|last| pagination::encode_due_cursor(&last.into()))
     });
+    let counts = app.store.due_counts(lab, within, as_of).await?;
     Ok(Json(DueList {
         as_of,
         within_days: within,
+        counts: counts.into(),
         items: items.into_iter().map(Into::into).collect(),
         next_cursor: next_cursor.flatten(),
     })

@@ -53,7 +53,12 @@ pub async fn health<S: metrotrack_store::Store>(
 }
 
 /// Any path that names nothing.
-pub async fn fallback() -> Response {
+/// A browser asking for a page gets an HTML 404 page in its language; the API and
+/// other clients get problem+json.
+pub async fn fallback(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    if crate::web::wants_page(&uri, &headers) {
+        return crate::web::not_found_page(&uri, &headers);
+    }
     not_found("There is nothing at this path; see /api/v1/openapi.json for the API.")
         .into_response()
 }

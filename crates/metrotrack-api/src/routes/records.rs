@@ -517,6 +517,8 @@ pub struct TestParams {
     pub technician: Option<String>,
     /// Only this import batch's records.
     pub batch_id: Option<i64>,
+    /// `true`: only tests whose resistance is over their limit; `false`: only those within it.
+    pub over_limit: Option<bool>,
     /// Include voided records.
     pub include_voided: Option<bool>,
     /// Rows per page, 1 to 1000 (default 50).
@@ -569,6 +571,7 @@ pub async fn tests<S: Store>(
         point_id: q.point_id,
         technician: text(q.technician),
         batch_id: q.batch_id,
+        over_limit: q.over_limit,
         include_voided: q.include_voided.unwrap_or(false),
     };
     if let Some(asked) = export {

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
@@ -140,8 +140,11 @@ pub(super) async fn login<S: Store>(
     }
     let user = match sign_in(&app, &login, form.password, ip).await {
         Ok(user) => user,
-        Err(SignInError::Throttled(_)) => {
-            return login_page(&app.form_key, lang, &headers, Some(t.throttled), login);
+        Err(SignInError::Throttled(left)) => {
+            // 429 as the API answers, with the form to try again later.
+            let page = login_page(&app.form_key, lang, &headers, Some(t.throttled), login)?;
+            let retry = [(header::RETRY_AFTER, left.to_string())];
+            return Ok((StatusCode::TOO_MANY_REQUESTS, retry, page).into_response());
         }
         Err(SignInError::Busy(left)) => return Err(PageError::Busy(left)),
         Err(SignInError::Refused) => {

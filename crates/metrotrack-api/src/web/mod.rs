@@ -13,6 +13,7 @@ pub(crate) mod i18n;
 mod locale;
 mod login;
 mod pages;
+pub(crate) mod words;
 
 use std::sync::OnceLock;
 
@@ -139,10 +140,17 @@ pub(crate) fn router<S: Store>(state: AppState<S>) -> Router {
 }
 
 /// The language cookie when `?lang=` chose one (the security headers every answer gets
-/// are [`crate::security_headers`]'s).
+/// are [`crate::security_headers`]'s), and a page's failure rendered as an error page
+/// in the reader's language.
 async fn headers(req: Request, next: Next) -> Response {
     let chosen = lang_asked(req.uri());
+    let lang = request_lang(req.uri(), req.headers());
+    let path = req.uri().path().to_owned();
+    let referer = req.headers().get(header::REFERER).cloned();
     let mut response = next.run(req).await;
+    if let Some(page) = response.extensions().get::<error::ErrorPage>().copied() {
+        response = error::error_page(page, lang, &path, referer.as_ref());
+    }
     let h = response.headers_mut();
     if let Some(lang) = chosen {
         let cookie = Cookie::build((LANG_COOKIE, lang_code(lang)))
@@ -155,6 +163,38 @@ async fn headers(req: Request, next: Next) -> Response {
         }
     }
     response
+}
+
+/// Whether an address no route answers should get an HTML 404 page rather than
+/// problem+json: a browser's request (it accepts `text/html`) outside `/api/`.
+pub(crate) fn wants_page(uri: &axum::http::Uri, headers: &HeaderMap) -> bool {
+    !uri.path().starts_with("/api/")
+        && uri.path() != "/api"
+        && headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+}
+
+/// The 404 page for an address nothing answers, in the reader's language.
+pub(crate) fn not_found_page(uri: &axum::http::Uri, headers: &HeaderMap) -> Response {
+    error::error_page(
+        error::ErrorPage::NotFound,
+        request_lang(uri, headers),
+        uri.path(),
+        headers.get(header::REFERER),
+    )
+}
+
+/// The language of a request: `?lang=`, else the cookie, else Vietnamese.
+fn request_lang(uri: &axum::http::Uri, headers: &HeaderMap) -> Lang {
+    lang_asked(uri)
+        .or_else(|| {
+            CookieJar::from_headers(headers)
+                .get(LANG_COOKIE)
+                .and_then(|c| c.value().parse().ok())
+        })
+        .unwrap_or(Lang::Vi)
 }
 
 async fn css() -> Response {
@@ -239,14 +279,7 @@ struct PageLang(Lang);
 impl<S: Send + Sync> FromRequestParts<S> for PageLang {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let lang = lang_asked(&parts.uri)
-            .or_else(|| {
-                CookieJar::from_headers(&parts.headers)
-                    .get(LANG_COOKIE)
-                    .and_then(|c| c.value().parse().ok())
-            })
-            .unwrap_or(Lang::Vi);
-        Ok(PageLang(lang))
+        Ok(PageLang(request_lang(&parts.uri, &parts.headers)))
     }
 }
 

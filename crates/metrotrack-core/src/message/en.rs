@@ -168,6 +168,12 @@ impl Msg {
                     "the required column {field} is missing (accepted headers: {accepted}); headers found: {found}"
                 )
             }
+            Self::LooksLikeEarthing { missing } => format!(
+                "this looks like an earthing log: its header has every column of an earthing log but it was uploaded as an inspections log (missing {missing}); choose “earthing” and upload it again"
+            ),
+            Self::LooksLikeInspections { missing } => format!(
+                "this looks like an inspections log: its header has every column of an inspections log but it was uploaded as an earthing log (missing {missing}); choose “inspections” and upload it again"
+            ),
             Self::FileEmpty {} => "the file is empty: no header row".to_owned(),
             Self::FileTooLarge { limit_bytes } => format!(
                 "the file is larger than {}; split it into smaller files",

@@ -118,6 +118,12 @@ catalogue! {
     ColumnUnnamed = "column.unnamed" { position: usize },
     /// `found`: the headers the file has, quoted and shortened; empty when none.
     ColumnMissing = "column.missing" { field: String, accepted: String, found: String },
+    /// Uploaded as an inspections log, but the header has every required column of an
+    /// earthing log (and lacks the inspections log's): one problem instead of one per
+    /// missing column. `missing`: the inspections log's columns it lacks.
+    LooksLikeEarthing = "header.looks_like_earthing" { missing: String },
+    /// The reverse: uploaded as an earthing log, but the header is an inspections log's.
+    LooksLikeInspections = "header.looks_like_inspections" { missing: String },
 
     // The file.
     FileEmpty = "file.empty" {},

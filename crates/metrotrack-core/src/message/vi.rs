@@ -141,6 +141,12 @@ impl Msg {
                     "thiếu cột bắt buộc {field} (các tiêu đề được chấp nhận: {accepted}); các tiêu đề có trong tệp: {found}"
                 )
             }
+            Self::LooksLikeEarthing { missing } => format!(
+                "tệp này có vẻ là sổ đo điện trở nối đất: tiêu đề có đủ các cột của sổ đo điện trở nối đất nhưng tệp được tải lên như sổ kiểm định (thiếu {missing}); hãy chọn loại “đo điện trở nối đất” rồi tải lên lại"
+            ),
+            Self::LooksLikeInspections { missing } => format!(
+                "tệp này có vẻ là sổ kiểm định: tiêu đề có đủ các cột của sổ kiểm định nhưng tệp được tải lên như sổ đo điện trở nối đất (thiếu {missing}); hãy chọn loại “kiểm định” rồi tải lên lại"
+            ),
             Self::FileEmpty {} => "tệp trống: không có dòng tiêu đề".to_owned(),
             Self::FileTooLarge { limit_bytes } => format!(
                 "tệp lớn hơn {}; hãy chia thành các tệp nhỏ hơn",

@@ -79,6 +79,14 @@ pub async fn due_list_shows_overdue_and_soon_due<S: Store>(store: &S) {
         .map(|e| e.serial_number)
         .collect();
     assert_eq!(today, vec!["OVERDUE", "FAILED"]);
+    // The counts cover the same lists: two overdue, one due within 30 days; within 0
+    // days only the overdue ones.
+    let counts = store.due_counts(lab, 30, as_of).await.expect("due counts");
+    assert_eq!((counts.overdue, counts.due_soon, counts.total()), (2, 1, 3));
+    let counts = store.due_counts(lab, 0, as_of).await.expect("due counts");
+    assert_eq!((counts.overdue, counts.due_soon), (2, 0));
+    let far = store.due_counts(lab, 100, as_of).await.expect("due counts");
+    assert_eq!((far.overdue, far.due_soon), (2, 2));
 }
 
 /// An instrument first seen in a file is due by its latest stored inspection: rows the

@@ -432,6 +432,27 @@ pub async fn earthing_points_and_tests_are_read_back<S: Store>(store: &S) {
             ("P1".to_owned(), true)
         ]
     );
+    // Narrowed by the verdict: over the limit, or within it; the count agrees.
+    for (over, expected) in [(true, vec!["E_1"]), (false, vec!["E2", "P1"])] {
+        let filter = EarthingTestFilter {
+            technician: Some("Trần Bình".into()),
+            batch_id: batch.id,
+            to: Some(d("2023-10-01")),
+            over_limit: Some(over),
+            ..Default::default()
+        };
+        let mut codes: Vec<String> = store
+            .earthing_tests(a, &filter, Page::first(10))
+            .await
+            .expect("tests")
+            .into_iter()
+            .map(|t| t.point_code)
+            .collect();
+        codes.sort_unstable();
+        assert_eq!(codes, expected, "over the limit: {over}");
+        let n = store.count_earthing_tests(a, &filter).await.expect("count");
+        assert_eq!(n, expected.len() as u64);
+    }
 
     store
         .void_batch(a, batch.id.expect("id"), "supervisor", "wrong tester")

@@ -245,4 +245,13 @@ fn test_filters<DB: Backend>(q: &mut QueryBuilder<DB>, filter: &EarthingTestFilt
     if let Some(batch) = filter.batch_id {
         and(q, "t.batch_id =", batch);
     }
+    match filter.over_limit {
+        Some(true) => {
+            q.push(format!(" and {}", DB::OVER_LIMIT));
+        }
+        Some(false) => {
+            q.push(format!(" and not ({})", DB::OVER_LIMIT));
+        }
+        None => {}
+    }
 }

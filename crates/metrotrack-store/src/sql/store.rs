@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use metrotrack_core::{
-    Category, CategoryCode, CycleRule, DueAfter, DueEntry, ImportBatch, LabId, Metric,
+    Category, CategoryCode, CycleRule, DueAfter, DueCounts, DueEntry, ImportBatch, LabId, Metric,
     NewEarthingTest, NewInspection, PeriodAchievement, PeriodSpec, PlanTarget, ReportSettings,
     ReportTables, ReportingPeriod, Scheme, YearAchievement,
 };
@@ -331,6 +331,34 @@ impl<DB: Backend> Store for SqlStore<DB> {
         let mut c = self.pool.acquire().await?;
         let rows: Vec<DueRow> = fetch_all(&mut c, query.arg(i64::from(limit))).await?;
         rows.into_iter().map(|r| r.entry(as_of)).collect()
+    }
+
+    #[tracing::instrument(skip_all, fields(lab = lab, within_days = within_days, as_of = %as_of))]
+    async fn due_counts(
+        &self,
+        lab: LabId,
+        within_days: u32,
+        as_of: NaiveDate,
+    ) -> Result<DueCounts, StoreError> {
+        let horizon = as_of
+            .checked_add_days(Days::new(u64::from(within_days)))
+            .unwrap_or(NaiveDate::MAX);
+        let mut c = self.pool.acquire().await?;
+        let (overdue, total): (i64, i64) = fetch_one(
+            &mut c,
+            sqlx::query(
+                "select count(case when due_on < $2 then 1 end), count(*) from instruments
+                 where lab_id = $1 and due_on is not null and due_on <= $3",
+            )
+            .arg(lab)
+            .arg(as_of)
+            .arg(horizon),
+        )
+        .await?;
+        Ok(DueCounts {
+            overdue: u64_of(overdue),
+            due_soon: u64_of(total - overdue),
+        })
     }
 
     // ----- labs, accounts and the audit log -----------------------------------------

@@ -30,6 +30,15 @@ pub(crate) struct CategoryTexts {
     months: &'static str,
     months_from: &'static str,
     bad_code: &'static str,
+    /// After a name's label: what a name must be.
+    bad_name: &'static str,
+    bad_months: &'static str,
+    /// "No category" {code} "in this lab".
+    no_category: &'static str,
+    no_category_end: &'static str,
+    /// {code} "already has a cycle from" {date}, then why.
+    cycle_taken: &'static str,
+    cycle_taken_end: &'static str,
 }
 
 const VI: CategoryTexts = CategoryTexts {
@@ -46,6 +55,12 @@ const VI: CategoryTexts = CategoryTexts {
     months: "Số tháng",
     months_from: "tháng, từ",
     bad_code: "Mã loại gồm 1 đến 16 chữ cái, chữ số, - hoặc _.",
+    bad_name: "cần từ 1 đến 200 ký tự.",
+    bad_months: "Chu kỳ dài từ 1 đến 240 tháng.",
+    no_category: "Không có loại",
+    no_category_end: "trong phòng thí nghiệm này.",
+    cycle_taken: "đã có chu kỳ áp dụng từ ngày",
+    cycle_taken_end: "; các chu kỳ được giữ làm lịch sử: hãy thêm chu kỳ từ một ngày khác.",
 };
 
 const EN: CategoryTexts = CategoryTexts {
@@ -62,6 +77,12 @@ const EN: CategoryTexts = CategoryTexts {
     months: "Months",
     months_from: "months, from",
     bad_code: "A category code is 1 to 16 letters, digits, - or _.",
+    bad_name: "give a name of 1 to 200 characters.",
+    bad_months: "A cycle is 1 to 240 months.",
+    no_category: "There is no category",
+    no_category_end: "in this lab.",
+    cycle_taken: "already has a cycle from",
+    cycle_taken_end: "; cycles are kept as history: add one from another date.",
 };
 
 fn texts(lang: Lang) -> &'static CategoryTexts {
@@ -138,15 +159,32 @@ pub(crate) async fn categories<S: Store>(
     page(&app, &user, StatusCode::OK, None).await
 }
 
-/// A refusal of the store, shown on the page with its status.
-async fn refused<S: Store>(app: &AppState<S>, user: &WebUser, e: StoreError) -> PageResult {
+/// A refusal of the store, shown on the page with its status. The refusals the form can
+/// meet are checked before the store is asked, in the reader's words (`said`); the
+/// store's own text is the fallback.
+async fn refused<S: Store>(
+    app: &AppState<S>,
+    user: &WebUser,
+    e: StoreError,
+    said: Option<String>,
+) -> PageResult {
     let (status, why) = match e {
         StoreError::Conflict(why) => (StatusCode::CONFLICT, why),
         StoreError::Invalid(why) => (StatusCode::UNPROCESSABLE_ENTITY, why),
         StoreError::NotFound(what) => (StatusCode::NOT_FOUND, format!("{what} not found")),
         other => return Err(other.into()),
     };
-    page(app, user, status, Some(why)).await
+    page(app, user, status, Some(said.unwrap_or(why))).await
+}
+
+/// A name of 1 to 200 characters, or why not in `ct`'s words.
+fn name_ok(ct: &CategoryTexts, label: &str, name: &str) -> Result<(), String> {
+    let n = name.trim().chars().count();
+    if (1..=200).contains(&n) {
+        Ok(())
+    } else {
+        Err(format!("{label}: {}", ct.bad_name))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -177,6 +215,12 @@ pub(crate) async fn set<S: Store>(
         let why = texts(user.lang).bad_code.to_owned();
         return page(&app, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(why)).await;
     };
+    let ct = texts(user.lang);
+    if let Err(why) =
+        name_ok(ct, ct.name_vi, &form.name_vi).and_then(|()| name_ok(ct, ct.name_en, &form.name_en))
+    {
+        return page(&app, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(why)).await;
+    }
     let names = CategoryNames {
         code,
         name_vi: form.name_vi,
@@ -190,7 +234,7 @@ pub(crate) async fn set<S: Store>(
         .await
     {
         Ok(_) => Ok(Redirect::to("/categories").into_response()),
-        Err(e) => refused(&app, &user, e).await,
+        Err(e) => refused(&app, &user, e, None).await,
     }
 }
 
@@ -228,6 +272,11 @@ pub(crate) async fn cycle<S: Store>(
         );
         return page(&app, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(why)).await;
     };
+    let ct = texts(user.lang);
+    if !(1..=240).contains(&months) {
+        let why = ct.bad_months.to_owned();
+        return page(&app, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(why)).await;
+    }
     let rule = CycleRule {
         effective_from,
         months,
@@ -239,6 +288,20 @@ pub(crate) async fn cycle<S: Store>(
         .await
     {
         Ok(_) => Ok(Redirect::to("/categories").into_response()),
-        Err(e) => refused(&app, &user, e).await,
+        Err(e) => {
+            let said = match &e {
+                StoreError::NotFound(_) => {
+                    Some(format!("{} {code} {}", ct.no_category, ct.no_category_end))
+                }
+                StoreError::Conflict(_) => Some(format!(
+                    "{code} {} {}{}",
+                    ct.cycle_taken,
+                    effective_from.format("%d/%m/%Y"),
+                    ct.cycle_taken_end
+                )),
+                _ => None,
+            };
+            refused(&app, &user, e, said).await
+        }
     }
 }

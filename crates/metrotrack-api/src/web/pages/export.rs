@@ -6,10 +6,9 @@ use axum::extract::{Path, Query, State};
 use chrono::{NaiveDate, Utc};
 use metrotrack_core::{PeriodSpec, ReportingPeriod, Scheme};
 use metrotrack_store::Store;
-use metrotrack_store::records::EarthingTestFilter;
 use serde::Deserialize;
 
-use super::records::InspectionNarrowing;
+use super::records::{EarthingNarrowing, InspectionNarrowing};
 use super::{bad_period, error_page, period_of};
 use crate::AppState;
 use crate::export::{ExportFormat, ExportQuery, List, export_response};
@@ -86,6 +85,7 @@ pub(crate) async fn earthing_tests<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
     Query(q): Query<RecordsFileQuery>,
+    Query(narrowing): Query<EarthingNarrowing>,
     Query(file): Query<FileQuery>,
 ) -> PageResult {
     let Some(asked) = file.asked(&user) else {
@@ -95,11 +95,7 @@ pub(crate) async fn earthing_tests<S: Store>(
         Ok(asked) => asked,
         Err(why) => return bad_period(&user, &why),
     };
-    let filter = EarthingTestFilter {
-        from: Some(period.start),
-        to: Some(period.end),
-        ..EarthingTestFilter::default()
-    };
+    let filter = narrowing.filter(&period);
     let lab = user.session.user.lab;
     let list = List::EarthingTests(filter);
     Ok(export_response(app.store.clone(), lab, list, asked, &format!("-{spec}")).await?)

@@ -20,7 +20,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::Utc;
-use metrotrack_core::{Category, Lang, PeriodSpec, Scheme};
+use metrotrack_core::{BatchOutcome, Category, ImportBatch, Lang, PeriodSpec, Scheme};
 use metrotrack_store::accounts::Role;
 use serde::Deserialize;
 
@@ -30,6 +30,8 @@ use super::{PageResult, Texts, WebUser, render};
 #[derive(Debug)]
 pub(crate) struct Chrome {
     pub(crate) t: &'static Texts,
+    /// The words [`Texts`] does not hold (issue 14's).
+    pub(crate) w: &'static super::words::Words,
     pub(crate) username: String,
     pub(crate) csrf: String,
     pub(crate) admin: bool,
@@ -47,6 +49,7 @@ impl Chrome {
     fn new(user: &WebUser, here: &str) -> Self {
         Self {
             t: user.t(),
+            w: super::words::words(user.lang),
             username: user.session.user.username.clone(),
             csrf: user.session.csrf_token.clone(),
             admin: user.may(Role::Admin),
@@ -106,6 +109,26 @@ impl Chrome {
         word.to_owned()
     }
 
+    /// The label of a batch's stored-rows count: a check-only upload stored nothing, so
+    /// its count is of the rows that would be stored.
+    pub(crate) fn inserted_label(&self, b: &ImportBatch) -> &'static str {
+        if b.outcome == BatchOutcome::DryRun {
+            self.w.would_store
+        } else {
+            self.t.inserted
+        }
+    }
+
+    /// The label of a batch's rejected-rows count (rows that would be rejected when
+    /// only checked).
+    pub(crate) fn rejected_label(&self, b: &ImportBatch) -> &'static str {
+        if b.outcome == BatchOutcome::DryRun {
+            self.w.would_reject
+        } else {
+            self.t.rejected
+        }
+    }
+
     /// The page's language.
     pub(crate) fn language(&self) -> Lang {
         if self.t.lang == "en" {
@@ -159,12 +182,11 @@ fn error_page(user: &WebUser, text: &str) -> PageResult {
     message_page(user, user.t().error, text)
 }
 
-/// `?period=…&scheme=…&after=…`.
+/// `?period=…&scheme=…`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct PeriodQuery {
     period: Option<String>,
     scheme: Option<String>,
-    after: Option<i64>,
 }
 
 /// The period asked for (a month, quarter, half or year) and its scheme; the current

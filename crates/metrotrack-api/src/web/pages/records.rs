@@ -9,7 +9,7 @@ use metrotrack_store::records::{
 };
 use serde::Deserialize;
 
-use super::{Chrome, PeriodQuery, bad_period, period_of};
+use super::{Chrome, bad_period, period_of};
 use crate::AppState;
 use crate::web::{PageResult, WebUser, render};
 
@@ -69,6 +69,57 @@ impl InspectionNarrowing {
             ("category", self.category().map(|c| c.to_string())),
             ("kind", self.kind().map(|k| k.as_str().to_owned())),
             ("result", self.result().map(|r| r.as_str().to_owned())),
+            ("technician", self.technician()),
+        ];
+        let set: Vec<(&str, String)> = pairs
+            .into_iter()
+            .filter_map(|(name, value)| value.map(|v| (name, v)))
+            .collect();
+        match serde_urlencoded::to_string(&set) {
+            Ok(query) if !query.is_empty() => format!("&{query}"),
+            _ => String::new(),
+        }
+    }
+}
+
+/// What the earthing tests list is narrowed to besides its period:
+/// `?over_limit=true|false&technician=…`, as the API's list narrows it. The same
+/// narrowing serves the list's download; a value that is not one of the form's choices
+/// narrows nothing.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct EarthingNarrowing {
+    over_limit: Option<String>,
+    technician: Option<String>,
+}
+
+impl EarthingNarrowing {
+    fn over_limit(&self) -> Option<bool> {
+        self.over_limit.as_deref().and_then(|o| o.parse().ok())
+    }
+
+    fn technician(&self) -> Option<String> {
+        self.technician
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    }
+
+    /// The store's filter: `period`'s earthing tests, narrowed.
+    pub(crate) fn filter(&self, period: &ReportingPeriod) -> EarthingTestFilter {
+        EarthingTestFilter {
+            from: Some(period.start),
+            to: Some(period.end),
+            over_limit: self.over_limit(),
+            technician: self.technician(),
+            ..EarthingTestFilter::default()
+        }
+    }
+
+    /// The narrowing as it goes on in a link: `&over_limit=true&technician=An`.
+    fn query(&self) -> String {
+        let pairs = [
+            ("over_limit", self.over_limit().map(|o| o.to_string())),
             ("technician", self.technician()),
         ];
         let set: Vec<(&str, String)> = pairs
@@ -206,6 +257,9 @@ fn more<T>(items: &mut Vec<T>, id: impl Fn(&T) -> i64) -> Option<i64> {
 struct EarthingTestsPage {
     chrome: Chrome,
     period_label: String,
+    scheme: &'static str,
+    results: Vec<Choice>,
+    technician: String,
     start: String,
     end: String,
     /// Tests on every page.
@@ -217,7 +271,8 @@ struct EarthingTestsPage {
 pub(crate) async fn earthing_tests<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
-    Query(q): Query<PeriodQuery>,
+    Query(q): Query<RecordsQuery>,
+    Query(narrowing): Query<EarthingNarrowing>,
 ) -> PageResult {
     let asked = period_of(
         q.period.as_deref(),
@@ -230,11 +285,7 @@ pub(crate) async fn earthing_tests<S: Store>(
         Err(e) => return bad_period(&user, &e),
     };
     let period = spec.resolve(scheme);
-    let filter = EarthingTestFilter {
-        from: Some(period.start),
-        to: Some(period.end),
-        ..EarthingTestFilter::default()
-    };
+    let filter = narrowing.filter(&period);
     let page = Page {
         limit: RECORDS_PAGE + 1,
         after: q.after,
@@ -242,11 +293,30 @@ pub(crate) async fn earthing_tests<S: Store>(
     let lab = user.session.user.lab;
     let total = app.store.count_earthing_tests(lab, &filter).await?;
     let mut items = app.store.earthing_tests(lab, &filter, page).await?;
-    let base = format!("/records/earthing?period={spec}&scheme={}", scheme.as_str());
+    let base = format!(
+        "/records/earthing?period={spec}&scheme={}{}",
+        scheme.as_str(),
+        narrowing.query()
+    );
     let next = more(&mut items, |r| r.id).map(|after| format!("{base}&after={after}"));
+    let chrome = Chrome::new(&user, &base);
+    let results = [
+        ("true", chrome.w.over_limit_only, Some(true)),
+        ("false", chrome.w.within_limit_only, Some(false)),
+    ]
+    .into_iter()
+    .map(|(value, label, over)| Choice {
+        value: value.to_owned(),
+        label: label.to_owned(),
+        selected: filter.over_limit.is_some() && filter.over_limit == over,
+    })
+    .collect();
     render(&EarthingTestsPage {
-        chrome: Chrome::new(&user, &base),
+        chrome,
         period_label: spec.to_string(),
+        scheme: scheme.as_str(),
+        results,
+        technician: filter.technician.clone().unwrap_or_default(),
         start: period.start.format("%d/%m/%Y").to_string(),
         end: period.end.format("%d/%m/%Y").to_string(),
         total,
