@@ -27,7 +27,7 @@ async fn set_plan(web: &WebSession, csrf: Option<&str>, target: &str) -> reqwest
 }
 
 async fn void(web: &WebSession, id: i64, csrf: Option<&str>) -> reqwest::Response {
-    let mut pairs = vec![("reason", "wrong file")];
+    let mut pairs = vec![("reason", "wrong file"), ("confirm", "yes")];
     if let Some(csrf) = csrf {
         pairs.push(("csrf", csrf));
     }

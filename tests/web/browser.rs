@@ -78,7 +78,7 @@ impl DemoServer {
     }
 }
 
-fn fixture(path: &str) -> PathBuf {
+pub(crate) fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
         .join(path)
@@ -308,7 +308,7 @@ async fn web_pages_need_a_session_send_security_headers_and_check_csrf() {
 }
 
 /// A chromedriver process and one browser session in it.
-struct Browser {
+pub(crate) struct Browser {
     driver: Child,
     http: reqwest::Client,
     url: String,
@@ -327,7 +327,7 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 impl Browser {
     /// Starts chromedriver and a headless Chromium; `None` (with a message) when they
     /// are not installed and this is not CI.
-    async fn start() -> Option<Browser> {
+    pub(crate) async fn start() -> Option<Browser> {
         if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
             let message = format!(
                 "browser tests need Debian's chromium and chromium-driver ({CHROMIUM}, {CHROMEDRIVER}): apt-get install chromium chromium-driver"
@@ -386,7 +386,7 @@ impl Browser {
         Some(browser)
     }
 
-    async fn call(&self, method: &str, path: &str, body: Value) -> Value {
+    pub(crate) async fn call(&self, method: &str, path: &str, body: Value) -> Value {
         let url = format!("{}{path}", self.url);
         let request = match method {
             "GET" => self.http.get(&url),
@@ -407,11 +407,11 @@ impl Browser {
         value
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.call("POST", "/url", json!({"url": url})).await;
     }
 
-    async fn find(&self, css: &str) -> String {
+    pub(crate) async fn find(&self, css: &str) -> String {
         let v = self
             .call(
                 "POST",
@@ -423,7 +423,7 @@ impl Browser {
     }
 
     /// Waits (up to 15 s) until an element matches `css`: a click's page has loaded.
-    async fn wait_for(&self, css: &str) {
+    pub(crate) async fn wait_for(&self, css: &str) {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let found = self
@@ -444,7 +444,7 @@ impl Browser {
         }
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let e = self.find(css).await;
         self.call(
             "POST",
@@ -454,19 +454,19 @@ impl Browser {
         .await;
     }
 
-    async fn clear(&self, css: &str) {
+    pub(crate) async fn clear(&self, css: &str) {
         let e = self.find(css).await;
         self.call("POST", &format!("/element/{e}/clear"), json!({}))
             .await;
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let e = self.find(css).await;
         self.call("POST", &format!("/element/{e}/click"), json!({}))
             .await;
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         let e = self.find(css).await;
         self.call("GET", &format!("/element/{e}/text"), Value::Null)
             .await
@@ -475,7 +475,7 @@ impl Browser {
             .to_owned()
     }
 
-    async fn screenshot(&self, path: &Path) {
+    pub(crate) async fn screenshot(&self, path: &Path) {
         let v = self.call("GET", "/screenshot", Value::Null).await;
         let png = base64_decode(v.as_str().expect("png"));
         std::fs::write(path, png).expect("write screenshot");
@@ -570,7 +570,15 @@ async fn in_chromium_sign_in_read_the_month_upload_a_bad_log_and_void_a_batch() 
     b.type_into(&format!("{row}//input[@name='reason']"), "browser test")
         .await;
     b.click(&format!("{row}//button")).await;
+    b.wait_for("#confirm").await;
+    let consequence = b.text("#consequence").await;
+    assert!(
+        consequence.contains("Hủy lô") && consequence.contains("bản ghi sẽ rời khỏi số liệu"),
+        "{consequence}"
+    );
+    b.click("#confirm button[type='submit']").await;
     b.wait_for("#imports tr.voided").await;
+    assert!(b.text("#notice").await.starts_with("Đã hủy lô"));
     b.goto(&format!("{base}/?period=2023-10")).await;
     b.wait_for("#metrics").await;
     let after = percent(&b, 1).await;

@@ -4,6 +4,7 @@
 
 pub(super) mod batch;
 pub(super) mod categories;
+pub(super) mod confirm;
 pub(super) mod dashboard;
 pub(super) mod document;
 pub(super) mod due;
@@ -30,6 +31,10 @@ use super::{PageResult, Texts, WebUser, render};
 #[derive(Debug)]
 pub(crate) struct Chrome {
     pub(crate) t: &'static Texts,
+    /// Skip link, names of controls, confirmations (`web::access`).
+    pub(crate) a: &'static crate::web::access::AccessTexts,
+    /// What was just done, announced at the top of the page and focused.
+    pub(crate) notice: Option<String>,
     pub(crate) username: String,
     pub(crate) csrf: String,
     pub(crate) admin: bool,
@@ -47,6 +52,8 @@ impl Chrome {
     fn new(user: &WebUser, here: &str) -> Self {
         Self {
             t: user.t(),
+            a: crate::web::access::access_texts(user.lang),
+            notice: None,
             username: user.session.user.username.clone(),
             csrf: user.session.csrf_token.clone(),
             admin: user.may(Role::Admin),
@@ -56,6 +63,22 @@ impl Chrome {
             tz: user.tz,
             names: std::collections::HashMap::new(),
         }
+    }
+
+    /// The stylesheet's address, named by its content (cached for good).
+    pub(crate) fn css_href(&self) -> &'static str {
+        crate::web::assets::CSS.href()
+    }
+
+    /// The script's address, named by its content.
+    pub(crate) fn js_href(&self) -> &'static str {
+        crate::web::assets::JS.href()
+    }
+
+    /// The page announces what was just done (a void, a restore, a deletion).
+    pub(crate) fn with_notice(mut self, notice: Option<String>) -> Self {
+        self.notice = notice;
+        self
     }
 
     /// The page names categories (in its language) rather than showing their codes.
