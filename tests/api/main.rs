@@ -3,6 +3,8 @@
 //! the role matrix run once more on PostgreSQL (`METROTRACK_TEST_POSTGRES_URL`; skipped,
 //! saying so, without it).
 
+#[path = "../web/a11y.rs"]
+mod a11y;
 mod acceptance;
 mod amendments;
 mod auth;

@@ -515,7 +515,7 @@ async fn a_supervisor_deletes_a_plan_on_the_plans_page() {
         2,
         "{html}"
     );
-    let delete = |csrf: String| {
+    let delete = |csrf: String, confirm: &'static str| {
         let sue = &sue;
         async move {
             sue.post(
@@ -525,19 +525,27 @@ async fn a_supervisor_deletes_a_plan_on_the_plans_page() {
                     ("period", "2023-Q4"),
                     ("metric", "inspections"),
                     ("category", ""),
+                    ("confirm", confirm),
                 ],
             )
             .await
         }
     };
     assert_eq!(
-        delete("stale".to_owned()).await.status(),
+        delete("stale".to_owned(), "yes").await.status(),
         StatusCode::FORBIDDEN
     );
     assert_eq!(s.plans_2023().await.len(), 2);
-    let r = delete(sue.csrf.clone()).await;
+    // Unconfirmed: a page naming the plan, with the form that confirms; nothing deleted.
+    let r = delete(sue.csrf.clone(), "").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.expect("html");
+    assert!(html.contains("id=\"confirm\""), "{html}");
+    assert!(html.contains("2023-Q4"), "{html}");
+    assert_eq!(s.plans_2023().await.len(), 2);
+    let r = delete(sue.csrf.clone(), "yes").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()["location"], "/plans?year=2023");
+    assert_eq!(r.headers()["location"], "/plans?year=2023&deleted=1");
     assert_eq!(
         s.plans_2023().await,
         vec![("2023-H1".to_owned(), "inspections".to_owned(), 30)]

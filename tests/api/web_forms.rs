@@ -27,7 +27,7 @@ async fn set_plan(web: &WebSession, csrf: Option<&str>, target: &str) -> reqwest
 }
 
 async fn void(web: &WebSession, id: i64, csrf: Option<&str>) -> reqwest::Response {
-    let mut pairs = vec![("reason", "wrong file")];
+    let mut pairs = vec![("reason", "wrong file"), ("confirm", "yes")];
     if let Some(csrf) = csrf {
         pairs.push(("csrf", csrf));
     }
@@ -85,7 +85,10 @@ async fn upload_plans_and_void_forms_need_the_csrf_token() {
     assert!(web.signed_in().await);
     let r = void(&web, id, Some(&web.csrf)).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()["location"], "/imports");
+    assert_eq!(
+        r.headers()["location"],
+        format!("/imports?voided={id}").as_str()
+    );
     let batch = &s.batches().await[0];
     assert_eq!(batch["voided_by"], "sue");
     assert_eq!(batch["void_reason"], "wrong file");

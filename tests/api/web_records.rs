@@ -172,12 +172,30 @@ async fn a_technician_amends_its_record_on_the_page_and_sees_both_versions() {
         .await;
     page(r, StatusCode::FORBIDDEN).await;
 
-    // A supervisor voids it: voided, with who and why, and no form any more.
+    // A supervisor voids it: first a page saying what will happen, nothing done yet;
+    // confirmed, voided, with who and why, and no form any more.
     let sue = s.sign_in("sue").await;
     let r = sue
         .post(
             "/records/earthing/1/void",
             &[("csrf", &sue.csrf), ("reason", "tester broken")],
+        )
+        .await;
+    let html = page(r, StatusCode::OK).await;
+    assert!(
+        html.contains("Void record 1 — this record will leave the figures"),
+        "{html}"
+    );
+    assert!(html.contains("name=\"confirm\" value=\"yes\""), "{html}");
+    assert!(test_of(&s, 1).await["voided_at"].is_null());
+    let r = sue
+        .post(
+            "/records/earthing/1/void",
+            &[
+                ("csrf", &sue.csrf),
+                ("reason", "tester broken"),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -210,14 +228,39 @@ async fn a_batch_page_lists_its_records_and_a_supervisor_voids_and_restores_it()
     assert_eq!(html.matches("<a href=\"/records/earthing/").count(), 18);
     assert!(html.contains("id=\"void\""));
 
-    // Voided, then the same file stored again: the restore is refused, naming it.
+    // Voiding asks first, naming the batch and what leaves the figures; nothing is
+    // voided until the confirmation is sent back.
     let r = sue
         .post(
             "/imports/1/void",
             &[("csrf", &sue.csrf), ("reason", "wrong site")],
         )
         .await;
+    let html = page(r, StatusCode::OK).await;
+    assert!(
+        html.contains("Void batch 1 — 18 records will leave the figures"),
+        "{html}"
+    );
+    assert!(html.contains("<q>wrong site</q>"), "{html}");
+    assert!(s.batches().await[0]["voided_at"].is_null());
+    // Voided, then the same file stored again: the restore is refused, naming it.
+    let r = sue
+        .post(
+            "/imports/1/void",
+            &[
+                ("csrf", &sue.csrf),
+                ("reason", "wrong site"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/imports?voided=1");
+    let html = page(sue.get("/imports?voided=1").await, StatusCode::OK).await;
+    assert!(
+        html.contains("role=\"status\" tabindex=\"-1\" autofocus>Voided batch 1</p>"),
+        "{html}"
+    );
     let html = page(sue.get("/imports/1").await, StatusCode::OK).await;
     assert!(html.contains("id=\"restore\""), "{html}");
     page(
@@ -226,6 +269,17 @@ async fn a_batch_page_lists_its_records_and_a_supervisor_voids_and_restores_it()
     )
     .await;
     let r = sue.post("/imports/1/restore", &[("csrf", &sue.csrf)]).await;
+    let html = page(r, StatusCode::OK).await;
+    assert!(
+        html.contains("Restore batch 1 — 18 records will return to the figures"),
+        "{html}"
+    );
+    let r = sue
+        .post(
+            "/imports/1/restore",
+            &[("csrf", &sue.csrf), ("confirm", "yes")],
+        )
+        .await;
     let html = page(r, StatusCode::CONFLICT).await;
     assert!(
         html.contains(
@@ -238,15 +292,21 @@ async fn a_batch_page_lists_its_records_and_a_supervisor_voids_and_restores_it()
     let r = sue
         .post(
             "/imports/2/void",
-            &[("csrf", &sue.csrf), ("reason", "again")],
+            &[("csrf", &sue.csrf), ("reason", "again"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let tom = s.sign_in("tom").await;
     let r = tom.post("/imports/1/restore", &[("csrf", &tom.csrf)]).await;
     page(r, StatusCode::FORBIDDEN).await;
-    let r = sue.post("/imports/1/restore", &[("csrf", &sue.csrf)]).await;
+    let r = sue
+        .post(
+            "/imports/1/restore",
+            &[("csrf", &sue.csrf), ("confirm", "yes")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/imports/1?restored=1");
     let batches = s.batches().await;
     let live: Vec<(i64, bool)> = batches
         .iter()
@@ -417,7 +477,7 @@ async fn the_records_list_pages_through_the_month() {
         };
         path = next.replace("&#38;", "&").replace("&amp;", "&");
     }
-    assert_eq!((rows, pages), (497, 3));
+    assert_eq!((rows, pages), (497, 5));
 }
 
 /// October's inspections as the API lists them, narrowed by `query`.

@@ -570,7 +570,15 @@ async fn in_chromium_sign_in_read_the_month_upload_a_bad_log_and_void_a_batch() 
     b.type_into(&format!("{row}//input[@name='reason']"), "browser test")
         .await;
     b.click(&format!("{row}//button")).await;
+    b.wait_for("#confirm").await;
+    let consequence = b.text("#consequence").await;
+    assert!(
+        consequence.contains("Hủy lô") && consequence.contains("bản ghi sẽ rời khỏi số liệu"),
+        "{consequence}"
+    );
+    b.click("#confirm button[type='submit']").await;
     b.wait_for("#imports tr.voided").await;
+    assert!(b.text("#notice").await.starts_with("Đã hủy lô"));
     b.goto(&format!("{base}/?period=2023-10")).await;
     b.wait_for("#metrics").await;
     let after = percent(&b, 1).await;

@@ -13,6 +13,14 @@ pub struct MonthPoint {
     pub current: bool,
 }
 
+/// A chart as the dashboard shows it: the drawing, and its figures as a table.
+#[derive(Debug)]
+pub struct Chart {
+    pub title: String,
+    pub svg: String,
+    pub table: String,
+}
+
 const W: u64 = 720;
 const H: u64 = 260;
 const LEFT: u64 = 48;
@@ -142,6 +150,28 @@ pub fn month_chart(title: &str, points: &[MonthPoint], actual: &str, plan: &str)
     s
 }
 
+/// The figures of `points` as an HTML table: month, actual, plan (— where none).
+pub fn month_table(points: &[MonthPoint], month: &str, actual: &str, plan: &str) -> String {
+    let mut s = format!(
+        r#"<table class="chart-figures"><thead><tr><th scope="col">{}</th><th scope="col" class="num">{}</th><th scope="col" class="num">{}</th></tr></thead><tbody>"#,
+        esc(month),
+        esc(actual),
+        esc(plan)
+    );
+    for p in points {
+        let target = p.target.map_or_else(|| "—".to_owned(), |t| t.to_string());
+        let _ = write!(
+            s,
+            r#"<tr{}><th scope="row">{}</th><td class="num">{}</td><td class="num">{target}</td></tr>"#,
+            if p.current { r#" class="current""# } else { "" },
+            esc(&p.label),
+            p.actual
+        );
+    }
+    s.push_str("</tbody></table>");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +199,13 @@ mod tests {
         assert!(svg.contains("&lt;a&amp;b&gt;"));
         assert_eq!(svg.matches(r#"class="bar"#).count(), 13);
         assert!(svg.contains("bar current"));
+        let table = month_table(&points, "Month", "Actual", "Plan");
+        assert_eq!(table.matches("<tr").count(), 13);
+        assert!(table.contains(r#"<tr class="current"><th scope="row">10</th><td class="num">100</td><td class="num">402</td>"#), "{table}");
+        assert!(
+            table
+                .contains(r#"<th scope="row">1</th><td class="num">10</td><td class="num">—</td>"#),
+            "{table}"
+        );
     }
 }

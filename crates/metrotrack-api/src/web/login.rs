@@ -24,6 +24,8 @@ use crate::auth::{ClientIp, SignInError, hash_token, sign_in};
 #[template(path = "login.html")]
 struct LoginPage {
     t: &'static Texts,
+    a: &'static super::access::AccessTexts,
+    css_href: &'static str,
     csrf: String,
     error: Option<&'static str>,
     username: String,
@@ -92,6 +94,8 @@ fn login_page(
         .ok_or_else(|| PageError::internal("no random bytes"))?;
     let page = render(&LoginPage {
         t: i18n::texts(lang),
+        a: super::access::access_texts(lang),
+        css_href: super::assets::CSS.href(),
         csrf: csrf.clone(),
         error,
         username,

@@ -7,6 +7,8 @@
 //! carries the session's CSRF token (the sign-in form a cookie-bound one), checked on
 //! every POST. Every page but `/login` sends a visitor without a session to `/login`.
 
+pub(crate) mod access;
+pub(crate) mod assets;
 mod chart;
 mod error;
 pub(crate) mod i18n;
@@ -22,7 +24,7 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
@@ -132,8 +134,8 @@ pub(crate) fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/export/due", get(pages::export::due::<S>))
         .route("/export/imports/{id}", get(pages::export::batch::<S>))
         .route("/export/report", get(pages::export::report::<S>))
-        .route("/assets/app.css", get(css))
-        .route("/assets/app.js", get(js))
+        .route("/assets/{name}", get(assets::asset))
+        .route("/favicon.ico", get(assets::favicon))
         .merge(upload)
         .with_state(state)
         .layer(middleware::from_fn(headers))
@@ -195,31 +197,6 @@ fn request_lang(uri: &axum::http::Uri, headers: &HeaderMap) -> Lang {
                 .and_then(|c| c.value().parse().ok())
         })
         .unwrap_or(Lang::Vi)
-}
-
-async fn css() -> Response {
-    asset(
-        "text/css; charset=utf-8",
-        include_str!("../../assets/app.css"),
-    )
-}
-
-async fn js() -> Response {
-    asset(
-        "text/javascript; charset=utf-8",
-        include_str!("../../assets/app.js"),
-    )
-}
-
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 fn lang_code(lang: Lang) -> &'static str {
@@ -295,6 +272,10 @@ pub(crate) struct WebUser {
 impl WebUser {
     fn t(&self) -> &'static Texts {
         i18n::texts(self.lang)
+    }
+
+    fn chrome_a(&self) -> &'static access::AccessTexts {
+        access::access_texts(self.lang)
     }
 
     fn may(&self, role: Role) -> bool {

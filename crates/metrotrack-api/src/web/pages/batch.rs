@@ -11,6 +11,7 @@ use metrotrack_store::records::{EarthingTestFilter, InspectionFilter, Page};
 use metrotrack_store::{Store, StoreError};
 use serde::Deserialize;
 
+use super::confirm::{Confirm, confirm_page, confirmed};
 use super::{Chrome, expired, forbidden};
 use crate::AppState;
 use crate::web::i18n::{RecordTexts, record_texts};
@@ -46,6 +47,8 @@ struct BatchPage {
 #[derive(Debug, Deserialize)]
 pub(crate) struct AfterQuery {
     after: Option<i64>,
+    /// `?restored=1`: a confirmed restore just brought the batch back, announced.
+    restored: Option<u8>,
 }
 
 async fn page<S: Store>(
@@ -138,13 +141,20 @@ pub(crate) async fn batch<S: Store>(
     Path(id): Path<i64>,
     Query(q): Query<AfterQuery>,
 ) -> PageResult {
-    render(&page(&app, &user, id, q.after, None).await?)
+    let mut page = page(&app, &user, id, q.after, None).await?;
+    if q.restored.is_some() {
+        page.chrome.notice = Some(format!("{} {id}", user.chrome_a().restored_notice));
+    }
+    render(&page)
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct RestoreForm {
     #[serde(default)]
     csrf: String,
+    /// `yes` once the confirmation page was answered.
+    #[serde(default)]
+    confirm: String,
 }
 
 pub(crate) async fn restore<S: Store>(
@@ -160,12 +170,28 @@ pub(crate) async fn restore<S: Store>(
         return forbidden(&user);
     }
     let lab = user.session.user.lab;
+    if !confirmed(&form.confirm) {
+        let b = app.store.batch(lab, id).await?;
+        return confirm_page(
+            &user,
+            Confirm {
+                title: format!("{} {id}", user.chrome_a().restore_batch),
+                what: format!("{} {}", b.inserted, user.chrome_a().restore_batch_what),
+                reason: String::new(),
+                action: format!("/imports/{id}/restore"),
+                fields: Vec::new(),
+                back: format!("/imports/{id}"),
+            },
+        );
+    }
     let restored = app
         .store
         .restore_batch(lab, id, &user.session.user.username)
         .await;
     let (status, why) = match restored {
-        Ok(_) => return Ok(Redirect::to(&format!("/imports/{id}")).into_response()),
+        Ok(_) => {
+            return Ok(Redirect::to(&format!("/imports/{id}?restored=1")).into_response());
+        }
         Err(StoreError::Conflict(why)) => (StatusCode::CONFLICT, why),
         Err(StoreError::Invalid(why)) => (StatusCode::UNPROCESSABLE_ENTITY, why),
         Err(e) => return Err(e.into()),

@@ -34,6 +34,10 @@ pub(crate) struct MetricRow {
     pub(crate) plan_note: String,
     /// The bar's length, 0..=100 (a percent over 100 fills it).
     pub(crate) bar: u64,
+    /// The progress bar's spoken range and value: the real percent (over 100 too) and
+    /// the status, "116 %, đạt kế hoạch".
+    pub(crate) value_max: u64,
+    pub(crate) valuetext: String,
     pub(crate) records_href: String,
 }
 
@@ -62,7 +66,7 @@ struct Dashboard {
     /// With no record in the period: the latest period that has some.
     latest: Option<Pick>,
     empty: bool,
-    charts: Vec<String>,
+    charts: Vec<chart::Chart>,
     report: String,
 }
 
@@ -239,6 +243,12 @@ pub(crate) async fn dashboard<S: Store>(
                 status: status_name(lang, a.status),
                 plan_note: plan_note(lang, t, a, own_target, spec),
                 bar: a.percent.unwrap_or(0).min(100),
+                value_max: a.percent.unwrap_or(0).max(100),
+                valuetext: format!(
+                    "{} %, {}",
+                    a.percent.unwrap_or(0),
+                    status_name(lang, a.status)
+                ),
                 records_href: records_link(a.metric, &period, a.category.as_ref()),
             }
         })
@@ -281,12 +291,13 @@ pub(crate) async fn dashboard<S: Store>(
                     }
                 })
                 .collect();
-            chart::month_chart(
-                &format!("{} — {} {year}", metric_name(lang, metric), t.chart_title),
-                &points,
-                t.chart_actual,
-                t.chart_plan,
-            )
+            let title = format!("{} — {} {year}", metric_name(lang, metric), t.chart_title);
+            let a = crate::web::access::access_texts(lang);
+            chart::Chart {
+                svg: chart::month_chart(&title, &points, t.chart_actual, t.chart_plan),
+                table: chart::month_table(&points, a.month, t.chart_actual, t.chart_plan),
+                title,
+            }
         })
         .collect();
     let (kind, month, quarter, half) = match spec {

@@ -1,7 +1,7 @@
 //! `/imports`: the lab's import history, and voiding a batch.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use metrotrack_core::ImportBatch;
 use metrotrack_store::Store;
@@ -9,6 +9,7 @@ use metrotrack_store::accounts::Role;
 use metrotrack_store::records::Page;
 use serde::Deserialize;
 
+use super::confirm::{Confirm, confirm_page, confirmed};
 use super::{Chrome, error_page, expired, forbidden};
 use crate::AppState;
 use crate::web::{PageResult, WebUser, render};
@@ -23,13 +24,26 @@ struct ImportsPage {
     items: Vec<ImportBatch>,
 }
 
-pub(crate) async fn imports<S: Store>(State(app): State<AppState<S>>, user: WebUser) -> PageResult {
+/// `?voided=12`: the batch a confirmed void just took out, announced.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ImportsQuery {
+    voided: Option<i64>,
+}
+
+pub(crate) async fn imports<S: Store>(
+    State(app): State<AppState<S>>,
+    user: WebUser,
+    Query(q): Query<ImportsQuery>,
+) -> PageResult {
     let items = app
         .store
         .batch_page(user.session.user.lab, Page::first(IMPORTS_SHOWN))
         .await?;
+    let notice = q
+        .voided
+        .map(|id| format!("{} {id}", user.chrome_a().voided_notice));
     render(&ImportsPage {
-        chrome: Chrome::new(&user, "/imports"),
+        chrome: Chrome::new(&user, "/imports").with_notice(notice),
         items,
     })
 }
@@ -40,6 +54,9 @@ pub(crate) struct VoidForm {
     csrf: String,
     #[serde(default)]
     reason: String,
+    /// `yes` once the confirmation page was answered.
+    #[serde(default)]
+    confirm: String,
 }
 
 pub(crate) async fn void<S: Store>(
@@ -58,17 +75,30 @@ pub(crate) async fn void<S: Store>(
     if reason.is_empty() {
         return error_page(&user, user.t().reason);
     }
+    let lab = user.session.user.lab;
+    if !confirmed(&form.confirm) {
+        let batch = match app.store.batch(lab, id).await {
+            Ok(batch) => batch,
+            Err(e) => return error_page(&user, &e.to_string()),
+        };
+        return confirm_page(
+            &user,
+            Confirm {
+                title: format!("{} {id}", user.t().void),
+                what: format!("{} {}", batch.inserted, user.chrome_a().void_batch_what),
+                reason: reason.to_owned(),
+                action: format!("/imports/{id}/void"),
+                fields: Vec::new(),
+                back: "/imports".to_owned(),
+            },
+        );
+    }
     let voided = app
         .store
-        .void_batch(
-            user.session.user.lab,
-            id,
-            &user.session.user.username,
-            reason,
-        )
+        .void_batch(lab, id, &user.session.user.username, reason)
         .await;
     match voided {
-        Ok(_) => Ok(Redirect::to("/imports").into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/imports?voided={id}")).into_response()),
         // Not found, already voided: said on a page of its own.
         Err(e) => error_page(&user, &e.to_string()),
     }

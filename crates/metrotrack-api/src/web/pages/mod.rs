@@ -4,6 +4,7 @@
 
 pub(super) mod batch;
 pub(super) mod categories;
+pub(super) mod confirm;
 pub(super) mod dashboard;
 pub(super) mod document;
 pub(super) mod due;
@@ -32,6 +33,10 @@ pub(crate) struct Chrome {
     pub(crate) t: &'static Texts,
     /// The words [`Texts`] does not hold (issue 14's).
     pub(crate) w: &'static super::words::Words,
+    /// Skip link, names of controls, confirmations (`web::access`).
+    pub(crate) a: &'static crate::web::access::AccessTexts,
+    /// What was just done, announced at the top of the page and focused.
+    pub(crate) notice: Option<String>,
     pub(crate) username: String,
     pub(crate) csrf: String,
     pub(crate) admin: bool,
@@ -50,6 +55,8 @@ impl Chrome {
         Self {
             t: user.t(),
             w: super::words::words(user.lang),
+            a: crate::web::access::access_texts(user.lang),
+            notice: None,
             username: user.session.user.username.clone(),
             csrf: user.session.csrf_token.clone(),
             admin: user.may(Role::Admin),
@@ -59,6 +66,22 @@ impl Chrome {
             tz: user.tz,
             names: std::collections::HashMap::new(),
         }
+    }
+
+    /// The stylesheet's address, named by its content (cached for good).
+    pub(crate) fn css_href(&self) -> &'static str {
+        crate::web::assets::CSS.href()
+    }
+
+    /// The script's address, named by its content.
+    pub(crate) fn js_href(&self) -> &'static str {
+        crate::web::assets::JS.href()
+    }
+
+    /// The page announces what was just done (a void, a restore, a deletion).
+    pub(crate) fn with_notice(mut self, notice: Option<String>) -> Self {
+        self.notice = notice;
+        self
     }
 
     /// The page names categories (in its language) rather than showing their codes.

@@ -46,6 +46,8 @@ struct PlansPage {
 #[derive(Debug, Deserialize)]
 pub(crate) struct PlansQuery {
     year: Option<i32>,
+    /// `?deleted=1`: a confirmed deletion just happened, announced.
+    deleted: Option<u8>,
 }
 
 /// The year of today's reporting month.
@@ -62,7 +64,10 @@ pub(crate) async fn plans<S: Store>(
         .year
         .filter(|y| (1900..=9999).contains(y))
         .unwrap_or_else(|| this_year(&app));
-    plans_page(&app, &user, year, None).await
+    let notice = q.deleted.map(|_| user.chrome_a().deleted_notice.to_owned());
+    let mut page = plans_view(&app, &user, year, None).await?;
+    page.chrome.notice = notice;
+    render(&page)
 }
 
 async fn plans_page<S: Store>(
@@ -71,11 +76,20 @@ async fn plans_page<S: Store>(
     year: i32,
     error: Option<String>,
 ) -> PageResult {
+    render(&plans_view(app, user, year, error).await?)
+}
+
+async fn plans_view<S: Store>(
+    app: &AppState<S>,
+    user: &WebUser,
+    year: i32,
+    error: Option<String>,
+) -> Result<PlansPage, crate::web::PageError> {
     let lab = user.session.user.lab;
     let items = app.store.plans(lab, Some(year)).await?;
     let categories = app.store.categories(lab).await?;
     let lang = user.lang;
-    render(&PlansPage {
+    Ok(PlansPage {
         chrome: Chrome::new(user, &format!("/plans?year={year}")),
         year,
         items: items
@@ -212,6 +226,9 @@ pub(crate) struct DeletePlanForm {
     metric: String,
     #[serde(default)]
     category: String,
+    /// `yes` once the confirmation page was answered.
+    #[serde(default)]
+    confirm: String,
 }
 
 /// `POST /plans/delete`: deletes one target (audited), then shows its year again.
@@ -232,6 +249,32 @@ pub(crate) async fn delete_plan<S: Store>(
             Err(error) => return plans_page(&app, &user, this_year(&app), Some(error)).await,
         };
     let year = period.year();
+    if !super::confirm::confirmed(&form.confirm) {
+        let a = user.chrome_a();
+        let mut title = format!(
+            "{} {period} · {}",
+            a.delete_plan,
+            metric_name(user.lang, metric)
+        );
+        if let Some(c) = &category {
+            title.push_str(&format!(" · {c}"));
+        }
+        return super::confirm::confirm_page(
+            &user,
+            super::confirm::Confirm {
+                title,
+                what: a.delete_plan_what.to_owned(),
+                reason: String::new(),
+                action: "/plans/delete".to_owned(),
+                fields: vec![
+                    ("period", form.period.clone()),
+                    ("metric", form.metric.clone()),
+                    ("category", form.category.clone()),
+                ],
+                back: format!("/plans?year={year}"),
+            },
+        );
+    }
     match app
         .store
         .delete_plan(
@@ -243,7 +286,7 @@ pub(crate) async fn delete_plan<S: Store>(
         )
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/plans?year={year}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/plans?year={year}&deleted=1")).into_response()),
         Err(e) => plans_page(&app, &user, year, Some(e.to_string())).await,
     }
 }

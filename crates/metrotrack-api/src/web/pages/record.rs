@@ -496,6 +496,20 @@ async fn void<S: Store>(
         name: &user.session.user.username,
     };
     let reason = field("reason");
+    if !reason.is_empty() && !super::confirm::confirmed(field("confirm")) {
+        let a = user.chrome_a();
+        return super::confirm::confirm_page(
+            user,
+            super::confirm::Confirm {
+                title: format!("{} {id}", a.void_record),
+                what: a.void_record_what.to_owned(),
+                reason: reason.to_owned(),
+                action: format!("{}/{id}/void", kind.path()),
+                fields: Vec::new(),
+                back: format!("{}/{id}", kind.path()),
+            },
+        );
+    }
     let done = match kind {
         Kind::Inspection => amend::void_inspection(&app.store, actor, id, reason)
             .await
