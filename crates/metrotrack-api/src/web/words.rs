@@ -100,3 +100,25 @@ pub fn words(lang: Lang) -> &'static Words {
         Lang::En => &EN,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every word is written in both languages, and the Vietnamese is not the English.
+    #[test]
+    fn every_word_is_in_both_languages() {
+        let fields = |w: &Words| -> Vec<String> {
+            format!("{w:?}")
+                .split(", ")
+                .map(|f| f.split_once(": ").map_or(f, |(_, v)| v).to_owned())
+                .collect()
+        };
+        let (vi, en) = (fields(&VI), fields(&EN));
+        assert_eq!(vi.len(), en.len());
+        for (v, e) in vi.iter().zip(&en) {
+            assert!(v != "\"\"" && e != "\"\"", "{v} / {e}");
+            assert_ne!(v, e, "not translated");
+        }
+    }
+}
