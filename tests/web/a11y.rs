@@ -344,3 +344,85 @@ async fn in_chromium_the_keyboard_alone_signs_in_uploads_changes_the_month_and_v
     assert_eq!(b.text("#notice").await, "Đã hủy lô 1");
     let _ = b.call("DELETE", "", Value::Null).await;
 }
+
+/// Served like a product: pages gzipped for a browser that accepts it (and whole for a
+/// client that does not), the stylesheet and script under content-hashed names cached
+/// for good, a favicon, a description.
+#[tokio::test]
+async fn pages_are_compressed_assets_cached_for_good_and_a_favicon_served() {
+    let server = DemoServer::start();
+    let base = &server.base;
+    let c = super::browser::Http::new();
+    let html = c
+        .get(format!("{base}/login"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    let csrf = super::browser::csrf_of(&html);
+    let r = c
+        .post(
+            format!("{base}/login"),
+            &[
+                ("username", "demo-supervisor"),
+                ("password", server.password.as_str()),
+                ("csrf", csrf.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let page = format!("{base}/records/inspections?period=2023-10");
+    let plain = c.get(page.clone()).await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    let html = plain.text().await.expect("html");
+    assert!(
+        html.contains("<meta name=\"description\" content=\""),
+        "{html}"
+    );
+    let gzipped = c
+        .send(c.client.get(&page).header("accept-encoding", "gzip"))
+        .await;
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let packed = gzipped.bytes().await.expect("body").len();
+    assert!(packed * 4 < html.len(), "{packed} of {}", html.len());
+
+    for (ext, kind) in [("css", "text/css"), ("js", "text/javascript")] {
+        let href = html
+            .split('"')
+            .find(|s| s.starts_with("/assets/app.") && s.ends_with(ext))
+            .unwrap_or_else(|| panic!("a hashed {ext} link in {html}"));
+        assert_eq!(href.len(), "/assets/app..".len() + 12 + ext.len(), "{href}");
+        let r = c.get(format!("{base}{href}")).await;
+        assert_eq!(r.status(), reqwest::StatusCode::OK, "{href}");
+        assert_eq!(
+            r.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .expect("type")
+                .starts_with(kind)
+        );
+        let wrong = href.replace("/assets/app.", "/assets/app.0");
+        let r = c.get(format!("{base}{wrong}")).await;
+        assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND, "{wrong}");
+    }
+    let icon = c.get(format!("{base}/favicon.ico")).await;
+    assert_eq!(icon.status(), reqwest::StatusCode::OK);
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    assert!(icon.text().await.expect("svg").starts_with("<svg"));
+    // A download still arrives whole, and its workbook is not compressed again.
+    let xlsx = c
+        .send(
+            c.client
+                .get(format!(
+                    "{base}/export/records/inspections?period=2023-10&format=xlsx"
+                ))
+                .header("accept-encoding", "gzip"),
+        )
+        .await;
+    assert_eq!(xlsx.status(), reqwest::StatusCode::OK);
+    assert!(xlsx.headers().get("content-encoding").is_none());
+    assert!(xlsx.bytes().await.expect("xlsx").starts_with(b"PK"));
+}
