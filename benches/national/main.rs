@@ -13,7 +13,8 @@
 //!
 //! `--only sqlite` runs the SQLite contenders (sqlite3, command line, upload), `--only
 //! postgres` the PostgreSQL ones (psql, command line): at 10M rows each side takes half
-//! an hour or more.
+//! an hour or more. `--only excel` runs only the workbook import (`--xlsx-rows`, default
+//! 100,000) and the exports of `--rows` rows, with their peak memory (see `excel.rs`).
 //!
 //! Needs `sqlite3`, `curl` and GNU time (`/usr/bin/time`); `psql` and a PostgreSQL server
 //! for the PostgreSQL contenders (`--postgres URL`, else `METROTRACK_BENCH_POSTGRES_URL`,
@@ -54,6 +55,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
+mod excel;
 mod support;
 use support::*;
 
@@ -145,6 +147,9 @@ struct Options {
     on_postgres: bool,
     /// An earlier build of `metrotrack` whose imports run beside this build's.
     against: Option<PathBuf>,
+    /// Whether the workbook import and the exports are measured, and the workbook's rows.
+    excel: bool,
+    xlsx_rows: u64,
 }
 
 fn options() -> Options {
@@ -156,6 +161,8 @@ fn options() -> Options {
         sqlite: true,
         on_postgres: true,
         against: None,
+        excel: true,
+        xlsx_rows: 100_000,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -183,10 +190,17 @@ fn options() -> Options {
                 );
                 o.against = Some(path);
             }
+            "--xlsx-rows" => {
+                o.xlsx_rows = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--xlsx-rows takes a number of rows")
+            }
             "--only" => match args.next().as_deref() {
-                Some("sqlite") => o.on_postgres = false,
-                Some("postgres") => o.sqlite = false,
-                _ => panic!("--only takes sqlite or postgres"),
+                Some("sqlite") => (o.on_postgres, o.excel) = (false, false),
+                Some("postgres") => (o.sqlite, o.excel) = (false, false),
+                Some("excel") => (o.sqlite, o.on_postgres) = (false, false),
+                _ => panic!("--only takes sqlite, postgres or excel"),
             },
             _ => {} // cargo passes --bench
         }
@@ -300,7 +314,12 @@ fn main() {
         }
     }
 
-    print_imports(&o, &results);
+    if o.sqlite || pg_ok {
+        print_imports(&o, &results);
+    }
+    if o.excel {
+        excel::run(binary, &dir, &o);
+    }
 
     // The figures run on the databases the last run's command-line imports left.
     let stored = |i: usize| results[i].last().filter(|m| m.ok).and_then(|m| m.inserted);

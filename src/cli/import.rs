@@ -34,7 +34,7 @@ pub struct ImportArgs {
     /// Which kind of log the files are.
     #[arg(value_enum)]
     kind: KindArg,
-    /// The CSV or Excel (.xlsx) files; each becomes one batch.
+    /// The CSV files or workbooks (.xlsx, .xls, .ods); each becomes one batch.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// strict stores nothing if any row is invalid; partial stores the valid rows.
@@ -52,7 +52,8 @@ pub struct ImportArgs {
     /// How slashed dates are read: dmy (dd/mm/yyyy) or ymd (yyyy/mm/dd). Never month-first.
     #[arg(long, default_value = "dmy")]
     date_order: DateOrder,
-    /// The sheet of an Excel workbook to read, by name; the first sheet when not given.
+    /// The sheet of a workbook (.xlsx, .xls, .ods) to read, by name; the first sheet when
+    /// not given.
     #[arg(long, value_name = "NAME")]
     sheet: Option<String>,
     #[command(flatten)]

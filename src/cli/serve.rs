@@ -26,10 +26,10 @@ pub struct ServeArgs {
     /// Largest upload accepted, in bytes.
     #[arg(long, default_value_t = 256 * 1024 * 1024, env = "METROTRACK_MAX_UPLOAD_BYTES")]
     pub max_upload_bytes: u64,
-    /// Seconds a request (other than an upload) may take.
+    /// Seconds a request (other than an upload or a file download) may take.
     #[arg(long, default_value_t = 30, env = "METROTRACK_REQUEST_TIMEOUT_SECS")]
     pub request_timeout_secs: u64,
-    /// Seconds an upload may take.
+    /// Seconds an upload, or a file download (`format=csv|xlsx|docx`), may take.
     #[arg(long, default_value_t = 1800, env = "METROTRACK_UPLOAD_TIMEOUT_SECS")]
     pub upload_timeout_secs: u64,
     /// Failed sign-ins per address (and username) in five minutes before answering 429

@@ -582,3 +582,35 @@ async fn the_pages_download_buttons_keep_the_page_filters() {
     );
     assert!(!html.contains(&format!("({days})")), "{html}");
 }
+
+/// A file download writes every matching row before (a workbook) or while (a CSV) it is
+/// sent: it gets the upload's long limit, not the plain request's. With a 1 ms request
+/// timeout, a JSON page of October's inspections times out while its exports and the
+/// report document download whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn downloads_get_the_long_timeout() {
+    let s = Server::start_with(ApiConfig {
+        request_timeout: std::time::Duration::from_millis(1),
+        ..ApiConfig::default()
+    })
+    .await;
+    october(&s).await;
+    let reader = s.token('A', Role::Reader);
+    let (status, page) = send(s.req(
+        Method::GET,
+        "/api/v1/inspections?period=2023-10&limit=1000",
+        Some(reader),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT, "{page}");
+    let (status, _, _, xlsx) =
+        download(&s, "/api/v1/inspections?period=2023-10&format=xlsx", reader).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(xlsx_rows(&xlsx).len(), 1 + 497);
+    let (status, _, _, csv) =
+        download(&s, "/api/v1/inspections?period=2023-10&format=CSV", reader).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(csv_rows(&csv).len(), 1 + 497);
+    let (status, media, _, _) = download(&s, "/api/v1/reports/2023-10?format=docx", reader).await;
+    assert_eq!(status, StatusCode::OK, "{media}");
+}

@@ -1,5 +1,6 @@
-//! Excel workbooks on the command line: October's log as a `.xlsx` is the same records
-//! as its CSV; `--sheet`; text named `.xlsx` refused.
+//! Workbooks on the command line: October's log as a `.xlsx` is the same records as its
+//! CSV, and so are its first 40 rows saved as `.xls` and `.ods` by LibreOffice; `--sheet`;
+//! text named `.xlsx`, `.xls` or `.ods` refused.
 
 use super::xlsx::{VI_INSPECTION_DATES, VI_INSPECTION_NUMBERS, workbook_of};
 use super::*;
@@ -92,7 +93,7 @@ fn sheets_are_chosen_by_name_and_text_named_xlsx_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("this file is named as an Excel workbook (.xlsx) but is not one (an .xlsx file is a zip archive); save it again from Excel as .xlsx, or name it .csv if it is CSV text"),
+        stdout.contains("this file is named as a workbook (.xlsx, .xls, .ods) but is not one; save it again from Excel as .xlsx, or name it .csv if it is CSV text"),
         "{stdout}"
     );
     assert_eq!(lab.actual("2023-10", "decree09", "inspections"), 0);
@@ -131,5 +132,62 @@ fn a_bad_cell_is_named_by_sheet_and_cell() {
     assert!(
         message.ends_with(" (sheet \"Tháng 10\", cell B2)"),
         "{message}"
+    );
+}
+
+#[test]
+fn xls_and_ods_import_as_the_records_of_the_csv() {
+    let lab = Lab::new();
+    let csv = lab.import(
+        "inspections",
+        &fixture("demo/inspections-2023-10.excel-vi.csv"),
+    );
+    assert_eq!(csv["inserted"], 507, "{csv}");
+    for name in [
+        "inspections-2023-10.first-40.xls",
+        "inspections-2023-10.first-40.ods",
+    ] {
+        let batch = lab.import("inspections", &fixture(&format!("workbooks/{name}")));
+        assert_eq!(batch["outcome"], "stored", "{batch}");
+        assert_eq!(batch["file_name"], name);
+        assert_eq!(batch["rows"], 40, "{batch}");
+        assert_eq!(batch["inserted"], 0, "{batch}");
+        assert_eq!(batch["duplicates"], 40, "{batch}");
+        assert_eq!(batch["rejected"], 0, "{batch}");
+    }
+    assert_eq!(
+        lab.actual("2023-10", "decree09", "inspections"),
+        OCTOBER_INSPECTIONS
+    );
+    // In a fresh database, the .ods's 40 rows are stored; the CSV then adds the rest.
+    let fresh = Lab::new();
+    let ods = fresh.import(
+        "inspections",
+        &fixture("workbooks/inspections-2023-10.first-40.ods"),
+    );
+    assert_eq!(ods["inserted"], 40, "{ods}");
+    let csv = fresh.import(
+        "inspections",
+        &fixture("demo/inspections-2023-10.excel-vi.csv"),
+    );
+    assert_eq!(csv["inserted"], 467, "{csv}");
+    assert_eq!(csv["duplicates"], 40, "{csv}");
+    assert_eq!(csv["rejected"], 0, "{csv}");
+
+    // CSV text named .xls or .ods is refused; nothing is stored.
+    for name in ["log.xls", "log.ods"] {
+        let text = fresh.dir.path().join(name);
+        std::fs::copy(fixture("demo/earthing-2023-10.excel-vi.csv"), &text).expect("copy");
+        let out = fresh.run(&["import", "earthing", text.to_str().expect("path")]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains("this file is named as a workbook (.xlsx, .xls, .ods) but is not one"),
+            "{stdout}"
+        );
+    }
+    assert_eq!(
+        fresh.actual("2023-10", "decree09", "earthing_points_measured"),
+        0
     );
 }

@@ -54,7 +54,8 @@ pub struct ApiConfig {
     pub max_json_bytes: usize,
     /// How long any request but an upload may take (default 30 s).
     pub request_timeout: Duration,
-    /// How long an upload may take (default 30 min).
+    /// How long an upload, or a download of a file (`format=csv|xlsx|docx`: an export
+    /// of every matching row), may take (default 30 min).
     pub upload_timeout: Duration,
     /// The reporting scheme used when a request names none.
     pub scheme: Scheme,
@@ -309,6 +310,22 @@ async fn security_headers(req: Request, next: Next) -> Response {
     response
 }
 
+/// Whether `req` asks for a file (`GET …?format=csv|xlsx|docx`): an export of every
+/// matching row, or the report as a document.
+fn is_file_download(req: &Request) -> bool {
+    req.method() == Method::GET
+        && req.uri().query().is_some_and(|query| {
+            query.split('&').any(|pair| {
+                pair.split_once('=').is_some_and(|(key, value)| {
+                    key == "format"
+                        && ["csv", "xlsx", "docx"]
+                            .iter()
+                            .any(|f| value.trim().eq_ignore_ascii_case(f))
+                })
+            })
+        })
+}
+
 /// Per-request guard: the request timeout (longer for uploads), and axum's own empty or
 /// plain-text error answers (405, 413, …) rewritten as problem+json; the web pages' HTML
 /// error pages are left as they are.
@@ -316,13 +333,15 @@ async fn guard(State(config): State<Arc<ApiConfig>>, req: Request, next: Next) -
     if let Some(refused) = oversized(&req) {
         return refused;
     }
-    // The API's upload and the web page's upload stream large files: both get the long limit.
+    // The API's upload and the web page's upload stream large files, and a file download
+    // writes every matching row (a workbook whole before its first byte): all get the
+    // long limit.
     let upload =
         req.method() == Method::POST && matches!(req.uri().path(), "/api/v1/imports" | "/upload");
     // A browser's page request that nothing answers gets the HTML 404 page.
     let page_asked = web::wants_page(req.uri(), req.headers())
         .then(|| (req.uri().clone(), req.headers().clone()));
-    let limit = if upload {
+    let limit = if upload || is_file_download(&req) {
         config.upload_timeout
     } else {
         config.request_timeout

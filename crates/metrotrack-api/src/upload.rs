@@ -1,9 +1,11 @@
 //! `POST /api/v1/imports`: a log streamed from the request into the importer.
 //!
-//! The body (raw `text/csv` or `.xlsx`, or the `file` field of a `multipart/form-data`
-//! form) goes through the upload stream ([`crate::ingest::ingest_upload`]), which stops
-//! past `max_upload_bytes` (413). A workbook is a zip and is read whole: the importer
-//! spools it (8 MiB in memory, the rest in a temporary file) up to that same bound.
+//! The body (raw `text/csv`, `.xlsx`, `.xls` or `.ods`, or the `file` field of a
+//! `multipart/form-data` form) goes through the upload stream
+//! ([`crate::ingest::ingest_upload`]), which stops past `max_upload_bytes` (413). A
+//! workbook is read whole: the importer spools it (8 MiB in memory, the rest in a
+//! temporary file) up to that same bound, and bounds an `.xls`'s or `.ods`'s declared
+//! range before reading its cells.
 
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -52,7 +54,7 @@ pub struct UploadParams {
     /// `dmy` (default) or `ymd`.
     #[param(value_type = Option<DateOrderParam>)]
     pub date_order: Option<String>,
-    /// The sheet of an Excel workbook (.xlsx) to read, by name; the first sheet when absent.
+    /// The sheet of a workbook (.xlsx, .xls, .ods) to read, by name; the first sheet when absent.
     pub sheet: Option<String>,
 }
 
@@ -133,10 +135,12 @@ pub(crate) fn clean_file_name(name: Option<&str>) -> String {
     operation_id = "upload_log",
     params(UploadParams, LangQuery),
     request_body(
-        description = "The log: a `text/csv` or Excel workbook (`.xlsx`) body, or a `multipart/form-data` form whose `file` field is the log.",
+        description = "The log: a `text/csv` or workbook (`.xlsx`, `.xls`, `.ods`) body, or a `multipart/form-data` form whose `file` field is the log (a file named `.xlsx`, `.xls` or `.ods` must be a workbook).",
         content(
             (CsvLog = "text/csv"),
             (XlsxLog = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (XlsxLog = "application/vnd.ms-excel"),
+            (XlsxLog = "application/vnd.oasis.opendocument.spreadsheet"),
             (UploadForm = "multipart/form-data"),
         ),
     ),
@@ -209,13 +213,15 @@ pub async fn upload<S: Store>(
         || essence == "application/octet-stream"
         || essence == "application/vnd.ms-excel"
         || essence == XLSX_MEDIA_TYPE
+        || essence == ODS_MEDIA_TYPE
     {
-        options.workbook.expected |= essence == XLSX_MEDIA_TYPE;
+        // `application/vnd.ms-excel` is sent for `.csv` files too: the bytes decide.
+        options.workbook.expected |= WorkbookOptions::named_as_workbook(&essence);
         let body = request.into_body().into_data_stream();
         ingest_upload(&app.store, batch_request, body, options, max).await
     } else {
         return Err(unsupported_media_type(format!(
-            "Upload the log as `text/csv`, as an Excel workbook (`{XLSX_MEDIA_TYPE}`) or as the `file` field of `multipart/form-data` (got {essence:?})."
+            "Upload the log as `text/csv`, as a workbook (`{XLSX_MEDIA_TYPE}`, `{ODS_MEDIA_TYPE}`, `application/vnd.ms-excel`) or as the `file` field of `multipart/form-data` (got {essence:?})."
         )));
     };
 
@@ -254,7 +260,7 @@ fn media_type(headers: &HeaderMap) -> ApiResult<String> {
     match headers.typed_get::<ContentType>() {
         Some(media) => Ok(Mime::from(media).essence_str().to_ascii_lowercase()),
         None => Err(unsupported_media_type(format!(
-            "Upload the log as `text/csv`, as an Excel workbook (`{XLSX_MEDIA_TYPE}`) or as the `file` field of `multipart/form-data` (got {:?}).",
+            "Upload the log as `text/csv`, as a workbook (`{XLSX_MEDIA_TYPE}`, `{ODS_MEDIA_TYPE}`, `application/vnd.ms-excel`) or as the `file` field of `multipart/form-data` (got {:?}).",
             String::from_utf8_lossy(raw.as_bytes())
         ))),
     }
@@ -262,6 +268,8 @@ fn media_type(headers: &HeaderMap) -> ApiResult<String> {
 
 /// The media type of an Excel workbook (`.xlsx`).
 const XLSX_MEDIA_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+/// The media type of an OpenDocument spreadsheet (`.ods`).
+const ODS_MEDIA_TYPE: &str = "application/vnd.oasis.opendocument.spreadsheet";
 
 fn too_large(max: u64) -> ApiError {
     payload_too_large(format!(
@@ -275,7 +283,8 @@ fn too_large(max: u64) -> ApiError {
 #[schema(value_type = String, format = Binary, content_media_type = "text/csv")]
 pub struct CsvLog(Vec<u8>);
 
-/// A log sent as the whole body: an Excel workbook (`.xlsx`), its first sheet or `sheet=`.
+/// A log sent as the whole body: a workbook (`.xlsx`, `.xls`, `.ods`), its first sheet or
+/// `sheet=`.
 #[derive(Debug, utoipa::ToSchema)]
 #[allow(dead_code)]
 #[schema(

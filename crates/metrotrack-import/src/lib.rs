@@ -5,8 +5,9 @@
 //! the delimiter (`,`, `;`, tab), matches the Vietnamese or English headers, and reads
 //! each row into a record or into the complete list of its problems. It knows no
 //! database: the caller stores the rows it is handed. A file whose bytes are a zip
-//! archive is read as an Excel workbook (`.xlsx`, see [`WorkbookOptions`]): its cells
-//! become the texts a person typed and go through the same header and row rules.
+//! archive or an OLE compound file is read as a workbook (`.xlsx`, `.ods`, `.xls`, see
+//! [`WorkbookOptions`]): its cells become the texts a person typed and go through the
+//! same header and row rules.
 
 mod amend;
 mod earthing;
@@ -193,10 +194,12 @@ fn read_rows<R: Read>(
         Ok(head) => head,
         Err(e) => return End::from_io(&e),
     };
-    if workbook::is_zip(&head) {
+    if workbook::is_zip(&head) || workbook::is_compound(&head) {
         let bytes_read = || counter.get();
+        let compound = workbook::is_compound(&head);
         return workbook::read(
             Cursor::new(head).chain(counting),
+            compound,
             kind,
             catalog,
             options,

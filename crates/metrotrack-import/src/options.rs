@@ -13,24 +13,32 @@ pub struct ReadOptions {
     pub encoding: Option<TextEncoding>,
     pub date_order: DateOrder,
     pub limits: Limits,
-    /// How a workbook (`.xlsx`) is read, and its bounds.
+    /// How a workbook (`.xlsx`, `.xls`, `.ods`) is read, and its bounds.
     pub workbook: WorkbookOptions,
 }
 
 /// How a workbook is read. A file is read as a workbook when its bytes are a zip archive
-/// (`.xlsx`); otherwise as CSV text, unless [`WorkbookOptions::expected`] says the file
-/// was named or sent as a workbook, when it is refused.
+/// (`.xlsx`, `.ods`) or an OLE compound file (`.xls`); otherwise as CSV text, unless
+/// [`WorkbookOptions::expected`] says the file was named or sent as a workbook, when it
+/// is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkbookOptions {
     /// The sheet to read, by name; `None` reads the first sheet.
     pub sheet: Option<String>,
-    /// The file was named `.xlsx` or sent as a workbook: text is refused, not read as CSV.
+    /// The file was named `.xlsx`, `.xls` or `.ods`, or sent as a workbook: text is
+    /// refused, not read as CSV.
     pub expected: bool,
     /// Most bytes the workbook's parts may unpack to (default 512 MiB), checked before
     /// any part is unpacked: a zip bomb is refused before memory grows.
     pub max_unzipped_bytes: u64,
     /// Most cells a sheet may hold (default 16 million), empty styled cells counted.
     pub max_cells: u64,
+    /// Most cells an `.xls` or `.ods` may declare, all its sheets together (default
+    /// 2 million, and never more than `max_cells`). These formats are read whole into
+    /// memory (about 100 bytes a cell), so the rectangle each sheet declares (rows and
+    /// columns repeated included) is added up and refused past this before reading;
+    /// an `.xlsx` is streamed and has no such bound.
+    pub max_cells_whole: u64,
 }
 
 impl Default for WorkbookOptions {
@@ -40,17 +48,28 @@ impl Default for WorkbookOptions {
             expected: false,
             max_unzipped_bytes: 512 * 1024 * 1024,
             max_cells: 16_000_000,
+            max_cells_whole: 2_000_000,
         }
     }
 }
 
 impl WorkbookOptions {
-    /// Whether a file name or media type says the file is a workbook.
+    /// Whether a file name or media type says the file is a workbook (`.xlsx`, `.xlsm`,
+    /// `.xls`, `.ods`). The media type `application/vnd.ms-excel` does not: browsers
+    /// send it for `.csv` files too.
     pub fn named_as_workbook(name_or_type: &str) -> bool {
         let s = name_or_type.trim().to_ascii_lowercase();
-        s.ends_with(".xlsx")
-            || s.ends_with(".xlsm")
+        [".xlsx", ".xlsm", ".xls", ".ods"]
+            .iter()
+            .any(|ext| s.ends_with(ext))
             || s == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            || s == "application/vnd.oasis.opendocument.spreadsheet"
+    }
+
+    /// The bound on the cells of an `.xls` or `.ods`: the smaller of `max_cells_whole`
+    /// and `max_cells`.
+    pub fn whole_cells_bound(&self) -> u64 {
+        self.max_cells_whole.min(self.max_cells)
     }
 }
 

@@ -227,9 +227,9 @@ impl Msg {
             Self::DelimiterInvalid { delimiter } => {
                 format!("{delimiter} cannot be the delimiter; use ',', ';' or a tab")
             }
-            Self::WorkbookNamedButNot {} => "this file is named as an Excel workbook (.xlsx) but is not one (an .xlsx file is a zip archive); save it again from Excel as .xlsx, or name it .csv if it is CSV text".to_owned(),
+            Self::WorkbookNamedButNot {} => "this file is named as a workbook (.xlsx, .xls, .ods) but is not one; save it again from Excel as .xlsx, or name it .csv if it is CSV text".to_owned(),
             Self::WorkbookNotReadable { detail } => format!(
-                "this zip archive is not an Excel workbook (.xlsx) that can be read ({detail}); {SAVE_AGAIN_EN}"
+                "this file is not a workbook (.xlsx, .xls, .ods) that can be read ({detail}); {SAVE_AGAIN_EN}"
             ),
             Self::WorkbookCorrupt { detail } => format!(
                 "this file starts like an Excel workbook (.xlsx, a zip archive) but cannot be read as one ({detail}); {SAVE_AGAIN_EN}"
@@ -264,6 +264,15 @@ impl Msg {
             Self::SheetTooManyColumns { sheet, cell, max } => {
                 format!("sheet \"{sheet}\", cell {cell}: a log has at most {max} columns")
             }
+            Self::WorkbookRangeTooLarge {
+                sheet,
+                rows,
+                columns,
+                max_cells,
+                max_columns,
+            } => format!(
+                "sheet \"{sheet}\" declares {rows} rows × {columns} columns; an .xls or .ods workbook is read whole into memory, so it may hold at most {max_cells} cells (all sheets together) and {max_columns} columns: delete the empty rows and columns past the log, or save it as .xlsx or CSV"
+            ),
             Self::AmendmentUnknownField { fields } => {
                 format!("is not a field of this record; the fields are: {fields}")
             }

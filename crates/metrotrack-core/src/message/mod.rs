@@ -151,6 +151,8 @@ catalogue! {
     SheetEmpty = "sheet.empty" { sheet: String },
     SheetTooManyCells = "sheet.too_many_cells" { sheet: String, max: u64 },
     SheetTooManyColumns = "sheet.too_many_columns" { sheet: String, cell: String, max: usize },
+    /// An `.xls` or `.ods` (read whole) whose sheets declare too large a rectangle.
+    WorkbookRangeTooLarge = "workbook.range_too_large" { sheet: String, rows: u64, columns: u64, max_cells: u64, max_columns: usize },
 
     // Amendments.
     AmendmentUnknownField = "amendment.unknown_field" { fields: String },

@@ -200,9 +200,9 @@ impl Msg {
             Self::DelimiterInvalid { delimiter } => format!(
                 "{delimiter} không thể làm dấu phân cách; hãy dùng ',', ';' hoặc tab"
             ),
-            Self::WorkbookNamedButNot {} => "tệp có đuôi của sổ Excel (.xlsx) nhưng không phải là sổ Excel (tệp .xlsx là một tệp nén zip); hãy lưu lại từ Excel dưới dạng .xlsx, hoặc đặt đuôi .csv nếu đó là văn bản CSV".to_owned(),
+            Self::WorkbookNamedButNot {} => "tệp có đuôi của sổ bảng tính (.xlsx, .xls, .ods) nhưng không phải là sổ bảng tính; hãy lưu lại từ Excel dưới dạng .xlsx, hoặc đặt đuôi .csv nếu đó là văn bản CSV".to_owned(),
             Self::WorkbookNotReadable { detail } => format!(
-                "tệp nén zip này không phải là sổ Excel (.xlsx) đọc được ({detail}); {SAVE_AGAIN_VI}"
+                "tệp này không phải là sổ bảng tính (.xlsx, .xls, .ods) đọc được ({detail}); {SAVE_AGAIN_VI}"
             ),
             Self::WorkbookCorrupt { detail } => format!(
                 "tệp này bắt đầu như một sổ Excel (.xlsx, tệp nén zip) nhưng không đọc được ({detail}); {SAVE_AGAIN_VI}"
@@ -238,6 +238,15 @@ impl Msg {
             ),
             Self::SheetTooManyColumns { sheet, cell, max } => format!(
                 "trang tính \"{sheet}\", ô {cell}: một sổ ghi chép có tối đa {max} cột"
+            ),
+            Self::WorkbookRangeTooLarge {
+                sheet,
+                rows,
+                columns,
+                max_cells,
+                max_columns,
+            } => format!(
+                "trang tính \"{sheet}\" khai báo {rows} hàng × {columns} cột; sổ .xls hoặc .ods được đọc toàn bộ vào bộ nhớ nên chỉ được có tối đa {max_cells} ô (mọi trang tính cộng lại) và {max_columns} cột: hãy xoá các hàng và cột trống sau phần ghi chép, hoặc lưu dưới dạng .xlsx hoặc CSV"
             ),
             Self::AmendmentUnknownField { fields } => format!(
                 "không phải là trường của bản ghi này; các trường là: {fields}"

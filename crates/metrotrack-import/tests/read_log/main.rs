@@ -8,6 +8,8 @@ mod cells;
 mod kinds;
 /// Every shape one month can be written in reads to the same records (properties).
 mod shapes;
+/// `.xls` and `.ods`: the same records as their CSV, and their declared range bounded.
+mod whole;
 /// Excel workbooks: the same records as their CSV, cells by value, bounds and refusals.
 mod workbook;
 

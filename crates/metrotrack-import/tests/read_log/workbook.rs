@@ -292,7 +292,7 @@ fn what_is_not_a_workbook_is_refused_with_what_it_is() {
     assert_eq!(
         english(&summary.fatal),
         [said_file(
-            "this file is named as an Excel workbook (.xlsx) but is not one (an .xlsx file is a zip archive); save it again from Excel as .xlsx, or name it .csv if it is CSV text"
+            "this file is named as a workbook (.xlsx, .xls, .ods) but is not one; save it again from Excel as .xlsx, or name it .csv if it is CSV text"
         )]
     );
     assert_eq!(summary.size_bytes, text.len() as u64);
@@ -304,7 +304,7 @@ fn what_is_not_a_workbook_is_refused_with_what_it_is() {
     assert_eq!(summary.fatal.len(), 1);
     let message = &summary.fatal[0].message;
     assert!(
-        message.starts_with("this zip archive is not an Excel workbook (.xlsx) that can be read ("),
+        message.starts_with("this file is not a workbook (.xlsx, .xls, .ods) that can be read ("),
         "{message}"
     );
     // Cut short: starts as a zip, is not one.

@@ -98,7 +98,7 @@ pub(crate) async fn upload<S: Store>(
     let max = app.config.max_upload_bytes;
     let mut options = ReadOptions::default();
     options.limits.max_upload_bytes = max;
-    // A file named .xlsx must be a workbook (its first sheet is read), not text.
+    // A file named .xlsx, .xls or .ods must be a workbook (its first sheet is read), not text.
     options.workbook.expected = field
         .file_name()
         .is_some_and(metrotrack_import::WorkbookOptions::named_as_workbook);

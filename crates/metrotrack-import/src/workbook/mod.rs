@@ -1,11 +1,12 @@
-//! Excel workbooks (`.xlsx`) read through the same header and row validator as CSV.
+//! Workbooks (`.xlsx`, `.xls`, `.ods`) read through the same header and row validator as CSV.
 //!
 //! A workbook is a zip archive, read whole: its bytes are spooled (in memory up to
 //! [`SPOOL_IN_MEMORY`], then to a temporary file) while they are counted and hashed. Before
 //! any part is unpacked, the sizes its parts declare are added up and refused past
 //! [`WorkbookOptions::max_unzipped_bytes`] (the zip reader refuses a part that unpacks to
 //! more than it declares); the sheet is then read cell by cell, one row in memory at a
-//! time, and refused past [`WorkbookOptions::max_cells`].
+//! time, and refused past [`WorkbookOptions::max_cells`]. An `.xls` or `.ods` is read
+//! whole by calamine, so the range its sheets declare is bounded first (see [`whole`]).
 //!
 //! Each cell becomes the text a person would have typed: a date cell is `dd/mm/yyyy`
 //! whatever its display format, a number cell the shortest decimal that is that number
@@ -13,7 +14,9 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
-use calamine::{DataRef, Reader, Xlsx};
+mod whole;
+
+use calamine::{Data, DataRef, Reader, Xlsx};
 use csv::StringRecord;
 use metrotrack_core::{CategoryCatalog, LogKind, Msg, ParsedRow, Problem, SheetPlace};
 
@@ -70,9 +73,39 @@ fn cell_text(value: &DataRef<'_>) -> String {
             None => number_text(dt.as_f64()),
         },
         DataRef::DateTime(dt) => number_text(dt.as_f64()),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::DateTimeIso(s) => iso_date_text(s),
+        DataRef::DurationIso(s) => s.clone(),
         DataRef::Error(e) => e.to_string(),
     }
+}
+
+/// An OpenDocument date cell's value (`2023-09-15`, `2023-09-15T08:30:00`) as a date
+/// cell of a `.xlsx` reads.
+fn iso_date_text(iso: &str) -> String {
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
+        return date.format("%d/%m/%Y").to_string();
+    }
+    match chrono::NaiveDateTime::parse_from_str(iso, "%Y-%m-%dT%H:%M:%S%.f") {
+        Ok(at) if at.time() == chrono::NaiveTime::MIN => at.format("%d/%m/%Y").to_string(),
+        Ok(at) => at.format("%d/%m/%Y %H:%M").to_string(),
+        Err(_) => iso.to_owned(),
+    }
+}
+
+/// The text of one cell of a sheet read whole.
+fn data_text(value: &Data) -> String {
+    let value = match value {
+        Data::Empty => DataRef::Empty,
+        Data::String(s) => DataRef::SharedString(s),
+        Data::Int(i) => DataRef::Int(*i),
+        Data::Float(f) => DataRef::Float(*f),
+        Data::Bool(b) => DataRef::Bool(*b),
+        Data::DateTime(dt) => DataRef::DateTime(*dt),
+        Data::DateTimeIso(s) => DataRef::DateTimeIso(s.clone()),
+        Data::DurationIso(s) => DataRef::DurationIso(s.clone()),
+        Data::Error(e) => DataRef::Error(e.clone()),
+    };
+    cell_text(&value)
 }
 
 /// Where a problem is in the workbook, appended to its message.
@@ -106,11 +139,32 @@ fn fatal(msg: Msg) -> End {
     End::fatal(Problem::file(msg), false)
 }
 
+/// The signature an OLE compound file (and so an `.xls`) starts with.
+pub(crate) fn is_compound(head: &[u8]) -> bool {
+    head.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
+}
+
+/// The kinds of workbook read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// Office Open XML (`.xlsx`, `.xlsm`): a zip, its sheet streamed cell by cell.
+    Xlsx,
+    /// OpenDocument (`.ods`): a zip, read whole once its declared range is bounded.
+    Ods,
+    /// Excel 97–2003 (`.xls`): a compound file, read whole once its range is bounded.
+    Xls,
+}
+
+/// A cell's place (0-based row and column) and text, or why the sheet cannot be read on.
+type CellText = Result<Option<(u32, u32, String)>, String>;
+
 /// Reads a workbook from `input` (the whole file, its first bytes included), handing its
-/// rows to `on_rows` as [`crate::read_log`] does.
+/// rows to `on_rows` as [`crate::read_log`] does. `compound` when its first bytes are an
+/// OLE compound file's (`.xls`); otherwise they are a zip's.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read<R: Read>(
     mut input: R,
+    compound: bool,
     kind: LogKind,
     catalog: &CategoryCatalog,
     options: &ReadOptions,
@@ -127,11 +181,37 @@ pub(crate) fn read<R: Read>(
         return End::from_io(&e);
     }
     let bounds = &options.workbook;
-    if let Err(end) = check_unzipped_size(&mut spool, bounds) {
-        return end;
-    }
+    let format = if compound {
+        Format::Xls
+    } else {
+        match check_unzipped_size(&mut spool, bounds) {
+            Ok(format) => format,
+            Err(end) => return end,
+        }
+    };
     if let Err(e) = spool.seek(SeekFrom::Start(0)) {
         return End::from_io(&e);
+    }
+    let mut sheet_reader = SheetReader {
+        kind,
+        catalog,
+        options,
+        warnings,
+        columns,
+        bytes_read,
+    };
+    if format != Format::Xlsx {
+        let (sheet, range) = match whole::read_range(spool, format, options) {
+            Ok(read) => read,
+            Err(end) => return end,
+        };
+        let (top, left) = range.start().unwrap_or((0, 0));
+        let mut cells = range.used_cells().map(|(r, c, value)| {
+            let r = u32::try_from(r).unwrap_or(u32::MAX).saturating_add(top);
+            let c = u32::try_from(c).unwrap_or(u32::MAX).saturating_add(left);
+            (r, c, data_text(value))
+        });
+        return sheet_reader.read(&sheet, || Ok(cells.next()), on_rows);
     }
     let mut workbook = match Xlsx::new(spool) {
         Ok(w) => w,
@@ -141,28 +221,9 @@ pub(crate) fn read<R: Read>(
             });
         }
     };
-    let names = workbook.sheet_names();
-    let sheet = match &bounds.sheet {
-        None => match names.first() {
-            Some(first) => first.clone(),
-            None => return fatal(Msg::WorkbookNoSheets {}),
-        },
-        Some(wanted) => {
-            let found = names.iter().find(|n| *n == wanted).or_else(|| {
-                names
-                    .iter()
-                    .find(|n| n.trim().to_lowercase() == wanted.trim().to_lowercase())
-            });
-            match found {
-                Some(name) => name.clone(),
-                None => {
-                    return fatal(Msg::WorkbookNoSuchSheet {
-                        wanted: wanted.clone(),
-                        sheets: names.clone(),
-                    });
-                }
-            }
-        }
+    let sheet = match choose_sheet(&workbook.sheet_names(), bounds.sheet.as_deref()) {
+        Ok(sheet) => sheet,
+        Err(end) => return end,
     };
     let mut cells = match workbook.worksheet_cells_reader(&sheet) {
         Ok(cells) => cells,
@@ -173,90 +234,150 @@ pub(crate) fn read<R: Read>(
             });
         }
     };
+    let next_cell = || -> CellText {
+        match cells.next_cell() {
+            Ok(Some(cell)) => {
+                let (r, c) = cell.get_position();
+                Ok(Some((r, c, cell_text(cell.get_value()))))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    };
+    sheet_reader.read(&sheet, next_cell, on_rows)
+}
 
-    let mut sheet_rows = SheetRows {
-        sheet: &sheet,
-        options,
-        count: 0,
-        pending: None,
-        done: false,
+/// The sheet to read: the one named (exactly, else ignoring case and outer spaces), or
+/// the first.
+pub(crate) fn choose_sheet(names: &[String], wanted: Option<&str>) -> Result<String, End> {
+    let Some(wanted) = wanted else {
+        return names
+            .first()
+            .cloned()
+            .ok_or_else(|| fatal(Msg::WorkbookNoSheets {}));
     };
-    let header = loop {
-        let (line, record) = match sheet_rows.next(|| cells.next_cell()) {
-            Ok(Some(row)) => row,
-            Ok(None) => {
-                return fatal(Msg::SheetEmpty {
-                    sheet: sheet.clone(),
-                });
-            }
-            Err(end) => return end,
-        };
-        if crate::is_blank(&record) {
-            continue;
-        }
-        match Header::read(kind, record.iter(), line, options.limits.max_columns) {
-            Ok((header, header_warnings)) => {
-                warnings.extend(header_warnings.into_iter().map(|w| on_row(w, &sheet, line)));
-                *columns = header.named_fields();
-                break header;
-            }
-            Err(problems) => {
-                return End::Fatal {
-                    problems: problems
-                        .into_iter()
-                        .map(|p| on_row(p, &sheet, line))
-                        .collect(),
-                    drain: false,
-                };
-            }
-        }
-    };
+    names
+        .iter()
+        .find(|n| *n == wanted)
+        .or_else(|| {
+            names
+                .iter()
+                .find(|n| n.trim().to_lowercase() == wanted.trim().to_lowercase())
+        })
+        .cloned()
+        .ok_or_else(|| {
+            fatal(Msg::WorkbookNoSuchSheet {
+                wanted: wanted.to_owned(),
+                sheets: names.to_vec(),
+            })
+        })
+}
 
-    let rows = match kind {
-        LogKind::Inspections => {
-            RowReader::Inspections(InspectionReader::new(catalog, options.date_order))
-        }
-        LogKind::Earthing => RowReader::Earthing(EarthingReader::new(options.date_order)),
-    };
-    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
-    let end = loop {
-        let (line, record) = match sheet_rows.next(|| cells.next_cell()) {
-            Ok(Some(row)) => row,
-            Ok(None) => break End::Done,
-            Err(end) => break end,
+/// What reading one sheet's rows needs, whatever the workbook's format.
+struct SheetReader<'a, 'c> {
+    kind: LogKind,
+    catalog: &'c CategoryCatalog,
+    options: &'a ReadOptions,
+    warnings: &'a mut Vec<Problem>,
+    columns: &'a mut Vec<(String, String)>,
+    bytes_read: &'a dyn Fn() -> u64,
+}
+
+impl SheetReader<'_, '_> {
+    /// Reads the header row, then every row, from the sheet's cells in row order.
+    fn read(
+        &mut self,
+        sheet: &str,
+        mut next_cell: impl FnMut() -> CellText,
+        on_rows: &mut impl FnMut(Vec<ParsedRow>, u64) -> bool,
+    ) -> End {
+        let options = self.options;
+        let mut sheet_rows = SheetRows {
+            sheet,
+            options,
+            count: 0,
+            pending: None,
+            done: false,
         };
-        if crate::is_blank(&record) {
-            continue;
-        }
-        let row = Row::new(line, &header, &record, options.limits.max_field_bytes);
-        let mut parsed = match &rows {
-            RowReader::Inspections(reader) => reader.read(row),
-            RowReader::Earthing(reader) => reader.read(row),
+        let header = loop {
+            let (line, record) = match sheet_rows.next(&mut next_cell) {
+                Ok(Some(row)) => row,
+                Ok(None) => {
+                    return fatal(Msg::SheetEmpty {
+                        sheet: sheet.to_owned(),
+                    });
+                }
+                Err(end) => return end,
+            };
+            if crate::is_blank(&record) {
+                continue;
+            }
+            match Header::read(self.kind, record.iter(), line, options.limits.max_columns) {
+                Ok((header, header_warnings)) => {
+                    self.warnings
+                        .extend(header_warnings.into_iter().map(|w| on_row(w, sheet, line)));
+                    *self.columns = header.named_fields();
+                    break header;
+                }
+                Err(problems) => {
+                    return End::Fatal {
+                        problems: problems
+                            .into_iter()
+                            .map(|p| on_row(p, sheet, line))
+                            .collect(),
+                        drain: false,
+                    };
+                }
+            }
         };
-        if let ParsedRow::Invalid { problems, .. } = &mut parsed {
-            for problem in problems {
-                locate(problem, &sheet, &header);
+
+        let rows = match self.kind {
+            LogKind::Inspections => {
+                RowReader::Inspections(InspectionReader::new(self.catalog, options.date_order))
             }
-        }
-        chunk.push(parsed);
-        if chunk.len() >= CHUNK_ROWS {
-            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
-            if !on_rows(full, bytes_read()) {
-                return End::Stopped;
+            LogKind::Earthing => RowReader::Earthing(EarthingReader::new(options.date_order)),
+        };
+        let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+        let end = loop {
+            let (line, record) = match sheet_rows.next(&mut next_cell) {
+                Ok(Some(row)) => row,
+                Ok(None) => break End::Done,
+                Err(end) => break end,
+            };
+            if crate::is_blank(&record) {
+                continue;
             }
+            let row = Row::new(line, &header, &record, options.limits.max_field_bytes);
+            let mut parsed = match &rows {
+                RowReader::Inspections(reader) => reader.read(row),
+                RowReader::Earthing(reader) => reader.read(row),
+            };
+            if let ParsedRow::Invalid { problems, .. } = &mut parsed {
+                for problem in problems {
+                    locate(problem, sheet, &header);
+                }
+            }
+            chunk.push(parsed);
+            if chunk.len() >= CHUNK_ROWS {
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
+                if !on_rows(full, (self.bytes_read)()) {
+                    return End::Stopped;
+                }
+            }
+        };
+        if matches!(end, End::Fatal { .. }) {
+            return end;
         }
-    };
-    if matches!(end, End::Fatal { .. }) {
-        return end;
+        if !chunk.is_empty() && !on_rows(chunk, (self.bytes_read)()) {
+            return End::Stopped;
+        }
+        end
     }
-    if !chunk.is_empty() && !on_rows(chunk, bytes_read()) {
-        return End::Stopped;
-    }
-    end
 }
 
 /// Adds up the sizes the archive's parts declare; past the bound, the workbook is refused.
-fn check_unzipped_size<R: Read + Seek>(input: R, bounds: &WorkbookOptions) -> Result<(), End> {
+/// An archive holding `content.xml` and no `xl/workbook.xml` is an OpenDocument one.
+fn check_unzipped_size<R: Read + Seek>(input: R, bounds: &WorkbookOptions) -> Result<Format, End> {
     let mut archive = zip::ZipArchive::new(input).map_err(|e| {
         fatal(Msg::WorkbookCorrupt {
             detail: e.to_string(),
@@ -279,7 +400,9 @@ fn check_unzipped_size<R: Read + Seek>(input: R, bounds: &WorkbookOptions) -> Re
             }));
         }
     }
-    Ok(())
+    let ods = archive.index_for_name("content.xml").is_some()
+        && archive.index_for_name("xl/workbook.xml").is_none();
+    Ok(if ods { Format::Ods } else { Format::Xlsx })
 }
 
 /// The rows of a sheet as text records, from its cells in file order.
@@ -292,13 +415,11 @@ struct SheetRows<'s> {
     done: bool,
 }
 
-type NextCell<'a> = Result<Option<calamine::Cell<DataRef<'a>>>, calamine::XlsxError>;
-
 impl SheetRows<'_> {
     /// The next row (its 1-based number and its cells' texts), `None` after the last.
-    fn next<'a>(
+    fn next(
         &mut self,
-        mut next_cell: impl FnMut() -> NextCell<'a>,
+        mut next_cell: impl FnMut() -> CellText,
     ) -> Result<Option<(u64, StringRecord)>, End> {
         let mut fields: Vec<String> = Vec::new();
         let mut row = None;
@@ -307,14 +428,14 @@ impl SheetRows<'_> {
             self.put(&mut fields, r, c, text)?;
         }
         while !self.done {
-            let cell = next_cell().map_err(|e| {
+            let cell = next_cell().map_err(|detail| {
                 fatal(Msg::SheetUnreadablePast {
                     sheet: self.sheet.to_owned(),
                     row: row.map_or(0, |r| u64::from(r) + 1),
-                    detail: e.to_string(),
+                    detail,
                 })
             })?;
-            let Some(cell) = cell else {
+            let Some((r, c, text)) = cell else {
                 self.done = true;
                 break;
             };
@@ -325,8 +446,6 @@ impl SheetRows<'_> {
                     max: self.options.workbook.max_cells,
                 }));
             }
-            let (r, c) = cell.get_position();
-            let text = cell_text(cell.get_value());
             match row {
                 None => row = Some(r),
                 Some(current) if current != r => {
