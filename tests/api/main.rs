@@ -9,6 +9,7 @@ mod auth;
 mod binary;
 #[path = "../web/browser.rs"]
 mod browser;
+mod busy;
 mod categories;
 mod demo;
 mod document;
@@ -16,6 +17,7 @@ mod encodings;
 mod errors;
 mod export;
 mod limits;
+mod metrics;
 mod openapi;
 mod paging;
 mod races;

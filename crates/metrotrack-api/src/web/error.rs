@@ -22,6 +22,9 @@ pub(crate) enum PageError {
     /// Too many sign-ins are being checked: 503, try again in this many seconds.
     #[error("busy")]
     Busy(u64),
+    /// The database is busy with other writes: 503, try again in this many seconds.
+    #[error("database busy")]
+    DatabaseBusy(u64),
     /// Failed on our side (the store, a template, the random source).
     #[error("{0}")]
     Internal(String),
@@ -45,6 +48,7 @@ impl From<crate::export::ExportError> for PageError {
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         match e {
+            e if e.is_busy() => Self::DatabaseBusy(crate::error::DATABASE_BUSY_RETRY_SECS),
             StoreError::NotFound(what) => Self::NotFound(what),
             other => Self::internal(other),
         }
@@ -81,6 +85,19 @@ impl IntoResponse for PageError {
                      <p>Có quá nhiều lượt đăng nhập đang được kiểm tra. Vui lòng thử lại sau \
                      {left} giây. · Too many sign-ins are being checked; please try again in \
                      {left} s.</p><p><a href=\"/login\">metrotrack</a></p>"
+                )),
+            )
+                .into_response(),
+            Self::DatabaseBusy(left) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, left.to_string())],
+                Html(format!(
+                    "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\">\
+                     <title>metrotrack</title><h1>Máy chủ đang bận · The server is busy</h1>\
+                     <p>Cơ sở dữ liệu đang bận với việc khác (một lần nhập lớn chẳng hạn); \
+                     chưa có gì thay đổi. Vui lòng thử lại sau {left} giây. · The database is \
+                     busy with other work (a large import, for one); nothing was changed. \
+                     Please try again in {left} s.</p><p><a href=\"/\">metrotrack</a></p>"
                 )),
             )
                 .into_response(),

@@ -160,10 +160,8 @@ pub(crate) async fn restore<S: Store>(
         return forbidden(&user);
     }
     let lab = user.session.user.lab;
-    let restored = app
-        .store
-        .restore_batch(lab, id, &user.session.user.username)
-        .await;
+    let (store, by) = (app.store.clone(), user.session.user.username.clone());
+    let restored = crate::run_whole(async move { store.restore_batch(lab, id, &by).await }).await;
     let (status, why) = match restored {
         Ok(_) => return Ok(Redirect::to(&format!("/imports/{id}")).into_response()),
         Err(StoreError::Conflict(why)) => (StatusCode::CONFLICT, why),

@@ -58,17 +58,13 @@ pub(crate) async fn void<S: Store>(
     if reason.is_empty() {
         return error_page(&user, user.t().reason);
     }
-    let voided = app
-        .store
-        .void_batch(
-            user.session.user.lab,
-            id,
-            &user.session.user.username,
-            reason,
-        )
-        .await;
+    let (store, lab) = (app.store.clone(), user.session.user.lab);
+    let (by, reason) = (user.session.user.username.clone(), reason.to_owned());
+    let voided =
+        crate::run_whole(async move { store.void_batch(lab, id, &by, &reason).await }).await;
     match voided {
         Ok(_) => Ok(Redirect::to("/imports").into_response()),
+        Err(e) if e.is_busy() => Err(e.into()),
         // Not found, already voided: said on a page of its own.
         Err(e) => error_page(&user, &e.to_string()),
     }
