@@ -37,6 +37,13 @@ test-pg url="postgres://postgres@127.0.0.1:5432/test":
 bench rows="1000000" runs="3" *args:
     cargo bench --bench national -- --rows {{rows}} --runs {{runs}} {{args}}
 
+# The server under load (benches/load.py): p50/p99 of the figures, a sign-in and a plan
+# change while a `rows`-row upload runs and while 5 uploads stall, and the peak memory
+# under 200 concurrent failing sign-ins. A release build; figures, not assertions.
+load rows="1000000" *args:
+    cargo build --release --bin metrotrack
+    python3 benches/load.py "${CARGO_TARGET_DIR:-target}/release/metrotrack" --rows {{rows}} {{args}}
+
 # Run metrotrack with the given arguments, e.g. `just run report --period 2023-10`.
 run *ARGS:
     cargo run --release -- {{ARGS}}

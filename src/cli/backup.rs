@@ -32,37 +32,57 @@ pub struct RestoreArgs {
 
 /// `backup FILE`.
 pub async fn backup(url: &str, args: BackupArgs) -> anyhow::Result<ExitCode> {
-    known(url)?;
-    if args.file.exists() {
-        bail!(
-            "{} exists already: a backup is written to a new file",
-            args.file.display()
-        );
-    }
+    write_backup(url, &args.file).await?;
     if is_sqlite(url) {
-        let store = open_sqlite(url).await?;
-        let outcome = store.backup_to(&args.file).await;
-        store.close().await;
-        outcome.with_context(|| format!("cannot write the backup {}", args.file.display()))?;
         println!(
             "backup written: {} (a SQLite database; `metrotrack verify` checks it, \
              `metrotrack restore` puts it back)",
             args.file.display()
         );
-        Ok(ExitCode::SUCCESS)
     } else {
-        let file = path_text(&args.file)?;
-        run_tool(
-            "pg_dump",
-            &["--format=custom", "--no-owner", "--file", file, url],
-            &format!("pg_dump --format=custom --no-owner --file {file} URL"),
-        )?;
         println!(
-            "backup written: {file} (pg_dump custom format; `metrotrack restore` or \
-             `pg_restore` puts it back)"
+            "backup written: {} (pg_dump custom format; `metrotrack restore` or \
+             `pg_restore` puts it back)",
+            args.file.display()
         );
-        Ok(ExitCode::SUCCESS)
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a consistent copy of the database `url` names to the new file `file`: a
+/// SQLite database file (`VACUUM INTO`), or a `pg_dump --format=custom` archive.
+pub async fn write_backup(url: &str, file: &Path) -> anyhow::Result<()> {
+    known(url)?;
+    if file.exists() {
+        bail!(
+            "{} exists already: a backup is written to a new file",
+            file.display()
+        );
+    }
+    if is_sqlite(url) {
+        let store = open_sqlite(url).await?;
+        let outcome = store.backup_to(file).await;
+        store.close().await;
+        outcome.with_context(|| format!("cannot write the backup {}", file.display()))?;
+    } else {
+        let (file, url) = (path_text(file)?.to_owned(), url.to_owned());
+        // pg_dump runs as long as the database is large: off the server's threads.
+        tokio::task::spawn_blocking(move || {
+            run_tool(
+                "pg_dump",
+                &["--format=custom", "--no-owner", "--file", &file, &url],
+                &format!("pg_dump --format=custom --no-owner --file {file} URL"),
+            )
+        })
+        .await
+        .context("pg_dump's thread failed")??;
+    }
+    Ok(())
+}
+
+/// The file name ending of a backup of the database `url` names.
+pub fn backup_extension(url: &str) -> &'static str {
+    if is_sqlite(url) { "db" } else { "dump" }
 }
 
 /// `restore FILE`: into the database the URL names, which must be empty.

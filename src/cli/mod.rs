@@ -11,6 +11,7 @@ mod import;
 mod plan;
 mod record;
 mod report;
+mod schedule;
 mod serve;
 mod settings;
 
@@ -174,6 +175,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     // These read (or replace) the database as it is: no migration first.
     let command = match cli.command {
+        Command::Serve(mut args) => {
+            args.database_url = url.clone();
+            Command::Serve(args)
+        }
         Command::Backup(args) => return backup::backup(&url, args).await,
         Command::Restore(args) => return backup::restore(&url, args).await,
         Command::Verify => return backup::verify(&url).await,

@@ -1,4 +1,5 @@
-//! `metrotrack serve [--bind 127.0.0.1:8080] [--demo]`
+//! `metrotrack serve [--bind 127.0.0.1:8080] [--demo] [--backup-dir DIR --backup-every 24h
+//! --backup-keep 7]`
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -13,6 +14,7 @@ use metrotrack_store::Store;
 use metrotrack_store::accounts::{NewToken, NewUser, Role};
 
 use super::demo;
+use super::schedule::BackupSchedule;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -29,9 +31,14 @@ pub struct ServeArgs {
     /// Seconds a request (other than an upload or a file download) may take.
     #[arg(long, default_value_t = 30, env = "METROTRACK_REQUEST_TIMEOUT_SECS")]
     pub request_timeout_secs: u64,
-    /// Seconds an upload, or a file download (`format=csv|xlsx|docx`), may take.
+    /// Seconds an upload, a file download (`format=csv|xlsx|docx`) or a long write
+    /// (voiding or restoring a batch) may take.
     #[arg(long, default_value_t = 1800, env = "METROTRACK_UPLOAD_TIMEOUT_SECS")]
     pub upload_timeout_secs: u64,
+    /// Where uploads are written whole before they are imported (default: the system's
+    /// temporary directory; choose a disk, not a memory file system, for large uploads).
+    #[arg(long, env = "METROTRACK_SPOOL_DIR")]
+    pub spool_dir: Option<std::path::PathBuf>,
     /// Failed sign-ins per address (and username) in five minutes before answering 429
     /// (0 turns throttling off: for fuzzing a test server only).
     #[arg(long, default_value_t = 10, env = "METROTRACK_MAX_AUTH_FAILURES")]
@@ -42,12 +49,34 @@ pub struct ServeArgs {
     /// The lab's time zone (an IANA name): the pages show import times in it.
     #[arg(long, default_value = "Asia/Ho_Chi_Minh", env = "METROTRACK_TIME_ZONE")]
     pub time_zone: chrono_tz::Tz,
+    /// Back the database up into this directory while serving (as `metrotrack backup`
+    /// does), every `--backup-every`, keeping the newest `--backup-keep`.
+    #[arg(long, env = "METROTRACK_BACKUP_DIR")]
+    pub backup_dir: Option<std::path::PathBuf>,
+    /// How often to back up with `--backup-dir`: a number and s, m, h or d.
+    #[arg(long, default_value = "24h", value_parser = super::schedule::parse_every, env = "METROTRACK_BACKUP_EVERY")]
+    pub backup_every: Duration,
+    /// How many scheduled backups to keep (the oldest beyond are removed).
+    #[arg(long, default_value_t = 7, env = "METROTRACK_BACKUP_KEEP")]
+    pub backup_keep: usize,
+    /// The database's URL, for the scheduled backups (set by the command line's parser).
+    #[arg(skip)]
+    pub database_url: String,
 }
 
 /// The demo's sign-in.
 const DEMO_SUPERVISOR: &str = "demo-supervisor";
 
 pub async fn run<S: Store>(store: S, args: ServeArgs, location: &str) -> anyhow::Result<ExitCode> {
+    let backups = args.backup_dir.clone().map(|dir| BackupSchedule {
+        url: args.database_url.clone(),
+        dir,
+        every: args.backup_every,
+        keep: args.backup_keep,
+    });
+    if let Some(schedule) = &backups {
+        schedule.prepare()?;
+    }
     let listener = tokio::net::TcpListener::bind(&args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -98,6 +127,7 @@ pub async fn run<S: Store>(store: S, args: ServeArgs, location: &str) -> anyhow:
         scheme: args.scheme,
         max_auth_failures: args.max_auth_failures,
         time_zone: args.time_zone,
+        spool_dir: args.spool_dir.unwrap_or_else(std::env::temp_dir),
         ..ApiConfig::default()
     };
     let router = metrotrack_api::router(AppState::new(store, config));
@@ -121,8 +151,20 @@ pub async fn run<S: Store>(store: S, args: ServeArgs, location: &str) -> anyhow:
     }
     drop(out);
     tracing::info!(%address, "serving");
+    let backing_up = backups.map(|schedule| {
+        tracing::info!(
+            dir = %schedule.dir.display(),
+            every_secs = schedule.every.as_secs(),
+            keep = schedule.keep,
+            "backing up on a schedule"
+        );
+        tokio::spawn(schedule.run())
+    });
     metrotrack_api::serve(listener, router, metrotrack_api::shutdown_signal())
         .await
         .context("the server stopped")?;
+    if let Some(task) = backing_up {
+        task.abort();
+    }
     Ok(ExitCode::SUCCESS)
 }

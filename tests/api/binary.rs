@@ -383,3 +383,67 @@ async fn backup_while_serving_restore_and_verify() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.contains("integrity: "), "{out}");
 }
+
+/// `serve --backup-dir DIR --backup-every 1s --backup-keep 2`: while the server runs,
+/// a backup each second, never more than the newest two kept (older ones removed), each
+/// a whole database that verifies with 0 differences; each one logged.
+#[test]
+fn serve_backs_up_on_a_schedule_keeping_the_newest() {
+    use std::collections::BTreeSet;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("lab.db").display());
+    let file = fixture("demo/earthing-2023-10.csv");
+    let (code, _, err) = metrotrack(&url, &["import", "earthing", file.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(0), "{err}");
+    let backups = dir.path().join("backups");
+    let log = std::fs::File::create(dir.path().join("serve.log")).expect("log");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_metrotrack"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--backup-every", "1s"])
+        .args(["--backup-keep", "2", "--backup-dir"])
+        .arg(&backups)
+        .env("METROTRACK_DATABASE_URL", &url)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("spawn");
+    let whole = |dir: &std::path::Path| -> BTreeSet<String> {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| e.file_name().into_string().ok())
+                    .filter(|n| n.starts_with("metrotrack-") && n.ends_with(".db"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // Until four backups have been seen (a minute at most).
+    let mut seen = BTreeSet::new();
+    for _ in 0..600 {
+        let now = whole(&backups);
+        assert!(now.len() <= 2, "at most two kept: {now:?}");
+        seen.extend(now);
+        if seen.len() >= 4 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(seen.len() >= 4, "four backups in a minute: {seen:?}");
+    let kept = whole(&backups);
+    assert!(
+        (1..=2).contains(&kept.len()) && !kept.contains(seen.iter().next().expect("first")),
+        "the oldest are removed: kept {kept:?} of {seen:?}"
+    );
+    for name in &kept {
+        let copy = format!("sqlite://{}", backups.join(name).display());
+        let (code, out, err) = metrotrack(&copy, &["verify"]);
+        assert_eq!(code, Some(0), "{name}: {out}{err}");
+        assert!(out.contains("0 differences"), "{out}");
+    }
+    let logged = std::fs::read_to_string(dir.path().join("serve.log")).expect("log");
+    assert!(logged.contains("backup written"), "{logged}");
+    assert!(logged.contains("old backup removed"), "{logged}");
+}

@@ -13,6 +13,7 @@ mod binary;
 mod browser;
 #[path = "../web/walk.rs"]
 mod browser_walk;
+mod busy;
 mod categories;
 mod demo;
 mod document;
@@ -20,6 +21,7 @@ mod encodings;
 mod errors;
 mod export;
 mod limits;
+mod metrics;
 mod openapi;
 mod paging;
 mod races;

@@ -9,6 +9,7 @@ async fn openapi_describes_every_route() {
     assert_eq!(status, StatusCode::OK);
     let routes = [
         ("get", "/healthz"),
+        ("get", "/metrics"),
         ("post", "/api/v1/imports"),
         ("get", "/api/v1/imports"),
         ("get", "/api/v1/imports/{id}"),

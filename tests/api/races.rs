@@ -5,7 +5,7 @@
 use super::*;
 
 /// Uploads at once.
-const RACERS: usize = 8;
+const RACERS: usize = 10;
 
 /// Rows of each generated file in the different-files race.
 const ROWS: usize = 2_000;

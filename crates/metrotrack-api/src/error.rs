@@ -35,7 +35,8 @@ pub enum ProblemType {
     TooManyRequests,
     Timeout,
     Internal,
-    /// The server is busy (too many password checks waiting): 503 with `Retry-After`.
+    /// The server is busy (too many password checks waiting, or the database busy with
+    /// other writes): 503 with `Retry-After`.
     Busy,
     /// Listed among the stable types (README); nothing answers 501 yet.
     #[allow(dead_code)]
@@ -229,6 +230,21 @@ pub fn busy(retry_after_secs: u64) -> ApiError {
     }
 }
 
+/// How long a client is asked to wait when the database is busy.
+pub const DATABASE_BUSY_RETRY_SECS: u64 = 5;
+
+/// 503 with `Retry-After`: the database is busy with other writes; nothing was done.
+pub fn database_busy() -> ApiError {
+    ApiError::Problem {
+        kind: ProblemType::Busy,
+        detail: format!(
+            "The database is busy with other work (a large import, for one); nothing was \
+             changed. Try again in {DATABASE_BUSY_RETRY_SECS} s."
+        ),
+        retry_after: Some(DATABASE_BUSY_RETRY_SECS),
+    }
+}
+
 /// 503: the database does not answer (`/healthz`).
 pub fn unavailable_database() -> ApiError {
     ApiError::Problem {
@@ -266,6 +282,7 @@ impl From<crate::export::ExportError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
+            e if e.is_busy() => database_busy(),
             StoreError::NotFound(what) => not_found(format!("{what} was not found.")),
             StoreError::Invalid(why) => validation(why),
             StoreError::Conflict(why) => conflict(why),

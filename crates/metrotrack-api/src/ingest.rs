@@ -1,14 +1,16 @@
 //! Streaming ingestion: bytes from a reader → validated rows → one stored batch; and
-//! the upload stream that feeds it from a request body.
+//! the upload path that spools a request body to disk, then feeds it in.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
 use std::pin::pin;
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use metrotrack_core::{CategoryCatalog, ImportBatch};
 use metrotrack_import::{ReadOptions, read_log};
 use metrotrack_store::{BatchRequest, ImportEvent, Store, StoreError};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
 /// Chunks in flight between the reader thread and the store: enough to keep both busy,
@@ -57,104 +59,87 @@ where
     Ok(stored?)
 }
 
-/// Chunks of an upload in flight between the request and the reader thread.
-const UPLOAD_CHUNKS_IN_FLIGHT: usize = 8;
-
-/// How an upload's body stream ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum UploadEnd {
-    /// Read to its end (or the importer stopped reading: its verdict stands).
-    Whole,
-    /// Passed the size limit: the importer was told, nothing is stored.
+/// Why an upload was not imported.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum UploadError {
+    /// Passed the size limit: nothing was imported.
+    #[error("the upload exceeds the size limit")]
     TooLarge,
-    /// The client's stream broke (why): the importer was told, nothing is stored.
+    /// The client's stream broke (why): nothing was imported.
+    #[error("{0}")]
     Broken(String),
+    /// The spool file could not be written or read back.
+    #[error("the upload could not be spooled: {0}")]
+    Spool(io::Error),
+    /// The import itself failed.
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
 }
 
-/// Streams an upload's body into the importer: the one upload stream behind the API's
+/// Read buffer over the spooled file.
+const SPOOL_READ_BUFFER: usize = 256 * 1024;
+/// Write buffer in front of the spooled file.
+const SPOOL_WRITE_BUFFER: usize = 1024 * 1024;
+
+/// An upload's body into the importer: the one upload path behind the API's
 /// `POST /api/v1/imports` and the web page's upload.
 ///
-/// The body is pumped chunk by chunk through a small bounded channel to a reader on a
-/// blocking thread, which parses while the store writes: memory holds a few chunks,
-/// whatever the file's size. The pump counts bytes and stops past `max_bytes`; a broken
-/// or oversized stream ends the reader with an error, so the batch is not stored.
+/// The body is first written to an anonymous temporary file in `spool_dir` (counted, and
+/// refused past `max_bytes`): a slow or stalled client then holds only that file and
+/// never the database. The file has no name, so it is gone when it is closed, whether
+/// the import ran, the client went away or the server stopped. Only once the whole body
+/// is on disk does the import start, reading the file as a stream (memory stays flat
+/// whatever its size), in a task of its own: a client that disconnects does not cut
+/// the import short, which ends stored whole or rolled back whole.
 pub(crate) async fn ingest_upload<S, St, E>(
     store: &S,
     request: BatchRequest,
     body: St,
     options: ReadOptions,
     max_bytes: u64,
-) -> (UploadEnd, Result<ImportBatch, IngestError>)
+    spool_dir: &Path,
+) -> Result<ImportBatch, UploadError>
 where
     S: Store,
     St: Stream<Item = Result<Bytes, E>>,
     E: std::fmt::Display,
 {
-    let (tx, rx) = mpsc::channel(UPLOAD_CHUNKS_IN_FLIGHT);
-    let reader = ChannelReader {
-        rx,
-        current: Bytes::new(),
-    };
-    tokio::join!(
-        pump(body, tx, max_bytes),
-        ingest(store, request, reader, options, |_| {})
-    )
+    let file = spool(body, max_bytes, spool_dir).await?;
+    let store = store.clone();
+    let import = tokio::spawn(async move {
+        let input = io::BufReader::with_capacity(SPOOL_READ_BUFFER, file);
+        ingest(&store, request, input, options, |_| {}).await
+    });
+    import
+        .await
+        .map_err(|e| IngestError::Reader(e.to_string()))?
+        .map_err(UploadError::Ingest)
 }
 
-/// Reads the chunks the request pumps in, on the importer's blocking thread; the end of
-/// the channel is the end of the file, an error in it a read error.
-struct ChannelReader {
-    rx: mpsc::Receiver<io::Result<Bytes>>,
-    current: Bytes,
-}
-
-impl Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.current.is_empty() {
-            match self.rx.blocking_recv() {
-                Some(Ok(chunk)) => self.current = chunk,
-                Some(Err(e)) => return Err(e),
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current[..n]);
-        self.current.advance(n);
-        Ok(n)
-    }
-}
-
-/// Sends `stream`'s chunks to the reader until it ends, breaks, passes `max` bytes or
-/// the reader stops listening.
-async fn pump<St, E>(stream: St, tx: mpsc::Sender<io::Result<Bytes>>, max: u64) -> UploadEnd
+/// Writes `stream` to an anonymous temporary file in `dir` and returns it rewound;
+/// stops at a broken stream or past `max` bytes (the file is then closed, so removed).
+async fn spool<St, E>(stream: St, max: u64, dir: &Path) -> Result<std::fs::File, UploadError>
 where
     St: Stream<Item = Result<Bytes, E>>,
     E: std::fmt::Display,
 {
+    let file = tempfile::tempfile_in(dir).map_err(UploadError::Spool)?;
+    let mut out =
+        tokio::io::BufWriter::with_capacity(SPOOL_WRITE_BUFFER, tokio::fs::File::from_std(file));
     let mut stream = pin!(stream);
     let mut total: u64 = 0;
     while let Some(chunk) = stream.next().await {
-        match chunk {
-            Ok(bytes) => {
-                total = total.saturating_add(bytes.len() as u64);
-                if total > max {
-                    let _ = tx
-                        .send(Err(io::Error::other("the upload exceeds the size limit")))
-                        .await;
-                    return UploadEnd::TooLarge;
-                }
-                if tx.send(Ok(bytes)).await.is_err() {
-                    return UploadEnd::Whole;
-                }
-            }
-            Err(e) => {
-                let message = e.to_string();
-                let _ = tx.send(Err(io::Error::other(message.clone()))).await;
-                return UploadEnd::Broken(message);
-            }
+        let bytes = chunk.map_err(|e| UploadError::Broken(e.to_string()))?;
+        total = total.saturating_add(bytes.len() as u64);
+        if total > max {
+            return Err(UploadError::TooLarge);
         }
+        out.write_all(&bytes).await.map_err(UploadError::Spool)?;
     }
-    UploadEnd::Whole
+    out.flush().await.map_err(UploadError::Spool)?;
+    let mut file = out.into_inner().into_std().await;
+    file.seek(SeekFrom::Start(0)).map_err(UploadError::Spool)?;
+    Ok(file)
 }
 
 #[cfg(test)]
@@ -170,48 +155,40 @@ mod tests {
         )
     }
 
-    /// Runs the pump against a reader on a blocking thread; what the reader got.
-    async fn through(
+    /// What the spool holds, read back.
+    async fn spooled(
         stream: impl Stream<Item = Result<Bytes, String>>,
         max: u64,
-    ) -> (UploadEnd, io::Result<Vec<u8>>) {
-        let (tx, rx) = mpsc::channel(2);
-        let reader = tokio::task::spawn_blocking(move || {
-            let mut out = Vec::new();
-            ChannelReader {
-                rx,
-                current: Bytes::new(),
-            }
-            .read_to_end(&mut out)
-            .map(|_| out)
-        });
-        let end = pump(stream, tx, max).await;
-        let read = reader.await.unwrap_or_else(|e| Err(io::Error::other(e)));
-        (end, read)
+    ) -> Result<Vec<u8>, UploadError> {
+        let dir = std::env::temp_dir();
+        let mut file = spool(stream, max, &dir).await?;
+        let mut out = Vec::new();
+        file.read_to_end(&mut out).map_err(UploadError::Spool)?;
+        Ok(out)
     }
 
     #[tokio::test]
-    async fn a_whole_stream_reads_as_its_bytes() {
-        let (end, read) = through(chunks(&["a;b\n", "", "1;2\n"]), 100).await;
-        assert_eq!(end, UploadEnd::Whole);
+    async fn a_whole_stream_spools_as_its_bytes() {
+        let read = spooled(chunks(&["a;b\n", "", "1;2\n"]), 100).await;
         assert_eq!(read.ok().as_deref(), Some(&b"a;b\n1;2\n"[..]));
     }
 
     #[tokio::test]
-    async fn past_the_limit_the_reader_fails() {
-        let (end, read) = through(chunks(&["12345", "67890"]), 8).await;
-        assert_eq!(end, UploadEnd::TooLarge);
-        assert!(read.is_err());
+    async fn past_the_limit_the_spool_stops() {
+        let read = spooled(chunks(&["12345", "67890"]), 8).await;
+        assert!(matches!(read, Err(UploadError::TooLarge)), "{read:?}");
     }
 
     #[tokio::test]
-    async fn a_broken_stream_fails_the_reader_with_its_cause() {
+    async fn a_broken_stream_stops_the_spool_with_its_cause() {
         let broken = futures_util::stream::iter(vec![
             Ok(Bytes::from_static(b"a;b\n")),
             Err("connection reset".to_owned()),
         ]);
-        let (end, read) = through(broken, 100).await;
-        assert_eq!(end, UploadEnd::Broken("connection reset".to_owned()));
-        assert!(read.is_err_and(|e| e.to_string() == "connection reset"));
+        let read = spooled(broken, 100).await;
+        assert!(
+            matches!(&read, Err(UploadError::Broken(why)) if why == "connection reset"),
+            "{read:?}"
+        );
     }
 }

@@ -20,6 +20,7 @@ mod lang;
 mod openapi;
 mod pagination;
 mod routes;
+mod telemetry;
 mod upload;
 mod web;
 
@@ -54,9 +55,14 @@ pub struct ApiConfig {
     pub max_json_bytes: usize,
     /// How long any request but an upload may take (default 30 s).
     pub request_timeout: Duration,
-    /// How long an upload, or a download of a file (`format=csv|xlsx|docx`: an export
-    /// of every matching row), may take (default 30 min).
+    /// How long an upload, a download of a file (`format=csv|xlsx|docx`: an export of
+    /// every matching row) or a long write (voiding or restoring a batch) may take
+    /// (default 30 min).
     pub upload_timeout: Duration,
+    /// Where uploads are spooled before they are imported (default: the system's
+    /// temporary directory). Uploads are written there whole, so point it at a disk,
+    /// not a memory file system, when uploads are large.
+    pub spool_dir: std::path::PathBuf,
     /// The reporting scheme used when a request names none.
     pub scheme: Scheme,
     /// Failed sign-ins per address (and username) in five minutes before 429 (0: no
@@ -73,6 +79,7 @@ impl Default for ApiConfig {
             max_json_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             upload_timeout: Duration::from_secs(30 * 60),
+            spool_dir: std::env::temp_dir(),
             scheme: Scheme::Decree09,
             max_auth_failures: auth::Throttle::MAX_FAILURES,
             time_zone: chrono_tz::Asia::Ho_Chi_Minh,
@@ -91,6 +98,8 @@ pub struct AppState<S> {
     /// The key signing the sign-in form's CSRF tokens: random, made at start (a restart
     /// only asks an open sign-in form to be sent again).
     form_key: Arc<[u8; 32]>,
+    /// The server's metrics (`/metrics`).
+    telemetry: Arc<telemetry::Telemetry>,
 }
 
 impl<S: Clone> Clone for AppState<S> {
@@ -101,6 +110,7 @@ impl<S: Clone> Clone for AppState<S> {
             throttle: self.throttle.clone(),
             hashing: self.hashing.clone(),
             form_key: self.form_key.clone(),
+            telemetry: self.telemetry.clone(),
         }
     }
 }
@@ -112,6 +122,7 @@ impl<S: Store> AppState<S> {
             throttle: Arc::new(auth::Throttle::new(config.max_auth_failures)),
             hashing: Arc::new(hashing::HashPool::for_this_machine()),
             form_key: Arc::new(random_key()),
+            telemetry: Arc::new(telemetry::Telemetry::new()),
             config: Arc::new(config),
         }
     }
@@ -129,10 +140,12 @@ fn random_key() -> [u8; 32] {
     key
 }
 
-/// The whole HTTP application: `/healthz` (the server and its database answer), `/api/v1/…`, the OpenAPI document at
+/// The whole HTTP application: `/healthz` (the server and its database answer),
+/// `/metrics` (Prometheus, admin only), `/api/v1/…`, the OpenAPI document at
 /// `/api/v1/openapi.json` and its page at `/api/docs`.
 pub fn router<S: Store>(state: AppState<S>) -> Router {
     let config = state.config.clone();
+    let telemetry = state.telemetry.clone();
     let pages = web::router(state.clone());
     let uploads = Router::new()
         .route(
@@ -143,6 +156,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .layer(DefaultBodyLimit::disable());
     let api = Router::new()
         .route("/healthz", get(routes::health::<S>))
+        .route("/metrics", get(routes::metrics::<S>))
         .route("/api/v1/imports/{id}", get(routes::imports::show::<S>))
         .route(
             "/api/v1/imports/{id}/void",
@@ -257,6 +271,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .merge(pages)
         .fallback(routes::fallback)
         .layer(middleware::from_fn_with_state(config, guard))
+        .layer(middleware::from_fn_with_state(telemetry, telemetry::track))
         .layer(middleware::from_fn(security_headers))
         .layer(compression())
         .layer(
@@ -277,6 +292,43 @@ fn compression() -> CompressionLayer<impl Predicate> {
         ))
         .and(NotForContentType::const_new("application/zip"));
     CompressionLayer::new().compress_when(predicate)
+}
+
+/// Runs a long write (voiding or restoring a batch) in a task of its own and waits for
+/// it: a client that disconnects, or the request's timeout, ends only the wait; the write
+/// still commits or rolls back whole.
+pub(crate) async fn run_whole<T, F>(work: F) -> Result<T, metrotrack_store::StoreError>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, metrotrack_store::StoreError>> + Send + 'static,
+{
+    match tokio::spawn(work).await {
+        Ok(done) => done,
+        Err(e) => Err(metrotrack_store::StoreError::ImportAbandoned(format!(
+            "the write's task failed: {e}"
+        ))),
+    }
+}
+
+/// Requests given the long timeout: uploads (they stream large files), and voiding or
+/// restoring a batch (a write of every record of a batch), over the API and the pages.
+fn is_long(method: &Method, path: &str) -> bool {
+    if method != Method::POST {
+        return false;
+    }
+    if matches!(path, "/api/v1/imports" | "/upload") {
+        return true;
+    }
+    let batch = path
+        .strip_prefix("/api/v1/imports/")
+        .or_else(|| path.strip_prefix("/imports/"));
+    batch
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(id, action)| {
+            !id.is_empty()
+                && id.bytes().all(|b| b.is_ascii_digit())
+                && matches!(action, "void" | "restore")
+        })
 }
 
 /// The pages' content policy: everything from this server, nothing inline.
@@ -333,15 +385,11 @@ async fn guard(State(config): State<Arc<ApiConfig>>, req: Request, next: Next) -
     if let Some(refused) = oversized(&req) {
         return refused;
     }
-    // The API's upload and the web page's upload stream large files, and a file download
-    // writes every matching row (a workbook whole before its first byte): all get the
-    // long limit.
-    let upload =
-        req.method() == Method::POST && matches!(req.uri().path(), "/api/v1/imports" | "/upload");
+    // Uploads, file downloads (every matching row) and long writes get the long limit.
     // A browser's page request that nothing answers gets the HTML 404 page.
     let page_asked = web::wants_page(req.uri(), req.headers())
         .then(|| (req.uri().clone(), req.headers().clone()));
-    let limit = if upload || is_file_download(&req) {
+    let limit = if is_long(req.method(), req.uri().path()) || is_file_download(&req) {
         config.upload_timeout
     } else {
         config.request_timeout

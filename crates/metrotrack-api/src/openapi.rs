@@ -17,6 +17,7 @@ use crate::{dto, routes, upload};
     ),
     paths(
         routes::health,
+        routes::metrics,
         upload::upload,
         routes::imports::list,
         routes::imports::show,

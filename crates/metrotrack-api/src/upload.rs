@@ -1,11 +1,12 @@
 //! `POST /api/v1/imports`: a log streamed from the request into the importer.
 //!
 //! The body (raw `text/csv`, `.xlsx`, `.xls` or `.ods`, or the `file` field of a
-//! `multipart/form-data` form) goes through the upload stream
-//! ([`crate::ingest::ingest_upload`]), which stops past `max_upload_bytes` (413). A
-//! workbook is read whole: the importer spools it (8 MiB in memory, the rest in a
-//! temporary file) up to that same bound, and bounds an `.xls`'s or `.ods`'s declared
-//! range before reading its cells.
+//! `multipart/form-data` form) is spooled to a temporary file
+//! ([`crate::ingest::ingest_upload`]), which stops past `max_upload_bytes` (413); only
+//! then is it imported, so a slow client never holds the database. A workbook is read
+//! whole: the importer spools it (8 MiB in memory, the rest in a temporary file) up to
+//! that same bound, and bounds an `.xls`'s or `.ods`'s declared range before reading its
+//! cells.
 
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -27,7 +28,7 @@ use crate::error::{
     ApiError, ApiResult, bad_request, payload_too_large, unsupported_media_type, validation,
 };
 use crate::extract::{Json, Query};
-use crate::ingest::{UploadEnd, ingest_upload};
+use crate::ingest::{UploadError, ingest_upload};
 use crate::lang::{LangQuery, ReqLang};
 use crate::{AppState, Caller};
 
@@ -154,6 +155,7 @@ pub(crate) fn clean_file_name(name: Option<&str>) -> String {
         (status = 403, description = "Needs the technician role", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the upload limit", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "Not CSV, a workbook or multipart", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "The database is busy (other writes took too long); nothing was stored, send it again after `Retry-After` seconds", body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 pub async fn upload<S: Store>(
@@ -180,7 +182,8 @@ pub async fn upload<S: Store>(
         uploaded_by: caller.actor.clone(),
     };
 
-    let (pumped, stored) = if essence == "multipart/form-data" {
+    let spool_dir = app.config.spool_dir.as_path();
+    let stored = if essence == "multipart/form-data" {
         let mut form = Multipart::from_request(request, &()).await.map_err(|e| {
             bad_request(format!(
                 "The multipart form cannot be read: {}",
@@ -206,7 +209,7 @@ pub async fn upload<S: Store>(
             batch_request.file_name = clean_file_name(Some(name));
             options.workbook.expected = WorkbookOptions::named_as_workbook(name);
         }
-        ingest_upload(&app.store, batch_request, field, options, max).await
+        ingest_upload(&app.store, batch_request, field, options, max, spool_dir).await
     } else if essence.is_empty()
         || essence.starts_with("text/")
         || essence == "application/csv"
@@ -218,23 +221,25 @@ pub async fn upload<S: Store>(
         // `application/vnd.ms-excel` is sent for `.csv` files too: the bytes decide.
         options.workbook.expected |= WorkbookOptions::named_as_workbook(&essence);
         let body = request.into_body().into_data_stream();
-        ingest_upload(&app.store, batch_request, body, options, max).await
+        ingest_upload(&app.store, batch_request, body, options, max, spool_dir).await
     } else {
         return Err(unsupported_media_type(format!(
             "Upload the log as `text/csv`, as a workbook (`{XLSX_MEDIA_TYPE}`, `{ODS_MEDIA_TYPE}`, `application/vnd.ms-excel`) or as the `file` field of `multipart/form-data` (got {essence:?})."
         )));
     };
 
-    match pumped {
-        UploadEnd::Whole => {}
-        UploadEnd::TooLarge => return Err(too_large(max)),
-        UploadEnd::Broken(why) => {
+    let batch = match stored {
+        Ok(batch) => batch,
+        Err(UploadError::TooLarge) => return Err(too_large(max)),
+        Err(UploadError::Broken(why)) => {
             return Err(bad_request(format!(
                 "The upload was interrupted ({why}); nothing was stored."
             )));
         }
-    }
-    let batch = stored?;
+        Err(UploadError::Spool(e)) => return Err(crate::error::internal(e)),
+        Err(UploadError::Ingest(e)) => return Err(e.into()),
+    };
+    app.telemetry.import(&batch);
     let status = match batch.outcome {
         BatchOutcome::Stored => StatusCode::CREATED,
         BatchOutcome::AlreadyImported | BatchOutcome::DryRun => StatusCode::OK,

@@ -71,6 +71,38 @@ pub enum StoreError {
     Conflict(String),
 }
 
+impl StoreError {
+    /// The database is busy, not broken: no connection came free in time, another
+    /// writer held the lock too long (SQLite `SQLITE_BUSY`/`SQLITE_LOCKED`), or
+    /// PostgreSQL refused for now (lock not available, deadlock or serialization
+    /// failure, too many connections, starting up). Nothing was written; the same
+    /// request can simply be sent again a little later.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::PoolTimedOut) => true,
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                let code = db.code().unwrap_or_default();
+                match code.parse::<i64>() {
+                    // SQLite: the primary result code is the low byte of the extended one.
+                    Ok(n) => matches!(n & 0xff, 5 | 6),
+                    Err(_) => matches!(&*code, "55P03" | "40001" | "40P01" | "53300" | "57P03"),
+                }
+            }
+            _ => false,
+        }
+    }
+}
+
+/// How many of a store's connections are in use and idle, by pool: the readers, and the
+/// writers (write transactions have connections of their own).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolUse {
+    pub readers_busy: u32,
+    pub readers_idle: u32,
+    pub writers_busy: u32,
+    pub writers_idle: u32,
+}
+
 /// Who imports what, and how: everything about a batch known before its first row.
 #[derive(Debug, Clone)]
 pub struct BatchRequest {
@@ -93,6 +125,9 @@ pub enum ImportEvent {
 
 /// metrotrack's storage, one method per use case.
 pub trait Store: Clone + Send + Sync + 'static {
+    /// The connections open now, in use and idle (for the server's metrics).
+    fn pool_use(&self) -> PoolUse;
+
     /// Applies pending migrations and makes sure the default lab and its seeded
     /// categories exist.
     fn migrate(&self) -> impl Future<Output = Result<(), StoreError>> + Send;

@@ -26,10 +26,15 @@ use crate::sql::{Backend, Flip, SqlStore, redact};
 
 use crate::{BatchRequest, ImportEvent, StoreError};
 
-/// Connections in the pool.
+/// Reading connections.
 const POOL_SIZE: u32 = 8;
-/// How long to wait for a free connection (an import holds one for its whole file).
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Writing connections (each import holds one while it writes).
+const WRITERS: u32 = 4;
+/// How long a read waits for a free connection before answering busy.
+const READER_WAIT: Duration = Duration::from_secs(10);
+/// How long a write waits for a free writing connection before answering busy: under
+/// the request timeout.
+const WRITER_WAIT: Duration = Duration::from_secs(20);
 
 /// The PostgreSQL store: a pool of connections to one database.
 pub type PgStore = SqlStore<Postgres>;
@@ -84,12 +89,23 @@ impl SqlStore<Postgres> {
             options.get_port(),
             options.get_database().unwrap_or_default()
         );
+        // Writes wait for each other on a lab's lock: they get connections of their own,
+        // so that however many wait, reads always find one.
+        let writer = PgPoolOptions::new()
+            .max_connections(WRITERS)
+            .acquire_timeout(WRITER_WAIT)
+            .connect_with(options.clone())
+            .await?;
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .acquire_timeout(READER_WAIT)
             .connect_with(options)
             .await?;
-        Ok(Self { pool, location })
+        Ok(Self {
+            pool,
+            writer,
+            location,
+        })
     }
 }
 

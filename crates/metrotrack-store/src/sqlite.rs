@@ -23,12 +23,20 @@ use crate::sql::{Backend, Flip, SqlStore, redact};
 
 use crate::{BatchRequest, ImportEvent, StoreError};
 
-/// Connections in a file database's pool: readers run alongside the one writer (WAL).
-const POOL_SIZE: u32 = 4;
-/// Page cache per connection, in KiB.
-const CACHE_KIB: u32 = 32 * 1024;
-/// How long a writer waits for another writer's transaction before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Reading connections of a file database: they run alongside the one writer (WAL) and
+/// never wait for it.
+const READERS: u32 = 8;
+/// Page cache of the writer (imports touch several indexes at once), in KiB.
+const WRITER_CACHE_KIB: u32 = 32 * 1024;
+/// Page cache of each reader, in KiB (the figures read small tallies).
+const READER_CACHE_KIB: u32 = 8 * 1024;
+/// How long a write waits for another process's write transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a write waits for the writer connection (another write of this process,
+/// e.g. a long import) before answering busy: under the request timeout.
+const WRITER_WAIT: Duration = Duration::from_secs(20);
+/// How long a read waits for a free reading connection before answering busy.
+const READER_WAIT: Duration = Duration::from_secs(10);
 /// What the write-ahead log is cut back to after a checkpoint.
 const WAL_LIMIT_BYTES: u64 = 64 << 20;
 
@@ -49,9 +57,7 @@ impl SqlStore<Sqlite> {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
-            // Imports touch several indexes at once: a larger page cache keeps them off
-            // the disk until commit (a ceiling, allocated only as pages are used).
-            .pragma("cache_size", format!("-{}", CACHE_KIB))
+            .pragma("cache_size", format!("-{READER_CACHE_KIB}"))
             .pragma("temp_store", "memory")
             // A big import fills the write-ahead log with the whole batch; once it is
             // checkpointed, cut the file back instead of keeping it at its largest.
@@ -61,18 +67,47 @@ impl SqlStore<Sqlite> {
         } else {
             options.get_filename().display().to_string()
         };
-        // An in-memory database lives as long as its connections: keep exactly one.
-        let pool_options = if in_memory {
-            SqlitePoolOptions::new()
+        if in_memory {
+            // An in-memory database lives as long as its connections: keep exactly one,
+            // which reads and writes.
+            let pool = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
-        } else {
-            SqlitePoolOptions::new().max_connections(POOL_SIZE)
-        };
-        let pool = pool_options.connect_with(options).await?;
-        Ok(Self { pool, location })
+                .connect_with(options)
+                .await?;
+            let writer = pool.clone();
+            return Ok(Self {
+                pool,
+                writer,
+                location,
+            });
+        }
+        // SQLite has one writer at a time: one writing connection, whose pool queues the
+        // writes of this process (without holding a reader each), and readers that WAL
+        // lets read the last committed state meanwhile. Imports touch several indexes at
+        // once: the writer's larger page cache keeps them off the disk until commit (a
+        // ceiling, allocated only as pages are used).
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(WRITER_WAIT)
+            .connect_with(
+                options
+                    .clone()
+                    .pragma("cache_size", format!("-{WRITER_CACHE_KIB}")),
+            )
+            .await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .acquire_timeout(READER_WAIT)
+            .connect_with(options)
+            .await?;
+        Ok(Self {
+            pool,
+            writer,
+            location,
+        })
     }
 
     /// Writes a consistent copy of the whole database to a new file at `path` while it

@@ -262,9 +262,9 @@ pub async fn restore_import<S: Store>(
     ReqLang(lang): ReqLang,
 ) -> ApiResult<Json<BatchDto>> {
     caller.require(Role::Supervisor)?;
-    let batch = app
-        .store
-        .restore_batch(caller.lab, id, &caller.actor)
-        .await?;
+    let store = app.store.clone();
+    let batch =
+        crate::run_whole(async move { store.restore_batch(caller.lab, id, &caller.actor).await })
+            .await?;
     Ok(Json(BatchDto::new(batch, lang)))
 }

@@ -148,9 +148,12 @@ pub async fn void<S: Store>(
             "reason: say why the batch is voided (1 to 1000 characters).",
         ));
     }
-    let batch = app
-        .store
-        .void_batch(caller.lab, id, &caller.actor, reason)
-        .await?;
+    let (store, reason) = (app.store.clone(), reason.to_owned());
+    let batch = crate::run_whole(async move {
+        store
+            .void_batch(caller.lab, id, &caller.actor, &reason)
+            .await
+    })
+    .await?;
     Ok(Json(BatchDto::new(batch, lang)))
 }

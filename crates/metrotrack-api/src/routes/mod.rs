@@ -52,6 +52,39 @@ pub async fn health<S: metrotrack_store::Store>(
     }
 }
 
+/// The server's metrics in Prometheus' text format.
+///
+/// Requests by route and status, their latency, rows imported, database connections in
+/// use. Admin only (an admin's API token as `Authorization: Bearer …`, which Prometheus sends
+/// with `authorization: {credentials: …}` in its scrape config): route names and counts
+/// say what a lab does.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "meta",
+    operation_id = "get_metrics",
+    responses(
+        (status = 200, description = "The metrics (Prometheus text format 0.0.4)", body = String,
+         content_type = "text/plain; version=0.0.4; charset=utf-8"),
+        CommonErrors,
+    ),
+)]
+pub async fn metrics<S: metrotrack_store::Store>(
+    axum::extract::State(app): axum::extract::State<crate::AppState<S>>,
+    caller: crate::Caller,
+) -> crate::error::ApiResult<Response> {
+    caller.require(metrotrack_store::accounts::Role::Admin)?;
+    let text = app.telemetry.render(app.store.pool_use());
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
+}
+
 /// Any path that names nothing.
 /// A browser asking for a page gets an HTML 404 page in its language; the API and
 /// other clients get problem+json.
@@ -79,4 +112,8 @@ pub enum CommonErrors {
     /// Too many failed sign-ins from this address.
     #[response(status = 429, content_type = "application/problem+json")]
     TooManyRequests(crate::dto::ProblemDetails),
+    /// The server is busy (the database with other writes, or too many sign-ins being
+    /// checked): nothing was done; try again after `Retry-After` seconds.
+    #[response(status = 503, content_type = "application/problem+json")]
+    ServiceUnavailable(crate::dto::ProblemDetails),
 }

@@ -26,6 +26,9 @@ pub(crate) enum PageError {
     /// Too many sign-ins are being checked: 503, try again in this many seconds.
     #[error("busy")]
     Busy(u64),
+    /// The database is busy with other writes: 503, try again in this many seconds.
+    #[error("database busy")]
+    DatabaseBusy(u64),
     /// Failed on our side (the store, a template, the random source).
     #[error("{0}")]
     Internal(String),
@@ -49,6 +52,7 @@ impl From<crate::export::ExportError> for PageError {
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         match e {
+            e if e.is_busy() => Self::DatabaseBusy(crate::error::DATABASE_BUSY_RETRY_SECS),
             StoreError::NotFound(what) => Self::NotFound(what),
             other => Self::internal(other),
         }
@@ -67,6 +71,7 @@ impl From<askama::Error> for PageError {
 pub(crate) enum ErrorPage {
     NotFound,
     Busy(u64),
+    DatabaseBusy(u64),
     Internal,
 }
 
@@ -79,6 +84,7 @@ impl IntoResponse for PageError {
                 ErrorPage::NotFound
             }
             Self::Busy(left) => ErrorPage::Busy(left),
+            Self::DatabaseBusy(left) => ErrorPage::DatabaseBusy(left),
             Self::Internal(cause) => {
                 tracing::error!(error = %cause, "web page failed");
                 ErrorPage::Internal
@@ -94,7 +100,7 @@ impl ErrorPage {
     fn status(self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Busy(_) | Self::DatabaseBusy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -125,6 +131,9 @@ pub(crate) fn error_page(
     let (title, text) = match page {
         ErrorPage::NotFound => (w.not_found_title, w.not_found_text.to_owned()),
         ErrorPage::Busy(left) => (w.busy_title, format!("{} {left} s.", w.busy_text)),
+        ErrorPage::DatabaseBusy(left) => {
+            (w.busy_title, format!("{} {left} s.", w.database_busy_text))
+        }
         ErrorPage::Internal => (w.internal_title, w.internal_text.to_owned()),
     };
     let back = referer
@@ -145,7 +154,7 @@ pub(crate) fn error_page(
         String::from("<!doctype html><title>metrotrack</title><p>Error.</p>")
     });
     let mut response = (page.status(), Html(body)).into_response();
-    if let ErrorPage::Busy(left) = page
+    if let ErrorPage::Busy(left) | ErrorPage::DatabaseBusy(left) = page
         && let Ok(v) = HeaderValue::from_str(&left.to_string())
     {
         response.headers_mut().insert(header::RETRY_AFTER, v);

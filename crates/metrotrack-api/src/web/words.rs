@@ -25,6 +25,8 @@ pub struct Words {
     pub busy_title: &'static str,
     /// "… try again in" N s.
     pub busy_text: &'static str,
+    /// The database is busy with other writes (a large import); nothing was changed.
+    pub database_busy_text: &'static str,
     pub internal_title: &'static str,
     pub internal_text: &'static str,
     pub back_home: &'static str,
@@ -55,6 +57,7 @@ pub const VI: Words = Words {
     not_found_text: "Không có trang hoặc bản ghi này trong phòng thí nghiệm của bạn:",
     busy_title: "Máy chủ đang bận",
     busy_text: "Có quá nhiều lượt đăng nhập đang được kiểm tra. Vui lòng thử lại sau",
+    database_busy_text: "Cơ sở dữ liệu đang bận với việc khác (một lần nhập lớn chẳng hạn); chưa có gì thay đổi. Vui lòng thử lại sau",
     internal_title: "Lỗi máy chủ",
     internal_text: "Trang không hiển thị được do lỗi phía máy chủ. Lỗi đã được ghi lại; vui lòng thử lại sau.",
     back_home: "Về trang tổng quan",
@@ -82,6 +85,7 @@ pub const EN: Words = Words {
     not_found_text: "There is no such page or record in your lab:",
     busy_title: "The server is busy",
     busy_text: "Too many sign-ins are being checked; please try again in",
+    database_busy_text: "The database is busy with other work (a large import, for one); nothing was changed. Please try again in",
     internal_title: "Server error",
     internal_text: "The page could not be shown because of an error on our side. It has been logged; please try again later.",
     back_home: "Back to the dashboard",

@@ -134,6 +134,7 @@ macro_rules! conformance_suite {
             report_tables_count_the_period,
             the_same_file_racing_is_one_batch,
             different_files_racing_both_land_whole,
+            reads_do_not_wait_for_an_import,
         );
     };
     (@tests $fresh:path; $($name:ident),* $(,)?) => {

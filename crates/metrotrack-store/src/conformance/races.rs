@@ -82,3 +82,58 @@ pub async fn the_same_file_racing_is_one_batch<S: Store>(store: &S) {
     );
     assert_eq!(totals(store).await, (n, n, 0));
 }
+
+/// An import that has begun writing and waits for the rest of its file holds the
+/// writer only: reads answer meanwhile, as many at once as the pool has readers and
+/// more, noting a token's use does not wait for it, and other writes wait for it (a
+/// plan set meanwhile lands once it ends).
+pub async fn reads_do_not_wait_for_an_import<S: Store>(store: &S) {
+    let lab = lab(store).await;
+    let token = store
+        .create_token(
+            lab,
+            &NewToken {
+                name: "dashboard".into(),
+                role: Role::Reader,
+                user_id: None,
+                token_hash: "h-waiting".into(),
+            },
+            "admin",
+        )
+        .await
+        .expect("token");
+    let request = request(store, LogKind::Inspections, ImportMode::Strict).await;
+    let (tx, rx) = mpsc::channel(4);
+    let first = verification(2, "2023-10-02", "CT1P", "SN-WAITING");
+    tx.send(ImportEvent::Rows(vec![ParsedRow::Inspection(first)]))
+        .await
+        .expect("rows");
+    let import = tokio::spawn({
+        let store = store.clone();
+        async move { store.import_batch(request, rx).await }
+    });
+    // Until the import holds a writing connection (ten seconds at most).
+    for _ in 0..500 {
+        if store.pool_use().writers_busy > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(store.pool_use().writers_busy > 0, "{:?}", store.pool_use());
+
+    let reads = (0..16).map(|_| store.achievement(lab, month("2023-10", Scheme::Decree09)));
+    for read in futures_util::future::join_all(reads).await {
+        read.expect("a read while an import writes");
+    }
+    store
+        .touch_token(token.id, chrono::Utc::now())
+        .await
+        .expect("noting a token's use does not fail while an import writes");
+    store.batches(lab).await.expect("batches");
+
+    tx.send(ImportEvent::Finished(summary("sha-waiting")))
+        .await
+        .expect("finish");
+    let batch = import.await.expect("import task").expect("import");
+    assert_eq!((batch.outcome, batch.inserted), (BatchOutcome::Stored, 1));
+}

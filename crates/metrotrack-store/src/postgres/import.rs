@@ -501,7 +501,7 @@ pub(super) async fn run(
     events: Receiver<ImportEvent>,
 ) -> Result<ImportBatch, StoreError> {
     let uploaded_at = now();
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.writer.begin().await?;
     lock_lab_writes(&mut tx, request.lab).await?;
     let batch_id: i64 = flow::bind_batch(sqlx::query(sql::INSERT_BATCH), &request, uploaded_at)
         .fetch_one(&mut *tx)

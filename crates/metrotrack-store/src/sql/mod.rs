@@ -31,7 +31,7 @@ use sqlx::{
 use tokio::sync::mpsc::Receiver;
 
 use crate::accounts::{ApiToken, Lab, Session, User, UserCredentials};
-use crate::{BatchRequest, ImportEvent, StoreError};
+use crate::{BatchRequest, ImportEvent, PoolUse, StoreError};
 use rows::{
     AuditRow, BatchRow, CategoryRow, ClashRow, DueRow, HolderRow, InspectionRow, InstrumentRow,
     PlanRow, PointRow, TestRow,
@@ -40,7 +40,12 @@ use rows::{
 /// A store over one database: SQLite ([`crate::SqliteStore`]) or PostgreSQL
 /// ([`crate::PgStore`]).
 pub struct SqlStore<DB: Database> {
+    /// Reads (and the few writes that need no transaction of their own).
     pub(crate) pool: Pool<DB>,
+    /// Transactions that write ([`SqlStore::begin_write`]): a pool of their own, so that
+    /// writes waiting for each other (SQLite's one writer, PostgreSQL's per-lab lock)
+    /// never take the connections reads need.
+    pub(crate) writer: Pool<DB>,
     /// Where it is, for `Debug`: never a password.
     pub(crate) location: String,
 }
@@ -49,6 +54,7 @@ impl<DB: Database> Clone for SqlStore<DB> {
     fn clone(&self) -> Self {
         Self {
             pool: self.pool.clone(),
+            writer: self.writer.clone(),
             location: self.location.clone(),
         }
     }
@@ -70,12 +76,29 @@ impl<DB: Backend> SqlStore<DB> {
 
     /// Closes every connection.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 
-    /// A transaction that writes: see [`Backend::begin_write`].
+    /// Connections in use and idle, readers and writers ([`crate::Store::pool_use`]).
+    pub(crate) fn connections(&self) -> PoolUse {
+        let of = |p: &Pool<DB>| {
+            let idle = u32::try_from(p.num_idle()).unwrap_or(u32::MAX);
+            (p.size().saturating_sub(idle), idle)
+        };
+        let (readers_busy, readers_idle) = of(&self.pool);
+        let (writers_busy, writers_idle) = of(&self.writer);
+        PoolUse {
+            readers_busy,
+            readers_idle,
+            writers_busy,
+            writers_idle,
+        }
+    }
+
+    /// A transaction that writes, on the writers' pool: see [`Backend::begin_write`].
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, DB>, StoreError> {
-        Ok(DB::begin_write(&self.pool).await?)
+        Ok(DB::begin_write(&self.writer).await?)
     }
 
     /// Appends an audit entry within `tx`.

@@ -40,7 +40,14 @@ pub(super) fn not_found<T>(row: Option<T>, what: impl FnOnce() -> String) -> Res
     row.ok_or_else(|| StoreError::NotFound(what()))
 }
 
+/// How long noting a token's use waits for the writer before leaving it for next time.
+const TOUCH_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
 impl<DB: Backend> Store for SqlStore<DB> {
+    fn pool_use(&self) -> crate::PoolUse {
+        self.connections()
+    }
+
     #[tracing::instrument(skip_all)]
     async fn migrate(&self) -> Result<(), StoreError> {
         DB::run_migrations(&self.pool).await?;
@@ -453,7 +460,12 @@ impl<DB: Backend> Store for SqlStore<DB> {
     }
 
     async fn touch_token(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut c = self.pool.acquire().await?;
+        // Best effort: while another write holds the writer (a long import), the use is
+        // not noted this time rather than waiting behind it.
+        let Ok(c) = tokio::time::timeout(TOUCH_WAIT, self.writer.acquire()).await else {
+            return Ok(());
+        };
+        let mut c = c?;
         let query = sqlx::query("update api_tokens set last_used_at = $1 where id = $2");
         execute(&mut c, query.arg(at).arg(id)).await?;
         Ok(())
@@ -505,7 +517,7 @@ impl<DB: Backend> Store for SqlStore<DB> {
 
     #[tracing::instrument(skip_all)]
     async fn delete_session(&self, session_hash: &str) -> Result<(), StoreError> {
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.writer.acquire().await?;
         let query = sqlx::query("delete from web_sessions where session_hash = $1");
         execute(&mut c, query.arg(session_hash)).await?;
         Ok(())

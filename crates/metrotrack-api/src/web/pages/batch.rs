@@ -184,10 +184,8 @@ pub(crate) async fn restore<S: Store>(
             },
         );
     }
-    let restored = app
-        .store
-        .restore_batch(lab, id, &user.session.user.username)
-        .await;
+    let (store, by) = (app.store.clone(), user.session.user.username.clone());
+    let restored = crate::run_whole(async move { store.restore_batch(lab, id, &by).await }).await;
     let (status, why) = match restored {
         Ok(_) => {
             return Ok(Redirect::to(&format!("/imports/{id}?restored=1")).into_response());

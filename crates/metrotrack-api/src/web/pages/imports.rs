@@ -93,12 +93,16 @@ pub(crate) async fn void<S: Store>(
             },
         );
     }
-    let voided = app
-        .store
-        .void_batch(lab, id, &user.session.user.username, reason)
-        .await;
+    let (store, by, reason) = (
+        app.store.clone(),
+        user.session.user.username.clone(),
+        reason.to_owned(),
+    );
+    let voided =
+        crate::run_whole(async move { store.void_batch(lab, id, &by, &reason).await }).await;
     match voided {
         Ok(_) => Ok(Redirect::to(&format!("/imports?voided={id}")).into_response()),
+        Err(e) if e.is_busy() => Err(e.into()),
         // Not found, already voided: said on a page of its own.
         Err(e) => error_page(&user, &e.to_string()),
     }

@@ -12,7 +12,7 @@ use metrotrack_store::{BatchRequest, Store};
 
 use super::{Chrome, expired, forbidden};
 use crate::AppState;
-use crate::ingest::{UploadEnd, ingest_upload};
+use crate::ingest::{UploadError, ingest_upload};
 use crate::upload::clean_file_name;
 use crate::web::{PageResult, WebUser, i18n, render};
 
@@ -109,16 +109,21 @@ pub(crate) async fn upload<S: Store>(
         file_name: clean_file_name(field.file_name()),
         uploaded_by: user.session.user.username.clone(),
     };
-    let (end, stored) = ingest_upload(&app.store, request, field, options, max).await;
-    let batch = match (end, stored) {
-        (UploadEnd::Whole, Ok(batch)) => batch,
-        (UploadEnd::TooLarge, _) => {
+    let spool_dir = app.config.spool_dir.as_path();
+    let stored = ingest_upload(&app.store, request, field, options, max, spool_dir).await;
+    let batch = match stored {
+        Ok(batch) => batch,
+        Err(UploadError::TooLarge) => {
             let page = fail(&user, i18n::too_large(user.lang, max))?;
             return Ok((StatusCode::PAYLOAD_TOO_LARGE, page).into_response());
         }
-        (UploadEnd::Broken(why), _) => return fail(&user, why),
-        (UploadEnd::Whole, Err(e)) => return fail(&user, e.to_string()),
+        Err(UploadError::Broken(why)) => return fail(&user, why),
+        Err(UploadError::Ingest(crate::ingest::IngestError::Store(e))) if e.is_busy() => {
+            return Err(e.into());
+        }
+        Err(e) => return fail(&user, e.to_string()),
     };
+    app.telemetry.import(&batch);
     let outcome = match batch.outcome {
         BatchOutcome::Stored => t.outcome_stored,
         BatchOutcome::AlreadyImported => t.outcome_already,
