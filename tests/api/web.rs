@@ -173,9 +173,10 @@ impl<S: Store> Server<S> {
 
 /// The text of a page's `role="alert"` message, or `None`.
 pub(crate) fn alert(html: &str) -> Option<&str> {
-    html.split("role=\"alert\">")
+    html.split("role=\"alert\"")
         .nth(1)
-        .and_then(|r| r.split('<').next())
+        .and_then(|r| r.split_once('>'))
+        .and_then(|(_, r)| r.split('<').next())
 }
 
 /// A page's body, after checking its status.

@@ -99,7 +99,7 @@ async fn in_chromium_a_supervisors_day_in_vietnamese_and_on_a_phone() {
         first.trim().parse().expect("id"),
         second.trim().parse().expect("id"),
     );
-    assert!(second > first + 199, "{first} then {second}");
+    assert!(second > first + 99, "{first} then {second}");
     b.call("POST", "/back", json!({})).await;
     b.wait_for("#records").await;
     let again = b.text("#records tbody tr:first-child td:first-child").await;

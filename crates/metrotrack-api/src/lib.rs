@@ -389,14 +389,29 @@ async fn guard(State(config): State<Arc<ApiConfig>>, req: Request, next: Next) -
     // A browser's page request that nothing answers gets the HTML 404 page.
     let page_asked = web::wants_page(req.uri(), req.headers())
         .then(|| (req.uri().clone(), req.headers().clone()));
-    let limit = if is_long(req.method(), req.uri().path()) || is_file_download(&req) {
+    let long = is_long(req.method(), req.uri().path());
+    let limit = if long || is_file_download(&req) {
         config.upload_timeout
     } else {
         config.request_timeout
     };
-    let response = match tokio::time::timeout(limit, next.run(req)).await {
-        Ok(r) => r,
-        Err(_) => return error::timeout().into_response(),
+    let response = if long {
+        // A long write runs in a task of its own, from its authentication on: a client
+        // that leaves, or the timeout, ends only the wait; the write commits or rolls
+        // back whole.
+        match tokio::time::timeout(limit, tokio::spawn(next.run(req))).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "a long write's task failed");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+            Err(_) => return error::timeout().into_response(),
+        }
+    } else {
+        match tokio::time::timeout(limit, next.run(req)).await {
+            Ok(r) => r,
+            Err(_) => return error::timeout().into_response(),
+        }
     };
     let status = response.status();
     // A problem document is already one; a web page's own error page (HTML) stays a page.

@@ -221,7 +221,7 @@ async fn web_login_sets_the_session_cookie_and_shares_the_throttle_with_basic_au
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     let response = web_login(&app, "u_admin", PASSWORD).await;
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(text(response).await.contains("Too many failed sign-ins."));
 }
 

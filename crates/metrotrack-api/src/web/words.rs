@@ -85,7 +85,7 @@ pub const EN: Words = Words {
     not_found_text: "There is no such page or record in your lab:",
     busy_title: "The server is busy",
     busy_text: "Too many sign-ins are being checked; please try again in",
-    database_busy_text: "The database is busy with other work (a large import, for one); nothing was changed. Please try again in",
+    database_busy_text: "The database is busy with other work such as a large import; nothing was changed. Please try again in",
     internal_title: "Server error",
     internal_text: "The page could not be shown because of an error on our side. It has been logged; please try again later.",
     back_home: "Back to the dashboard",
