@@ -46,11 +46,7 @@ impl InspectionNarrowing {
     }
 
     fn technician(&self) -> Option<String> {
-        self.technician
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
+        named(self.technician.as_deref())
     }
 
     /// The store's filter: `period`'s inspections, narrowed.
@@ -74,14 +70,7 @@ impl InspectionNarrowing {
             ("result", self.result().map(|r| r.as_str().to_owned())),
             ("technician", self.technician()),
         ];
-        let set: Vec<(&str, String)> = pairs
-            .into_iter()
-            .filter_map(|(name, value)| value.map(|v| (name, v)))
-            .collect();
-        match serde_urlencoded::to_string(&set) {
-            Ok(query) if !query.is_empty() => format!("&{query}"),
-            _ => String::new(),
-        }
+        link_query(pairs)
     }
 }
 
@@ -101,11 +90,7 @@ impl EarthingNarrowing {
     }
 
     fn technician(&self) -> Option<String> {
-        self.technician
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
+        named(self.technician.as_deref())
     }
 
     /// The store's filter: `period`'s earthing tests, narrowed.
@@ -125,14 +110,27 @@ impl EarthingNarrowing {
             ("over_limit", self.over_limit().map(|o| o.to_string())),
             ("technician", self.technician()),
         ];
-        let set: Vec<(&str, String)> = pairs
-            .into_iter()
-            .filter_map(|(name, value)| value.map(|v| (name, v)))
-            .collect();
-        match serde_urlencoded::to_string(&set) {
-            Ok(query) if !query.is_empty() => format!("&{query}"),
-            _ => String::new(),
-        }
+        link_query(pairs)
+    }
+}
+
+/// A technician's name as typed in the filter, trimmed; nothing when blank.
+fn named(typed: Option<&str>) -> Option<String> {
+    typed
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+/// The set narrowings as they go on in a link: `&name=value&…`, or nothing.
+fn link_query<const N: usize>(pairs: [(&str, Option<String>); N]) -> String {
+    let set: Vec<(&str, String)> = pairs
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|v| (name, v)))
+        .collect();
+    match serde_urlencoded::to_string(&set) {
+        Ok(query) if !query.is_empty() => format!("&{query}"),
+        _ => String::new(),
     }
 }
 
