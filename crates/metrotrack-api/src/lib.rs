@@ -310,13 +310,18 @@ where
     }
 }
 
+/// The API's upload and the web page's.
+fn is_upload(method: &Method, path: &str) -> bool {
+    method == Method::POST && matches!(path, "/api/v1/imports" | "/upload")
+}
+
 /// Requests given the long timeout: uploads (they stream large files), and voiding or
 /// restoring a batch (a write of every record of a batch), over the API and the pages.
 fn is_long(method: &Method, path: &str) -> bool {
     if method != Method::POST {
         return false;
     }
-    if matches!(path, "/api/v1/imports" | "/upload") {
+    if is_upload(method, path) {
         return true;
     }
     let batch = path
@@ -398,14 +403,27 @@ async fn guard(State(config): State<Arc<ApiConfig>>, req: Request, next: Next) -
     let response = if long {
         // A long write runs in a task of its own, from its authentication on: a client
         // that leaves, or the timeout, ends only the wait; the write commits or rolls
-        // back whole.
-        match tokio::time::timeout(limit, tokio::spawn(next.run(req))).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "a long write's task failed");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
-            }
-            Err(_) => return error::timeout().into_response(),
+        // back whole. A void's or restore's small body is read first, so that the task
+        // never reads from a connection that may be gone (an upload streams into its
+        // spool file, and stores nothing if its body breaks off).
+        let req = if is_upload(req.method(), req.uri().path()) {
+            Ok(req)
+        } else {
+            let (parts, body) = req.into_parts();
+            axum::body::to_bytes(body, config.max_json_bytes)
+                .await
+                .map(|bytes| Request::from_parts(parts, axum::body::Body::from(bytes)))
+        };
+        match req {
+            Err(_) => StatusCode::BAD_REQUEST.into_response(),
+            Ok(req) => match tokio::time::timeout(limit, tokio::spawn(next.run(req))).await {
+                Ok(Ok(r)) => r,
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "a long write's task failed");
+                    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                }
+                Err(_) => return error::timeout().into_response(),
+            },
         }
     } else {
         match tokio::time::timeout(limit, next.run(req)).await {
@@ -541,7 +559,10 @@ pub async fn serve(
             builder
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_READ_TIMEOUT)
-                .max_headers(CONNECTION_MAX_HEADERS);
+                .max_headers(CONNECTION_MAX_HEADERS)
+                // A client that closes its sending side after a request (or leaves) does
+                // not cancel the request in flight: it runs to its end.
+                .half_close(true);
             let conn = builder
                 .serve_connection(TokioIo::new(stream), service)
                 .with_upgrades();
