@@ -410,9 +410,11 @@ async fn guard(State(config): State<Arc<ApiConfig>>, req: Request, next: Next) -
             Ok(req)
         } else {
             let (parts, body) = req.into_parts();
-            axum::body::to_bytes(body, config.max_json_bytes)
-                .await
-                .map(|bytes| Request::from_parts(parts, axum::body::Body::from(bytes)))
+            let read = axum::body::to_bytes(body, config.max_json_bytes);
+            match tokio::time::timeout(config.request_timeout, read).await {
+                Ok(read) => read.map(|b| Request::from_parts(parts, axum::body::Body::from(b))),
+                Err(_) => return error::timeout().into_response(),
+            }
         };
         match req {
             Err(_) => StatusCode::BAD_REQUEST.into_response(),
