@@ -136,12 +136,10 @@ pub(crate) fn clean_file_name(name: Option<&str>) -> String {
     operation_id = "upload_log",
     params(UploadParams, LangQuery),
     request_body(
-        description = "The log: a `text/csv` or workbook (`.xlsx`, `.xls`, `.ods`) body, or a `multipart/form-data` form whose `file` field is the log (a file named `.xlsx`, `.xls` or `.ods` must be a workbook).",
+        description = "The log: a `text/csv` or workbook (`.xlsx`, `.xls`, `.ods`) body, or a `multipart/form-data` form whose `file` field is the log (a file named `.xlsx`, `.xls` or `.ods` must be a workbook). `.xls` and `.ods` bodies are also taken as `application/vnd.ms-excel` and `application/vnd.oasis.opendocument.spreadsheet` (left out of the list below, which generated clients cannot read).",
         content(
             (CsvLog = "text/csv"),
             (XlsxLog = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            (XlsxLog = "application/vnd.ms-excel"),
-            (XlsxLog = "application/vnd.oasis.opendocument.spreadsheet"),
             (UploadForm = "multipart/form-data"),
         ),
     ),
