@@ -119,17 +119,26 @@ def operations(server):
 
 
 def measure_while(server, busy, phase_of, pause=0.05):
-    """Runs each operation in turn while `busy()`; latencies by (phase, operation)."""
+    """Runs each operation in a loop of its own while `busy()` (one that waits does not
+    hold the others back); latencies by (phase, operation)."""
     samples = collections.defaultdict(list)
     statuses = collections.defaultdict(collections.Counter)
-    ops = operations(server)
-    while busy():
-        for name, fn in ops.items():
+    lock = threading.Lock()
+
+    def loop(name, fn):
+        while busy():
             phase = phase_of()
             ms, status = timed(fn)
-            samples[(phase, name)].append(ms)
-            statuses[(phase, name)][status] += 1
-        time.sleep(pause)
+            with lock:
+                samples[(phase, name)].append(ms)
+                statuses[(phase, name)][status] += 1
+            time.sleep(pause)
+
+    threads = [threading.Thread(target=loop, args=item) for item in operations(server).items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     return samples, statuses
 
 
