@@ -318,3 +318,41 @@ async fn malformed_ids_and_error_pages_in_the_browsers_language() {
     .await;
     assert!(html.contains("<html lang=\"vi\">"), "{html}");
 }
+
+/// The store's refusals (a batch voided twice, a record of a voided batch) read in
+/// the language asked too, the English kept for English readers.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_stores_refusals_read_in_the_language_asked() {
+    let s = Server::start().await;
+    let sup = s.token('A', Role::Supervisor);
+    let (status, batch) = s
+        .upload(sup, "earthing", "demo/earthing-2023-10.csv", "")
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{batch}");
+    let id = batch["id"].as_i64().expect("id");
+    let void = || {
+        s.req(
+            Method::POST,
+            &format!("/api/v1/imports/{id}/void"),
+            Some(sup),
+        )
+        .json(&json!({"reason": "wrong file"}))
+    };
+    let (status, _) = send(void()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = problem(void(), Some("vi")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (title, detail) = texts(&body);
+    assert_eq!(title, "Có giá trị không hợp lệ trong yêu cầu");
+    assert!(
+        detail.starts_with(&format!("Lô nhập số {id} đã bị hủy lúc ")),
+        "{detail}"
+    );
+    let (_, body) = problem(void(), None).await;
+    assert!(
+        texts(&body)
+            .1
+            .starts_with(&format!("import batch {id} was already voided at ")),
+        "{body}"
+    );
+}

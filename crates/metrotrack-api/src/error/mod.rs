@@ -23,6 +23,7 @@ use metrotrack_store::StoreError;
 
 use crate::dto::{BatchDto, ProblemDetails, RowProblem};
 
+mod refusals;
 mod texts;
 
 pub use texts::unreadable;
@@ -258,6 +259,14 @@ pub fn busy(retry_after_secs: u64) -> ApiError {
     }
 }
 
+/// The store's refusal `why` (written in English) in `lang`, for a page.
+pub fn refusal_in(why: String, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => refusals::refusal_vi(&why),
+        Lang::En => why,
+    }
+}
+
 /// How long a client is asked to wait when the database is busy.
 pub const DATABASE_BUSY_RETRY_SECS: u64 = 5;
 
@@ -320,8 +329,8 @@ impl From<StoreError> for ApiError {
                 Some(thing) => said!("Không tìm thấy {thing}.", "{what} was not found."),
                 None => said!("Không tìm thấy điều được yêu cầu.", "{what} was not found."),
             }),
-            StoreError::Invalid(why) => validation(Said::new(why.clone(), why)),
-            StoreError::Conflict(why) => conflict(Said::new(why.clone(), why)),
+            StoreError::Invalid(why) => validation(Said::new(refusals::refusal_vi(&why), why)),
+            StoreError::Conflict(why) => conflict(Said::new(refusals::refusal_vi(&why), why)),
             other => internal(other),
         }
     }

@@ -194,6 +194,7 @@ pub(crate) async fn restore<S: Store>(
         Err(StoreError::Invalid(why)) => (StatusCode::UNPROCESSABLE_ENTITY, why),
         Err(e) => return Err(e.into()),
     };
+    let why = crate::error::refusal_in(why, user.lang);
     let page = render(&page(&app, &user, id, None, Some(why)).await?)?;
     Ok((status, page).into_response())
 }

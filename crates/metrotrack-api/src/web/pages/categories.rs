@@ -174,7 +174,8 @@ async fn refused<S: Store>(
         StoreError::NotFound(what) => (StatusCode::NOT_FOUND, format!("{what} not found")),
         other => return Err(other.into()),
     };
-    page(app, user, status, Some(said.unwrap_or(why))).await
+    let why = said.unwrap_or_else(|| crate::error::refusal_in(why, user.lang));
+    page(app, user, status, Some(why)).await
 }
 
 /// A name of 1 to 200 characters, or why not in `ct`'s words.

@@ -394,8 +394,14 @@ async fn answer_refusal<S: Store>(
             StatusCode::UNPROCESSABLE_ENTITY,
             problems.iter().map(|p| said(user, kind, p)).collect(),
         ),
-        Refusal::Store(StoreError::Conflict(why)) => (StatusCode::CONFLICT, vec![why]),
-        Refusal::Store(StoreError::Invalid(why)) => (StatusCode::UNPROCESSABLE_ENTITY, vec![why]),
+        Refusal::Store(StoreError::Conflict(why)) => (
+            StatusCode::CONFLICT,
+            vec![crate::error::refusal_in(why, user.lang)],
+        ),
+        Refusal::Store(StoreError::Invalid(why)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![crate::error::refusal_in(why, user.lang)],
+        ),
         Refusal::Store(e) => return Err(PageError::from(e)),
     };
     refused_page(app, user, kind, id, status, problems).await
