@@ -144,9 +144,13 @@ async fn problems_read_in_the_language_asked() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (title, detail) = texts(&body);
-    assert_eq!(title, "Yêu cầu không đọc được");
-    assert!(detail.starts_with("Đường dẫn không hợp lệ"), "{detail}");
+    assert_eq!(
+        texts(&body),
+        (
+            "Yêu cầu không đọc được",
+            "Đường dẫn không hợp lệ: \"abc\" không phải là một mã số (id) hợp lệ."
+        )
+    );
     let (_, body) = problem(
         s.req(
             Method::GET,

@@ -1,6 +1,7 @@
 //! Extractors whose rejections are problem+json: axum's `Json`, `Query` and `Path`,
 //! wrapped so that a malformed body, query string or path answers in our format.
 
+use axum::extract::path::ErrorKind;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -9,7 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{
-    ApiError, bad_request, payload_too_large, said, unsupported_media_type, validation,
+    ApiError, Said, bad_request, payload_too_large, said, unsupported_media_type, validation,
 };
 
 /// A JSON body; malformed JSON is 400, a well-formed body of the wrong shape 422.
@@ -30,14 +31,14 @@ where
                 JsonRejection::JsonDataError(e) => {
                     let why = e.body_text();
                     validation(said!(
-                        "Nội dung JSON không có các trường như mong đợi: {why}",
+                        "Nội dung JSON không có các trường như mong đợi; chi tiết kỹ thuật: {why}",
                         "The JSON body does not have the expected fields: {why}"
                     ))
                 }
                 JsonRejection::JsonSyntaxError(e) => {
                     let why = e.body_text();
                     bad_request(said!(
-                        "Nội dung gửi lên không phải JSON hợp lệ: {why}",
+                        "Nội dung gửi lên không phải JSON hợp lệ; chi tiết kỹ thuật: {why}",
                         "The body is not valid JSON: {why}"
                     ))
                 }
@@ -54,7 +55,7 @@ where
                     } else {
                         let why = e.body_text();
                         bad_request(said!(
-                            "Không đọc được nội dung gửi lên: {why}",
+                            "Không đọc được nội dung gửi lên; chi tiết kỹ thuật: {why}",
                             "The body could not be read: {why}"
                         ))
                     }
@@ -62,7 +63,7 @@ where
                 other => {
                     let why = other.body_text();
                     bad_request(said!(
-                        "Không đọc được nội dung gửi lên: {why}",
+                        "Không đọc được nội dung gửi lên; chi tiết kỹ thuật: {why}",
                         "The body could not be read: {why}"
                     ))
                 }
@@ -95,7 +96,7 @@ where
             .map_err(|e: QueryRejection| {
                 let why = e.body_text();
                 bad_request(said!(
-                    "Chuỗi truy vấn (phần sau dấu ?) không hợp lệ: {why}",
+                    "Chuỗi truy vấn (phần sau dấu ?) không hợp lệ; chi tiết kỹ thuật: {why}",
                     "The query string is not valid: {why}"
                 ))
             })
@@ -119,10 +120,21 @@ where
             .map(|p| Self(p.0))
             .map_err(|e: PathRejection| {
                 let why = e.body_text();
-                bad_request(said!(
-                    "Đường dẫn không hợp lệ: {why}",
-                    "The path is not valid: {why}"
-                ))
+                let vi = match &e {
+                    PathRejection::FailedToDeserializePathParams(inner) => match inner.kind() {
+                        ErrorKind::ParseErrorAtKey { value, .. }
+                        | ErrorKind::ParseErrorAtIndex { value, .. }
+                        | ErrorKind::ParseError { value, .. } => {
+                            format!("{value:?} không phải là một mã số (id) hợp lệ.")
+                        }
+                        _ => format!("chi tiết kỹ thuật: {why}"),
+                    },
+                    _ => format!("chi tiết kỹ thuật: {why}"),
+                };
+                bad_request(Said {
+                    vi: format!("Đường dẫn không hợp lệ: {vi}"),
+                    en: format!("The path is not valid: {why}"),
+                })
             })
     }
 }

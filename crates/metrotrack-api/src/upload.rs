@@ -276,7 +276,7 @@ fn unsupported_media(got: &str) -> ApiError {
 /// 400: the multipart form cannot be read (`why`).
 fn unreadable_form(why: String) -> ApiError {
     bad_request(said!(
-        "Không đọc được biểu mẫu multipart: {why}",
+        "Không đọc được biểu mẫu multipart; chi tiết kỹ thuật: {why}",
         "The multipart form cannot be read: {why}"
     ))
 }

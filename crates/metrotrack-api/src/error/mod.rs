@@ -259,6 +259,14 @@ pub fn busy(retry_after_secs: u64) -> ApiError {
     }
 }
 
+/// What the store did not find (`import batch 6`) said in both languages.
+pub fn missing(what: &str) -> Said {
+    match texts::thing_vi(what) {
+        Some(thing) => said!("Không tìm thấy {thing}.", "{what} was not found."),
+        None => said!("Không tìm thấy điều được yêu cầu.", "{what} was not found."),
+    }
+}
+
 /// The store's refusal `why` (written in English) in `lang`, for a page.
 pub fn refusal_in(why: String, lang: Lang) -> String {
     match lang {
@@ -325,10 +333,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             e if e.is_busy() => database_busy(),
-            StoreError::NotFound(what) => not_found(match texts::thing_vi(&what) {
-                Some(thing) => said!("Không tìm thấy {thing}.", "{what} was not found."),
-                None => said!("Không tìm thấy điều được yêu cầu.", "{what} was not found."),
-            }),
+            StoreError::NotFound(what) => not_found(missing(&what)),
             StoreError::Invalid(why) => validation(Said::new(refusals::refusal_vi(&why), why)),
             StoreError::Conflict(why) => conflict(Said::new(refusals::refusal_vi(&why), why)),
             other => internal(other),
