@@ -147,7 +147,7 @@ async fn problems_read_in_the_language_asked() {
     assert_eq!(
         texts(&body),
         (
-            "Yêu cầu không đọc được",
+            "Yêu cầu không đúng định dạng",
             "Đường dẫn không hợp lệ: \"abc\" không phải là một mã số (id) hợp lệ."
         )
     );

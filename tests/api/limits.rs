@@ -275,8 +275,8 @@ async fn a_stalled_request_is_told_so_in_its_language() {
         assert_eq!(body["title"], "Yêu cầu mất quá nhiều thời gian");
         assert_eq!(
             body["detail"],
-            "Yêu cầu không xong kịp thời gian cho phép; chưa có gì thay đổi, trừ khi câu \
-             trả lời nói khác."
+            "Yêu cầu không hoàn tất trong thời gian cho phép; chưa có gì thay đổi, trừ khi câu \
+             trả lời cho biết khác."
         );
     }
     assert_eq!(s.plans_2023().await, vec![]);

@@ -396,6 +396,15 @@ pub fn in_language(mut response: Response, lang: Lang) -> Response {
     Response::from_parts(parts, axum::body::Body::from(body))
 }
 
+/// The problem in English, its Vietnamese document beside it for the guard.
+fn bilingual(kind: ProblemType, detail: Said) -> Response {
+    let mut response = problem_response(&document(kind, Lang::En, detail.en));
+    response
+        .extensions_mut()
+        .insert(Vietnamese(document(kind, Lang::Vi, detail.vi)));
+    response
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
@@ -404,10 +413,7 @@ impl IntoResponse for ApiError {
                 detail,
                 retry_after,
             } => {
-                let mut response = problem_response(&document(kind, Lang::En, detail.en));
-                response
-                    .extensions_mut()
-                    .insert(Vietnamese(document(kind, Lang::Vi, detail.vi)));
+                let mut response = bilingual(kind, detail);
                 if let Some(v) =
                     retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok())
                 {
@@ -465,15 +471,10 @@ impl IntoResponse for ApiError {
             }
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error answered with 500");
-                let said = ProblemType::Internal.generic_detail();
-                let mut response =
-                    problem_response(&document(ProblemType::Internal, Lang::En, said.en));
-                response.extensions_mut().insert(Vietnamese(document(
+                bilingual(
                     ProblemType::Internal,
-                    Lang::Vi,
-                    said.vi,
-                )));
-                response
+                    ProblemType::Internal.generic_detail(),
+                )
             }
         }
     }

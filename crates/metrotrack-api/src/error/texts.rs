@@ -12,7 +12,7 @@ impl ProblemType {
     pub fn title(self, lang: Lang) -> &'static str {
         match lang {
             Lang::Vi => match self {
-                Self::BadRequest => "Yêu cầu không đọc được",
+                Self::BadRequest => "Yêu cầu không đúng định dạng",
                 Self::Validation => "Có giá trị không hợp lệ trong yêu cầu",
                 Self::Unauthorized => "Cần đăng nhập",
                 Self::Forbidden => "Không được phép",
@@ -82,8 +82,8 @@ impl ProblemType {
                  password as HTTP Basic).",
             ),
             Self::Timeout => (
-                "Yêu cầu không xong kịp thời gian cho phép; chưa có gì thay đổi, trừ khi \
-                 câu trả lời nói khác.",
+                "Yêu cầu không hoàn tất trong thời gian cho phép; chưa có gì thay đổi, trừ khi \
+                 câu trả lời cho biết khác.",
                 "The request did not finish in time; nothing was changed unless it says \
                  otherwise.",
             ),
