@@ -242,7 +242,7 @@ async fn slow_and_idle_connections_are_closed() {
 }
 
 /// `/healthz` says whether the database answers: 200 while it does, 503 problem+json
-/// once it does not (its connections closed).
+/// once it does not (its connections closed), in the language asked.
 #[tokio::test(flavor = "multi_thread")]
 async fn healthz_asks_the_database() {
     let s = Server::start().await;
@@ -253,4 +253,15 @@ async fn healthz_asks_the_database() {
     let (status, body) = send(s.req(Method::GET, "/healthz", None)).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["type"], "https://metrotrack.dev/problems/busy");
+    assert_eq!(body["title"], "The server is busy");
+    assert_eq!(body["detail"], "The database does not answer.");
+    // In Vietnamese when asked.
+    let (status, body) = send(
+        s.req(Method::GET, "/healthz", None)
+            .header("accept-language", "vi"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["title"], "Máy chủ đang bận");
+    assert_eq!(body["detail"], "Cơ sở dữ liệu không trả lời.");
 }

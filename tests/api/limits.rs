@@ -1,6 +1,7 @@
 //! The server's bounds: the web page's upload size limit (ApiConfig's `max_upload_bytes`,
 //! `serve --max-upload-bytes`), and the request and upload timeouts (408) for a body that
-//! stalls, after which nothing is stored and the server goes on answering.
+//! stalls, after which nothing is stored and the server goes on answering; the 408 in the
+//! language asked.
 
 use std::time::Duration;
 
@@ -238,4 +239,45 @@ async fn stalled_requests_get_408_and_store_nothing() {
         vec![("2023-10".into(), "instruments_inspected".into(), 402)]
     );
     assert!(web.signed_in().await);
+}
+
+/// The 408 reads in the language the request asks for (`Accept-Language`, `?lang=`).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_request_is_told_so_in_its_language() {
+    let s = Server::start_with(ApiConfig {
+        request_timeout: Duration::from_secs(1),
+        ..ApiConfig::default()
+    })
+    .await;
+    let bearer = format!("Bearer {}", s.token('A', Role::Supervisor));
+    let plan = br#"{"target": 402, "category": null}"#;
+    let json = ("content-type", "application/json");
+    let vi = [
+        ("authorization", bearer.as_str()),
+        json,
+        ("accept-language", "vi-VN,vi;q=0.9"),
+    ];
+    let by_header = request_head("PUT", "/api/v1/plans/2023-10/inspections", &vi, plan.len());
+    let by_query = request_head(
+        "PUT",
+        "/api/v1/plans/2023-10/inspections?lang=vi",
+        &[("authorization", bearer.as_str()), json],
+        plan.len(),
+    );
+    let answers = tokio::join!(
+        stall(&s, by_header, &plan[..plan.len() - 1]),
+        stall(&s, by_query, &plan[..plan.len() - 1]),
+    );
+    for (status, content_type, body) in [answers.0, answers.1] {
+        assert_eq!(status, 408, "{body}");
+        assert_eq!(content_type, "application/problem+json");
+        assert_eq!(body["type"], "https://metrotrack.dev/problems/timeout");
+        assert_eq!(body["title"], "Yêu cầu mất quá nhiều thời gian");
+        assert_eq!(
+            body["detail"],
+            "Yêu cầu không hoàn tất trong thời gian cho phép; chưa có gì thay đổi, trừ khi câu \
+             trả lời cho biết khác."
+        );
+    }
+    assert_eq!(s.plans_2023().await, vec![]);
 }

@@ -20,6 +20,7 @@ mod document;
 mod encodings;
 mod errors;
 mod export;
+mod languages;
 mod limits;
 mod metrics;
 mod openapi;

@@ -28,6 +28,15 @@ impl WebSession {
         jar.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
     }
 
+    /// A GET of `path` as a browser asks for a page (`Accept: text/html…`), to send
+    /// with `self.http.send`.
+    pub(crate) fn browser(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .client
+            .get(self.url(path))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+    }
+
     pub(crate) async fn get(&self, path: &str) -> Response {
         self.http.get(self.url(path)).await
     }

@@ -154,12 +154,7 @@ async fn missing_pages_and_refusals_read_as_pages_in_the_readers_language() {
     let s = Server::start().await;
     s.web_user("tom", Role::Technician).await;
     let tom = s.sign_in("tom").await;
-    let browser = |path: &str| {
-        tom.http
-            .client
-            .get(tom.url(path))
-            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
-    };
+    let browser = |path: &str| tom.browser(path);
 
     for (path, lang, title) in [
         ("/imports/999999?lang=vi", "vi", "Không tìm thấy"),

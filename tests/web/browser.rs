@@ -368,7 +368,11 @@ impl Browser {
                     "--disable-component-update", "--disable-sync",
                     "--disable-dev-shm-usage", "--window-size=1280,1000",
                     format!("--user-data-dir={}", profile.path().display()),
+                    "--lang=vi-VN",
                 ],
+                // A lab's browser: Vietnamese first (the pages follow `Accept-Language`
+                // for a visitor who has not chosen a language).
+                "prefs": {"intl": {"accept_languages": "vi-VN,vi"}},
             },
         }}});
         let mut browser = Browser {

@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::{
-    ApiError, ApiResult, busy, forbidden, not_found, too_many_requests, unauthorized,
+    ApiError, ApiResult, busy, forbidden, not_found, said, too_many_requests, unauthorized,
 };
 
 /// Every token starts with this, so that a leaked one is easy to recognise.
@@ -161,9 +161,10 @@ impl Caller {
         if self.role.at_least(needed) && !(self.role == Role::National && needed != Role::Reader) {
             Ok(())
         } else {
-            Err(forbidden(format!(
-                "This needs the {needed} role (or higher); this account is {}.",
-                self.role
+            let role = self.role;
+            Err(forbidden(said!(
+                "Việc này cần vai trò {needed} (hoặc cao hơn); tài khoản này có vai trò {role}.",
+                "This needs the {needed} role (or higher); this account is {role}."
             )))
         }
     }
@@ -183,10 +184,14 @@ impl Caller {
         match lab {
             Some(l) if l.id == self.lab => Ok(l.id),
             Some(l) if self.role.reads_every_lab() => Ok(l.id),
-            None if self.role.reads_every_lab() => {
-                Err(not_found(format!("There is no lab {code:?}.")))
-            }
-            _ => Err(forbidden("This account reads only its own lab.")),
+            None if self.role.reads_every_lab() => Err(not_found(said!(
+                "Không có phòng thí nghiệm {code:?}.",
+                "There is no lab {code:?}."
+            ))),
+            _ => Err(forbidden(said!(
+                "Tài khoản này chỉ xem được dữ liệu của phòng thí nghiệm của mình.",
+                "This account reads only its own lab."
+            ))),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Extractors whose rejections are problem+json: axum's `Json`, `Query` and `Path`,
 //! wrapped so that a malformed body, query string or path answers in our format.
 
+use axum::extract::path::ErrorKind;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -8,7 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, bad_request, payload_too_large, unsupported_media_type, validation};
+use crate::error::{
+    ApiError, Said, bad_request, payload_too_large, said, unsupported_media_type, validation,
+};
 
 /// A JSON body; malformed JSON is 400, a well-formed body of the wrong shape 422.
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,24 +28,45 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Self(v)),
             Err(rejection) => Err(match rejection {
-                JsonRejection::JsonDataError(e) => validation(format!(
-                    "The JSON body does not have the expected fields: {}",
-                    e.body_text()
-                )),
+                JsonRejection::JsonDataError(e) => {
+                    let why = e.body_text();
+                    validation(said!(
+                        "Nội dung JSON không có các trường như mong đợi; chi tiết kỹ thuật: {why}",
+                        "The JSON body does not have the expected fields: {why}"
+                    ))
+                }
                 JsonRejection::JsonSyntaxError(e) => {
-                    bad_request(format!("The body is not valid JSON: {}", e.body_text()))
+                    let why = e.body_text();
+                    bad_request(said!(
+                        "Nội dung gửi lên không phải JSON hợp lệ; chi tiết kỹ thuật: {why}",
+                        "The body is not valid JSON: {why}"
+                    ))
                 }
-                JsonRejection::MissingJsonContentType(_) => {
-                    unsupported_media_type("Send the body as `Content-Type: application/json`.")
-                }
+                JsonRejection::MissingJsonContentType(_) => unsupported_media_type(said!(
+                    "Hãy gửi nội dung với `Content-Type: application/json`.",
+                    "Send the body as `Content-Type: application/json`."
+                )),
                 JsonRejection::BytesRejection(e) => {
                     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                        payload_too_large("The JSON body is too large.")
+                        payload_too_large(said!(
+                            "Nội dung JSON gửi lên quá lớn.",
+                            "The JSON body is too large."
+                        ))
                     } else {
-                        bad_request(format!("The body could not be read: {}", e.body_text()))
+                        let why = e.body_text();
+                        bad_request(said!(
+                            "Không đọc được nội dung gửi lên; chi tiết kỹ thuật: {why}",
+                            "The body could not be read: {why}"
+                        ))
                     }
                 }
-                other => bad_request(other.body_text()),
+                other => {
+                    let why = other.body_text();
+                    bad_request(said!(
+                        "Không đọc được nội dung gửi lên; chi tiết kỹ thuật: {why}",
+                        "The body could not be read: {why}"
+                    ))
+                }
             }),
         }
     }
@@ -70,7 +94,11 @@ where
             .await
             .map(|q| Self(q.0))
             .map_err(|e: QueryRejection| {
-                bad_request(format!("The query string is not valid: {}", e.body_text()))
+                let why = e.body_text();
+                bad_request(said!(
+                    "Chuỗi truy vấn (phần sau dấu ?) không hợp lệ; chi tiết kỹ thuật: {why}",
+                    "The query string is not valid: {why}"
+                ))
             })
     }
 }
@@ -91,7 +119,22 @@ where
             .await
             .map(|p| Self(p.0))
             .map_err(|e: PathRejection| {
-                bad_request(format!("The path is not valid: {}", e.body_text()))
+                let why = e.body_text();
+                let vi = match &e {
+                    PathRejection::FailedToDeserializePathParams(inner) => match inner.kind() {
+                        ErrorKind::ParseErrorAtKey { value, .. }
+                        | ErrorKind::ParseErrorAtIndex { value, .. }
+                        | ErrorKind::ParseError { value, .. } => {
+                            format!("{value:?} không phải là một mã số (id) hợp lệ.")
+                        }
+                        _ => format!("chi tiết kỹ thuật: {why}"),
+                    },
+                    _ => format!("chi tiết kỹ thuật: {why}"),
+                };
+                bad_request(Said {
+                    vi: format!("Đường dẫn không hợp lệ: {vi}"),
+                    en: format!("The path is not valid: {why}"),
+                })
             })
     }
 }

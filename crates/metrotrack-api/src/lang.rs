@@ -4,11 +4,12 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, Uri};
 use metrotrack_core::Lang;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::error::{ApiError, bad_request};
+use crate::error::{ApiError, bad_request, said};
 
 /// The language asked for: `lang` in the query string, else `Accept-Language`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,22 +34,47 @@ impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
             .ok()
             .and_then(|q| q.0.lang);
         if let Some(word) = asked {
-            return word
-                .parse()
-                .map(Self)
-                .map_err(|e| bad_request(format!("lang: {e}")));
+            return word.parse().map(Self).map_err(|_| unknown(&word));
         }
-        let header = parts
-            .headers
-            .get(ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok());
-        Ok(Self(preferred(header)))
+        Ok(Self(header_lang(&parts.headers)))
     }
+}
+
+/// 400: `?lang=` names neither Vietnamese nor English.
+pub fn unknown(word: &str) -> ApiError {
+    bad_request(said!(
+        "lang: {word:?} không phải là một ngôn ngữ; hãy dùng vi hoặc en.",
+        "lang: {word:?} is not a language; use vi or en."
+    ))
+}
+
+/// The language of a request's problem documents, wherever they come from (a handler,
+/// the authentication, the guard): `?lang=` when it names one, else `Accept-Language`.
+pub fn of_request(uri: &Uri, headers: &HeaderMap) -> Lang {
+    axum::extract::Query::<LangQuery>::try_from_uri(uri)
+        .ok()
+        .and_then(|q| q.0.lang)
+        .and_then(|word| word.parse().ok())
+        .unwrap_or_else(|| header_lang(headers))
+}
+
+fn header_lang(headers: &HeaderMap) -> Lang {
+    preferred(headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+}
+
+/// The language an `Accept-Language` header prefers among Vietnamese and English, if it
+/// names either (the higher weight; Vietnamese on a tie).
+pub fn named(headers: &HeaderMap) -> Option<Lang> {
+    ranked(headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
 }
 
 /// The language an `Accept-Language` header prefers among Vietnamese and English (the
 /// higher weight; Vietnamese on a tie); English when it names neither.
 pub fn preferred(header: Option<&str>) -> Lang {
+    ranked(header).unwrap_or(Lang::En)
+}
+
+fn ranked(header: Option<&str>) -> Option<Lang> {
     let mut best: Option<(f32, Lang)> = None;
     for item in header.unwrap_or_default().split(',') {
         let mut parts = item.split(';');
@@ -67,7 +93,7 @@ pub fn preferred(header: Option<&str>) -> Lang {
             best = Some((weight, lang));
         }
     }
-    best.map_or(Lang::En, |(_, lang)| lang)
+    best.map(|(_, lang)| lang)
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use metrotrack_core::Scheme;
+use metrotrack_core::{Lang, Scheme};
 use metrotrack_store::Store;
 use tower_http::compression::predicate::{NotForContentType, Predicate};
 use tower_http::compression::{CompressionLayer, DefaultPredicate};
@@ -45,6 +45,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use auth::Caller;
+use error::{Said, said};
 
 /// How the server behaves; every field has a default fit for one lab.
 #[derive(Debug, Clone)]
@@ -385,9 +386,17 @@ fn is_file_download(req: &Request) -> bool {
 
 /// Per-request guard: the request timeout (longer for uploads), and axum's own empty or
 /// plain-text error answers (405, 413, …) rewritten as problem+json; the web pages' HTML
-/// error pages are left as they are.
+/// error pages are left as they are. Every problem is answered in the language the
+/// request asks for (`?lang=`, else `Accept-Language`, else English).
 async fn guard(State(config): State<Arc<ApiConfig>>, req: Request, next: Next) -> Response {
-    if let Some(refused) = oversized(&req) {
+    // Every problem answered below, or by a handler, is in the language asked.
+    let lang = lang::of_request(req.uri(), req.headers());
+    let response = guarded(&config, lang, req, next).await;
+    error::in_language(response, lang)
+}
+
+async fn guarded(config: &ApiConfig, lang: Lang, req: Request, next: Next) -> Response {
+    if let Some(refused) = oversized(&req, lang) {
         return refused;
     }
     // Uploads, file downloads (every matching row) and long writes get the long limit.
@@ -454,7 +463,7 @@ async fn guard(State(config): State<Arc<ApiConfig>>, req: Request, next: Next) -
             s if s.is_server_error() => error::ProblemType::Internal,
             _ => error::ProblemType::BadRequest,
         };
-        let mut doc = error::document(kind, kind.title().to_owned());
+        let mut doc = error::document(kind, lang, kind.generic_detail().get(lang).to_owned());
         doc.status = status.as_u16();
         let mut rewritten = error::problem_response(&doc);
         if let Some(allow) = response.headers().get(header::ALLOW) {
@@ -480,14 +489,20 @@ const MAX_HEADER_BYTES: usize = 32 * 1024;
 const CONNECTION_MAX_HEADERS: usize = 200;
 
 /// 414 or 431 as problem+json for a request target or headers over the limits.
-fn oversized(req: &Request) -> Option<Response> {
+fn oversized(req: &Request, lang: Lang) -> Option<Response> {
     let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
-    let (kind, status, detail) = if target > MAX_URI_BYTES {
+    let (status, title, detail) = if target > MAX_URI_BYTES {
         (
-            error::ProblemType::BadRequest,
             StatusCode::URI_TOO_LONG,
-            format!(
-                "The request's address is {target} bytes long; at most {MAX_URI_BYTES} are read."
+            Said::new(
+                "Địa chỉ của yêu cầu quá dài",
+                "The request's address is too long",
+            ),
+            said!(
+                "Địa chỉ của yêu cầu dài {target} byte; máy chủ chỉ đọc tối đa \
+                 {MAX_URI_BYTES} byte.",
+                "The request's address is {target} bytes long; at most {MAX_URI_BYTES} \
+                 are read."
             ),
         )
     } else {
@@ -501,21 +516,26 @@ fn oversized(req: &Request) -> Option<Response> {
             return None;
         }
         (
-            error::ProblemType::BadRequest,
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            format!(
+            Said::new(
+                "Phần tiêu đề của yêu cầu quá lớn",
+                "The request's headers are too large",
+            ),
+            said!(
+                "Yêu cầu có {count} tiêu đề ({bytes} byte); máy chủ chỉ đọc tối đa \
+                 {MAX_HEADERS} tiêu đề và {MAX_HEADER_BYTES} byte.",
                 "The request has {count} headers ({bytes} bytes); at most {MAX_HEADERS} \
                  headers and {MAX_HEADER_BYTES} bytes are read."
             ),
         )
     };
-    let mut doc = error::document(kind, detail);
+    let mut doc = error::document(
+        error::ProblemType::BadRequest,
+        lang,
+        detail.get(lang).to_owned(),
+    );
     doc.status = status.as_u16();
-    doc.title = match status {
-        StatusCode::URI_TOO_LONG => "The request's address is too long",
-        _ => "The request's headers are too large",
-    }
-    .to_owned();
+    doc.title = title.get(lang).to_owned();
     Some(error::problem_response(&doc))
 }
 

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use metrotrack_core::DueAfter;
 use metrotrack_store::records::{MAX_PAGE, Page};
 
-use crate::error::{ApiResult, bad_request};
+use crate::error::{ApiResult, bad_request, said};
 
 /// Rows per page when `limit` is not given.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -14,7 +14,8 @@ pub const DEFAULT_LIMIT: u32 = 50;
 pub fn page(limit: Option<u32>, cursor: Option<&str>) -> ApiResult<(Page, u32)> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(bad_request(format!(
+        return Err(bad_request(said!(
+            "limit phải từ 1 đến {MAX_PAGE} (đã gửi {limit}).",
             "limit must be between 1 and {MAX_PAGE} (got {limit})."
         )));
     }
@@ -72,7 +73,15 @@ pub fn decode_due_cursor(cursor: &str) -> ApiResult<DueAfter> {
                 serial_number: parts.next()?.to_owned(),
             })
         })
-        .ok_or_else(|| bad_request("cursor is not one this server gave out."))
+        .ok_or_else(bad_cursor)
+}
+
+/// 400: a cursor this server did not give out.
+fn bad_cursor() -> crate::error::ApiError {
+    bad_request(said!(
+        "cursor không phải là con trỏ trang do máy chủ này cấp.",
+        "cursor is not one this server gave out."
+    ))
 }
 
 fn encode_cursor(id: i64) -> String {
@@ -85,7 +94,7 @@ fn decode_cursor(cursor: &str) -> ApiResult<i64> {
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix("id:").and_then(|n| n.parse().ok()))
-        .ok_or_else(|| bad_request("cursor is not one this server gave out."))
+        .ok_or_else(bad_cursor)
 }
 
 #[cfg(test)]

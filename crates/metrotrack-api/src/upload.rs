@@ -25,7 +25,8 @@ use crate::dto::{
     ProblemDetails,
 };
 use crate::error::{
-    ApiError, ApiResult, bad_request, payload_too_large, unsupported_media_type, validation,
+    ApiError, ApiResult, bad_request, payload_too_large, said, unreadable, unsupported_media_type,
+    validation,
 };
 use crate::extract::{Json, Query};
 use crate::ingest::{UploadError, ingest_upload};
@@ -63,13 +64,10 @@ fn parse_params(
     q: &UploadParams,
     max_upload_bytes: u64,
 ) -> ApiResult<(LogKind, ImportMode, ReadOptions)> {
-    let kind: LogKind = q
-        .kind
-        .parse()
-        .map_err(|e| bad_request(format!("kind: {e}")))?;
+    let kind: LogKind = q.kind.parse().map_err(|e| unreadable("kind", &q.kind, e))?;
     let mode: ImportMode = match q.mode.as_deref() {
         None => ImportMode::Strict,
-        Some(m) => m.parse().map_err(|e| bad_request(format!("mode: {e}")))?,
+        Some(m) => m.parse().map_err(|e| unreadable("mode", m, e))?,
     };
     let mode = if q.dry_run == Some(true) {
         ImportMode::DryRun
@@ -82,24 +80,27 @@ fn parse_params(
         Some(";" | "semicolon") => Some(b';'),
         Some("\t" | "tab" | "\\t") => Some(b'\t'),
         Some(other) => {
-            return Err(bad_request(format!(
-                "delimiter: {other:?} is not one; use ',', ';' or 'tab'"
-            )));
+            let why = format!("{other:?} is not one; use ',', ';' or 'tab'");
+            return Err(unreadable("delimiter", other, why));
         }
     };
     let encoding = q
         .encoding
         .as_deref()
         .filter(|e| !e.is_empty())
-        .map(str::parse::<TextEncoding>)
-        .transpose()
-        .map_err(|e| bad_request(format!("encoding: {e}")))?;
+        .map(|v| {
+            v.parse::<TextEncoding>()
+                .map_err(|e| unreadable("encoding", v, e))
+        })
+        .transpose()?;
     let date_order = q
         .date_order
         .as_deref()
-        .map(str::parse::<DateOrder>)
-        .transpose()
-        .map_err(|e| bad_request(format!("date_order: {e}")))?
+        .map(|v| {
+            v.parse::<DateOrder>()
+                .map_err(|e| unreadable("date_order", v, e))
+        })
+        .transpose()?
         .unwrap_or_default();
     let mut options = ReadOptions {
         delimiter,
@@ -182,25 +183,20 @@ pub async fn upload<S: Store>(
 
     let spool_dir = app.config.spool_dir.as_path();
     let stored = if essence == "multipart/form-data" {
-        let mut form = Multipart::from_request(request, &()).await.map_err(|e| {
-            bad_request(format!(
-                "The multipart form cannot be read: {}",
-                e.body_text()
-            ))
-        })?;
+        let mut form = Multipart::from_request(request, &())
+            .await
+            .map_err(|e| unreadable_form(e.body_text()))?;
         let field = loop {
             match form.next_field().await {
                 Ok(Some(field)) if field.name() == Some("file") => break field,
                 Ok(Some(_)) => continue,
                 Ok(None) => {
-                    return Err(validation("The multipart form has no `file` field."));
-                }
-                Err(e) => {
-                    return Err(bad_request(format!(
-                        "The multipart form cannot be read: {}",
-                        e.body_text()
+                    return Err(validation(said!(
+                        "Biểu mẫu multipart không có trường `file`.",
+                        "The multipart form has no `file` field."
                     )));
                 }
+                Err(e) => return Err(unreadable_form(e.body_text())),
             }
         };
         if let Some(name) = field.file_name() {
@@ -221,16 +217,15 @@ pub async fn upload<S: Store>(
         let body = request.into_body().into_data_stream();
         ingest_upload(&app.store, batch_request, body, options, max, spool_dir).await
     } else {
-        return Err(unsupported_media_type(format!(
-            "Upload the log as `text/csv`, as a workbook (`{XLSX_MEDIA_TYPE}`, `{ODS_MEDIA_TYPE}`, `application/vnd.ms-excel`) or as the `file` field of `multipart/form-data` (got {essence:?})."
-        )));
+        return Err(unsupported_media(&essence));
     };
 
     let batch = match stored {
         Ok(batch) => batch,
         Err(UploadError::TooLarge) => return Err(too_large(max)),
         Err(UploadError::Broken(why)) => {
-            return Err(bad_request(format!(
+            return Err(bad_request(said!(
+                "Việc tải lên bị ngắt giữa chừng ({why}); chưa lưu gì.",
                 "The upload was interrupted ({why}); nothing was stored."
             )));
         }
@@ -262,11 +257,28 @@ fn media_type(headers: &HeaderMap) -> ApiResult<String> {
     }
     match headers.typed_get::<ContentType>() {
         Some(media) => Ok(Mime::from(media).essence_str().to_ascii_lowercase()),
-        None => Err(unsupported_media_type(format!(
-            "Upload the log as `text/csv`, as a workbook (`{XLSX_MEDIA_TYPE}`, `{ODS_MEDIA_TYPE}`, `application/vnd.ms-excel`) or as the `file` field of `multipart/form-data` (got {:?}).",
-            String::from_utf8_lossy(raw.as_bytes())
-        ))),
+        None => Err(unsupported_media(&String::from_utf8_lossy(raw.as_bytes()))),
     }
+}
+
+/// 415: the upload's `Content-Type` (`got`) is none the importer reads.
+fn unsupported_media(got: &str) -> ApiError {
+    unsupported_media_type(said!(
+        "Hãy tải sổ lên dạng `text/csv`, dạng bảng tính (`{XLSX_MEDIA_TYPE}`, \
+         `{ODS_MEDIA_TYPE}`, `application/vnd.ms-excel`) hoặc làm trường `file` của \
+         `multipart/form-data` (đã gửi {got:?}).",
+        "Upload the log as `text/csv`, as a workbook (`{XLSX_MEDIA_TYPE}`, \
+         `{ODS_MEDIA_TYPE}`, `application/vnd.ms-excel`) or as the `file` field of \
+         `multipart/form-data` (got {got:?})."
+    ))
+}
+
+/// 400: the multipart form cannot be read (`why`).
+fn unreadable_form(why: String) -> ApiError {
+    bad_request(said!(
+        "Không đọc được biểu mẫu multipart; chi tiết kỹ thuật: {why}",
+        "The multipart form cannot be read: {why}"
+    ))
 }
 
 /// The media type of an Excel workbook (`.xlsx`).
@@ -275,7 +287,8 @@ const XLSX_MEDIA_TYPE: &str = "application/vnd.openxmlformats-officedocument.spr
 const ODS_MEDIA_TYPE: &str = "application/vnd.oasis.opendocument.spreadsheet";
 
 fn too_large(max: u64) -> ApiError {
-    payload_too_large(format!(
+    payload_too_large(said!(
+        "Tệp tải lên lớn hơn giới hạn {max} byte; chưa lưu gì.",
         "The upload is larger than the limit of {max} bytes; nothing was stored."
     ))
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{InspectionDto, TestDto};
-use crate::error::{ApiResult, validation};
+use crate::error::{ApiResult, said, validation};
 
 /// A correction of one record: the fields that change, and why.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -33,13 +33,16 @@ pub struct AmendRequest {
 impl AmendRequest {
     /// The reason, trimmed and bounded.
     pub fn reason(&self) -> ApiResult<&str> {
-        reason(&self.reason, "amended")
+        reason(&self.reason, ("sửa", "amended"))
     }
 
     /// The changes as text, as a log's cells hold them.
     pub fn changes(&self) -> ApiResult<Vec<(String, String)>> {
         if self.changes.is_empty() {
-            return Err(validation("changes: name at least one field to change."));
+            return Err(validation(said!(
+                "changes: hãy nêu ít nhất một trường cần sửa.",
+                "changes: name at least one field to change."
+            )));
         }
         self.changes
             .iter()
@@ -49,7 +52,8 @@ impl AmendRequest {
                     serde_json::Value::Number(n) => n.to_string(),
                     serde_json::Value::Null => String::new(),
                     _ => {
-                        return Err(validation(format!(
+                        return Err(validation(said!(
+                            "changes.{field}: hãy ghi giá trị dạng chữ, số hoặc null.",
                             "changes.{field}: give the value as text, a number or null."
                         )));
                     }
@@ -71,14 +75,16 @@ pub struct RecordVoidRequest {
 impl RecordVoidRequest {
     /// The reason, trimmed and bounded.
     pub fn reason(&self) -> ApiResult<&str> {
-        reason(&self.reason, "voided")
+        reason(&self.reason, ("hủy", "voided"))
     }
 }
 
-fn reason<'a>(text: &'a str, done: &str) -> ApiResult<&'a str> {
+/// `done`: what is done to the record, in Vietnamese and English.
+fn reason<'a>(text: &'a str, (done_vi, done): (&str, &str)) -> ApiResult<&'a str> {
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 1000 {
-        return Err(validation(format!(
+        return Err(validation(said!(
+            "reason: hãy ghi lý do {done_vi} bản ghi (từ 1 đến 1000 ký tự).",
             "reason: say why the record is {done} (1 to 1000 characters)."
         )));
     }

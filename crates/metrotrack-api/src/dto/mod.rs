@@ -45,10 +45,13 @@ pub struct ProblemDetails {
     /// `too-many-requests` (429), `internal` (500), `unavailable` (501) or `busy` (503).
     #[schema(example = "https://metrotrack.dev/problems/import-refused")]
     pub r#type: String,
+    /// A short summary of the type, in the language asked: `?lang=vi|en`, else
+    /// `Accept-Language` (the first of Vietnamese and English it prefers), else English.
     #[schema(example = "The import was refused")]
     pub title: String,
     #[schema(example = 422)]
     pub status: u16,
+    /// What went wrong and how to put it right, in the same language as `title`.
     pub detail: String,
     /// Import refusals: every row problem.
     #[serde(skip_serializing_if = "Option::is_none")]

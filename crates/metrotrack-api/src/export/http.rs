@@ -12,7 +12,7 @@ use tokio::io::AsyncReadExt;
 use super::source::{ExportError, Rows, xlsx_file};
 use super::tables::List;
 use super::{ExportFormat, csv_bytes, csv_header};
-use crate::error::{ApiResult, bad_request};
+use crate::error::{ApiResult, bad_request, said};
 
 /// An export asked for: the file format and the language of its headers and words.
 #[derive(Debug, Clone, Copy)]
@@ -31,14 +31,15 @@ impl ExportParams {
             None => return Ok(None),
             Some(f) if f.eq_ignore_ascii_case("json") => return Ok(None),
             Some(f) => ExportFormat::parse(f).ok_or_else(|| {
-                bad_request(format!("format: {f:?} is not one of json, csv, xlsx."))
+                bad_request(said!(
+                    "format: {f:?} không phải là json, csv hay xlsx.",
+                    "format: {f:?} is not one of json, csv, xlsx."
+                ))
             })?,
         };
         let lang = match lang.map(str::trim).filter(|l| !l.is_empty()) {
             None => Lang::Vi,
-            Some(l) => l
-                .parse::<Lang>()
-                .map_err(|e| bad_request(format!("lang: {e}")))?,
+            Some(l) => l.parse::<Lang>().map_err(|_| crate::lang::unknown(l))?,
         };
         Ok(Some(ExportQuery { format, lang }))
     }

@@ -14,7 +14,7 @@ use crate::dto::{
     AuditPage, CreateToken, CreateUser, CreatedToken, CreatedUser, ProblemDetails, TokenDto,
     TokenList, UserList,
 };
-use crate::error::{ApiResult, forbidden, internal, not_found, validation};
+use crate::error::{ApiResult, Said, forbidden, internal, not_found, said, validation};
 use crate::extract::{Json, Path, Query};
 use crate::pagination::{finish, page};
 use crate::routes::CommonErrors;
@@ -58,11 +58,22 @@ pub async fn audit<S: Store>(
 /// A role an admin may give over the API: anything but `national`, which only the
 /// server's operator gives (`metrotrack user create … --role national`).
 fn grantable(role: &str) -> ApiResult<Role> {
-    let role: Role = role.parse().map_err(|e| validation(format!("role: {e}")))?;
+    let role: Role = role.parse().map_err(|e| {
+        validation(Said {
+            vi: format!(
+                "role: {role:?} không phải là vai trò; hãy dùng reader, technician, \
+                 supervisor hoặc admin."
+            ),
+            en: format!("role: {e}"),
+        })
+    })?;
     if role == Role::National {
-        return Err(forbidden(
-            "National accounts are created on the server (`metrotrack user create`), not over the API.",
-        ));
+        return Err(forbidden(said!(
+            "Tài khoản cấp quốc gia được tạo trên máy chủ (`metrotrack user create`), không \
+             qua API.",
+            "National accounts are created on the server (`metrotrack user create`), not \
+             over the API."
+        )));
     }
     Ok(role)
 }
@@ -111,7 +122,8 @@ pub async fn create_user<S: Store>(
     let (password, generated) = match body.password {
         Some(p) if p.chars().count() >= MIN_PASSWORD_CHARS => (p, false),
         Some(_) => {
-            return Err(validation(format!(
+            return Err(validation(said!(
+                "password: ít nhất {MIN_PASSWORD_CHARS} ký tự.",
                 "password: at least {MIN_PASSWORD_CHARS} characters."
             )));
         }
@@ -186,14 +198,18 @@ pub async fn create_token<S: Store>(
     let role = grantable(&body.role)?;
     if let Some(user_id) = body.user_id {
         let users = app.store.users(caller.lab).await?;
-        let user = users
-            .iter()
-            .find(|u| u.id == user_id)
-            .ok_or_else(|| not_found(format!("user {user_id} was not found.")))?;
+        let user = users.iter().find(|u| u.id == user_id).ok_or_else(|| {
+            not_found(said!(
+                "Không tìm thấy người dùng {user_id}.",
+                "user {user_id} was not found."
+            ))
+        })?;
         if !user.role.at_least(role) {
-            return Err(validation(format!(
-                "role: a token of {} may not exceed its user's role ({}).",
-                user.username, user.role
+            let (name, has) = (&user.username, user.role);
+            return Err(validation(said!(
+                "role: mã truy cập của {name} không được có vai trò cao hơn vai trò của người \
+                 dùng đó ({has}).",
+                "role: a token of {name} may not exceed its user's role ({has})."
             )));
         }
     }

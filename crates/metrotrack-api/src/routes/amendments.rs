@@ -12,7 +12,7 @@ use crate::dto::{
     AmendRequest, BatchDto, InspectionDto, InspectionVersions, ProblemDetails, RecordVoidRequest,
     TestDto, TestVersions,
 };
-use crate::error::{ApiError, ApiResult, forbidden};
+use crate::error::{ApiError, ApiResult, forbidden, said};
 use crate::extract::{Json, Path, Query};
 use crate::lang::{LangQuery, ReqLang};
 use crate::routes::CommonErrors;
@@ -30,10 +30,12 @@ fn actor(caller: &Caller) -> Actor<'_> {
 /// What a refusal answers.
 fn refused(refusal: Refusal, lang: Lang) -> ApiError {
     match refusal {
-        Refusal::NotYours => forbidden(
+        Refusal::NotYours => forbidden(said!(
+            "Kỹ thuật viên chỉ sửa và hủy các bản ghi thuộc những lô mình đã tải lên hoặc \
+             đã sửa; trưởng phòng (supervisor) được sửa mọi bản ghi của phòng thí nghiệm.",
             "A technician amends and voids only the records of batches it uploaded or \
              amended; a supervisor may change any record of the lab.",
-        ),
+        )),
         Refusal::Problems(problems) => ApiError::Invalid(problems, lang),
         Refusal::Store(e) => e.into(),
     }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::dto::{CategoryDto, CycleDto, ProblemDetails};
-use crate::error::{ApiResult, validation};
+use crate::error::{ApiResult, said, validation};
 use crate::extract::{Json, Path};
 use crate::routes::CommonErrors;
 use crate::{AppState, Caller};
@@ -28,7 +28,9 @@ pub struct CategoryRequest {
 /// `code` as a category code, or a 422.
 fn code_of(code: &str) -> ApiResult<CategoryCode> {
     CategoryCode::parse(code).map_err(|_| {
-        validation(format!(
+        validation(said!(
+            "code: {code:?} không phải là mã loại phương tiện đo (1 đến 16 chữ cái, chữ số, \
+             - hoặc _).",
             "code: {code:?} is not a category code (1 to 16 letters, digits, - or _)."
         ))
     })

@@ -5,6 +5,7 @@ use axum::http::header::CONTENT_DISPOSITION;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use chrono::{NaiveDate, Utc};
+use metrotrack_core::plan::PlanError;
 use metrotrack_core::report::render_text;
 use metrotrack_core::{CategoryCode, Lang, Metric, PeriodSpec, PlanTarget, Scheme};
 use metrotrack_store::Store;
@@ -20,7 +21,7 @@ use crate::dto::{
     MetricParam, PeriodAchievementDto, PlanDto, PlanList, ProblemDetails, ReportFormatParam,
     SchemeParam, SetPlan, XlsxExport, YearAchievementDto,
 };
-use crate::error::{ApiResult, bad_request, validation};
+use crate::error::{ApiResult, Said, bad_request, said, unreadable, validation};
 use crate::export::{ExportFormat, ExportParams, ExportQuery, List, export_response};
 use crate::extract::{Json, Path, Query};
 use crate::pagination;
@@ -33,10 +34,8 @@ where
     T: std::str::FromStr,
     T::Err: std::fmt::Display,
 {
-    value
-        .trim()
-        .parse()
-        .map_err(|e| bad_request(format!("{name}: {e}")))
+    let value = value.trim();
+    value.parse().map_err(|e| unreadable(name, value, e))
 }
 
 fn scheme_or(value: Option<&str>, default: Scheme) -> ApiResult<Scheme> {
@@ -96,7 +95,7 @@ pub async fn plans<S: Store>(
     caller.require(Role::Reader)?;
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
     if q.year.is_some_and(|year| !(1900..=9999).contains(&year)) {
-        return Err(bad_request("year must be between 1900 and 9999."));
+        return Err(bad_year());
     }
     let items = app.store.plans(lab, q.year).await?;
     Ok(Json(PlanList {
@@ -139,18 +138,26 @@ pub async fn set_plan<S: Store>(
     {
         None => None,
         Some(c) => {
-            let code = CategoryCode::parse(c).map_err(|e| validation(format!("category: {e}")))?;
+            let code = CategoryCode::parse(c).map_err(|e| unreadable("category", c, e))?;
             let known = app.store.categories(caller.lab).await?;
             if !known.iter().any(|k| k.code == code) {
-                return Err(validation(format!(
+                return Err(validation(said!(
+                    "category: {code} không phải là loại phương tiện đo của phòng thí nghiệm này.",
                     "category: {code} is not a category of this lab."
                 )));
             }
             Some(code)
         }
     };
-    let target = PlanTarget::new(metric, category, period, body.target)
-        .map_err(|e| validation(e.to_string()))?;
+    let target = PlanTarget::new(metric, category, period, body.target).map_err(|e| {
+        let vi = match &e {
+            PlanError::ZeroTarget => "Chỉ tiêu phải là số nguyên từ 1 trở lên.".to_owned(),
+            PlanError::CategoryNotApplicable(m) => {
+                format!("{m} đếm điểm đo tiếp địa nên không thu hẹp theo loại phương tiện đo được.")
+            }
+        };
+        validation(Said::new(vi, e.to_string()))
+    })?;
     app.store
         .set_plan(caller.lab, &target, &caller.actor)
         .await?;
@@ -196,7 +203,7 @@ pub async fn delete_plan<S: Store>(
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty())
-        .map(|c| CategoryCode::parse(c).map_err(|e| bad_request(format!("category: {e}"))))
+        .map(|c| CategoryCode::parse(c).map_err(|e| unreadable("category", c, e)))
         .transpose()?;
     let deleted = app
         .store
@@ -262,7 +269,7 @@ pub async fn achievement<S: Store>(
         }
         (None, Some(year)) => {
             if !(1900..=9999).contains(&year) {
-                return Err(bad_request("year must be between 1900 and 9999."));
+                return Err(bad_year());
             }
             let as_of = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
             let y = app.store.year_achievement(lab, year, scheme, as_of).await?;
@@ -271,10 +278,19 @@ pub async fn achievement<S: Store>(
                 &AchievementResponse::Year(YearAchievementDto::from(y)),
             )
         }
-        _ => Err(bad_request(
-            "Give either period (e.g. 2023-10) or year (e.g. 2023).",
-        )),
+        _ => Err(bad_request(said!(
+            "Hãy cho hoặc period (ví dụ 2023-10) hoặc year (ví dụ 2023).",
+            "Give either period (e.g. 2023-10) or year (e.g. 2023)."
+        ))),
     }
+}
+
+/// 400: a year out of range.
+fn bad_year() -> crate::error::ApiError {
+    bad_request(said!(
+        "year phải từ 1900 đến 9999.",
+        "year must be between 1900 and 9999."
+    ))
 }
 
 /// The conditional-request header of the figures.
@@ -368,7 +384,8 @@ pub async fn report<S: Store>(
     }
     let file = ExportFormat::parse(&format);
     if format != "text" && format != "json" && file.is_none() {
-        return Err(bad_request(format!(
+        return Err(bad_request(said!(
+            "format: {format:?} không phải là text, json, csv, xlsx hay docx.",
             "format: {format:?} is not one of text, json, csv, xlsx, docx."
         )));
     }
@@ -441,7 +458,10 @@ pub async fn due<S: Store>(
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
     let within = q.within.unwrap_or(30);
     if within > 3660 {
-        return Err(bad_request("within must be between 0 and 3660 days."));
+        return Err(bad_request(said!(
+            "within phải từ 0 đến 3660 ngày.",
+            "within must be between 0 and 3660 days."
+        )));
     }
     let as_of = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
     if let Some(asked) = ExportParams::read(q.format.as_deref(), q.lang.as_deref())? {

@@ -12,7 +12,7 @@ use crate::dto::{
     BatchDto, BatchPage, CsvExport, ExportFormatParam, LangParam, ProblemDetails, VoidRequest,
     XlsxExport,
 };
-use crate::error::{ApiResult, validation};
+use crate::error::{ApiResult, said, validation};
 use crate::export::{ExportParams, List, export_response};
 use crate::extract::{Json, Path, Query};
 use crate::lang::{LangQuery, ReqLang};
@@ -144,9 +144,10 @@ pub async fn void<S: Store>(
     caller.require(Role::Supervisor)?;
     let reason = body.reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(validation(
-            "reason: say why the batch is voided (1 to 1000 characters).",
-        ));
+        return Err(validation(said!(
+            "reason: hãy ghi lý do hủy lô nhập (từ 1 đến 1000 ký tự).",
+            "reason: say why the batch is voided (1 to 1000 characters)."
+        )));
     }
     let (store, reason) = (app.store.clone(), reason.to_owned());
     let batch = crate::run_whole(async move {

@@ -92,8 +92,7 @@ pub async fn fallback(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> R
     if crate::web::wants_page(&uri, &headers) {
         return crate::web::not_found_page(&uri, &headers);
     }
-    not_found("There is nothing at this path; see /api/v1/openapi.json for the API.")
-        .into_response()
+    not_found(crate::error::ProblemType::NotFound.generic_detail()).into_response()
 }
 
 /// The error responses every authenticated route may give, for the OpenAPI document.

@@ -19,7 +19,7 @@ use crate::dto::{
     MeasuredPointDto, MeasuredPointPage, OutcomeParam, PointHistoryDto, PointPage, ProblemDetails,
     SchemeParam, TestPage, XlsxExport,
 };
-use crate::error::{ApiResult, bad_request};
+use crate::error::{ApiResult, bad_request, said, unreadable};
 use crate::export::{ExportParams, List, export_response};
 use crate::extract::{Json, Path, Query};
 use crate::pagination::{finish, page};
@@ -36,10 +36,7 @@ where
     value
         .map(str::trim)
         .filter(|v| !v.is_empty())
-        .map(|v| {
-            v.parse::<T>()
-                .map_err(|e| bad_request(format!("{name}: {e}")))
-        })
+        .map(|v| v.parse::<T>().map_err(|e| unreadable(name, v, e)))
         .transpose()
 }
 
@@ -47,7 +44,7 @@ fn category(value: Option<&str>) -> ApiResult<Option<CategoryCode>> {
     value
         .map(str::trim)
         .filter(|v| !v.is_empty())
-        .map(|v| CategoryCode::parse(v).map_err(|e| bad_request(format!("category: {e}"))))
+        .map(|v| CategoryCode::parse(v).map_err(|e| unreadable("category", v, e)))
         .transpose()
 }
 
@@ -211,9 +208,10 @@ fn figure_span(q: &FigureListParams, default_scheme: Scheme) -> ApiResult<(Naive
         None,
     )? {
         (Some(from), Some(to)) => Ok((from, to)),
-        _ => Err(bad_request(
-            "period: give the reporting period, e.g. 2023-10, 2023-Q4, 2023-H2 or 2023.",
-        )),
+        _ => Err(bad_request(said!(
+            "period: hãy cho kỳ báo cáo, ví dụ 2023-10, 2023-Q4, 2023-H2 hoặc 2023.",
+            "period: give the reporting period, e.g. 2023-10, 2023-Q4, 2023-H2 or 2023."
+        ))),
     }
 }
 
@@ -276,9 +274,10 @@ pub async fn measured_points<S: Store>(
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
     let (from, to) = figure_span(&q, app.config.scheme)?;
     if q.category.as_deref().is_some_and(|c| !c.trim().is_empty()) {
-        return Err(bad_request(
-            "category: earthing points are not narrowed to an instrument category.",
-        ));
+        return Err(bad_request(said!(
+            "category: điểm đo tiếp địa không thu hẹp theo loại phương tiện đo được.",
+            "category: earthing points are not narrowed to an instrument category."
+        )));
     }
     let (p, limit) = page(q.limit, q.cursor.as_deref())?;
     let list = app.store.measured_points(lab, from, to, p).await?;

@@ -188,7 +188,9 @@ pub(crate) fn not_found_page(uri: &axum::http::Uri, headers: &HeaderMap) -> Resp
     )
 }
 
-/// The language of a request: `?lang=`, else the cookie, else Vietnamese.
+/// The language of a page: `?lang=`, else the cookie (the reader's last choice), else
+/// the one of Vietnamese and English the browser prefers (`Accept-Language`), else
+/// Vietnamese, the lab's language.
 fn request_lang(uri: &axum::http::Uri, headers: &HeaderMap) -> Lang {
     lang_asked(uri)
         .or_else(|| {
@@ -196,6 +198,7 @@ fn request_lang(uri: &axum::http::Uri, headers: &HeaderMap) -> Lang {
                 .get(LANG_COOKIE)
                 .and_then(|c| c.value().parse().ok())
         })
+        .or_else(|| crate::lang::named(headers))
         .unwrap_or(Lang::Vi)
 }
 
@@ -249,7 +252,7 @@ fn same_secret(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// The language of the request: `?lang=`, else the cookie, else Vietnamese.
+/// The language of the request ([`request_lang`]).
 #[derive(Debug, Clone, Copy)]
 struct PageLang(Lang);
 
@@ -257,6 +260,26 @@ impl<S: Send + Sync> FromRequestParts<S> for PageLang {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(PageLang(request_lang(&parts.uri, &parts.headers)))
+    }
+}
+
+/// A page's path parameters (a batch's or a record's id): an address whose id is not
+/// one (`/imports/abc`) names nothing, so it answers the 404 page like a missing record.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PagePath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for PagePath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Self(p.0))
+            .map_err(|e| PageError::NotFound(format!("{}: {}", parts.uri.path(), e.body_text())))
     }
 }
 

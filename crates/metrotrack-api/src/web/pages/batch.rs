@@ -2,7 +2,7 @@
 //! linking to its page), and voiding or restoring it.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use metrotrack_core::{ImportBatch, LogKind};
@@ -15,7 +15,7 @@ use super::confirm::{Confirm, confirm_page, confirmed};
 use super::{Chrome, expired, forbidden};
 use crate::AppState;
 use crate::web::i18n::{RecordTexts, record_texts};
-use crate::web::{PageError, PageResult, WebUser, render};
+use crate::web::{PageError, PagePath, PageResult, WebUser, render};
 
 /// Records shown a page at a time.
 const RECORDS_PAGE: u32 = 200;
@@ -138,7 +138,7 @@ async fn page<S: Store>(
 pub(crate) async fn batch<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Query(q): Query<AfterQuery>,
 ) -> PageResult {
     let mut page = page(&app, &user, id, q.after, None).await?;
@@ -160,7 +160,7 @@ pub(crate) struct RestoreForm {
 pub(crate) async fn restore<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     axum::Form(form): axum::Form<RestoreForm>,
 ) -> PageResult {
     if !user.csrf_ok(&form.csrf) {
@@ -194,6 +194,7 @@ pub(crate) async fn restore<S: Store>(
         Err(StoreError::Invalid(why)) => (StatusCode::UNPROCESSABLE_ENTITY, why),
         Err(e) => return Err(e.into()),
     };
+    let why = crate::error::refusal_in(why, user.lang);
     let page = render(&page(&app, &user, id, None, Some(why)).await?)?;
     Ok((status, page).into_response())
 }

@@ -171,10 +171,14 @@ async fn refused<S: Store>(
     let (status, why) = match e {
         StoreError::Conflict(why) => (StatusCode::CONFLICT, why),
         StoreError::Invalid(why) => (StatusCode::UNPROCESSABLE_ENTITY, why),
-        StoreError::NotFound(what) => (StatusCode::NOT_FOUND, format!("{what} not found")),
+        StoreError::NotFound(what) => (
+            StatusCode::NOT_FOUND,
+            crate::error::missing(&what).get(user.lang).to_owned(),
+        ),
         other => return Err(other.into()),
     };
-    page(app, user, status, Some(said.unwrap_or(why))).await
+    let why = said.unwrap_or_else(|| crate::error::refusal_in(why, user.lang));
+    page(app, user, status, Some(why)).await
 }
 
 /// A name of 1 to 200 characters, or why not in `ct`'s words.

@@ -2,7 +2,7 @@
 //! answers the page's whole list (every row, not the page shown) as a file, in the
 //! page's language, through the same export as the API.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use chrono::{NaiveDate, Utc};
 use metrotrack_core::{PeriodSpec, ReportingPeriod, Scheme};
 use metrotrack_store::Store;
@@ -12,7 +12,7 @@ use super::records::{EarthingNarrowing, InspectionNarrowing};
 use super::{bad_period, error_page, period_of};
 use crate::AppState;
 use crate::export::{ExportFormat, ExportQuery, List, export_response};
-use crate::web::{PageResult, WebUser};
+use crate::web::{PagePath, PageResult, WebUser};
 
 /// `?format=csv|xlsx`.
 #[derive(Debug, Deserialize)]
@@ -128,7 +128,7 @@ pub(crate) async fn due<S: Store>(
 pub(crate) async fn batch<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Query(file): Query<FileQuery>,
 ) -> PageResult {
     let Some(asked) = file.asked(&user) else {

@@ -1,14 +1,14 @@
 //! An instrument's page and an earthing point's page: what it is, and every record of it.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use metrotrack_store::Store;
 use metrotrack_store::records::{EarthingPointHistory, InstrumentHistory};
 
 use super::Chrome;
 use crate::AppState;
 use crate::web::i18n::{RecordTexts, record_texts};
-use crate::web::{PageResult, WebUser, render};
+use crate::web::{PagePath, PageResult, WebUser, render};
 
 #[derive(Template)]
 #[template(path = "instrument.html")]
@@ -21,7 +21,7 @@ struct InstrumentPage {
 pub(crate) async fn instrument<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> PageResult {
     let h = app.store.instrument(user.session.user.lab, id).await?;
     let categories = app.store.categories(user.session.user.lab).await?;
@@ -43,7 +43,7 @@ struct PointPage {
 pub(crate) async fn point<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> PageResult {
     let h = app.store.earthing_point(user.session.user.lab, id).await?;
     render(&PointPage {

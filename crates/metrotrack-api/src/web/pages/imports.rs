@@ -1,7 +1,7 @@
 //! `/imports`: the lab's import history, and voiding a batch.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
 use metrotrack_core::ImportBatch;
 use metrotrack_store::Store;
@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::confirm::{Confirm, confirm_page, confirmed};
 use super::{Chrome, error_page, expired, forbidden};
 use crate::AppState;
-use crate::web::{PageResult, WebUser, render};
+use crate::web::{PagePath, PageResult, WebUser, render};
 
 /// Batches shown, newest first.
 const IMPORTS_SHOWN: u32 = 500;
@@ -62,7 +62,7 @@ pub(crate) struct VoidForm {
 pub(crate) async fn void<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     axum::Form(form): axum::Form<VoidForm>,
 ) -> PageResult {
     if !user.csrf_ok(&form.csrf) {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use metrotrack_core::{Lang, Problem};
@@ -16,7 +16,7 @@ use super::{Chrome, expired, forbidden};
 use crate::AppState;
 use crate::amend::{self, Actor, Refusal};
 use crate::web::i18n::{RecordTexts, Texts, record_texts};
-use crate::web::{PageError, PageResult, WebUser, render};
+use crate::web::{PageError, PagePath, PageResult, WebUser, render};
 
 /// Which kind of record a page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,7 +351,7 @@ async fn show<S: Store>(app: &AppState<S>, user: &WebUser, kind: Kind, id: i64) 
 pub(crate) async fn inspection<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> PageResult {
     show(&app, &user, Kind::Inspection, id).await
 }
@@ -359,7 +359,7 @@ pub(crate) async fn inspection<S: Store>(
 pub(crate) async fn earthing_test<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> PageResult {
     show(&app, &user, Kind::EarthingTest, id).await
 }
@@ -394,8 +394,14 @@ async fn answer_refusal<S: Store>(
             StatusCode::UNPROCESSABLE_ENTITY,
             problems.iter().map(|p| said(user, kind, p)).collect(),
         ),
-        Refusal::Store(StoreError::Conflict(why)) => (StatusCode::CONFLICT, vec![why]),
-        Refusal::Store(StoreError::Invalid(why)) => (StatusCode::UNPROCESSABLE_ENTITY, vec![why]),
+        Refusal::Store(StoreError::Conflict(why)) => (
+            StatusCode::CONFLICT,
+            vec![crate::error::refusal_in(why, user.lang)],
+        ),
+        Refusal::Store(StoreError::Invalid(why)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![crate::error::refusal_in(why, user.lang)],
+        ),
         Refusal::Store(e) => return Err(PageError::from(e)),
     };
     refused_page(app, user, kind, id, status, problems).await
@@ -527,7 +533,7 @@ async fn void<S: Store>(
 pub(crate) async fn amend_inspection<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     axum::Form(form): axum::Form<HashMap<String, String>>,
 ) -> PageResult {
     amend(&app, &user, Kind::Inspection, id, &form).await
@@ -536,7 +542,7 @@ pub(crate) async fn amend_inspection<S: Store>(
 pub(crate) async fn amend_earthing_test<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     axum::Form(form): axum::Form<HashMap<String, String>>,
 ) -> PageResult {
     amend(&app, &user, Kind::EarthingTest, id, &form).await
@@ -545,7 +551,7 @@ pub(crate) async fn amend_earthing_test<S: Store>(
 pub(crate) async fn void_inspection<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     axum::Form(form): axum::Form<HashMap<String, String>>,
 ) -> PageResult {
     void(&app, &user, Kind::Inspection, id, &form).await
@@ -554,7 +560,7 @@ pub(crate) async fn void_inspection<S: Store>(
 pub(crate) async fn void_earthing_test<S: Store>(
     State(app): State<AppState<S>>,
     user: WebUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     axum::Form(form): axum::Form<HashMap<String, String>>,
 ) -> PageResult {
     void(&app, &user, Kind::EarthingTest, id, &form).await

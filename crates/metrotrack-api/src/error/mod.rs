@@ -4,6 +4,10 @@
 //! - Every error response is problem+json with a stable `type` URI from [`ProblemType`]
 //!   (documented in the README and the OpenAPI document), a `title` that depends only on
 //!   the type, the HTTP `status`, and a `detail` written for the person reading it.
+//! - `title` and `detail` are in the language the request asks for (`?lang=vi|en`, else
+//!   `Accept-Language`, else English; [`crate::lang`]): every detail is written in both
+//!   ([`Said`]), the titles are in [`texts`]. A handler's problem is rendered in English
+//!   with its Vietnamese document beside it; the guard in `lib.rs` answers the one asked.
 //! - A client's mistake (4xx) says what was wrong and how to put it right. Import
 //!   refusals carry every row problem (`problems`), the `warnings` and the `batch`.
 //! - An internal failure (5xx) never leaks: the response says only that something went
@@ -18,6 +22,47 @@ use metrotrack_core::{ImportBatch, Lang};
 use metrotrack_store::StoreError;
 
 use crate::dto::{BatchDto, ProblemDetails, RowProblem};
+
+mod refusals;
+mod texts;
+
+pub use texts::unreadable;
+
+/// A text a person reads, in Vietnamese and English: a problem's `detail` is written in
+/// both and answered in the language the request asks for ([`crate::lang`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub vi: String,
+    pub en: String,
+}
+
+impl Said {
+    pub fn new(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            vi: vi.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The text in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Vi => &self.vi,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// A [`Said`] from two format strings (Vietnamese, then English) over the same names.
+macro_rules! said {
+    ($vi:literal, $en:literal $(,)?) => {
+        $crate::error::Said {
+            vi: format!($vi),
+            en: format!($en),
+        }
+    };
+}
+pub(crate) use said;
 
 /// The stable `type` of each kind of problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,26 +133,6 @@ impl ProblemType {
         }
     }
 
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::BadRequest => "The request is malformed",
-            Self::Validation => "A value in the request is not valid",
-            Self::Unauthorized => "Authentication required",
-            Self::Forbidden => "Not allowed",
-            Self::NotFound => "Not found",
-            Self::MethodNotAllowed => "Method not allowed",
-            Self::Conflict => "Conflict",
-            Self::PayloadTooLarge => "The upload is too large",
-            Self::UnsupportedMediaType => "Unsupported media type",
-            Self::ImportRefused => "The import was refused",
-            Self::TooManyRequests => "Too many failed attempts",
-            Self::Timeout => "The request took too long",
-            Self::Internal => "Internal error",
-            Self::Busy => "The server is busy",
-            Self::Unavailable => "Not available",
-        }
-    }
-
     pub fn status(self) -> StatusCode {
         match self {
             Self::BadRequest => StatusCode::BAD_REQUEST,
@@ -132,11 +157,11 @@ impl ProblemType {
 /// An error answered to the client. Build with the small constructors below.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// A client-facing problem: its type and a human detail.
-    #[error("{detail}")]
+    /// A client-facing problem: its type and a human detail in both languages.
+    #[error("{}", detail.en)]
     Problem {
         kind: ProblemType,
-        detail: String,
+        detail: Said,
         /// Seconds, for `Retry-After` (429).
         retry_after: Option<u64>,
     },
@@ -155,21 +180,21 @@ pub enum ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-fn problem(kind: ProblemType, detail: impl Into<String>) -> ApiError {
+fn problem(kind: ProblemType, detail: Said) -> ApiError {
     ApiError::Problem {
         kind,
-        detail: detail.into(),
+        detail,
         retry_after: None,
     }
 }
 
 /// 400: the request cannot be read (malformed JSON, query string, path, cursor).
-pub fn bad_request(detail: impl Into<String>) -> ApiError {
+pub fn bad_request(detail: Said) -> ApiError {
     problem(ProblemType::BadRequest, detail)
 }
 
 /// 422: the request is well-formed but a value is not acceptable.
-pub fn validation(detail: impl Into<String>) -> ApiError {
+pub fn validation(detail: Said) -> ApiError {
     problem(ProblemType::Validation, detail)
 }
 
@@ -177,33 +202,32 @@ pub fn validation(detail: impl Into<String>) -> ApiError {
 pub fn unauthorized() -> ApiError {
     problem(
         ProblemType::Unauthorized,
-        "Send a valid API token as `Authorization: Bearer …` (or a username and password \
-         as HTTP Basic).",
+        ProblemType::Unauthorized.generic_detail(),
     )
 }
 
 /// 403: authenticated, but the role or lab does not allow this.
-pub fn forbidden(detail: impl Into<String>) -> ApiError {
+pub fn forbidden(detail: Said) -> ApiError {
     problem(ProblemType::Forbidden, detail)
 }
 
 /// 404.
-pub fn not_found(detail: impl Into<String>) -> ApiError {
+pub fn not_found(detail: Said) -> ApiError {
     problem(ProblemType::NotFound, detail)
 }
 
 /// 409.
-pub fn conflict(detail: impl Into<String>) -> ApiError {
+pub fn conflict(detail: Said) -> ApiError {
     problem(ProblemType::Conflict, detail)
 }
 
 /// 413.
-pub fn payload_too_large(detail: impl Into<String>) -> ApiError {
+pub fn payload_too_large(detail: Said) -> ApiError {
     problem(ProblemType::PayloadTooLarge, detail)
 }
 
 /// 415.
-pub fn unsupported_media_type(detail: impl Into<String>) -> ApiError {
+pub fn unsupported_media_type(detail: Said) -> ApiError {
     problem(ProblemType::UnsupportedMediaType, detail)
 }
 
@@ -211,8 +235,11 @@ pub fn unsupported_media_type(detail: impl Into<String>) -> ApiError {
 pub fn too_many_requests(retry_after_secs: u64) -> ApiError {
     ApiError::Problem {
         kind: ProblemType::TooManyRequests,
-        detail: format!(
-            "Too many failed sign-in attempts from this address; try again in {retry_after_secs} s."
+        detail: said!(
+            "Có quá nhiều lần đăng nhập sai từ địa chỉ này; xin thử lại sau \
+             {retry_after_secs} giây.",
+            "Too many failed sign-in attempts from this address; try again in \
+             {retry_after_secs} s.",
         ),
         retry_after: Some(retry_after_secs),
     }
@@ -222,11 +249,29 @@ pub fn too_many_requests(retry_after_secs: u64) -> ApiError {
 pub fn busy(retry_after_secs: u64) -> ApiError {
     ApiError::Problem {
         kind: ProblemType::Busy,
-        detail: format!(
+        detail: said!(
+            "Máy chủ đang bận: có quá nhiều lượt đăng nhập đang được kiểm tra cùng lúc; \
+             chưa có gì được thực hiện. Xin thử lại sau {retry_after_secs} giây.",
             "Too many sign-ins are being checked at once; nothing was done. Try again in \
-             {retry_after_secs} s."
+             {retry_after_secs} s.",
         ),
         retry_after: Some(retry_after_secs),
+    }
+}
+
+/// What the store did not find (`import batch 6`) said in both languages.
+pub fn missing(what: &str) -> Said {
+    match texts::thing_vi(what) {
+        Some(thing) => said!("Không tìm thấy {thing}.", "{what} was not found."),
+        None => said!("Không tìm thấy điều được yêu cầu.", "{what} was not found."),
+    }
+}
+
+/// The store's refusal `why` (written in English) in `lang`, for a page.
+pub fn refusal_in(why: String, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => refusals::refusal_vi(&why),
+        Lang::En => why,
     }
 }
 
@@ -237,9 +282,11 @@ pub const DATABASE_BUSY_RETRY_SECS: u64 = 5;
 pub fn database_busy() -> ApiError {
     ApiError::Problem {
         kind: ProblemType::Busy,
-        detail: format!(
+        detail: said!(
+            "Cơ sở dữ liệu đang bận với việc khác (một lần nhập lớn chẳng hạn); chưa có gì \
+             thay đổi. Xin thử lại sau {DATABASE_BUSY_RETRY_SECS} giây.",
             "The database is busy with other work (a large import, for one); nothing was \
-             changed. Try again in {DATABASE_BUSY_RETRY_SECS} s."
+             changed. Try again in {DATABASE_BUSY_RETRY_SECS} s.",
         ),
         retry_after: Some(DATABASE_BUSY_RETRY_SECS),
     }
@@ -249,17 +296,17 @@ pub fn database_busy() -> ApiError {
 pub fn unavailable_database() -> ApiError {
     ApiError::Problem {
         kind: ProblemType::Busy,
-        detail: "The database does not answer.".to_owned(),
+        detail: said!(
+            "Cơ sở dữ liệu không trả lời.",
+            "The database does not answer."
+        ),
         retry_after: Some(5),
     }
 }
 
 /// 408.
 pub fn timeout() -> ApiError {
-    problem(
-        ProblemType::Timeout,
-        "The request did not finish in time; nothing was changed unless it says otherwise.",
-    )
+    problem(ProblemType::Timeout, ProblemType::Timeout.generic_detail())
 }
 
 /// 500 from an infrastructure failure; the cause is logged, not shown.
@@ -271,9 +318,12 @@ impl From<crate::export::ExportError> for ApiError {
     fn from(e: crate::export::ExportError) -> Self {
         match e {
             crate::export::ExportError::Store(e) => e.into(),
-            crate::export::ExportError::TooManyRows => {
-                validation(crate::export::ExportError::TooManyRows.to_string())
-            }
+            crate::export::ExportError::TooManyRows => validation(said!(
+                "Danh sách có nhiều dòng hơn một trang tính Excel chứa được (1.048.575 dòng \
+                 và dòng tiêu đề); hãy thu hẹp (một kỳ, một loại) hoặc xuất ra CSV.",
+                "The list has more rows than an Excel sheet holds (1,048,575 and the \
+                 header); narrow it (a period, a category) or export it as CSV.",
+            )),
             other => internal(other),
         }
     }
@@ -283,9 +333,9 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             e if e.is_busy() => database_busy(),
-            StoreError::NotFound(what) => not_found(format!("{what} was not found.")),
-            StoreError::Invalid(why) => validation(why),
-            StoreError::Conflict(why) => conflict(why),
+            StoreError::NotFound(what) => not_found(missing(&what)),
+            StoreError::Invalid(why) => validation(Said::new(refusals::refusal_vi(&why), why)),
+            StoreError::Conflict(why) => conflict(Said::new(refusals::refusal_vi(&why), why)),
             other => internal(other),
         }
     }
@@ -300,11 +350,11 @@ impl From<crate::ingest::IngestError> for ApiError {
     }
 }
 
-/// The problem+json document of `kind`.
-pub fn document(kind: ProblemType, detail: String) -> ProblemDetails {
+/// The problem+json document of `kind`, its title in `lang`.
+pub fn document(kind: ProblemType, lang: Lang, detail: String) -> ProblemDetails {
     ProblemDetails {
         r#type: kind.uri(),
-        title: kind.title().to_owned(),
+        title: kind.title(lang).to_owned(),
         status: kind.status().as_u16(),
         detail,
         problems: None,
@@ -325,6 +375,36 @@ pub fn problem_response(doc: &ProblemDetails) -> Response {
     response
 }
 
+/// A problem answered in English by a handler, with its Vietnamese document beside it
+/// (a response extension): the guard, which knows the language the request asks for,
+/// answers that one instead when it is Vietnamese ([`in_language`]).
+#[derive(Debug, Clone)]
+pub struct Vietnamese(ProblemDetails);
+
+/// `response` in `lang`: a problem answered in English with its Vietnamese document
+/// beside it is rewritten when `lang` is Vietnamese; anything else is left as it is.
+pub fn in_language(mut response: Response, lang: Lang) -> Response {
+    let Some(Vietnamese(doc)) = response.extensions_mut().remove::<Vietnamese>() else {
+        return response;
+    };
+    if lang == Lang::En {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = serde_json::to_vec(&doc).unwrap_or_else(|_| b"{}".to_vec());
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+/// The problem in English, its Vietnamese document beside it for the guard.
+fn bilingual(kind: ProblemType, detail: Said) -> Response {
+    let mut response = problem_response(&document(kind, Lang::En, detail.en));
+    response
+        .extensions_mut()
+        .insert(Vietnamese(document(kind, Lang::Vi, detail.vi)));
+    response
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
@@ -333,7 +413,7 @@ impl IntoResponse for ApiError {
                 detail,
                 retry_after,
             } => {
-                let mut response = problem_response(&document(kind, detail));
+                let mut response = bilingual(kind, detail);
                 if let Some(v) =
                     retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok())
                 {
@@ -351,6 +431,7 @@ impl IntoResponse for ApiError {
                 let n = problems.len();
                 let mut doc = document(
                     ProblemType::Validation,
+                    lang,
                     match lang {
                         Lang::Vi => format!(
                             "Không thay đổi gì: {n} giá trị không chấp nhận được; mỗi lỗi ghi rõ \
@@ -362,9 +443,6 @@ impl IntoResponse for ApiError {
                         ),
                     },
                 );
-                if lang == Lang::Vi {
-                    doc.title = "Có giá trị không hợp lệ trong yêu cầu".to_owned();
-                }
                 doc.problems = Some(RowProblem::all(&problems, lang));
                 problem_response(&doc)
             }
@@ -372,6 +450,7 @@ impl IntoResponse for ApiError {
                 let (n, file, rows) = (batch.problems.len(), &batch.file_name, batch.rows);
                 let mut doc = document(
                     ProblemType::ImportRefused,
+                    lang,
                     match lang {
                         Lang::Vi => format!(
                             "Không lưu gì: {n} lỗi trong {file} (đã đọc {rows} dòng). Hãy sửa \
@@ -385,9 +464,6 @@ impl IntoResponse for ApiError {
                         ),
                     },
                 );
-                if lang == Lang::Vi {
-                    doc.title = "Tệp nhập bị từ chối".to_owned();
-                }
                 doc.problems = Some(RowProblem::all(&batch.problems, lang));
                 doc.warnings = Some(RowProblem::all(&batch.warnings, lang));
                 doc.batch = Some(Box::new(BatchDto::new(*batch, lang)));
@@ -395,10 +471,10 @@ impl IntoResponse for ApiError {
             }
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error answered with 500");
-                problem_response(&document(
+                bilingual(
                     ProblemType::Internal,
-                    "Something went wrong on our side; it has been logged.".to_owned(),
-                ))
+                    ProblemType::Internal.generic_detail(),
+                )
             }
         }
     }
@@ -438,6 +514,7 @@ mod tests {
         let doc: serde_json::Value = serde_json::from_str(&text).expect("problem+json");
         let expected = serde_json::to_value(document(
             ProblemType::Internal,
+            Lang::En,
             "Something went wrong on our side; it has been logged.".to_owned(),
         ))
         .expect("document as JSON");
