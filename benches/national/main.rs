@@ -15,6 +15,8 @@
 //! postgres` the PostgreSQL ones (psql, command line): at 10M rows each side takes half
 //! an hour or more. `--only excel` runs only the workbook import (`--xlsx-rows`, default
 //! 100,000) and the exports of `--rows` rows, with their peak memory (see `excel.rs`).
+//! `--only stages` runs one logged import per database and prints where its time goes,
+//! stage by stage, and what each index of `inspections` costs (see `stages.rs`).
 //!
 //! Needs `sqlite3`, `curl` and GNU time (`/usr/bin/time`); `psql` and a PostgreSQL server
 //! for the PostgreSQL contenders (`--postgres URL`, else `METROTRACK_BENCH_POSTGRES_URL`,
@@ -56,6 +58,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 
 mod excel;
+mod stages;
 mod support;
 use support::*;
 
@@ -150,6 +153,8 @@ struct Options {
     /// Whether the workbook import and the exports are measured, and the workbook's rows.
     excel: bool,
     xlsx_rows: u64,
+    /// Whether only the import's stages and the indexes' costs are measured.
+    stages: bool,
 }
 
 fn options() -> Options {
@@ -163,6 +168,7 @@ fn options() -> Options {
         against: None,
         excel: true,
         xlsx_rows: 100_000,
+        stages: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -200,7 +206,8 @@ fn options() -> Options {
                 Some("sqlite") => (o.on_postgres, o.excel) = (false, false),
                 Some("postgres") => (o.sqlite, o.excel) = (false, false),
                 Some("excel") => (o.sqlite, o.on_postgres) = (false, false),
-                _ => panic!("--only takes sqlite, postgres or excel"),
+                Some("stages") => (o.sqlite, o.excel, o.stages) = (false, false, true),
+                _ => panic!("--only takes sqlite, postgres, excel or stages"),
             },
             _ => {} // cargo passes --bench
         }
@@ -233,14 +240,18 @@ fn main() {
             o.postgres
         );
     }
+    // Files past the default upload bound (256 MiB: the 10M-row log) are allowed.
+    let limit = (size + (1 << 20)).to_string();
+    if o.stages {
+        stages::run(binary, &dir, &log, &limit, &o, pg_ok);
+        return;
+    }
     let mut results: [Vec<Measure>; CONTENDERS] = Default::default();
     let app_db = dir.join("metrotrack-bench.db");
     let app_url = sqlite_url(&app_db);
     let mut pg_app_url = None;
     for run in 0..o.runs {
         eprintln!("run {}/{} …", run + 1, o.runs);
-        // Files past the default upload bound (256 MiB: the 10M-row log) are allowed.
-        let limit = (size + (1 << 20)).to_string();
         if o.sqlite {
             let flat = dir.join("flat.db");
             remove_db(&flat);
