@@ -552,6 +552,18 @@ ALTER TABLE public.import_batches ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTI
 );
 
 --
+-- Name: import_file_parts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.import_file_parts (
+    lab_id bigint NOT NULL,
+    batch_id bigint NOT NULL,
+    part integer NOT NULL,
+    first_line bigint NOT NULL,
+    data bytea NOT NULL
+);
+
+--
 -- Name: inspection_tallies; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -857,6 +869,13 @@ ALTER TABLE ONLY public.earthing_tests
 
 ALTER TABLE ONLY public.import_batches
     ADD CONSTRAINT import_batches_pkey PRIMARY KEY (lab_id, id);
+
+--
+-- Name: import_file_parts import_file_parts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_file_parts
+    ADD CONSTRAINT import_file_parts_pkey PRIMARY KEY (lab_id, batch_id, part);
 
 --
 -- Name: inspection_tallies inspection_tallies_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1243,6 +1262,13 @@ ALTER TABLE ONLY public.earthing_tests
 
 ALTER TABLE ONLY public.import_batches
     ADD CONSTRAINT import_batches_lab_id_fkey FOREIGN KEY (lab_id) REFERENCES public.labs(id);
+
+--
+-- Name: import_file_parts import_file_parts_lab_id_batch_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_file_parts
+    ADD CONSTRAINT import_file_parts_lab_id_batch_id_fkey FOREIGN KEY (lab_id, batch_id) REFERENCES public.import_batches(lab_id, id);
 
 --
 -- Name: inspection_tallies inspection_tallies_lab_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -260,3 +260,12 @@ CREATE TABLE report_settings (
     signer_name text not null default '',
     recipients text not null default ''
 );
+CREATE TABLE import_file_parts (
+    lab_id integer not null,
+    batch_id integer not null,
+    part integer not null,
+    first_line integer not null,
+    data blob not null,
+    primary key (lab_id, batch_id, part),
+    foreign key (batch_id) references import_batches (id)
+);

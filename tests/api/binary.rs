@@ -253,7 +253,7 @@ fn metrotrack(url: &str, args: &[&str]) -> (Option<i32>, String, String) {
 
 /// `backup` while `serve` runs on the database, `restore` into a fresh database (whose
 /// report is the original's) and `verify` with 0 differences; then damaged copies (a
-/// tally, a batch count and a due date changed by hand; a truncated file) are reported
+/// tally, a batch count, a due date and a kept file changed by hand; a truncated file) are reported
 /// with their differences and exit 1, never a panic; a non-empty database refuses a
 /// restore.
 #[tokio::test(flavor = "multi_thread")]
@@ -349,6 +349,9 @@ async fn backup_while_serving_restore_and_verify() {
             "update import_batches set inserted = inserted + 1 where id = 1",
             "update instruments set due_on = '2099-01-01'
              where id = (select min(id) from instruments where due_on is not null)",
+            "update import_file_parts
+             set data = (select data from import_file_parts where batch_id = 2 and part = 0)
+             where batch_id = 1 and part = 0",
         ] {
             sqlx::query(sql).execute(&pool).await.expect(sql);
         }
@@ -357,12 +360,13 @@ async fn backup_while_serving_restore_and_verify() {
     let (code, out, err) = metrotrack(&damaged_url, &["verify"]);
     assert_eq!(code, Some(1), "{out}{err}");
     assert!(!err.contains("panicked"), "{err}");
-    assert!(out.contains("3 differences"), "{out}");
+    assert!(out.contains("4 differences"), "{out}");
     for expected in [
         "figures: lab 1, category ",
         "batch counts: batch 1 of lab 1 counts ",
         "due dates: instrument ",
         "is kept as due 2099-01-01; its records say 2025-09-15",
+        "kept files: batch 1 of lab 1: its kept file hashes to ",
     ] {
         assert!(out.contains(expected), "{expected:?} in {out}");
     }

@@ -19,6 +19,7 @@ mod demo;
 mod document;
 mod encodings;
 mod errors;
+mod evidence;
 mod export;
 mod languages;
 mod limits;

@@ -13,6 +13,7 @@ async fn openapi_describes_every_route() {
         ("post", "/api/v1/imports"),
         ("get", "/api/v1/imports"),
         ("get", "/api/v1/imports/{id}"),
+        ("get", "/api/v1/imports/{id}/file"),
         ("post", "/api/v1/imports/{id}/void"),
         ("post", "/api/v1/imports/{id}/restore"),
         ("post", "/api/v1/inspections/{id}/amendments"),

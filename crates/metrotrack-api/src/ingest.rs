@@ -8,8 +8,8 @@ use std::pin::pin;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use metrotrack_core::{CategoryCatalog, ImportBatch};
-use metrotrack_import::{ReadOptions, read_log};
-use metrotrack_store::{BatchRequest, ImportEvent, Store, StoreError};
+use metrotrack_import::{Keeping, ReadOptions, read_log};
+use metrotrack_store::{BatchRequest, FilePart, ImportEvent, Store, StoreError};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
@@ -26,7 +26,8 @@ pub enum IngestError {
     Reader(String),
 }
 
-/// Reads `input` as a `request.kind` log and stores it as one batch.
+/// Reads `input` as a `request.kind` log and stores it as one batch, with the file itself
+/// kept as evidence (compressed, in parts, as it is read).
 ///
 /// `progress` is called with the number of bytes read so far after each chunk.
 pub async fn ingest<S, R, P>(
@@ -45,10 +46,27 @@ where
     let kind = request.kind;
     let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
     let reader = tokio::task::spawn_blocking(move || {
-        let summary = read_log(input, kind, &catalog, &options, |rows, bytes| {
+        let parts = tx.clone();
+        let mut input = Keeping::new(input, move |part: metrotrack_import::FilePart| {
+            let part = FilePart {
+                first_line: part.first_line,
+                data: part.data,
+            };
+            // A closed channel means the store gave up; reading stops at the next rows.
+            let _ = parts.blocking_send(ImportEvent::FilePart(part));
+        });
+        let mut summary = read_log(&mut input, kind, &catalog, &options, |rows, bytes| {
             progress(bytes);
             tx.blocking_send(ImportEvent::Rows(rows)).is_ok()
         });
+        // The file's last part; a file that cannot be kept cannot be stored.
+        if let Err(e) = input.finish() {
+            summary.fatal.push(metrotrack_core::Problem::file(
+                metrotrack_core::Msg::FileUnreadable {
+                    detail: e.to_string(),
+                },
+            ));
+        }
         // The store may have given up already; its error is the one worth reporting.
         let _ = tx.blocking_send(ImportEvent::Finished(summary));
     });

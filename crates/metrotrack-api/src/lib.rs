@@ -159,6 +159,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/healthz", get(routes::health::<S>))
         .route("/metrics", get(routes::metrics::<S>))
         .route("/api/v1/imports/{id}", get(routes::imports::show::<S>))
+        .route("/api/v1/imports/{id}/file", get(routes::imports::file::<S>))
         .route(
             "/api/v1/imports/{id}/void",
             post(routes::imports::void::<S>),
@@ -371,17 +372,20 @@ async fn security_headers(req: Request, next: Next) -> Response {
 /// Whether `req` asks for a file (`GET …?format=csv|xlsx|docx`): an export of every
 /// matching row, or the report as a document.
 fn is_file_download(req: &Request) -> bool {
+    let kept_file =
+        req.uri().path().starts_with("/api/v1/imports/") && req.uri().path().ends_with("/file");
     req.method() == Method::GET
-        && req.uri().query().is_some_and(|query| {
-            query.split('&').any(|pair| {
-                pair.split_once('=').is_some_and(|(key, value)| {
-                    key == "format"
-                        && ["csv", "xlsx", "docx"]
-                            .iter()
-                            .any(|f| value.trim().eq_ignore_ascii_case(f))
+        && (kept_file
+            || req.uri().query().is_some_and(|query| {
+                query.split('&').any(|pair| {
+                    pair.split_once('=').is_some_and(|(key, value)| {
+                        key == "format"
+                            && ["csv", "xlsx", "docx"]
+                                .iter()
+                                .any(|f| value.trim().eq_ignore_ascii_case(f))
+                    })
                 })
-            })
-        })
+            }))
 }
 
 /// Per-request guard: the request timeout (longer for uploads), and axum's own empty or

@@ -21,6 +21,7 @@ use crate::{dto, routes, upload};
         upload::upload,
         routes::imports::list,
         routes::imports::show,
+        routes::imports::file,
         routes::imports::void,
         routes::amendments::restore_import,
         routes::amendments::amend_inspection,

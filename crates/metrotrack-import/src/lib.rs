@@ -13,6 +13,7 @@ mod amend;
 mod earthing;
 mod header;
 mod inspection;
+mod keep;
 mod options;
 mod row;
 mod source;
@@ -20,6 +21,7 @@ mod value;
 mod workbook;
 
 pub use amend::{LogValues, amended_earthing_test, amended_inspection};
+pub use keep::{FilePart, Keeping, MAX_PART_BYTES, PART_BYTES, unpack};
 pub use options::{
     DateOrder, Limits, ReadOptions, TextEncoding, UnknownDateOrder, UnknownEncoding,
     WorkbookOptions,

@@ -118,9 +118,21 @@ pub struct BatchRequest {
 pub enum ImportEvent {
     /// The next rows, in file order.
     Rows(Vec<ParsedRow>),
+    /// The next part of the file as it was read, kept with the batch as evidence.
+    FilePart(FilePart),
     /// The file has been read to its end (or given up on): its hash, size, warnings and
     /// whole-file problems. Always the last event.
     Finished(FileSummary),
+}
+
+/// One part of a batch's file as kept (see migration 0012): about a mebibyte of the
+/// file's bytes that begins at a line, as one gzip member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePart {
+    /// The line the part begins with.
+    pub first_line: u64,
+    /// The part's bytes, gzip-compressed.
+    pub data: Vec<u8>,
 }
 
 /// metrotrack's storage, one method per use case.
@@ -155,6 +167,16 @@ pub trait Store: Clone + Send + Sync + 'static {
         request: BatchRequest,
         events: tokio::sync::mpsc::Receiver<ImportEvent>,
     ) -> impl Future<Output = Result<ImportBatch, StoreError>> + Send;
+
+    /// Part `part` (from 0) of the file batch `id` of `lab` was imported from, as kept:
+    /// `None` past its last part, and for a batch stored before files were kept.
+    /// [`StoreError::NotFound`] when the lab has no such batch.
+    fn batch_file_part(
+        &self,
+        lab: LabId,
+        id: i64,
+        part: i64,
+    ) -> impl Future<Output = Result<Option<FilePart>, StoreError>> + Send;
 
     /// A stored batch by id.
     fn batch(

@@ -19,6 +19,7 @@
 //! come, so an export of a million rows holds one page in memory.
 
 mod http;
+mod kept;
 mod source;
 pub mod tables;
 
@@ -29,6 +30,7 @@ use metrotrack_core::{Lang, text};
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, XlsxError};
 
 pub(crate) use http::{ExportParams, ExportQuery, export_response};
+pub(crate) use kept::kept_file;
 pub use source::{ExportError, Rows, write_file};
 pub use tables::{List, Table};
 

@@ -12,7 +12,7 @@ use crate::dto::{
     BatchDto, BatchPage, CsvExport, ExportFormatParam, LangParam, ProblemDetails, VoidRequest,
     XlsxExport,
 };
-use crate::error::{ApiResult, said, validation};
+use crate::error::{ApiResult, not_found, said, validation};
 use crate::export::{ExportParams, List, export_response};
 use crate::extract::{Json, Path, Query};
 use crate::lang::{LangQuery, ReqLang};
@@ -157,4 +157,45 @@ pub async fn void<S: Store>(
     })
     .await?;
     Ok(Json(BatchDto::new(batch, lang)))
+}
+
+/// The file a batch was imported from, byte for byte as uploaded.
+///
+/// Kept with the batch (compressed, in parts) as evidence; its SHA-256 is the batch's
+/// `sha256`. Batches stored before files were kept have none (404).
+#[utoipa::path(
+    get,
+    path = "/api/v1/imports/{id}/file",
+    tag = "imports",
+    operation_id = "get_import_file",
+    params(("id" = i64, Path, description = "The batch id"), LabParam, LangQuery),
+    responses(
+        (status = 200, description = "The file as it was uploaded, under its name (`Content-Disposition`); its SHA-256 is the batch's `sha256`", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, description = "No such batch in the lab, or a batch stored before files were kept", body = ProblemDetails, content_type = "application/problem+json"),
+        CommonErrors,
+    ),
+)]
+pub async fn file<S: Store>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<LabParam>,
+) -> ApiResult<Response> {
+    caller.require(Role::Reader)?;
+    let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
+    let batch = app.store.batch(lab, id).await?;
+    let first = app.store.batch_file_part(lab, id, 0).await?;
+    if first.is_none() && batch.size_bytes > 0 {
+        return Err(not_found(said!(
+            "Lô nhập số {id} được lưu trước khi hệ thống giữ tệp gốc: không có tệp để tải về.",
+            "Import batch {id} was stored before files were kept: there is no file to download."
+        )));
+    }
+    Ok(crate::export::kept_file(
+        app.store.clone(),
+        lab,
+        id,
+        first,
+        &batch.file_name,
+    ))
 }

@@ -124,6 +124,8 @@ pub struct Texts {
     pub download: &'static str,
     pub download_csv: &'static str,
     pub download_xlsx: &'static str,
+    /// The batch page's link to the file as it was uploaded.
+    pub original_file: &'static str,
     // Message catalogue and locale (issue 14): enumerated words in tables.
     pub word_strict: &'static str,
     pub word_partial: &'static str,
@@ -249,6 +251,7 @@ pub const VI: Texts = Texts {
     download: "Tải về",
     download_csv: "CSV (Excel)",
     download_xlsx: "Tệp Excel (.xlsx)",
+    original_file: "Tệp gốc đã tải lên",
     word_strict: "chặt chẽ",
     word_partial: "một phần",
     word_dry_run: "chỉ kiểm tra",
@@ -373,6 +376,7 @@ pub const EN: Texts = Texts {
     download: "Download",
     download_csv: "CSV (Excel)",
     download_xlsx: "Excel workbook (.xlsx)",
+    original_file: "The file as uploaded",
     word_strict: "strict",
     word_partial: "partial",
     word_dry_run: "dry run",

@@ -133,6 +133,7 @@ pub(crate) fn router<S: Store>(state: AppState<S>) -> Router {
         )
         .route("/export/due", get(pages::export::due::<S>))
         .route("/export/imports/{id}", get(pages::export::batch::<S>))
+        .route("/imports/{id}/file", get(pages::export::kept_file::<S>))
         .route("/export/report", get(pages::export::report::<S>))
         .route("/assets/{name}", get(assets::asset))
         .route("/favicon.ico", get(assets::favicon))

@@ -197,3 +197,52 @@ pub async fn bulk_import_spans_many_statements<S: Store>(store: &S) {
     assert_eq!(batch.duplicates, 286);
     assert_eq!(batch.inserted, 2_714);
 }
+
+/// The file's parts sent with its rows are kept with the batch, in order, and read back
+/// one at a time; a dry run keeps none; another lab's batch is not found.
+pub async fn the_file_is_kept_with_its_batch<S: Store>(store: &S) {
+    let part = |first_line: u64, data: &[u8]| FilePart {
+        first_line,
+        data: data.to_vec(),
+    };
+    let run = |mode: ImportMode| async move {
+        let (tx, rx) = mpsc::channel(8);
+        tx.send(ImportEvent::FilePart(part(1, b"first part")))
+            .await
+            .expect("send");
+        tx.send(ImportEvent::Rows(three_rows()))
+            .await
+            .expect("send");
+        tx.send(ImportEvent::FilePart(part(9001, b"second part")))
+            .await
+            .expect("send");
+        tx.send(ImportEvent::Finished(summary("sha-kept")))
+            .await
+            .expect("send");
+        drop(tx);
+        let request = request(store, LogKind::Inspections, mode).await;
+        store.import_batch(request, rx).await.expect("import runs")
+    };
+    let checked = run(ImportMode::DryRun).await;
+    assert_eq!(checked.id, None);
+    let batch = run(ImportMode::Strict).await;
+    let id = batch.id.expect("stored");
+    let lab = lab(store).await;
+    let read = |n: i64| store.batch_file_part(lab, id, n);
+    assert_eq!(read(0).await.expect("part 0"), Some(part(1, b"first part")));
+    assert_eq!(
+        read(1).await.expect("part 1"),
+        Some(part(9001, b"second part"))
+    );
+    assert_eq!(read(2).await.expect("past the end"), None);
+    let other = store
+        .create_lab("lab-kept", "Another lab", "test")
+        .await
+        .expect("lab")
+        .id;
+    let refused = store.batch_file_part(other, id, 0).await;
+    assert!(
+        matches!(refused, Err(StoreError::NotFound(_))),
+        "{refused:?}"
+    );
+}

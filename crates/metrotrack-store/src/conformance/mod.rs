@@ -27,7 +27,7 @@ use tokio::sync::mpsc;
 
 use crate::accounts::{NewToken, NewUser, Role};
 use crate::records::{EarthingTestFilter, InspectionFilter, InstrumentFilter, Page, PointFilter};
-use crate::{BatchRequest, ImportEvent, Store, StoreError};
+use crate::{BatchRequest, FilePart, ImportEvent, Store, StoreError};
 
 mod accounts;
 mod amendments;
@@ -100,6 +100,7 @@ macro_rules! conformance_suite {
             invalid_rows_in_strict_and_partial_mode,
             dry_run_stores_nothing,
             same_file_twice_is_one_batch,
+            the_file_is_kept_with_its_batch,
             fatal_problems_refuse_the_file,
             abandoned_import_stores_nothing,
             certificate_and_stamp_numbers_are_unique,

@@ -28,6 +28,8 @@ pub(crate) struct Progress {
     pub batch_id: i64,
     pub tally: BatchTally,
     pub original: OriginalColumns,
+    /// Parts of the file kept so far.
+    pub parts: i64,
 }
 
 impl Progress {
@@ -38,6 +40,7 @@ impl Progress {
             batch_id,
             tally: BatchTally::default(),
             original: OriginalColumns::default(),
+            parts: 0,
         }
     }
 }
@@ -85,6 +88,10 @@ pub(crate) mod sql {
     /// records (a batch that stored nothing never blocks its file).
     pub const OTHER_BATCH: &str = "select id from import_batches
         where lab_id = $1 and sha256 = $2 and voided_at is null and inserted > 0 and id <> $3";
+
+    /// Keeps part `$3` of the file of batch `$2` of lab `$1`.
+    pub const INSERT_PART: &str = "insert into import_file_parts
+        (lab_id, batch_id, part, first_line, data) values ($1, $2, $3, $4, $5)";
 
     /// The live batch of lab `$1` with SHA-256 `$2` that stored records.
     pub const BATCH: &str = "select id from import_batches
@@ -246,6 +253,21 @@ async fn number_used<W: Writer>(
     fetch_optional(writer.tx(), query).await
 }
 
+/// Keeps the next part of the batch's file, in the import's transaction.
+async fn keep_part<W: Writer>(writer: &mut W, part: crate::FilePart) -> Result<(), StoreError> {
+    let progress = writer.progress();
+    let (lab, batch, number) = (progress.lab, progress.batch_id, progress.parts);
+    progress.parts += 1;
+    let query = sqlx::query(sql::INSERT_PART)
+        .arg(lab)
+        .arg(batch)
+        .arg(number)
+        .arg(i64_of(part.first_line))
+        .arg(part.data);
+    execute(writer.tx(), query).await?;
+    Ok(())
+}
+
 /// Rolls the writer's transaction back.
 async fn rollback<W: Writer>(writer: W) -> Result<(), StoreError> {
     Ok(writer.into_tx().rollback().await?)
@@ -315,6 +337,7 @@ pub(crate) async fn run<W: Writer>(
     let summary = loop {
         match events.recv().await {
             Some(ImportEvent::Rows(rows)) => chunk.take(&mut writer, rows).await?,
+            Some(ImportEvent::FilePart(part)) => keep_part(&mut writer, part).await?,
             Some(ImportEvent::Finished(summary)) => break summary,
             None => {
                 let rows = writer.progress().tally.rows;

@@ -148,8 +148,11 @@ pub trait Backend:
     + Binds<Option<NaiveDate>>
     + Binds<DateTime<Utc>>
     + Binds<Option<DateTime<Utc>>>
+    + Binds<Vec<u8>>
     + Decodes<(i64,)>
     + Decodes<(i64, i64)>
+    + Decodes<(i64, Vec<u8>)>
+    + Decodes<(i64, i64, String, String)>
     + Decodes<(Option<i64>, Option<i64>)>
     + Decodes<(Option<i64>,)>
     + Decodes<(Option<DateTime<Utc>>,)>

@@ -120,6 +120,39 @@ impl<DB: Backend> Store for SqlStore<DB> {
         not_found(row, || format!("import batch {id}"))?.try_into()
     }
 
+    #[tracing::instrument(skip_all, fields(lab = lab, id = id, part = part))]
+    async fn batch_file_part(
+        &self,
+        lab: LabId,
+        id: i64,
+        part: i64,
+    ) -> Result<Option<crate::FilePart>, StoreError> {
+        let mut c = self.pool.acquire().await?;
+        let batch: Option<(i64,)> = fetch_optional(
+            &mut c,
+            sqlx::query("select id from import_batches where lab_id = $1 and id = $2")
+                .arg(lab)
+                .arg(id),
+        )
+        .await?;
+        not_found(batch, || format!("import batch {id}"))?;
+        let found: Option<(i64, Vec<u8>)> = fetch_optional(
+            &mut c,
+            sqlx::query(
+                "select first_line, data from import_file_parts
+                 where lab_id = $1 and batch_id = $2 and part = $3",
+            )
+            .arg(lab)
+            .arg(id)
+            .arg(part),
+        )
+        .await?;
+        Ok(found.map(|(first_line, data)| crate::FilePart {
+            first_line: u64::try_from(first_line).unwrap_or(0),
+            data,
+        }))
+    }
+
     #[tracing::instrument(skip_all, fields(lab = lab))]
     async fn batches(&self, lab: LabId) -> Result<Vec<ImportBatch>, StoreError> {
         let sql = format!(

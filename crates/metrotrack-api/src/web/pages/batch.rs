@@ -42,6 +42,8 @@ struct BatchPage {
     records: Vec<Line>,
     next: Option<String>,
     error: Option<String>,
+    /// Whether the uploaded file is kept (batches stored before files were kept are not).
+    file_kept: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +62,7 @@ async fn page<S: Store>(
 ) -> Result<BatchPage, PageError> {
     let lab = user.session.user.lab;
     let b = app.store.batch(lab, id).await?;
+    let file_kept = app.store.batch_file_part(lab, id, 0).await?.is_some();
     let page = Page {
         limit: RECORDS_PAGE + 1,
         after,
@@ -132,6 +135,7 @@ async fn page<S: Store>(
         records,
         next,
         error,
+        file_kept,
     })
 }
 

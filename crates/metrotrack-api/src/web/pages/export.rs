@@ -140,6 +140,30 @@ pub(crate) async fn batch<S: Store>(
     Ok(export_response(app.store.clone(), lab, list, asked, &format!("-{id}")).await?)
 }
 
+/// The file a batch was imported from, as it was uploaded (the 404 page for a batch
+/// stored before files were kept).
+pub(crate) async fn kept_file<S: Store>(
+    State(app): State<AppState<S>>,
+    user: WebUser,
+    PagePath(id): PagePath<i64>,
+) -> PageResult {
+    let lab = user.session.user.lab;
+    let batch = app.store.batch(lab, id).await?;
+    let first = app.store.batch_file_part(lab, id, 0).await?;
+    if first.is_none() && batch.size_bytes > 0 {
+        return Err(
+            metrotrack_store::StoreError::NotFound(format!("import batch {id} file")).into(),
+        );
+    }
+    Ok(crate::export::kept_file(
+        app.store.clone(),
+        lab,
+        id,
+        first,
+        &batch.file_name,
+    ))
+}
+
 /// The dashboard's report: the period's figures against plan.
 pub(crate) async fn report<S: Store>(
     State(app): State<AppState<S>>,
