@@ -70,11 +70,6 @@ pub fn month_chart(title: &str, points: &[MonthPoint], actual: &str, plan: &str)
         r#"<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
         t = esc(title)
     );
-    let _ = write!(
-        s,
-        r#"<text class="chart-title" x="{LEFT}" y="16">{}</text>"#,
-        esc(title)
-    );
     for i in 0..=4u64 {
         let v = top_value * i / 4;
         let yy = y(v);
