@@ -145,7 +145,7 @@ fn print_stages(backend: &str, rows: u64, wall: f64, sums: &Stages) {
         thousands(rows)
     );
     println!(
-        "{:<44} {:>9} {:>8} {:>11}",
+        "{:<52} {:>9} {:>8} {:>11}",
         "stage", "seconds", "share", "statements"
     );
     let mut inside = 0.0;
@@ -154,14 +154,14 @@ fn print_stages(backend: &str, rows: u64, wall: f64, sums: &Stages) {
     for (stage, (secs, n)) in ordered {
         inside += secs;
         println!(
-            "{stage:<44} {secs:>9.2} {:>7.1}% {:>11}",
+            "{stage:<52} {secs:>9.2} {:>7.1}% {:>11}",
             100.0 * secs / wall,
             thousands(*n)
         );
     }
     let outside = (wall - inside).max(0.0);
     println!(
-        "{:<44} {outside:>9.2} {:>7.1}%",
+        "{:<52} {outside:>9.2} {:>7.1}%",
         "outside the statements (read, validate, bind; COPY)",
         100.0 * outside / wall
     );
