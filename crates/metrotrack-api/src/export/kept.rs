@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use metrotrack_core::LabId;
-use metrotrack_store::{FilePart, Store};
+use metrotrack_store::{FilePart, Store, StoreError};
 
 /// The media type a kept file is sent as, by its name.
 fn media_type(file_name: &str) -> &'static str {
@@ -53,8 +53,29 @@ fn disposition(file_name: &str) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
-/// The kept file of batch `id`, whose part 0 is `first` (none for an empty file).
-pub(crate) fn kept_file<S: Store>(
+/// The kept file of batch `id` of `lab` as an answer; `None` for a batch stored before
+/// files were kept (an empty file has no part, and answers an empty body).
+pub(crate) async fn kept_file<S: Store>(
+    store: &S,
+    lab: LabId,
+    id: i64,
+) -> Result<Option<Response>, StoreError> {
+    let batch = store.batch(lab, id).await?;
+    let first = store.batch_file_part(lab, id, 0).await?;
+    if first.is_none() && batch.size_bytes > 0 {
+        return Ok(None);
+    }
+    Ok(Some(streamed(
+        store.clone(),
+        lab,
+        id,
+        first,
+        &batch.file_name,
+    )))
+}
+
+/// The parts of batch `id`'s file from part 0, `first`, as one answer.
+fn streamed<S: Store>(
     store: S,
     lab: LabId,
     id: i64,

@@ -183,19 +183,12 @@ pub async fn file<S: Store>(
 ) -> ApiResult<Response> {
     caller.require(Role::Reader)?;
     let lab = caller.read_lab(&app.store, q.lab.as_deref()).await?;
-    let batch = app.store.batch(lab, id).await?;
-    let first = app.store.batch_file_part(lab, id, 0).await?;
-    if first.is_none() && batch.size_bytes > 0 {
-        return Err(not_found(said!(
-            "Lô nhập số {id} được lưu trước khi hệ thống giữ tệp gốc: không có tệp để tải về.",
-            "Import batch {id} was stored before files were kept: there is no file to download."
-        )));
-    }
-    Ok(crate::export::kept_file(
-        app.store.clone(),
-        lab,
-        id,
-        first,
-        &batch.file_name,
-    ))
+    crate::export::kept_file(&app.store, lab, id)
+        .await?
+        .ok_or_else(|| {
+            not_found(said!(
+                "Lô nhập số {id} được lưu trước khi hệ thống giữ tệp gốc: không có tệp để tải về.",
+                "Import batch {id} was stored before files were kept: there is no file to download."
+            ))
+        })
 }

@@ -8,7 +8,7 @@ use std::io::Read;
 
 use sha2::{Digest, Sha256};
 
-use super::{Arg, Backend, SqlStore, fetch_all, fetch_optional};
+use super::{Backend, SqlStore, fetch_all};
 use crate::{Difference, StoreError};
 
 /// At most this many differences are named per check.
@@ -152,20 +152,12 @@ impl<DB: Backend> SqlStore<DB> {
             let mut bytes: u64 = 0;
             let mut broken = None;
             for part in 0_i64.. {
-                let row: Option<(i64, Vec<u8>)> = fetch_optional(
-                    &mut c,
-                    sqlx::query(
-                        "select first_line, data from import_file_parts
-                         where lab_id = $1 and batch_id = $2 and part = $3",
-                    )
-                    .arg(lab)
-                    .arg(id)
-                    .arg(part),
-                )
-                .await?;
-                let Some((_, data)) = row else { break };
+                let Some(kept) = super::store::file_part::<DB>(&mut c, lab, id, part).await? else {
+                    break;
+                };
                 let mut raw = Vec::new();
-                if let Err(e) = flate2::read::GzDecoder::new(data.as_slice()).read_to_end(&mut raw)
+                if let Err(e) =
+                    flate2::read::GzDecoder::new(kept.data.as_slice()).read_to_end(&mut raw)
                 {
                     broken = Some(format!("its part {part} does not decompress ({e})"));
                     break;

@@ -5,7 +5,7 @@
 use axum::extract::{Query, State};
 use chrono::{NaiveDate, Utc};
 use metrotrack_core::{PeriodSpec, ReportingPeriod, Scheme};
-use metrotrack_store::Store;
+use metrotrack_store::{Store, StoreError};
 use serde::Deserialize;
 
 use super::records::{EarthingNarrowing, InspectionNarrowing};
@@ -148,20 +148,10 @@ pub(crate) async fn kept_file<S: Store>(
     PagePath(id): PagePath<i64>,
 ) -> PageResult {
     let lab = user.session.user.lab;
-    let batch = app.store.batch(lab, id).await?;
-    let first = app.store.batch_file_part(lab, id, 0).await?;
-    if first.is_none() && batch.size_bytes > 0 {
-        return Err(
-            metrotrack_store::StoreError::NotFound(format!("import batch {id} file")).into(),
-        );
+    match crate::export::kept_file(&app.store, lab, id).await? {
+        Some(file) => Ok(file),
+        None => Err(StoreError::NotFound(format!("import batch {id} file")).into()),
     }
-    Ok(crate::export::kept_file(
-        app.store.clone(),
-        lab,
-        id,
-        first,
-        &batch.file_name,
-    ))
 }
 
 /// The dashboard's report: the period's figures against plan.
