@@ -17,8 +17,8 @@ pub const MAX_PART_BYTES: usize = 2 * PART_BYTES;
 /// One compressed part of a kept file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilePart {
-    /// The line the part begins with (1 for the first part; the count of line ends before
-    /// it, plus one).
+    /// The line the part begins with: 1 for the first part, else the count of line-feed
+    /// bytes before it, plus one (exact for UTF-8 and Windows-1258 text).
     pub first_line: u64,
     /// The part's bytes as one gzip member.
     pub data: Vec<u8>,
