@@ -3,7 +3,7 @@
 -- own (gzip), so that one part can be read without those before it. The parts in order,
 -- decompressed, are the file: they hash to the batch's SHA-256 (`metrotrack verify`
 -- checks it). `first_line` is the line a part begins with, counted by its line-feed
--- bytes (exact for UTF-8 and Windows-1258 logs; a workbook's parts are cut by size).
+-- bytes (exact for UTF-8 and Windows-1258 logs; meaningless for a workbook).
 -- Batches stored before this migration have no parts.
 
 create table import_file_parts (

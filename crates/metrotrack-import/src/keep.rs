@@ -1,8 +1,9 @@
 //! The uploaded file kept as evidence, as it is read: its raw bytes cut into parts of
 //! about [`PART_BYTES`] that begin at a line, each compressed on its own (a gzip member),
 //! so that a part can be read without those before it and the parts in order,
-//! decompressed, are the file. A workbook has few line ends: its parts are cut by size
-//! alone, at [`MAX_PART_BYTES`].
+//! decompressed, are the file. A run of bytes without a line feed is cut all the same,
+//! at [`MAX_PART_BYTES`]; in a workbook (a zip) line-feed bytes fall anywhere, and a
+//! part's first line means nothing.
 
 use std::io::{self, Read, Write};
 
