@@ -65,6 +65,7 @@ use crate::{dto, routes, upload};
         crate::document::DocxFile,
         dto::CsvExport,
         dto::XlsxExport,
+        dto::KeptFile,
         dto::ExportFormatParam,
         // The words of the query and path parameters (named with `value_type`).
         dto::SchemeParam,

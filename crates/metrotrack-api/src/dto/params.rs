@@ -63,6 +63,11 @@ pub struct CsvExport(Vec<u8>);
 )]
 pub struct XlsxExport(Vec<u8>);
 
+/// The file a batch was imported from, byte for byte as it was uploaded.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct KeptFile(Vec<u8>);
+
 /// Which log an upload is.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

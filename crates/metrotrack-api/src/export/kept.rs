@@ -8,15 +8,12 @@ use futures_util::stream;
 use metrotrack_core::LabId;
 use metrotrack_store::{FilePart, Store, StoreError};
 
-/// The media type a kept file is sent as, by its name.
+/// The media type a kept file is sent as, by its name: the three the API document lists
+/// (`.xls` and `.ods` go as bytes; their name tells what they are).
 fn media_type(file_name: &str) -> &'static str {
     let lower = file_name.to_lowercase();
     if lower.ends_with(".xlsx") {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    } else if lower.ends_with(".xls") {
-        "application/vnd.ms-excel"
-    } else if lower.ends_with(".ods") {
-        "application/vnd.oasis.opendocument.spreadsheet"
     } else if lower.ends_with(".csv") || lower.ends_with(".txt") || lower.ends_with(".tsv") {
         "text/csv"
     } else {

@@ -9,8 +9,8 @@ use utoipa::IntoParams;
 use axum::response::{IntoResponse, Response};
 
 use crate::dto::{
-    BatchDto, BatchPage, CsvExport, ExportFormatParam, LangParam, ProblemDetails, VoidRequest,
-    XlsxExport,
+    BatchDto, BatchPage, CsvExport, ExportFormatParam, KeptFile, LangParam, ProblemDetails,
+    VoidRequest, XlsxExport,
 };
 use crate::error::{ApiResult, not_found, said, validation};
 use crate::export::{ExportParams, List, export_response};
@@ -170,7 +170,11 @@ pub async fn void<S: Store>(
     operation_id = "get_import_file",
     params(("id" = i64, Path, description = "The batch id"), LabParam, LangQuery),
     responses(
-        (status = 200, description = "The file as it was uploaded, under its name (`Content-Disposition`); its SHA-256 is the batch's `sha256`", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file as it was uploaded, under its name (`Content-Disposition`); its SHA-256 is the batch's `sha256`. A CSV is sent as `text/csv`, an `.xlsx` as its workbook type, anything else (`.xls`, `.ods`) as `application/octet-stream`", content(
+            (KeptFile = "text/csv"),
+            (KeptFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (KeptFile = "application/octet-stream"),
+        )),
         (status = 404, description = "No such batch in the lab, or a batch stored before files were kept", body = ProblemDetails, content_type = "application/problem+json"),
         CommonErrors,
     ),
