@@ -10,6 +10,7 @@ mod batches;
 mod categories;
 pub use categories::CategoryNames;
 mod evidence;
+mod files;
 mod lists;
 mod records;
 mod report;

@@ -127,16 +127,7 @@ impl<DB: Backend> Store for SqlStore<DB> {
         id: i64,
         part: i64,
     ) -> Result<Option<crate::FilePart>, StoreError> {
-        let mut c = self.pool.acquire().await?;
-        let batch: Option<(i64,)> = fetch_optional(
-            &mut c,
-            sqlx::query("select id from import_batches where lab_id = $1 and id = $2")
-                .arg(lab)
-                .arg(id),
-        )
-        .await?;
-        not_found(batch, || format!("import batch {id}"))?;
-        file_part(&mut c, lab, id, part).await
+        self.kept_part(lab, id, part).await
     }
 
     #[tracing::instrument(skip_all, fields(lab = lab))]
@@ -703,28 +694,4 @@ impl<DB: Backend> Store for SqlStore<DB> {
         let rows: Vec<TestRow> = fetch_all(&mut c, query.build()).await?;
         convert(rows)
     }
-}
-
-/// Part `part` of the kept file of batch `id` of `lab`, if it has one.
-pub(crate) async fn file_part<DB: Backend>(
-    c: &mut impl super::Conn<DB>,
-    lab: LabId,
-    id: i64,
-    part: i64,
-) -> Result<Option<crate::FilePart>, StoreError> {
-    let found: Option<(i64, Vec<u8>)> = fetch_optional(
-        c,
-        sqlx::query(
-            "select first_line, data from import_file_parts
-             where lab_id = $1 and batch_id = $2 and part = $3",
-        )
-        .arg(lab)
-        .arg(id)
-        .arg(part),
-    )
-    .await?;
-    Ok(found.map(|(first_line, data)| crate::FilePart {
-        first_line: u64::try_from(first_line).unwrap_or(0),
-        data,
-    }))
 }

@@ -1,18 +1,14 @@
 //! Whether the database agrees with itself (`metrotrack verify`): the database's own
 //! integrity and references, every batch's count against its records, the kept figures
 //! (tallies) and due dates against what the records say, the audit log's continuity,
-//! and each kept file against its batch's SHA-256. Each check but the last is one query
-//! naming its first differences in words; none writes.
-
-use std::io::Read;
-
-use sha2::{Digest, Sha256};
+//! and each kept file against its batch's SHA-256 (`files.rs`). Each check but the last
+//! is one query naming its first differences in words; none writes.
 
 use super::{Backend, SqlStore, fetch_all};
 use crate::{Difference, StoreError};
 
 /// At most this many differences are named per check.
-const FIRST: i64 = 20;
+pub(super) const FIRST: i64 = 20;
 
 /// The kept tallies summed per key (PostgreSQL keeps unfolded changes apart), zero rows
 /// left out.
@@ -128,63 +124,6 @@ impl<DB: Backend> SqlStore<DB> {
             );
         }
         found.extend(self.check_kept_files().await?);
-        Ok(found)
-    }
-
-    /// Each kept file, its parts read one at a time, decompressed and hashed in order,
-    /// against its batch's SHA-256 and size.
-    async fn check_kept_files(&self) -> Result<Vec<Difference>, StoreError> {
-        let mut c = self.pool.acquire().await?;
-        let batches: Vec<(i64, i64, String, String)> = fetch_all(
-            &mut c,
-            sqlx::query(
-                "select b.id, b.lab_id, coalesce(b.sha256, ''), cast(b.size_bytes as text)
-                 from import_batches b
-                 where exists (select 1 from import_file_parts p
-                               where p.lab_id = b.lab_id and p.batch_id = b.id)
-                 order by b.id",
-            ),
-        )
-        .await?;
-        let mut found = Vec::new();
-        for (id, lab, sha256, size) in batches {
-            let mut hasher = Sha256::new();
-            let mut bytes: u64 = 0;
-            let mut broken = None;
-            for part in 0_i64.. {
-                let Some(kept) = super::store::file_part::<DB>(&mut c, lab, id, part).await? else {
-                    break;
-                };
-                let mut raw = Vec::new();
-                if let Err(e) =
-                    flate2::read::GzDecoder::new(kept.data.as_slice()).read_to_end(&mut raw)
-                {
-                    broken = Some(format!("its part {part} does not decompress ({e})"));
-                    break;
-                }
-                bytes += raw.len() as u64;
-                hasher.update(&raw);
-            }
-            let got = hex::encode(hasher.finalize());
-            let detail = match broken {
-                Some(why) => Some(why),
-                None if got != sha256 => Some(format!(
-                    "its kept file hashes to {got}, not the batch's SHA-256 {sha256}"
-                )),
-                None if bytes.to_string() != size => Some(format!(
-                    "its kept file holds {bytes} bytes, not the batch's {size}"
-                )),
-                None => None,
-            };
-            if let Some(detail) = detail
-                && found.len() < FIRST as usize
-            {
-                found.push(Difference {
-                    check: "kept files",
-                    detail: format!("batch {id} of lab {lab}: {detail}"),
-                });
-            }
-        }
         Ok(found)
     }
 }
