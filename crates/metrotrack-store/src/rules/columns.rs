@@ -245,11 +245,13 @@ pub(crate) fn names<F>(groups: &[&[Column<F>]]) -> String {
     names.join(", ")
 }
 
-/// `template` with each `{name}` replaced by the `v.columnN` that holds that column of
-/// `groups` in a `values` list, `{values}` by all of them and `{columns}` by every
-/// column's name, in order. `None` when the template names a column `groups` lacks.
-pub(crate) fn fill<F>(template: &str, groups: &[&[Column<F>]]) -> Option<String> {
+/// `template` with each `{name}` replaced by the numbered parameter (`?N`) that holds
+/// that column of `groups`, counting from `first`; `{values}` by all of them and
+/// `{columns}` by every column's name, in order. `None` when the template names a
+/// column `groups` lacks.
+pub(crate) fn fill<F>(template: &str, groups: &[&[Column<F>]], first: usize) -> Option<String> {
     let columns: Vec<&str> = groups.iter().flat_map(|g| g.iter().map(|c| c.0)).collect();
+    let parameter = |at: usize| format!("?{}", first + at);
     let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -259,13 +261,11 @@ pub(crate) fn fill<F>(template: &str, groups: &[&[Column<F>]]) -> Option<String>
         if name == "columns" {
             out.push_str(&columns.join(", "));
         } else if name == "values" {
-            let all: Vec<String> = (1..=columns.len())
-                .map(|i| format!("v.column{i}"))
-                .collect();
+            let all: Vec<String> = (0..columns.len()).map(parameter).collect();
             out.push_str(&all.join(", "));
         } else {
             let at = columns.iter().position(|c| *c == name)?;
-            out.push_str(&format!("v.column{}", at + 1));
+            out.push_str(&parameter(at));
         }
         rest = &rest[close + 1..];
     }
@@ -274,6 +274,7 @@ pub(crate) fn fill<F>(template: &str, groups: &[&[Column<F>]]) -> Option<String>
 }
 
 /// How many columns `groups` holds.
+#[cfg(test)]
 pub(crate) fn count<F>(groups: &[&[Column<F>]]) -> usize {
     groups.iter().map(|g| g.len()).sum()
 }
@@ -286,13 +287,17 @@ mod tests {
     fn fill_resolves_names_to_positions() {
         let groups: &[&[InspectionColumn]] = &[INSTRUMENT_KEY, INSTRUMENT];
         assert_eq!(
-            fill("select {serial_key}, {owner} -- {columns}", groups).as_deref(),
+            fill("select {serial_key}, {owner} -- {columns}", groups, 4).as_deref(),
             Some(
-                "select v.column3, v.column7 -- category_code, manufacturer_key, serial_key, \
+                "select ?6, ?10 -- category_code, manufacturer_key, serial_key, \
                  serial_number, manufacturer, model, owner"
             )
         );
-        assert_eq!(fill("select {nope}", groups), None);
+        assert_eq!(
+            fill("values ({values})", &[INSTRUMENT_KEY], 1).as_deref(),
+            Some("values (?1, ?2, ?3)")
+        );
+        assert_eq!(fill("select {nope}", groups, 1), None);
         assert_eq!(count(groups), 7);
         assert_eq!(names(&[TEST_SOURCE]), "source_line, original");
     }

@@ -2,30 +2,28 @@
 //! [`crate::rules::import`], which runs the import and decides its verdict.
 //!
 //! The whole batch is one `begin immediate` transaction. Valid rows come in chunks of
-//! [`CHUNK`] rows and are written with multi-row statements (`insert … select … from
-//! (values (…),(…)) join … on conflict do nothing`) whose SQL is built once per size, so
-//! each is prepared once and reused; sizes are drawn from [`PIECES`], which bounds the
-//! number of distinct statements. Per chunk: one statement creates the instruments (or
+//! [`CHUNK`] rows. Per chunk: one prepared statement creates the instruments (or
 //! points) first seen, one stores the inspections (or tests), finding their instrument
-//! by key in the same statement. Each statement's values and the `v.columnN` its SQL
-//! reads them by come from one column list ([`crate::rules::columns`]). When a
-//! statement stores fewer rows than it was given, the stored lines are read back (one
-//! query) and each skipped row is looked up (rare: one query per row) to be judged.
-//! Strict refusals and dry runs roll the transaction back at the end.
+//! by key in the same statement; each runs once per row, straight on the connection
+//! ([`super::direct`]), and says whether it stored its row. Each statement's values and
+//! the `v.columnN` its SQL reads them by come from one column list
+//! ([`crate::rules::columns`]). Each skipped row is looked up (rare: one query per row)
+//! to be judged; then the tallies and due dates follow the chunk's stored rows
+//! ([`super::tallies::stored`]). Strict refusals and dry runs roll the transaction back
+//! at the end.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::Hash;
-use std::ops::Range;
 use std::sync::Arc;
 
 use chrono::Utc;
 use metrotrack_core::{
-    ImportBatch, InstrumentKey, LogKind, NewEarthingTest, NewInspection, PointKey, Sourced,
+    ImportBatch, InstrumentKey, NewEarthingTest, NewInspection, PointKey, Sourced,
 };
-use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
+use sqlx::{Row, Sqlite, Transaction};
 use tokio::sync::mpsc::Receiver;
 
-use super::{SqliteStore, tallies};
+use super::{SqliteStore, direct, tallies};
 use crate::rules::columns::{
     self, Column, INSPECTION, INSPECTION_SOURCE, INSTRUMENT, INSTRUMENT_KEY, InspectionRow, POINT,
     POINT_KEY, TEST, TEST_SOURCE, TestRow, Value, ValueOf,
@@ -34,47 +32,17 @@ use crate::rules::import::{self as flow, Progress, Writer, sql};
 use crate::rules::stored;
 use crate::{BatchRequest, ImportEvent, StoreError};
 
-/// Rows per multi-row statement, largest first; a remainder is cut greedily into these
-/// sizes so that at most a handful of distinct statements is ever prepared.
-/// The largest statement (inspections, 17 values a row) binds 4 355 values, well under
-/// SQLite's limit of 32 766.
-const PIECES: [usize; 5] = [256, 64, 16, 4, 1];
-const CHUNK: usize = PIECES[0];
+/// Rows per chunk: after each, the tallies and due dates follow what it stored (a few
+/// set-based statements, whose cost per chunk is worth spreading over many rows).
+const CHUNK: usize = 4096;
 
-/// A query with its arguments, ready to run.
-type Query = sqlx::query::Query<'static, Sqlite, sqlx::sqlite::SqliteArguments>;
+/// The parameters every statement of an import shares: `?1` the lab, `?2` the batch,
+/// `?3` the time the import began; a row's values follow from [`FIRST_VALUE`] on.
+const SHARED: usize = 3;
+const FIRST_VALUE: usize = SHARED + 1;
 
-/// Cuts `0..n` into consecutive ranges whose lengths are taken from [`PIECES`].
-fn pieces(n: usize) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < n {
-        let left = n - start;
-        let size = PIECES.iter().copied().find(|&p| p <= left).unwrap_or(1);
-        out.push(start..start + size);
-        start += size;
-    }
-    out
-}
-
-/// `(?, ?, …), (?, ?, …)`: `rows` groups of `columns` placeholders. Bare `?` only:
-/// SQLite resolves a numbered `?NNN` by a linear search per bound value, which makes a
-/// statement of thousands of values quadratic.
-fn placeholders(rows: usize, columns: usize) -> String {
-    let group = format!("({})", vec!["?"; columns].join(", "));
-    vec![group; rows].join(", ")
-}
-
-/// A value bound once per statement.
-#[derive(Debug, Clone, Copy)]
-enum Once {
-    Lab,
-    Batch,
-    Now,
-}
-
-/// The multi-row insert statements of an import, by table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The insert statements of an import, by table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stmt {
     Instruments,
     Inspections,
@@ -90,21 +58,16 @@ const INSPECTIONS_VALUES: InspectionColumns = &[INSTRUMENT_KEY, INSPECTION, INSP
 const POINTS_VALUES: TestColumns = &[POINT_KEY, POINT];
 const TESTS_VALUES: TestColumns = &[POINT_KEY, TEST, TEST_SOURCE];
 
-/// Where a template takes its `values` list.
-const ROWS: &str = "#rows";
-
 impl Stmt {
-    /// The once-per-statement values before the rows' values, in SQL order.
-    fn head(self) -> &'static [Once] {
-        match self {
-            Self::Instruments => &[Once::Lab, Once::Now, Once::Batch],
-            Self::Inspections => &[Once::Lab, Once::Lab, Once::Batch, Once::Now],
-            Self::Tests => &[Once::Lab, Once::Batch, Once::Now],
-            Self::Points => &[Once::Lab, Once::Now],
-        }
-    }
+    const ALL: [Stmt; 4] = [
+        Self::Instruments,
+        Self::Inspections,
+        Self::Points,
+        Self::Tests,
+    ];
 
     /// The values bound for each row.
+    #[cfg(test)]
     fn columns(self) -> usize {
         match self {
             Self::Instruments => columns::count(INSTRUMENTS_VALUES),
@@ -114,84 +77,129 @@ impl Stmt {
         }
     }
 
-    /// The once-per-statement values after the rows' values (the join's lab).
-    fn tail(self) -> &'static [Once] {
-        match self {
-            Self::Instruments | Self::Points | Self::Inspections => &[],
-            Self::Tests => &[Once::Lab],
-        }
-    }
-
-    /// The statement's SQL, a row's values named `{column}` (see [`columns::fill`]).
-    /// The values bound once per statement (lab, batch, created-at) come first, in the
-    /// order of [`Stmt::head`], then each row's values, then the lab again for the join
-    /// ([`Stmt::tail`]). Inspections and tests find their instrument or point by key in
-    /// the same statement, so no ids travel back and forth: an inspection by a scalar
-    /// subquery per row, which lets SQLite stream the `values` (a join made it copy them
-    /// into a temporary table, and `order by` sort them again).
+    /// The statement's SQL, the shared values numbered `?1` to `?3` ([`SHARED`]) and a
+    /// row's values named `{column}` (see [`columns::fill`]). Single-row `values`, not
+    /// `insert … select`: SQLite keeps a statement journal for a statement that may write
+    /// several rows, and copying each page it touched into that journal cost more than
+    /// the insert. Inspections and tests find their instrument or point by key in the
+    /// same statement, so no ids travel back and forth (a test through a join: it must
+    /// also take the point's limit, and earthing logs are small).
     fn template(self) -> &'static str {
         match self {
             Self::Instruments => {
                 "insert into instruments (lab_id, {columns}, created_at, created_batch_id) \
-                 select ?, {values}, ?, ? from (values #rows) v where true \
-                 on conflict do nothing"
+                 values (?1, {values}, ?3, ?2) on conflict do nothing"
             }
             Self::Inspections => {
                 "insert into inspections (lab_id, instrument_id, category_code, kind, \
                  inspected_on, verification_type, procedure, result, error_percent, \
                  certificate_no, stamp_no, valid_until, technician, checked_by, notes, \
                  batch_id, source_line, original, created_at) \
-                 select ?, (select i.id from instruments i where i.lab_id = ? \
+                 values (?1, (select i.id from instruments i where i.lab_id = ?1 \
                  and i.category_code = {category_code} \
                  and i.manufacturer_key = {manufacturer_key} \
                  and i.serial_key = {serial_key}), {category_code}, {kind}, {inspected_on}, \
                  {verification_type}, {procedure}, {result}, {error_percent}, \
                  {certificate_no}, {stamp_no}, {valid_until}, {technician}, {checked_by}, \
-                 {notes}, ?, {source_line}, {original}, ? \
-                 from (values #rows) v where true on conflict do nothing"
+                 {notes}, ?2, {source_line}, {original}, ?3) on conflict do nothing"
             }
             Self::Points => {
                 "insert into earthing_points (lab_id, site, site_key, code, code_key, system, \
                  limit_ohm, created_at) \
-                 select ?, {site}, {site_key}, {code}, {code_key}, {point_system}, \
-                 {point_limit}, ? from (values #rows) v where true on conflict do nothing"
+                 values (?1, {site}, {site_key}, {code}, {code_key}, {point_system}, \
+                 {point_limit}, ?3) on conflict do nothing"
             }
             Self::Tests => {
                 "insert into earthing_tests (lab_id, point_id, tested_on, resistance_ohm, \
                  limit_ohm, method, tester_serial, weather, technician, notes, batch_id, \
                  source_line, original, created_at) \
-                 select ?, p.id, {tested_on}, {resistance_ohm}, \
+                 select ?1, p.id, {tested_on}, {resistance_ohm}, \
                  coalesce({limit_ohm}, p.limit_ohm), {method}, {tester_serial}, {weather}, \
-                 {technician}, {notes}, ?, {source_line}, {original}, ? \
-                 from (values #rows) v \
-                 join earthing_points p on p.lab_id = ? and p.site_key = {site_key} \
-                 and p.code_key = {code_key} \
-                 where true order by {source_line} on conflict do nothing"
+                 {technician}, {notes}, ?2, {source_line}, {original}, ?3 \
+                 from earthing_points p \
+                 where p.lab_id = ?1 and p.site_key = {site_key} and p.code_key = {code_key} \
+                 on conflict do nothing"
             }
         }
     }
 
-    /// The statement for `rows` rows; `None` if its template names a column its rows
-    /// lack (a test makes sure none does).
-    fn sql(self, rows: usize) -> Option<String> {
+    /// The statement's SQL; `None` if its template names a column its rows lack (a test
+    /// makes sure none does).
+    fn sql(self) -> Option<String> {
         let template = self.template();
-        let filled = match self {
-            Self::Instruments => columns::fill(template, INSTRUMENTS_VALUES),
-            Self::Inspections => columns::fill(template, INSPECTIONS_VALUES),
-            Self::Points => columns::fill(template, POINTS_VALUES),
-            Self::Tests => columns::fill(template, TESTS_VALUES),
-        }?;
-        Some(filled.replace(ROWS, &placeholders(rows, self.columns())))
+        match self {
+            Self::Instruments => columns::fill(template, INSTRUMENTS_VALUES, FIRST_VALUE),
+            Self::Inspections => columns::fill(template, INSPECTIONS_VALUES, FIRST_VALUE),
+            Self::Points => columns::fill(template, POINTS_VALUES, FIRST_VALUE),
+            Self::Tests => columns::fill(template, TESTS_VALUES, FIRST_VALUE),
+        }
     }
 }
 
-/// Binds one value as SQLite stores it (numbers as text).
-fn bind(query: Query, value: Value<'_>) -> Query {
+/// Binds one value at `at` (from 1) as SQLite stores it: numbers as their canonical
+/// text, dates as `YYYY-MM-DD` (as sqlx writes them everywhere else).
+fn bind(
+    statement: &mut rusqlite::Statement<'_>,
+    at: usize,
+    value: Value<'_>,
+) -> rusqlite::Result<()> {
     match value {
-        Value::Text(v) => query.bind(v),
-        Value::Number(v) => query.bind(v.map(|d| d.to_string())),
-        Value::Date(v) => query.bind(v),
-        Value::Int(v) => query.bind(v),
+        Value::Text(v) => statement.raw_bind_parameter(at, v),
+        Value::Number(v) => statement.raw_bind_parameter(at, v.map(|d| d.to_string())),
+        Value::Date(v) => {
+            statement.raw_bind_parameter(at, v.map(|d| d.format("%Y-%m-%d").to_string()))
+        }
+        Value::Int(v) => statement.raw_bind_parameter(at, v),
+    }
+}
+
+/// The values every statement of an import shares, and its statements' SQL.
+#[derive(Debug)]
+struct Statements {
+    lab: i64,
+    batch: i64,
+    now: Arc<str>,
+    /// Each [`Stmt`]'s SQL, in [`Stmt::ALL`]'s order.
+    sql: [String; 4],
+}
+
+impl Statements {
+    fn new(lab: i64, batch: i64, now: Arc<str>) -> Result<Self, StoreError> {
+        let sql = |stmt: Stmt| {
+            stmt.sql().ok_or_else(|| {
+                StoreError::Invalid(format!("{stmt:?} names a column it does not bind"))
+            })
+        };
+        let [a, b, c, d] = Stmt::ALL;
+        Ok(Self {
+            lab,
+            batch,
+            now,
+            sql: [sql(a)?, sql(b)?, sql(c)?, sql(d)?],
+        })
+    }
+
+    /// Runs `stmt` once for each of `rows`, its values taken by `groups`' columns:
+    /// whether each run stored a row.
+    fn each<'r, R: 'r, F: ValueOf<R>>(
+        &self,
+        conn: &rusqlite::Connection,
+        stmt: Stmt,
+        groups: &'static [&'static [Column<F>]],
+        rows: impl IntoIterator<Item = &'r R>,
+    ) -> rusqlite::Result<Vec<bool>> {
+        let mut prepared = conn.prepare(&self.sql[stmt as usize])?;
+        prepared.raw_bind_parameter(1, self.lab)?;
+        prepared.raw_bind_parameter(2, self.batch)?;
+        prepared.raw_bind_parameter(3, &*self.now)?;
+        rows.into_iter()
+            .map(|row| {
+                for (i, value) in columns::values(groups, row).enumerate() {
+                    bind(&mut prepared, FIRST_VALUE + i, value)?;
+                }
+                Ok(prepared.raw_execute()? > 0)
+            })
+            .collect()
     }
 }
 
@@ -209,130 +217,17 @@ fn firsts<'a, K: Eq + Hash, T>(rows: &'a [T], keys: &'a [K]) -> Vec<&'a T> {
 struct Import {
     tx: Transaction<'static, Sqlite>,
     progress: Progress,
-    now: Arc<str>,
-    statements: HashMap<(Stmt, usize), Arc<str>>,
+    statements: Statements,
+}
+
+/// The indexes of the rows not stored, counting the stored ones into `progress`.
+fn count_stored(progress: &mut Progress, stored: &[bool]) -> Vec<usize> {
+    let inserted = stored.iter().filter(|s| **s).count();
+    progress.tally.inserted += inserted as u64;
+    (0..stored.len()).filter(|&i| !stored[i]).collect()
 }
 
 impl Import {
-    /// A statement for `rows` rows with its leading per-statement values bound; the rows'
-    /// values follow, then [`Import::run`] binds the trailing ones and executes it.
-    fn statement(&mut self, stmt: Stmt, rows: usize) -> Result<Query, StoreError> {
-        let sql = match self.statements.get(&(stmt, rows)) {
-            Some(sql) => Arc::clone(sql),
-            None => {
-                let sql: Arc<str> = Arc::from(stmt.sql(rows).ok_or_else(|| {
-                    StoreError::Invalid(format!("{stmt:?} names a column it does not bind"))
-                })?);
-                self.statements.insert((stmt, rows), Arc::clone(&sql));
-                sql
-            }
-        };
-        // Room for every value at once: growing a vector of thousands of values as they
-        // are bound copied it over and over.
-        let mut arguments = sqlx::sqlite::SqliteArguments::default();
-        sqlx::Arguments::reserve(
-            &mut arguments,
-            stmt.head().len() + rows * stmt.columns() + stmt.tail().len(),
-            0,
-        );
-        Ok(self.bind_once(sqlx::query_with(AssertSqlSafe(sql), arguments), stmt.head()))
-    }
-
-    fn bind_once(&self, mut query: Query, values: &[Once]) -> Query {
-        for value in values {
-            query = match value {
-                Once::Lab => query.bind(self.progress.lab),
-                Once::Batch => query.bind(self.progress.batch_id),
-                Once::Now => query.bind(Arc::clone(&self.now)),
-            };
-        }
-        query
-    }
-
-    /// Runs `stmt` for `rows`, each bound by `groups`' columns: the rows it stored.
-    async fn run<'r, R: 'r, F: ValueOf<R>>(
-        &mut self,
-        stmt: Stmt,
-        groups: &'static [&'static [Column<F>]],
-        rows: impl Iterator<Item = &'r R>,
-        count: usize,
-    ) -> Result<u64, StoreError> {
-        let mut query = self.statement(stmt, count)?;
-        for row in rows {
-            for value in columns::values(groups, row) {
-                query = bind(query, value);
-            }
-        }
-        let query = self.bind_once(query, stmt.tail());
-        Ok(query.execute(&mut *self.tx).await?.rows_affected())
-    }
-
-    /// Creates the instruments (or points) of `firsts` not stored yet.
-    async fn insert_firsts<R: Sync, F: ValueOf<R>>(
-        &mut self,
-        stmt: Stmt,
-        groups: &'static [&'static [Column<F>]],
-        firsts: &[&R],
-    ) -> Result<(), StoreError> {
-        for range in pieces(firsts.len()) {
-            let piece = &firsts[range];
-            self.run(stmt, groups, piece.iter().copied(), piece.len())
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Stores `rows` (at `lines`) and counts them: the indexes of the rows the
-    /// statements skipped.
-    async fn insert_records<R: Sync, F: ValueOf<R>>(
-        &mut self,
-        stmt: Stmt,
-        groups: &'static [&'static [Column<F>]],
-        rows: &[R],
-        lines: &[i64],
-    ) -> Result<Vec<usize>, StoreError> {
-        let kind = self.progress.kind;
-        let mut skipped = Vec::new();
-        for range in pieces(rows.len()) {
-            let piece = &rows[range.clone()];
-            let inserted = self.run(stmt, groups, piece.iter(), piece.len()).await?;
-            self.progress.tally.inserted += inserted;
-            if inserted < piece.len() as u64 {
-                let stored = self.stored_lines(kind, &lines[range.clone()]).await?;
-                skipped.extend(range.filter(|&i| !stored.contains(&lines[i])));
-            }
-        }
-        Ok(skipped)
-    }
-
-    /// The lines of this batch among `lines` that were stored: after a multi-row
-    /// insert stored fewer rows than it was given, which ones it skipped. Lines within
-    /// a statement strictly increase (see [`flow::run`]).
-    async fn stored_lines(
-        &mut self,
-        kind: LogKind,
-        lines: &[i64],
-    ) -> Result<HashSet<i64>, StoreError> {
-        let sql = match kind {
-            LogKind::Inspections => {
-                "select source_line from inspections
-                 where batch_id = ? and source_line between ? and ?"
-            }
-            LogKind::Earthing => {
-                "select source_line from earthing_tests
-                 where batch_id = ? and source_line between ? and ?"
-            }
-        };
-        Ok(sqlx::query_scalar(sql)
-            .bind(self.progress.batch_id)
-            .bind(lines.first().copied().unwrap_or(0))
-            .bind(lines.last().copied().unwrap_or(0))
-            .fetch_all(&mut *self.tx)
-            .await?
-            .into_iter()
-            .collect())
-    }
-
     /// The stored inspection with `s`'s natural key, if any.
     async fn stored_inspection(
         &mut self,
@@ -424,14 +319,14 @@ impl Writer for Import {
             .await?;
         let keys = columns::instrument_keys(&rows);
         let values = InspectionRow::all(&rows, &keys, &mut self.progress.original);
-        let lines: Vec<i64> = values.iter().map(|r| r.line).collect();
         let first = firsts(&values, &keys);
-        self.insert_firsts(Stmt::Instruments, INSTRUMENTS_VALUES, &first)
-            .await?;
-        let skipped = self
-            .insert_records(Stmt::Inspections, INSPECTIONS_VALUES, &values, &lines)
-            .await?;
-        for i in skipped {
+        let statements = &self.statements;
+        let stored = direct::run(&mut self.tx, |conn| {
+            statements.each(conn, Stmt::Instruments, INSTRUMENTS_VALUES, first)?;
+            statements.each(conn, Stmt::Inspections, INSPECTIONS_VALUES, &values)
+        })
+        .await?;
+        for i in count_stored(&mut self.progress, &stored) {
             let found = self.stored_inspection(&rows[i], &keys[i]).await?;
             flow::judge_inspection(self, &rows[i], found).await?;
         }
@@ -441,14 +336,14 @@ impl Writer for Import {
     async fn write_tests(&mut self, rows: Vec<Sourced<NewEarthingTest>>) -> Result<(), StoreError> {
         let keys = columns::point_keys(&rows);
         let values = TestRow::all(&rows, &keys, &mut self.progress.original);
-        let lines: Vec<i64> = values.iter().map(|r| r.line).collect();
         let first = firsts(&values, &keys);
-        self.insert_firsts(Stmt::Points, POINTS_VALUES, &first)
-            .await?;
-        let skipped = self
-            .insert_records(Stmt::Tests, TESTS_VALUES, &values, &lines)
-            .await?;
-        for i in skipped {
+        let statements = &self.statements;
+        let stored = direct::run(&mut self.tx, |conn| {
+            statements.each(conn, Stmt::Points, POINTS_VALUES, first)?;
+            statements.each(conn, Stmt::Tests, TESTS_VALUES, &values)
+        })
+        .await?;
+        for i in count_stored(&mut self.progress, &stored) {
             let (point, test) = self.stored_test(&rows[i], &keys[i]).await?;
             flow::judge_test(&mut self.progress, &rows[i], point, test);
         }
@@ -480,11 +375,11 @@ pub(super) async fn run(
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
+    let now = Arc::from(uploaded_at.to_rfc3339());
     let import = Import {
         tx,
         progress: Progress::new(&request, batch_id),
-        now: Arc::from(uploaded_at.to_rfc3339()),
-        statements: HashMap::new(),
+        statements: Statements::new(request.lab, batch_id, now)?,
     };
     flow::run(store, request, events, import, uploaded_at).await
 }
@@ -493,47 +388,24 @@ pub(super) async fn run(
 mod tests {
     use super::*;
 
-    const ALL: [Stmt; 4] = [
-        Stmt::Instruments,
-        Stmt::Inspections,
-        Stmt::Points,
-        Stmt::Tests,
-    ];
-
     #[test]
-    fn pieces_cover_and_stay_few() {
-        for n in 0..600 {
-            let ranges = pieces(n);
-            assert_eq!(ranges.iter().map(|r| r.len()).sum::<usize>(), n);
-            assert!(ranges.iter().all(|r| PIECES.contains(&r.len())));
-            assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
-        }
-        assert_eq!(pieces(300).len(), 6); // 256 + 16 + 16 + 4 + 4 + 4
-    }
-
-    #[test]
-    fn every_placeholder_has_a_value() {
-        for stmt in ALL {
-            let sql = stmt.sql(3).expect("every column the SQL names is bound");
-            assert_eq!(
-                sql.matches('?').count(),
-                stmt.head().len() + 3 * stmt.columns() + stmt.tail().len(),
-                "{stmt:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn every_bound_column_is_read() {
-        for stmt in ALL {
-            let sql = stmt.sql(1).expect("sql");
-            for n in 1..=stmt.columns() {
-                let column = format!("v.column{n}");
-                let read = sql.match_indices(&column).any(|(at, _)| {
-                    !sql[at + column.len()..].starts_with(|c: char| c.is_ascii_digit())
+    fn every_parameter_is_bound_and_every_value_read() {
+        for stmt in Stmt::ALL {
+            let sql = stmt.sql().expect("every column the SQL names is bound");
+            let last = SHARED + stmt.columns();
+            // (A shared value may go unread: a point names no batch.)
+            for n in FIRST_VALUE..=last {
+                let parameter = format!("?{n}");
+                let read = sql.match_indices(&parameter).any(|(at, _)| {
+                    !sql[at + parameter.len()..].starts_with(|c: char| c.is_ascii_digit())
                 });
-                assert!(read, "{stmt:?} binds {column} but never reads it");
+                assert!(read, "{stmt:?} binds {parameter} but never reads it");
             }
+            let beyond = format!("?{}", last + 1);
+            assert!(
+                !sql.contains(&beyond),
+                "{stmt:?} reads {beyond}, never bound"
+            );
         }
     }
 }
