@@ -47,14 +47,18 @@ async fn plan_map<S: Store>(
 /// number of them, and no longer than a year: every reporting period of both schemes.
 /// Other spans are counted from the records themselves.
 pub(crate) fn half_months(start: NaiveDate, end: NaiveDate) -> Option<(i64, i64)> {
-    let seg = |d: NaiveDate| {
-        (i64::from(d.year()) * 12 + i64::from(d.month0())) * 2 + i64::from(d.day() >= 15)
-    };
+    let seg = half_month;
     let after = end.succ_opt()?;
     let aligned = |d: NaiveDate| d.day() == 1 || d.day() == 15;
     let (first, last) = (seg(start), seg(end));
     (aligned(start) && aligned(after) && first <= last && last - first < 24)
         .then_some((first, last))
+}
+
+/// The half-month of `date`, numbered as in [`half_months`]: SQLite's generated column
+/// `inspections.half_month` and PostgreSQL's `inspection_half_month()` compute the same.
+pub(crate) fn half_month(date: NaiveDate) -> i64 {
+    (i64::from(date.year()) * 12 + i64::from(date.month0())) * 2 + i64::from(date.day() >= 15)
 }
 
 /// Every metric's actual over one span of dates.

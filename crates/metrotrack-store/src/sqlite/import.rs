@@ -12,11 +12,11 @@
 //! ([`super::tallies::stored`]). Strict refusals and dry runs roll the transaction back
 //! at the end.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use metrotrack_core::{
     ImportBatch, InstrumentKey, NewEarthingTest, NewInspection, PointKey, Sourced,
 };
@@ -179,15 +179,15 @@ impl Statements {
         })
     }
 
-    /// Runs `stmt` once for each of `rows`, its values taken by `groups`' columns:
-    /// whether each run stored a row.
+    /// Runs `stmt` once for each of `rows`, its values taken by `groups`' columns: the
+    /// id of the row each run stored, if it stored one.
     fn each<'r, R: 'r, F: ValueOf<R>>(
         &self,
         conn: &rusqlite::Connection,
         stmt: Stmt,
         groups: &'static [&'static [Column<F>]],
         rows: impl IntoIterator<Item = &'r R>,
-    ) -> rusqlite::Result<Vec<bool>> {
+    ) -> rusqlite::Result<Vec<Option<i64>>> {
         let mut prepared = conn.prepare(&self.sql[stmt as usize])?;
         prepared.raw_bind_parameter(1, self.lab)?;
         prepared.raw_bind_parameter(2, self.batch)?;
@@ -197,10 +197,87 @@ impl Statements {
                 for (i, value) in columns::values(groups, row).enumerate() {
                     bind(&mut prepared, FIRST_VALUE + i, value)?;
                 }
-                Ok(prepared.raw_execute()? > 0)
+                let stored = prepared.raw_execute()? > 0;
+                Ok(stored.then(|| conn.last_insert_rowid()))
             })
             .collect()
     }
+}
+
+/// The due inspection of an instrument an import created.
+#[derive(Debug, PartialEq, Eq)]
+struct Due {
+    instrument: i64,
+    inspection: i64,
+    inspected_on: NaiveDate,
+    valid_until: NaiveDate,
+}
+
+/// Sets the due inspection of instruments created by this chunk.
+fn set_dues(conn: &rusqlite::Connection, dues: &[Due]) -> rusqlite::Result<()> {
+    let mut update = conn.prepare(
+        "update instruments set due_inspection_id = ?1, due_inspected_on = ?2, due_on = ?3
+         where id = ?4",
+    )?;
+    for due in dues {
+        bind(&mut update, 1, Value::Int(due.inspection))?;
+        bind(&mut update, 2, Value::Date(Some(due.inspected_on)))?;
+        bind(&mut update, 3, Value::Date(Some(due.valid_until)))?;
+        bind(&mut update, 4, Value::Int(due.instrument))?;
+        update.raw_execute()?;
+    }
+    Ok(())
+}
+
+/// Counts a chunk's stored inspections (`stored`: each row's id, if stored) into
+/// `pending`, with the live days of the instruments the chunk created (`fresh`: their
+/// ids by key), all of whose records are among its rows: the due inspection of each of
+/// those that has one (its latest valid record, by date then id).
+fn count_chunk(
+    pending: &mut tallies::Pending,
+    rows: &[InspectionRow<'_>],
+    stored: &[Option<i64>],
+    fresh: &HashMap<&InstrumentKey, i64>,
+) -> Vec<Due> {
+    struct Created<'a> {
+        category: &'a str,
+        days: Vec<NaiveDate>,
+        due: Option<Due>,
+    }
+    let mut created: HashMap<i64, Created<'_>> = HashMap::with_capacity(fresh.len());
+    for (row, id) in rows.iter().zip(stored) {
+        let Some(id) = *id else { continue };
+        let (category, date) = (row.key.category.as_str(), row.record.date);
+        pending.inspection(category, date);
+        let Some(&instrument) = fresh.get(row.key) else {
+            continue;
+        };
+        let entry = created.entry(instrument).or_insert_with(|| Created {
+            category,
+            days: Vec::new(),
+            due: None,
+        });
+        entry.days.push(date);
+        if let Some(valid_until) = row.record.valid_until
+            && entry
+                .due
+                .as_ref()
+                .is_none_or(|d| (d.inspected_on, d.inspection) < (date, id))
+        {
+            entry.due = Some(Due {
+                instrument,
+                inspection: id,
+                inspected_on: date,
+                valid_until,
+            });
+        }
+    }
+    let mut dues = Vec::new();
+    for (_, mut c) in created {
+        pending.first_days(c.category, &mut c.days);
+        dues.extend(c.due);
+    }
+    dues
 }
 
 /// The first of `rows` to name each of `keys` (the one that describes it).
@@ -218,13 +295,15 @@ struct Import {
     tx: Transaction<'static, Sqlite>,
     progress: Progress,
     statements: Statements,
+    /// Tally changes counted in memory, added before the batch commits.
+    pending: tallies::Pending,
 }
 
 /// The indexes of the rows not stored, counting the stored ones into `progress`.
-fn count_stored(progress: &mut Progress, stored: &[bool]) -> Vec<usize> {
-    let inserted = stored.iter().filter(|s| **s).count();
+fn count_stored(progress: &mut Progress, stored: &[Option<i64>]) -> Vec<usize> {
+    let inserted = stored.iter().filter(|s| s.is_some()).count();
     progress.tally.inserted += inserted as u64;
-    (0..stored.len()).filter(|&i| !stored[i]).collect()
+    (0..stored.len()).filter(|&i| stored[i].is_none()).collect()
 }
 
 impl Import {
@@ -312,25 +391,46 @@ impl Writer for Import {
         &mut self,
         rows: Vec<Sourced<NewInspection>>,
     ) -> Result<(), StoreError> {
-        // The transaction holds the write lock: every inspection past this id is one
-        // this chunk stores.
-        let stored_after: i64 = sqlx::query_scalar("select coalesce(max(id), 0) from inspections")
-            .fetch_one(&mut *self.tx)
-            .await?;
+        // The transaction holds the write lock: every inspection and instrument past
+        // these ids is one this chunk stores.
+        let (stored_after, instruments_to): (i64, i64) = sqlx::query_as(
+            "select (select coalesce(max(id), 0) from inspections),
+                    (select coalesce(max(id), 0) from instruments)",
+        )
+        .fetch_one(&mut *self.tx)
+        .await?;
         let keys = columns::instrument_keys(&rows);
         let values = InspectionRow::all(&rows, &keys, &mut self.progress.original);
         let first = firsts(&values, &keys);
-        let statements = &self.statements;
+        let (statements, pending) = (&self.statements, &mut self.pending);
         let stored = direct::run(&mut self.tx, |conn| {
-            statements.each(conn, Stmt::Instruments, INSTRUMENTS_VALUES, first)?;
-            statements.each(conn, Stmt::Inspections, INSPECTIONS_VALUES, &values)
+            let created = statements.each(
+                conn,
+                Stmt::Instruments,
+                INSTRUMENTS_VALUES,
+                first.iter().copied(),
+            )?;
+            let stored = statements.each(conn, Stmt::Inspections, INSPECTIONS_VALUES, &values)?;
+            let fresh: HashMap<&InstrumentKey, i64> = first
+                .iter()
+                .zip(created)
+                .filter_map(|(row, id)| Some((row.key, id?)))
+                .collect();
+            set_dues(conn, &count_chunk(pending, &values, &stored, &fresh))?;
+            Ok(stored)
         })
         .await?;
         for i in count_stored(&mut self.progress, &stored) {
             let found = self.stored_inspection(&rows[i], &keys[i]).await?;
             flow::judge_inspection(self, &rows[i], found).await?;
         }
-        tallies::stored(&mut self.tx, self.progress.lab, stored_after).await
+        tallies::stored(
+            &mut self.tx,
+            self.progress.lab,
+            stored_after,
+            instruments_to,
+        )
+        .await
     }
 
     async fn write_tests(&mut self, rows: Vec<Sourced<NewEarthingTest>>) -> Result<(), StoreError> {
@@ -359,7 +459,14 @@ impl Writer for Import {
     }
 
     async fn commit(self, _store: &SqliteStore) -> Result<(), StoreError> {
-        Ok(self.tx.commit().await?)
+        let Self {
+            mut tx,
+            progress,
+            pending,
+            ..
+        } = self;
+        pending.apply(&mut tx, progress.lab).await?;
+        Ok(tx.commit().await?)
     }
 }
 
@@ -380,6 +487,7 @@ pub(super) async fn run(
         tx,
         progress: Progress::new(&request, batch_id),
         statements: Statements::new(request.lab, batch_id, now)?,
+        pending: tallies::Pending::default(),
     };
     flow::run(store, request, events, import, uploaded_at).await
 }

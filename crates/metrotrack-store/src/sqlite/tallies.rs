@@ -10,12 +10,91 @@
 //! half-month against the half-month of the instrument's previous live day (see the
 //! migration). Days the change does not touch count the same before and after and
 //! cancel out.
+//!
+//! An import counts part of its change in memory ([`Pending`]) and adds it to the
+//! tallies once, before it commits: every stored inspection, and the live days of the
+//! instruments it created (all their days are its rows). Only the days of instruments
+//! stored before go through [`stored`]'s statements, which must read their history.
 
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
 use metrotrack_core::LabId;
 use sqlx::{Sqlite, Transaction};
 
 use crate::StoreError;
+use crate::figures::half_month;
 use crate::sql::Flip;
+
+/// Tally changes counted in memory by an import: by `(seg, category, prev_seg)`, the
+/// instrument-days and the inspections to add.
+#[derive(Debug, Default)]
+pub(super) struct Pending {
+    changes: HashMap<(i64, String, i64), (i64, i64)>,
+}
+
+impl Pending {
+    fn add(&mut self, seg: i64, category: &str, prev_seg: i64, days: i64, inspections: i64) {
+        let entry = self
+            .changes
+            .entry((seg, category.to_owned(), prev_seg))
+            .or_default();
+        entry.0 += days;
+        entry.1 += inspections;
+    }
+
+    /// Counts a stored live inspection of `category` on `date`.
+    pub fn inspection(&mut self, category: &str, date: NaiveDate) {
+        let seg = half_month(date);
+        self.add(seg, category, seg - 24, 0, 1);
+    }
+
+    /// Counts the live days of an instrument of `category` that had none before:
+    /// `days`, in any order, a day as often as it has records.
+    pub fn first_days(&mut self, category: &str, days: &mut [NaiveDate]) {
+        days.sort_unstable();
+        let mut previous: Option<(NaiveDate, i64)> = None;
+        for &day in days.iter() {
+            if previous.is_some_and(|(d, _)| d == day) {
+                continue;
+            }
+            let seg = half_month(day);
+            let prev_seg = match previous {
+                Some((_, p)) if p >= seg - 24 => p,
+                _ => seg - 24,
+            };
+            self.add(seg, category, prev_seg, 1, 0);
+            previous = Some((day, seg));
+        }
+    }
+
+    /// Adds the changes counted to `lab`'s tallies.
+    pub async fn apply(
+        self,
+        tx: &mut Transaction<'static, Sqlite>,
+        lab: LabId,
+    ) -> Result<(), StoreError> {
+        for ((seg, category, prev_seg), (days, inspections)) in self.changes {
+            sqlx::query(
+                "insert into inspection_tallies
+                     (lab_id, seg, category_code, prev_seg, instrument_days, inspections)
+                 values (?, ?, ?, ?, ?, ?)
+                 on conflict (lab_id, seg, category_code, prev_seg)
+                 do update set instrument_days = instrument_days + excluded.instrument_days,
+                               inspections = inspections + excluded.inspections",
+            )
+            .bind(lab)
+            .bind(seg)
+            .bind(category)
+            .bind(prev_seg)
+            .bind(days)
+            .bind(inspections)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+}
 
 /// The tallies' change, from `days` (an instrument's live days after, with `before`
 /// telling whether each day was live before the change).
@@ -39,16 +118,22 @@ const TALLY_CHANGES: &str = "
     on conflict (lab_id, seg, category_code, prev_seg)
     do update set instrument_days = instrument_days + excluded.instrument_days";
 
-/// Counts the inspections stored since the one with id `after` (all live, all of `lab`:
-/// the caller holds the write lock and stores one lab's chunk).
+/// Counts the live days of the instruments with an id up to `instruments_to` that
+/// inspections stored since the one with id `after` belong to, and moves their due
+/// dates (all of `lab`: the caller holds the write lock and stores one lab's chunk).
+/// The inspections themselves, and instruments created since, are counted by
+/// [`Pending`].
 pub(super) async fn stored(
     tx: &mut Transaction<'static, Sqlite>,
     lab: LabId,
     after: i64,
+    instruments_to: i64,
 ) -> Result<(), StoreError> {
+    // `+instrument_id`: the chunk's rows are found by id (a range at the table's end);
+    // an index on `instrument_id` would read every older instrument's history instead.
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "with new as (
-             select id, instrument_id from inspections where id > ?
+             select id, instrument_id from inspections where id > ? and +instrument_id <= ?
          ),
          days as (
              select o.instrument_id, o.category_code, o.half_month as seg, o.inspected_on,
@@ -61,21 +146,9 @@ pub(super) async fn stored(
          {TALLY_CHANGES}"
     )))
     .bind(after)
+    .bind(instruments_to)
     .bind(lab)
     .bind(lab)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "insert into inspection_tallies (lab_id, seg, category_code, prev_seg, inspections)
-         select ?, half_month, category_code, half_month - 24, count(*)
-         from inspections
-         where id > ?
-         group by half_month, category_code
-         on conflict (lab_id, seg, category_code, prev_seg)
-         do update set inspections = inspections + excluded.inspections",
-    )
-    .bind(lab)
-    .bind(after)
     .execute(&mut **tx)
     .await?;
     // An instrument's due date: its latest valid inspection (by date, then id).
@@ -88,7 +161,7 @@ pub(super) async fn stored(
                         partition by instrument_id order by inspected_on desc, id desc
                     ) as rank
              from inspections
-             where id > ? and valid_until is not null
+             where id > ? and +instrument_id <= ? and valid_until is not null
          ) c
          where c.rank = 1 and instruments.id = c.instrument_id
            and (instruments.due_inspected_on is null
@@ -97,6 +170,7 @@ pub(super) async fn stored(
                     and instruments.due_inspection_id < c.id))",
     )
     .bind(after)
+    .bind(instruments_to)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -193,4 +267,54 @@ pub(super) async fn flipped(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    #[test]
+    fn first_days_chain_each_day_to_the_previous_within_a_year() {
+        let mut pending = Pending::default();
+        // Out of order, a day twice (two records), a gap of more than a year.
+        let mut days = [
+            d("2023-10-20"),
+            d("2021-01-05"),
+            d("2023-10-02"),
+            d("2023-10-20"),
+        ];
+        pending.first_days("CT1P", &mut days);
+        let (s21, s_oct1, s_oct2) = (
+            half_month(d("2021-01-05")),
+            half_month(d("2023-10-02")),
+            half_month(d("2023-10-20")),
+        );
+        let mut got: Vec<_> = pending.changes.into_iter().collect();
+        got.sort();
+        let mut want = vec![
+            ((s21, "CT1P".to_owned(), s21 - 24), (1, 0)),
+            ((s_oct1, "CT1P".to_owned(), s_oct1 - 24), (1, 0)),
+            ((s_oct2, "CT1P".to_owned(), s_oct1), (1, 0)),
+        ];
+        want.sort();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn inspections_count_in_their_half_month() {
+        let mut pending = Pending::default();
+        pending.inspection("DHN", d("2023-10-14"));
+        pending.inspection("DHN", d("2023-10-01"));
+        pending.inspection("DHN", d("2023-10-15"));
+        let seg = half_month(d("2023-10-01"));
+        assert_eq!(pending.changes[&(seg, "DHN".to_owned(), seg - 24)], (0, 2));
+        assert_eq!(
+            pending.changes[&(seg + 1, "DHN".to_owned(), seg - 23)],
+            (0, 1)
+        );
+    }
 }
