@@ -2,15 +2,19 @@
 //! [`crate::rules::import`], which runs the import and decides its verdict.
 //!
 //! The whole batch is one `begin immediate` transaction. Valid rows come in chunks of
-//! [`CHUNK`] rows. Per chunk: one prepared statement creates the instruments (or
-//! points) first seen, one stores the inspections (or tests), finding their instrument
-//! by key in the same statement; each runs once per row, straight on the connection
-//! ([`super::direct`]), and says whether it stored its row. Each statement's values and
-//! the `v.columnN` its SQL reads them by come from one column list
-//! ([`crate::rules::columns`]). Each skipped row is looked up (rare: one query per row)
-//! to be judged; then the tallies and due dates follow the chunk's stored rows
-//! ([`super::tallies::stored`]). Strict refusals and dry runs roll the transaction back
-//! at the end.
+//! [`CHUNK`] rows, written by prepared statements run once per row, straight on the
+//! connection ([`super::direct`]), each saying whether it stored its row. Per chunk of
+//! inspections ([`Statements::inspections`]): each row's instrument is found by key, or
+//! given the next id; each inspection is stored with its instrument's id; then the
+//! instruments the chunk names for the first time are created, with their due
+//! inspection, and the tallies of what was stored are counted in memory
+//! ([`super::tallies::Pending`]). Earthing points and tests: the points first seen,
+//! then the tests, each finding its point by key. The statements' values and the `?N`
+//! their SQL reads them by come from one column list ([`crate::rules::columns`]). Each
+//! skipped row is looked up (rare: one query per row) to be judged; then instruments
+//! stored before the chunk get their tallies and due dates ([`super::tallies::stored`]).
+//! The in-memory tallies are added before commit; strict refusals and dry runs roll the
+//! transaction back at the end.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
@@ -37,9 +41,19 @@ use crate::{BatchRequest, ImportEvent, StoreError};
 const CHUNK: usize = 4096;
 
 /// The parameters every statement of an import shares: `?1` the lab, `?2` the batch,
-/// `?3` the time the import began; a row's values follow from [`FIRST_VALUE`] on.
+/// `?3` the time the import began. Then [`EXTRA`] values a row gets from the import,
+/// not from its columns (`?4` to `?7`: an instrument's id, its due inspection's id,
+/// date and validity; the same id names an inspection's instrument); the row's
+/// columns follow from [`FIRST_VALUE`] on.
 const SHARED: usize = 3;
-const FIRST_VALUE: usize = SHARED + 1;
+const EXTRA: usize = 4;
+const FIRST_VALUE: usize = SHARED + EXTRA + 1;
+
+/// A row's [`EXTRA`] values.
+type Extra = [Value<'static>; EXTRA];
+/// SQL's null, whatever the column's type.
+const NULL: Value<'static> = Value::Text(None);
+const NO_EXTRA: Extra = [NULL; EXTRA];
 
 /// The insert statements of an import, by table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,8 +67,13 @@ enum Stmt {
 type InspectionColumns = &'static [&'static [columns::InspectionColumn]];
 type TestColumns = &'static [&'static [columns::TestColumn]];
 
+/// An inspection's category: its instrument's.
+const CATEGORY: &[columns::InspectionColumn] = &[Column("category_code", |r| {
+    Value::Text(Some(r.key.category.as_str()))
+})];
+
 const INSTRUMENTS_VALUES: InspectionColumns = &[INSTRUMENT_KEY, INSTRUMENT];
-const INSPECTIONS_VALUES: InspectionColumns = &[INSTRUMENT_KEY, INSPECTION, INSPECTION_SOURCE];
+const INSPECTIONS_VALUES: InspectionColumns = &[CATEGORY, INSPECTION, INSPECTION_SOURCE];
 const POINTS_VALUES: TestColumns = &[POINT_KEY, POINT];
 const TESTS_VALUES: TestColumns = &[POINT_KEY, TEST, TEST_SOURCE];
 
@@ -81,24 +100,23 @@ impl Stmt {
     /// row's values named `{column}` (see [`columns::fill`]). Single-row `values`, not
     /// `insert … select`: SQLite keeps a statement journal for a statement that may write
     /// several rows, and copying each page it touched into that journal cost more than
-    /// the insert. Inspections and tests find their instrument or point by key in the
-    /// same statement, so no ids travel back and forth (a test through a join: it must
-    /// also take the point's limit, and earthing logs are small).
+    /// the insert. An inspection gets its instrument's id (`?4`), which the import knows
+    /// (see [`Statements::inspections`]); a test finds its point by key in the same
+    /// statement, through a join (it must also take the point's limit; earthing logs are
+    /// small).
     fn template(self) -> &'static str {
         match self {
             Self::Instruments => {
-                "insert into instruments (lab_id, {columns}, created_at, created_batch_id) \
-                 values (?1, {values}, ?3, ?2) on conflict do nothing"
+                "insert into instruments (id, lab_id, {columns}, created_at, created_batch_id, \
+                 due_inspection_id, due_inspected_on, due_on) \
+                 values (?4, ?1, {values}, ?3, ?2, ?5, ?6, ?7)"
             }
             Self::Inspections => {
                 "insert into inspections (lab_id, instrument_id, category_code, kind, \
                  inspected_on, verification_type, procedure, result, error_percent, \
                  certificate_no, stamp_no, valid_until, technician, checked_by, notes, \
                  batch_id, source_line, original, created_at) \
-                 values (?1, (select i.id from instruments i where i.lab_id = ?1 \
-                 and i.category_code = {category_code} \
-                 and i.manufacturer_key = {manufacturer_key} \
-                 and i.serial_key = {serial_key}), {category_code}, {kind}, {inspected_on}, \
+                 values (?1, ?4, {category_code}, {kind}, {inspected_on}, \
                  {verification_type}, {procedure}, {result}, {error_percent}, \
                  {certificate_no}, {stamp_no}, {valid_until}, {technician}, {checked_by}, \
                  {notes}, ?2, {source_line}, {original}, ?3) on conflict do nothing"
@@ -179,21 +197,24 @@ impl Statements {
         })
     }
 
-    /// Runs `stmt` once for each of `rows`, its values taken by `groups`' columns: the
-    /// id of the row each run stored, if it stored one.
+    /// Runs `stmt` once for each of `rows`, its values taken by `groups`' columns and
+    /// its [`Extra`] values given with it: the id of the row each run stored, if any.
     fn each<'r, R: 'r, F: ValueOf<R>>(
         &self,
         conn: &rusqlite::Connection,
         stmt: Stmt,
         groups: &'static [&'static [Column<F>]],
-        rows: impl IntoIterator<Item = &'r R>,
+        rows: impl IntoIterator<Item = (&'r R, Extra)>,
     ) -> rusqlite::Result<Vec<Option<i64>>> {
         let mut prepared = conn.prepare(&self.sql[stmt as usize])?;
         prepared.raw_bind_parameter(1, self.lab)?;
         prepared.raw_bind_parameter(2, self.batch)?;
         prepared.raw_bind_parameter(3, &*self.now)?;
         rows.into_iter()
-            .map(|row| {
+            .map(|(row, extra)| {
+                for (i, value) in extra.into_iter().enumerate() {
+                    bind(&mut prepared, SHARED + 1 + i, value)?;
+                }
                 for (i, value) in columns::values(groups, row).enumerate() {
                     bind(&mut prepared, FIRST_VALUE + i, value)?;
                 }
@@ -201,6 +222,85 @@ impl Statements {
                 Ok(stored.then(|| conn.last_insert_rowid()))
             })
             .collect()
+    }
+
+    /// The id of the instrument of `lab` with `key`, if it is stored.
+    fn instrument(
+        lookup: &mut rusqlite::Statement<'_>,
+        key: &InstrumentKey,
+    ) -> rusqlite::Result<Option<i64>> {
+        lookup.raw_bind_parameter(2, key.category.as_str())?;
+        lookup.raw_bind_parameter(3, key.manufacturer_key.as_str())?;
+        lookup.raw_bind_parameter(4, key.serial_key.as_str())?;
+        let mut rows = lookup.raw_query();
+        match rows.next()? {
+            Some(row) => row.get(0).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores a chunk of inspections: the instrument of each row, found by key or
+    /// created with the next id; each row with its instrument's id (one created here is
+    /// written after its records, with its due inspection: the foreign key waits for
+    /// the commit, `defer_foreign_keys`); the tallies of it all counted into `pending`.
+    /// The id of each row stored, if stored.
+    fn inspections(
+        &self,
+        conn: &rusqlite::Connection,
+        rows: &[InspectionRow<'_>],
+        instruments_to: i64,
+        pending: &mut tallies::Pending,
+    ) -> rusqlite::Result<Vec<Option<i64>>> {
+        conn.execute_batch("pragma defer_foreign_keys = on")?;
+        let mut lookup = conn.prepare(
+            "select id from instruments
+             where lab_id = ?1 and category_code = ?2 and manufacturer_key = ?3
+               and serial_key = ?4",
+        )?;
+        lookup.raw_bind_parameter(1, self.lab)?;
+        let mut known: HashMap<&InstrumentKey, i64> = HashMap::new();
+        let mut fresh: HashMap<&InstrumentKey, i64> = HashMap::new();
+        let mut created: Vec<&InspectionRow<'_>> = Vec::new();
+        let mut instrument_ids = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id = match known.get(row.key) {
+                Some(&id) => id,
+                None => {
+                    let id = match Self::instrument(&mut lookup, row.key)? {
+                        Some(id) => id,
+                        None => {
+                            let id = instruments_to + 1 + created.len() as i64;
+                            created.push(row);
+                            fresh.insert(row.key, id);
+                            id
+                        }
+                    };
+                    known.insert(row.key, id);
+                    id
+                }
+            };
+            instrument_ids.push(id);
+        }
+        let with_instrument = rows.iter().zip(&instrument_ids).map(|(row, &id)| {
+            let mut extra = NO_EXTRA;
+            extra[0] = Value::Int(id);
+            (row, extra)
+        });
+        let stored = self.each(conn, Stmt::Inspections, INSPECTIONS_VALUES, with_instrument)?;
+        let dues = count_chunk(pending, rows, &stored, &fresh);
+        let instruments = created.into_iter().map(|row| {
+            let id = fresh[row.key];
+            let due = dues.get(&id);
+            let extra = [
+                Value::Int(id),
+                due.map_or(NULL, |d| Value::Int(d.inspection)),
+                Value::Date(due.map(|d| d.inspected_on)),
+                Value::Date(due.map(|d| d.valid_until)),
+            ];
+            (row, extra)
+        });
+        self.each(conn, Stmt::Instruments, INSTRUMENTS_VALUES, instruments)?;
+        Ok(stored)
     }
 }
 
@@ -213,32 +313,16 @@ struct Due {
     valid_until: NaiveDate,
 }
 
-/// Sets the due inspection of instruments created by this chunk.
-fn set_dues(conn: &rusqlite::Connection, dues: &[Due]) -> rusqlite::Result<()> {
-    let mut update = conn.prepare(
-        "update instruments set due_inspection_id = ?1, due_inspected_on = ?2, due_on = ?3
-         where id = ?4",
-    )?;
-    for due in dues {
-        bind(&mut update, 1, Value::Int(due.inspection))?;
-        bind(&mut update, 2, Value::Date(Some(due.inspected_on)))?;
-        bind(&mut update, 3, Value::Date(Some(due.valid_until)))?;
-        bind(&mut update, 4, Value::Int(due.instrument))?;
-        update.raw_execute()?;
-    }
-    Ok(())
-}
-
 /// Counts a chunk's stored inspections (`stored`: each row's id, if stored) into
 /// `pending`, with the live days of the instruments the chunk created (`fresh`: their
 /// ids by key), all of whose records are among its rows: the due inspection of each of
-/// those that has one (its latest valid record, by date then id).
+/// those that has one (its latest valid record, by date then id), by instrument.
 fn count_chunk(
     pending: &mut tallies::Pending,
     rows: &[InspectionRow<'_>],
     stored: &[Option<i64>],
     fresh: &HashMap<&InstrumentKey, i64>,
-) -> Vec<Due> {
+) -> HashMap<i64, Due> {
     struct Created<'a> {
         category: &'a str,
         days: Vec<NaiveDate>,
@@ -272,10 +356,12 @@ fn count_chunk(
             });
         }
     }
-    let mut dues = Vec::new();
-    for (_, mut c) in created {
+    let mut dues = HashMap::new();
+    for (instrument, mut c) in created {
         pending.first_days(c.category, &mut c.days);
-        dues.extend(c.due);
+        if let Some(due) = c.due {
+            dues.insert(instrument, due);
+        }
     }
     dues
 }
@@ -401,23 +487,9 @@ impl Writer for Import {
         .await?;
         let keys = columns::instrument_keys(&rows);
         let values = InspectionRow::all(&rows, &keys, &mut self.progress.original);
-        let first = firsts(&values, &keys);
         let (statements, pending) = (&self.statements, &mut self.pending);
         let stored = direct::run(&mut self.tx, |conn| {
-            let created = statements.each(
-                conn,
-                Stmt::Instruments,
-                INSTRUMENTS_VALUES,
-                first.iter().copied(),
-            )?;
-            let stored = statements.each(conn, Stmt::Inspections, INSPECTIONS_VALUES, &values)?;
-            let fresh: HashMap<&InstrumentKey, i64> = first
-                .iter()
-                .zip(created)
-                .filter_map(|(row, id)| Some((row.key, id?)))
-                .collect();
-            set_dues(conn, &count_chunk(pending, &values, &stored, &fresh))?;
-            Ok(stored)
+            statements.inspections(conn, &values, instruments_to, pending)
         })
         .await?;
         for i in count_stored(&mut self.progress, &stored) {
@@ -439,8 +511,14 @@ impl Writer for Import {
         let first = firsts(&values, &keys);
         let statements = &self.statements;
         let stored = direct::run(&mut self.tx, |conn| {
-            statements.each(conn, Stmt::Points, POINTS_VALUES, first)?;
-            statements.each(conn, Stmt::Tests, TESTS_VALUES, &values)
+            let no_extra = |row| (row, NO_EXTRA);
+            statements.each(
+                conn,
+                Stmt::Points,
+                POINTS_VALUES,
+                first.into_iter().map(no_extra),
+            )?;
+            statements.each(conn, Stmt::Tests, TESTS_VALUES, values.iter().map(no_extra))
         })
         .await?;
         for i in count_stored(&mut self.progress, &stored) {
@@ -500,7 +578,7 @@ mod tests {
     fn every_parameter_is_bound_and_every_value_read() {
         for stmt in Stmt::ALL {
             let sql = stmt.sql().expect("every column the SQL names is bound");
-            let last = SHARED + stmt.columns();
+            let last = FIRST_VALUE - 1 + stmt.columns();
             // (A shared value may go unread: a point names no batch.)
             for n in FIRST_VALUE..=last {
                 let parameter = format!("?{n}");
