@@ -16,13 +16,33 @@ use tokio::runtime::{Handle, RuntimeFlavor};
 
 use crate::StoreError;
 
+/// Why work on the connection failed: SQLite said so, or the store did (a stored value
+/// it could not read).
+#[derive(Debug)]
+pub(super) enum Failed {
+    Sqlite(rusqlite::Error),
+    Store(StoreError),
+}
+
+impl From<rusqlite::Error> for Failed {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Sqlite(e)
+    }
+}
+
+impl From<StoreError> for Failed {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
 /// Runs `work` on the transaction's connection, in the transaction.
 ///
 /// `work` blocks the calling thread while SQLite works; on a multi-threaded runtime the
 /// thread's other tasks move to another worker meanwhile (`block_in_place`).
 pub(super) async fn run<T>(
     tx: &mut Transaction<'static, Sqlite>,
-    work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    work: impl FnOnce(&rusqlite::Connection) -> Result<T, Failed>,
 ) -> Result<T, StoreError> {
     let mut handle = tx.lock_handle().await?;
     let raw = handle.as_raw_handle();
@@ -44,7 +64,16 @@ pub(super) async fn run<T>(
         blocking()
     };
     drop(handle);
-    result.map_err(failure)
+    result.map_err(|e| match e {
+        Failed::Sqlite(e) => failure(e),
+        Failed::Store(e) => e,
+    })
+}
+
+/// A value a column of a row read through rusqlite holds: an error as sqlx reports a
+/// value it cannot decode.
+pub(super) fn decoded<T>(value: rusqlite::Result<T>) -> Result<T, sqlx::Error> {
+    value.map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 /// A rusqlite error as sqlx reports a database's: SQLite's failures keep their

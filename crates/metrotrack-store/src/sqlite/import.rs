@@ -243,14 +243,15 @@ impl Statements {
     /// created with the next id; each row with its instrument's id (one created here is
     /// written after its records, with its due inspection: the foreign key waits for
     /// the commit, `defer_foreign_keys`); the tallies of it all counted into `pending`.
-    /// The id of each row stored, if stored.
+    /// The id of each row stored, if stored, and for each row skipped the stored
+    /// record with its natural key, if there is one.
     fn inspections(
         &self,
         conn: &rusqlite::Connection,
         rows: &[InspectionRow<'_>],
         instruments_to: i64,
         pending: &mut tallies::Pending,
-    ) -> rusqlite::Result<Vec<Option<i64>>> {
+    ) -> Result<Written, direct::Failed> {
         conn.execute_batch("pragma defer_foreign_keys = on")?;
         let mut lookup = conn.prepare(
             "select id from instruments
@@ -300,7 +301,76 @@ impl Statements {
             (row, extra)
         });
         self.each(conn, Stmt::Instruments, INSTRUMENTS_VALUES, instruments)?;
-        Ok(stored)
+        let skipped = Self::natural_key_holders(conn, self.lab, rows, &instrument_ids, &stored)?;
+        Ok(Written { stored, skipped })
+    }
+
+    /// For each of `rows` not `stored`, by index: the live inspection of `lab` holding
+    /// its natural key (its instrument in `instrument_ids`), if any, to judge it by.
+    fn natural_key_holders(
+        conn: &rusqlite::Connection,
+        lab: i64,
+        rows: &[InspectionRow<'_>],
+        instrument_ids: &[i64],
+        stored: &[Option<i64>],
+    ) -> Result<Holders, direct::Failed> {
+        let mut holder = conn.prepare(
+            "select batch_id, source_line, verification_type, procedure, result, error_percent,
+                    certificate_no, stamp_no, valid_until, technician, checked_by, notes
+             from inspections
+             where lab_id = ?1 and instrument_id = ?2 and kind = ?3 and inspected_on = ?4
+               and voided_at is null",
+        )?;
+        bind(&mut holder, 1, Value::Int(lab))?;
+        let mut skipped = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            if stored[i].is_some() {
+                continue;
+            }
+            bind(&mut holder, 2, Value::Int(instrument_ids[i]))?;
+            bind(&mut holder, 3, Value::Text(Some(row.record.kind.as_str())))?;
+            bind(&mut holder, 4, Value::Date(Some(row.record.date)))?;
+            let mut found = holder.raw_query();
+            let record = match found.next()? {
+                Some(r) => Some(stored::inspection(&RawRow(r), row.record)?),
+                None => None,
+            };
+            skipped.push((i, record));
+        }
+        Ok(skipped)
+    }
+}
+
+/// Skipped rows, by index, each with the stored record holding its natural key, if any.
+type Holders = Vec<(usize, Option<flow::Stored<NewInspection>>)>;
+
+/// What [`Statements::inspections`] wrote.
+#[derive(Debug)]
+struct Written {
+    /// Each row's id, if stored.
+    stored: Vec<Option<i64>>,
+    /// Each row skipped, by index, with the stored record holding its natural key.
+    skipped: Holders,
+}
+
+/// A row read through rusqlite, for the readers of [`stored`].
+struct RawRow<'a, 'r>(&'a rusqlite::Row<'r>);
+
+impl stored::ReadRow for RawRow<'_, '_> {
+    fn text(&self, column: &str) -> Result<Option<String>, sqlx::Error> {
+        direct::decoded(self.0.get(column))
+    }
+
+    fn date(&self, column: &str) -> Result<Option<NaiveDate>, sqlx::Error> {
+        let text: Option<String> = direct::decoded(self.0.get(column))?;
+        text.map(|t| {
+            NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(|e| sqlx::Error::Decode(e.into()))
+        })
+        .transpose()
+    }
+
+    fn int(&self, column: &str) -> Result<Option<i64>, sqlx::Error> {
+        direct::decoded(self.0.get(column))
     }
 }
 
@@ -393,41 +463,6 @@ fn count_stored(progress: &mut Progress, stored: &[Option<i64>]) -> Vec<usize> {
 }
 
 impl Import {
-    /// The stored inspection with `s`'s natural key, if any.
-    async fn stored_inspection(
-        &mut self,
-        s: &Sourced<NewInspection>,
-        key: &InstrumentKey,
-    ) -> Result<Option<flow::Stored<NewInspection>>, StoreError> {
-        let lab = self.progress.lab;
-        let instrument_id: Option<i64> = sqlx::query_scalar(
-            "select id from instruments
-             where lab_id = ? and category_code = ? and manufacturer_key = ? and serial_key = ?",
-        )
-        .bind(lab)
-        .bind(key.category.as_str())
-        .bind(key.manufacturer_key.as_str())
-        .bind(key.serial_key.as_str())
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        let existing = sqlx::query(
-            "select batch_id, source_line, verification_type, procedure, result, error_percent,
-                    certificate_no, stamp_no, valid_until, technician, checked_by, notes
-             from inspections
-             where lab_id = ? and instrument_id = ? and kind = ? and inspected_on = ?
-               and voided_at is null",
-        )
-        .bind(lab)
-        .bind(instrument_id)
-        .bind(s.record.kind.as_str())
-        .bind(s.record.date)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        existing
-            .map(|row| stored::inspection(&row, &s.record))
-            .transpose()
-    }
-
     /// The stored point with `key` (its system and limit), and its test on `s`'s date.
     async fn stored_test(
         &mut self,
@@ -488,12 +523,12 @@ impl Writer for Import {
         let keys = columns::instrument_keys(&rows);
         let values = InspectionRow::all(&rows, &keys, &mut self.progress.original);
         let (statements, pending) = (&self.statements, &mut self.pending);
-        let stored = direct::run(&mut self.tx, |conn| {
+        let written = direct::run(&mut self.tx, |conn| {
             statements.inspections(conn, &values, instruments_to, pending)
         })
         .await?;
-        for i in count_stored(&mut self.progress, &stored) {
-            let found = self.stored_inspection(&rows[i], &keys[i]).await?;
+        count_stored(&mut self.progress, &written.stored);
+        for (i, found) in written.skipped {
             flow::judge_inspection(self, &rows[i], found).await?;
         }
         tallies::stored(
@@ -518,7 +553,7 @@ impl Writer for Import {
                 POINTS_VALUES,
                 first.into_iter().map(no_extra),
             )?;
-            statements.each(conn, Stmt::Tests, TESTS_VALUES, values.iter().map(no_extra))
+            Ok(statements.each(conn, Stmt::Tests, TESTS_VALUES, values.iter().map(no_extra))?)
         })
         .await?;
         for i in count_stored(&mut self.progress, &stored) {
