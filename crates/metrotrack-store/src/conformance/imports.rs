@@ -158,7 +158,7 @@ pub async fn abandoned_import_stores_nothing<S: Store>(store: &S) {
 }
 
 /// A file of thousands of rows crosses several of the writer's chunks (SQLite's are
-/// 4 096 rows, PostgreSQL's 5 000), with duplicates across their edges, and is counted
+/// 1 024 rows, PostgreSQL's 5 000), with duplicates across their edges, and is counted
 /// exactly.
 pub async fn bulk_import_spans_many_statements<S: Store>(store: &S) {
     let n: u64 = 12_000;

@@ -36,9 +36,11 @@ use crate::rules::import::{self as flow, Progress, Writer, sql};
 use crate::rules::stored;
 use crate::{BatchRequest, ImportEvent, StoreError};
 
-/// Rows per chunk: after each, the tallies and due dates follow what it stored (a few
-/// set-based statements, whose cost per chunk is worth spreading over many rows).
-const CHUNK: usize = 4096;
+/// Rows per chunk. Each costs a few statements besides its rows (the ids it starts
+/// from, the upkeep of instruments stored before it); 4 096 rows were about 4 % faster
+/// (5.72× against 5.96× `sqlite3 .import`) but took an HTTP upload of 1M rows to
+/// 109 MiB of peak memory, against 90 MiB at 1 024.
+const CHUNK: usize = 1024;
 
 /// The parameters every statement of an import shares: `?1` the lab, `?2` the batch,
 /// `?3` the time the import began. Then [`EXTRA`] values a row gets from the import,
