@@ -1,6 +1,8 @@
 //! Where an import's time goes (`--only stages`): one command-line import of the log into
 //! a fresh SQLite database (and a fresh PostgreSQL one when reachable) with sqlx's
-//! statement log on (`RUST_LOG=sqlx::query=debug`), each statement's `elapsed` summed by
+//! statement log on (`RUST_LOG=sqlx::query=debug`), and the SQLite import's own log of
+//! the statements it runs straight on the connection (`metrotrack::direct=debug`, one
+//! line per statement and chunk, in sqlx's fields), each statement's `elapsed` summed by
 //! the stage it belongs to; the rest of the wall time is spent outside the database
 //! (reading, validating, binding values, waiting on the other side). Then, on SQLite, what
 //! each index of `inspections` costs: the imported rows copied (`insert … select`, in id
@@ -29,6 +31,8 @@ fn stage(sql: &str) -> &'static str {
     let starts = |p: &str| sql.starts_with(p);
     if starts("insert into inspections") || starts("insert into earthing_tests") {
         "inspections (or tests) stored"
+    } else if starts("select id from instruments") {
+        "instrument lookup (by key)"
     } else if sql.contains("insert into instruments") || sql.contains("insert into earthing_points")
     {
         "instruments (or points) first seen"
@@ -124,7 +128,7 @@ fn logged_import(
     let stderr = fs::File::create(&log_file).ok()?;
     let start = Instant::now();
     let status = cli_import(binary, url, log, limit)
-        .env("RUST_LOG", "sqlx::query=debug")
+        .env("RUST_LOG", "sqlx::query=debug,metrotrack::direct=debug")
         .stdout(Stdio::null())
         .stderr(stderr)
         .status()

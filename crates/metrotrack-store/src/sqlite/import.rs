@@ -19,6 +19,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
 use metrotrack_core::{
@@ -208,11 +209,14 @@ impl Statements {
         groups: &'static [&'static [Column<F>]],
         rows: impl IntoIterator<Item = (&'r R, Extra)>,
     ) -> rusqlite::Result<Vec<Option<i64>>> {
-        let mut prepared = conn.prepare(&self.sql[stmt as usize])?;
+        let started = Instant::now();
+        let sql = &self.sql[stmt as usize];
+        let mut prepared = conn.prepare(sql)?;
         prepared.raw_bind_parameter(1, self.lab)?;
         prepared.raw_bind_parameter(2, self.batch)?;
         prepared.raw_bind_parameter(3, &*self.now)?;
-        rows.into_iter()
+        let ids = rows
+            .into_iter()
             .map(|(row, extra)| {
                 for (i, value) in extra.into_iter().enumerate() {
                     bind(&mut prepared, SHARED + 1 + i, value)?;
@@ -223,7 +227,9 @@ impl Statements {
                 let stored = prepared.raw_execute()? > 0;
                 Ok(stored.then(|| conn.last_insert_rowid()))
             })
-            .collect()
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        ran(sql, ids.len(), started);
+        Ok(ids)
     }
 
     /// The id of the instrument of `lab` with `key`, if it is stored.
@@ -261,6 +267,7 @@ impl Statements {
                and serial_key = ?4",
         )?;
         lookup.raw_bind_parameter(1, self.lab)?;
+        let started = Instant::now();
         let mut known: HashMap<&InstrumentKey, i64> = HashMap::new();
         let mut fresh: HashMap<&InstrumentKey, i64> = HashMap::new();
         let mut created: Vec<&InspectionRow<'_>> = Vec::new();
@@ -284,6 +291,7 @@ impl Statements {
             };
             instrument_ids.push(id);
         }
+        ran("select id from instruments (by key)", known.len(), started);
         let with_instrument = rows.iter().zip(&instrument_ids).map(|(row, &id)| {
             let mut extra = NO_EXTRA;
             extra[0] = Value::Int(id);
@@ -324,6 +332,7 @@ impl Statements {
                and voided_at is null",
         )?;
         bind(&mut holder, 1, Value::Int(lab))?;
+        let started = Instant::now();
         let mut skipped = Vec::new();
         for (i, row) in rows.iter().enumerate() {
             if stored[i].is_some() {
@@ -339,6 +348,11 @@ impl Statements {
             };
             skipped.push((i, record));
         }
+        ran(
+            "select batch_id, source_line … from inspections (by natural key)",
+            skipped.len(),
+            started,
+        );
         Ok(skipped)
     }
 }
@@ -374,6 +388,21 @@ impl stored::ReadRow for RawRow<'_, '_> {
     fn int(&self, column: &str) -> Result<Option<i64>, sqlx::Error> {
         direct::decoded(self.0.get(column))
     }
+}
+
+/// Logs a statement run on the direct connection `runs` times since `started`, in the
+/// fields sqlx logs its own statements with (`db.statement`, `elapsed_secs`), so that
+/// `RUST_LOG=sqlx::query=debug,metrotrack::direct=debug` shows where an import's time
+/// goes (the national bench's `--only stages` reads it).
+fn ran(sql: &str, runs: usize, started: Instant) {
+    let elapsed_secs = started.elapsed().as_secs_f64();
+    tracing::event!(
+        target: "metrotrack::direct",
+        tracing::Level::DEBUG,
+        db.statement = sql,
+        runs,
+        elapsed_secs,
+    );
 }
 
 /// The due inspection of an instrument an import created.
