@@ -1,7 +1,8 @@
 //! Statements run straight on the SQLite connection that sqlx holds, through rusqlite:
-//! for the import's per-row inserts, where sqlx's way of running a statement (its
-//! values boxed and sent to the connection's worker thread, the rows sent back) cost
-//! more than SQLite's own work. Everything else goes through sqlx.
+//! for the import's per-row statements (inserts, instrument lookups, the stored twin of a
+//! skipped row), where sqlx's way of running a statement (its values boxed and sent to
+//! the connection's worker thread, the rows sent back) cost more than SQLite's own
+//! work. Everything else goes through sqlx.
 //!
 //! rusqlite links the same `libsqlite3-sys` as sqlx (Cargo allows one crate that links
 //! `sqlite3`), so the handle sqlx gives out is one rusqlite can drive.
