@@ -26,21 +26,38 @@ use crate::StoreError;
 use crate::figures::half_month;
 use crate::sql::Flip;
 
-/// Tally changes counted in memory by an import: by `(seg, category, prev_seg)`, the
-/// instrument-days and the inspections to add.
+/// Tally changes counted in memory by an import: by category, then by `(seg,
+/// prev_seg)`, the instrument-days and the inspections to add. Categories are few and
+/// found by a scan, so counting a row allocates nothing.
 #[derive(Debug, Default)]
 pub(super) struct Pending {
-    changes: HashMap<(i64, String, i64), (i64, i64)>,
+    by_category: Vec<(String, BySeg)>,
 }
+
+/// One category's changes: by `(seg, prev_seg)`, the instrument-days and inspections.
+type BySeg = HashMap<(i64, i64), (i64, i64)>;
 
 impl Pending {
     fn add(&mut self, seg: i64, category: &str, prev_seg: i64, days: i64, inspections: i64) {
-        let entry = self
-            .changes
-            .entry((seg, category.to_owned(), prev_seg))
-            .or_default();
+        let at = match self.by_category.iter().position(|(c, _)| c == category) {
+            Some(at) => at,
+            None => {
+                self.by_category.push((category.to_owned(), HashMap::new()));
+                self.by_category.len() - 1
+            }
+        };
+        let entry = self.by_category[at].1.entry((seg, prev_seg)).or_default();
         entry.0 += days;
         entry.1 += inspections;
+    }
+
+    /// Every change counted: `(seg, category, prev_seg)` and what to add.
+    fn changes(self) -> impl Iterator<Item = ((i64, String, i64), (i64, i64))> {
+        self.by_category.into_iter().flat_map(|(category, by_seg)| {
+            by_seg
+                .into_iter()
+                .map(move |((seg, prev_seg), add)| ((seg, category.clone(), prev_seg), add))
+        })
     }
 
     /// Counts a stored live inspection of `category` on `date`.
@@ -74,7 +91,7 @@ impl Pending {
         tx: &mut Transaction<'static, Sqlite>,
         lab: LabId,
     ) -> Result<(), StoreError> {
-        for ((seg, category, prev_seg), (days, inspections)) in self.changes {
+        for ((seg, category, prev_seg), (days, inspections)) in self.changes() {
             sqlx::query(
                 "insert into inspection_tallies
                      (lab_id, seg, category_code, prev_seg, instrument_days, inspections)
@@ -293,7 +310,7 @@ mod tests {
             half_month(d("2023-10-02")),
             half_month(d("2023-10-20")),
         );
-        let mut got: Vec<_> = pending.changes.into_iter().collect();
+        let mut got: Vec<_> = pending.changes().collect();
         got.sort();
         let mut want = vec![
             ((s21, "CT1P".to_owned(), s21 - 24), (1, 0)),
@@ -311,10 +328,8 @@ mod tests {
         pending.inspection("DHN", d("2023-10-01"));
         pending.inspection("DHN", d("2023-10-15"));
         let seg = half_month(d("2023-10-01"));
-        assert_eq!(pending.changes[&(seg, "DHN".to_owned(), seg - 24)], (0, 2));
-        assert_eq!(
-            pending.changes[&(seg + 1, "DHN".to_owned(), seg - 23)],
-            (0, 1)
-        );
+        let changes: HashMap<_, _> = pending.changes().collect();
+        assert_eq!(changes[&(seg, "DHN".to_owned(), seg - 24)], (0, 2));
+        assert_eq!(changes[&(seg + 1, "DHN".to_owned(), seg - 23)], (0, 1));
     }
 }
