@@ -135,11 +135,13 @@ async fn in_chromium_axe_finds_nothing_serious_on_any_page() {
     b.type_into("#plan-form input[name='period']", "2023-09")
         .await;
     b.type_into("#plan-form input[name='target']", "1000").await;
-    b.click("#plan-form button").await;
-    b.wait_for("#plans").await;
+    b.click_to("#plan-form button").await;
+    b.wait_for("//table[@id='plans']//tr[td[.='2023-09']]")
+        .await;
     // A batch voided, so that a voided batch's page is seen too.
     let void = "//table[@id='imports']//tr[td[contains(., 'earthing-2023-10')]]";
     b.goto(&format!("{base}/imports")).await;
+    b.wait_for(void).await;
     b.type_into(&format!("{void}//input[@name='reason']"), "axe")
         .await;
     b.click(&format!("{void}//button")).await;
@@ -324,7 +326,9 @@ async fn in_chromium_the_keyboard_alone_signs_in_uploads_changes_the_month_and_v
     tab_to(&b, "#period-month").await;
     press(&b, ARROW_DOWN).await;
     tab_to(&b, "#period-picker button[type='submit']").await;
+    b.mark_page().await;
     press(&b, ENTER).await;
+    b.wait_new_page().await;
     b.wait_for("#metrics").await;
     let title = b.text("h1").await;
     assert!(title.contains("2023-11"), "{title}");

@@ -426,14 +426,15 @@ impl Browser {
         v[ELEMENT].as_str().expect("element").to_owned()
     }
 
-    /// Waits (up to 15 s) until an element matches `css`: a click's page has loaded.
+    /// Waits (up to 15 s) until an element matches `css` (or, starting
+    /// `//`, an XPath): a click's page has loaded.
     pub(crate) async fn wait_for(&self, css: &str) {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let found = self
                 .http
                 .post(format!("{}/elements", self.url))
-                .json(&json!({"using": "css selector", "value": css}))
+                .json(&json!({"using": using(css), "value": css}))
                 .send()
                 .await
                 .expect("webdriver")
@@ -446,6 +447,52 @@ impl Browser {
             assert!(Instant::now() < deadline, "no {css} on the page");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Marks the page shown, so that [`Browser::wait_new_page`] can tell it
+    /// from the page an action leads to.
+    pub(crate) async fn mark_page(&self) {
+        self.call(
+            "POST",
+            "/execute/sync",
+            json!({"script": "document.documentElement.dataset.left = '1'", "args": []}),
+        )
+        .await;
+    }
+
+    /// Waits (up to 15 s) until the page marked by [`Browser::mark_page`] has
+    /// been replaced and the new one has loaded: a form whose answer has the
+    /// same elements as the form's page (a list's next page, a saved plan)
+    /// cannot be told by [`Browser::wait_for`].
+    pub(crate) async fn wait_new_page(&self) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let script =
+            "return document.readyState === 'complete' && !document.documentElement.dataset.left";
+        loop {
+            // While the page changes, a script may fail: that is "not yet".
+            let done = self
+                .http
+                .post(format!("{}/execute/sync", self.url))
+                .json(&json!({"script": script, "args": []}))
+                .send()
+                .await
+                .expect("webdriver")
+                .json::<Value>()
+                .await
+                .expect("json");
+            if done["value"] == Value::Bool(true) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the page did not change");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks `css` and waits until the page it leads to has loaded.
+    pub(crate) async fn click_to(&self, css: &str) {
+        self.mark_page().await;
+        self.click(css).await;
+        self.wait_new_page().await;
     }
 
     pub(crate) async fn type_into(&self, css: &str, text: &str) {

@@ -92,7 +92,7 @@ async fn in_chromium_a_supervisors_day_in_vietnamese_and_on_a_phone() {
     b.goto(&records).await;
     b.wait_for("#records").await;
     let first = b.text("#records tbody tr:first-child td:first-child").await;
-    b.click("//a[contains(@href, 'after=')]").await;
+    b.click_to("//a[contains(@href, 'after=')]").await;
     b.wait_for("#records").await;
     let second = b.text("#records tbody tr:first-child td:first-child").await;
     let (first, second): (u64, u64) = (
@@ -107,7 +107,7 @@ async fn in_chromium_a_supervisors_day_in_vietnamese_and_on_a_phone() {
 
     // A filter: the failed inspections only.
     b.click("select[name='result'] option[value='fail']").await;
-    b.click("#filters button").await;
+    b.click_to("#filters button").await;
     b.wait_for("option[value='fail'][selected]").await;
     let url = b.call("GET", "/url", Value::Null).await;
     assert!(
