@@ -18,11 +18,13 @@
 //! otherwise wait on each other's uncommitted rows and deadlock. Imports into
 //! different labs run side by side. Strict refusals and dry runs roll back at the end.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Utc};
-use metrotrack_core::{ImportBatch, LabId, LogKind, NewEarthingTest, NewInspection, Sourced};
+use chrono::{DateTime, NaiveDate, Utc};
+use metrotrack_core::{
+    ImportBatch, InstrumentKey, LabId, LogKind, NewEarthingTest, NewInspection, Sourced,
+};
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Row, Transaction};
 use tokio::sync::mpsc::Receiver;
@@ -34,6 +36,7 @@ use crate::rules::columns::{
 };
 use crate::rules::import::{self as flow, Progress, Writer, sql};
 use crate::rules::stored;
+use crate::sql::Pending;
 use crate::{BatchRequest, ImportEvent, StoreError};
 
 /// Rows per `COPY`: large enough that a statement's round trips are noise, small enough
@@ -171,6 +174,9 @@ struct Import {
     now: DateTime<Utc>,
     /// Whether the staging table holds rows of an earlier chunk.
     staged: bool,
+    /// Tallies of the inspections of instruments each chunk created, counted in memory
+    /// (the trigger leaves them out, migration 0013) and added before the batch commits.
+    pending: Pending,
 }
 
 impl Import {
@@ -200,14 +206,10 @@ impl Import {
         Ok(())
     }
 
-    /// Runs an `insert … select … returning source_line` of the staged rows and counts
-    /// what it stored; returns the lines of `lines` it skipped.
-    async fn insert_staged(
-        &mut self,
-        sql: &'static str,
-        lines: Vec<i64>,
-    ) -> Result<Vec<i64>, StoreError> {
-        let stored: HashSet<i64> = sqlx::query_scalar(sql)
+    /// Runs an `insert … select … returning source_line, <id>` of the staged rows and
+    /// counts what it stored; returns what it returned, by line.
+    async fn insert_staged(&mut self, sql: &'static str) -> Result<HashMap<i64, i64>, StoreError> {
+        let stored: HashMap<i64, i64> = sqlx::query_as(sql)
             .bind(self.progress.lab)
             .bind(self.progress.batch_id)
             .bind(self.now)
@@ -216,10 +218,7 @@ impl Import {
             .into_iter()
             .collect();
         self.progress.tally.inserted += stored.len() as u64;
-        Ok(lines
-            .into_iter()
-            .filter(|line| !stored.contains(line))
-            .collect())
+        Ok(stored)
     }
 
     /// The rows `sql` finds for the `skipped` lines, by line.
@@ -264,6 +263,44 @@ impl Import {
     }
 }
 
+/// The lines of `lines` that `stored` does not hold: the rows an insert skipped.
+fn skipped(lines: Vec<i64>, stored: &HashMap<i64, i64>) -> Vec<i64> {
+    lines
+        .into_iter()
+        .filter(|line| !stored.contains_key(line))
+        .collect()
+}
+
+/// Counts into `pending` the stored inspections (`stored`: each stored line's
+/// instrument) of the instruments with an id above `instruments_to`, which the chunk of
+/// `rows` created: the inspections, and the instruments' live days, all of which are
+/// the chunk's.
+fn count_created(
+    pending: &mut Pending,
+    rows: &[Sourced<NewInspection>],
+    keys: &[InstrumentKey],
+    stored: &HashMap<i64, i64>,
+    instruments_to: i64,
+) {
+    let mut days: HashMap<i64, (&str, Vec<NaiveDate>)> = HashMap::new();
+    for (s, key) in rows.iter().zip(keys) {
+        let line = i64::try_from(s.line).unwrap_or(i64::MAX);
+        let Some(&instrument) = stored.get(&line) else {
+            continue;
+        };
+        if instrument > instruments_to {
+            pending.inspection(key.category.as_str(), s.record.date);
+            let entry = days
+                .entry(instrument)
+                .or_insert_with(|| (key.category.as_str(), Vec::new()));
+            entry.1.push(s.record.date);
+        }
+    }
+    for (category, mut days) in days.into_values() {
+        pending.first_days(category, &mut days);
+    }
+}
+
 /// The rows of `rows` at `lines`, in that order.
 fn at_lines<'a, T>(rows: &'a [Sourced<T>], lines: &[i64]) -> Vec<(i64, &'a Sourced<T>)> {
     let by_line: HashMap<i64, &Sourced<T>> = rows
@@ -295,6 +332,17 @@ impl Writer for Import {
         drop(values);
         let names = columns::names(STAGED_INSPECTIONS);
         self.stage("staged_inspections", names, data).await?;
+        // The lab's write lock is held: every instrument of the lab above this id is one
+        // this chunk creates. Their inspections are counted here, not by the trigger.
+        let instruments_to: i64 =
+            sqlx::query_scalar("select coalesce(max(id), 0) from instruments where lab_id = $1")
+                .bind(self.progress.lab)
+                .fetch_one(&mut *self.tx)
+                .await?;
+        sqlx::query("select set_config('metrotrack.writer_counts_instruments_above', $1, true)")
+            .bind(instruments_to.to_string())
+            .execute(&mut *self.tx)
+            .await?;
         // The first row naming an instrument describes it; keys in order, so that
         // concurrent writers lock index entries in one order. An instrument first seen
         // here is created due by its latest valid row (by date, then id, as the trigger
@@ -328,7 +376,7 @@ impl Writer for Import {
         .bind(self.progress.batch_id)
         .execute(&mut *self.tx)
         .await?;
-        let skipped = self
+        let stored = self
             .insert_staged(
                 "insert into inspections (id, lab_id, instrument_id, category_code, kind,
                  inspected_on, verification_type, procedure, result, error_percent,
@@ -347,10 +395,11 @@ impl Writer for Import {
                  limit 1) i
              order by s.source_line
              on conflict do nothing
-             returning source_line",
-                lines,
+             returning source_line, instrument_id",
             )
             .await?;
+        count_created(&mut self.pending, &rows, &keys, &stored, instruments_to);
+        let skipped = skipped(lines, &stored);
         if skipped.is_empty() {
             return Ok(());
         }
@@ -408,7 +457,7 @@ impl Writer for Import {
         .bind(self.now)
         .execute(&mut *self.tx)
         .await?;
-        let skipped = self
+        let stored = self
             .insert_staged(
                 "insert into earthing_tests (lab_id, point_id, tested_on, resistance_ohm, limit_ohm,
                  method, tester_serial, weather, technician, notes, batch_id, source_line,
@@ -423,10 +472,10 @@ impl Writer for Import {
                  limit 1) p
              order by s.source_line
              on conflict do nothing
-             returning source_line",
-                lines,
+             returning source_line, point_id",
             )
             .await?;
+        let skipped = skipped(lines, &stored);
         if skipped.is_empty() {
             return Ok(());
         }
@@ -472,6 +521,7 @@ impl Writer for Import {
 
     async fn commit(mut self, store: &PgStore) -> Result<(), StoreError> {
         let lab = self.progress.lab;
+        self.pending.apply(&mut self.tx, lab).await?;
         PgStore::fold_tallies(&mut self.tx, lab).await?;
         self.tx.commit().await?;
         store.tidy_tallies().await;
@@ -517,6 +567,7 @@ pub(super) async fn run(
         progress: Progress::new(&request, batch_id),
         now: uploaded_at,
         staged: false,
+        pending: Pending::default(),
     };
     flow::run(store, request, events, import, uploaded_at).await
 }

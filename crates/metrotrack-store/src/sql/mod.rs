@@ -16,6 +16,8 @@ mod records;
 mod report;
 mod rows;
 mod store;
+mod tallies;
+pub(crate) use tallies::Pending;
 mod verify;
 
 use std::fmt;

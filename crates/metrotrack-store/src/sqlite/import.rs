@@ -8,7 +8,7 @@
 //! given the next id; each inspection is stored with its instrument's id; then the
 //! instruments the chunk names for the first time are created, with their due
 //! inspection, and the tallies of what was stored are counted in memory
-//! ([`super::tallies::Pending`]). Earthing points and tests: the points first seen,
+//! ([`crate::sql::Pending`]). Earthing points and tests: the points first seen,
 //! then the tests, each finding its point by key. The statements' values and the `?N`
 //! their SQL reads them by come from one column list ([`crate::rules::columns`]). Each
 //! skipped row is looked up (rare: one query per row) to be judged; then instruments
@@ -35,6 +35,7 @@ use crate::rules::columns::{
 };
 use crate::rules::import::{self as flow, Progress, Writer, sql};
 use crate::rules::stored;
+use crate::sql::Pending;
 use crate::{BatchRequest, ImportEvent, StoreError};
 
 /// Rows per chunk. Each costs a few statements besides its rows (the ids it starts
@@ -258,7 +259,7 @@ impl Statements {
         conn: &rusqlite::Connection,
         rows: &[InspectionRow<'_>],
         instruments_to: i64,
-        pending: &mut tallies::Pending,
+        pending: &mut Pending,
     ) -> Result<Written, direct::Failed> {
         conn.execute_batch("pragma defer_foreign_keys = on")?;
         let mut lookup = conn.prepare(
@@ -419,7 +420,7 @@ struct Due {
 /// ids by key), all of whose records are among its rows: the due inspection of each of
 /// those that has one (its latest valid record, by date then id), by instrument.
 fn count_chunk(
-    pending: &mut tallies::Pending,
+    pending: &mut Pending,
     rows: &[InspectionRow<'_>],
     stored: &[Option<i64>],
     fresh: &HashMap<&InstrumentKey, i64>,
@@ -483,7 +484,7 @@ struct Import {
     progress: Progress,
     statements: Statements,
     /// Tally changes counted in memory, added before the batch commits.
-    pending: tallies::Pending,
+    pending: Pending,
 }
 
 /// The indexes of the rows not stored, counting the stored ones into `progress`.
@@ -631,7 +632,7 @@ pub(super) async fn run(
         tx,
         progress: Progress::new(&request, batch_id),
         statements: Statements::new(request.lab, batch_id, now)?,
-        pending: tallies::Pending::default(),
+        pending: Pending::default(),
     };
     flow::run(store, request, events, import, uploaded_at).await
 }
