@@ -134,13 +134,23 @@ declare
     -- The records whose liveness the statement changed: delta +1 for those it made live
     -- (stored, or un-voided), -1 for those it voided.
     changed text;
+    -- Inspections of instruments above this id are counted by their writer: see above.
+    counted_above bigint := coalesce(
+        nullif(current_setting('metrotrack.writer_counts_instruments_above', true), '')::bigint,
+        9223372036854775807);
 begin
     if not exists (select 1 from new_rows) then
         return null;
     end if;
+    if tg_op <> 'INSERT' then
+        -- Voids and restores are always counted here.
+        counted_above := 9223372036854775807;
+    end if;
     if tg_op = 'INSERT' then
-        changed := 'select lab_id, instrument_id, category_code, inspected_on, 1 as delta
-                    from new_rows where voided_at is null';
+        changed := format(
+            'select lab_id, instrument_id, category_code, inspected_on, 1 as delta
+             from new_rows where voided_at is null and instrument_id <= %s',
+            counted_above);
     else
         changed := 'select n.lab_id, n.instrument_id, n.category_code, n.inspected_on,
                            case when n.voided_at is null then 1 else -1 end as delta
@@ -246,7 +256,7 @@ begin
     -- ... and one with a live valid record later than its due one (one the statement
     -- stored or un-voided: the others are not later) takes the latest of them.
     if tg_op = 'INSERT' or exists (select 1 from new_rows where voided_at is null) then
-        execute $sql$
+        execute format($sql$
             update instruments i
             set due_inspection_id = n.id, due_inspected_on = n.inspected_on,
                 due_on = n.valid_until
@@ -255,12 +265,13 @@ begin
                        lab_id, instrument_id, id, inspected_on, valid_until
                 from new_rows
                 where voided_at is null and valid_until is not null
+                  and instrument_id <= %s
                 order by lab_id, instrument_id, inspected_on desc, id desc
             ) n
             where i.lab_id = n.lab_id and i.id = n.instrument_id
               and (i.due_inspected_on is null
                    or (i.due_inspected_on, i.due_inspection_id) < (n.inspected_on, n.id))
-        $sql$;
+        $sql$, counted_above);
     end if;
     return null;
 end;

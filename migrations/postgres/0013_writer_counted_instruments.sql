@@ -29,6 +29,10 @@ begin
     if not exists (select 1 from new_rows) then
         return null;
     end if;
+    if tg_op <> 'INSERT' then
+        -- Voids and restores are always counted here.
+        counted_above := 9223372036854775807;
+    end if;
     if tg_op = 'INSERT' then
         changed := format(
             'select lab_id, instrument_id, category_code, inspected_on, 1 as delta
