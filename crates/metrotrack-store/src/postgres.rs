@@ -47,13 +47,14 @@ pub(crate) fn now() -> DateTime<Utc> {
 }
 
 impl SqlStore<Postgres> {
-    /// Moves the lab's appended tally changes into the tallies (migration 0007): each
-    /// tally row is updated once per write, however many statements changed it.
+    /// Moves the lab's appended tally changes into the tallies (migration 0007), and its
+    /// due-day changes into the due days (0014): each row is updated once per write,
+    /// however many statements changed it.
     async fn fold_tallies(
         tx: &mut Transaction<'static, Postgres>,
         lab: LabId,
     ) -> Result<(), StoreError> {
-        sqlx::query("select fold_inspection_tallies($1)")
+        sqlx::query("select fold_inspection_tallies($1), fold_instrument_due_days($1)")
             .bind(lab)
             .execute(&mut **tx)
             .await?;
@@ -65,9 +66,12 @@ impl SqlStore<Postgres> {
     /// dead row versions that every figure reads past until autovacuum comes by. The
     /// write is committed already: a failure here is only logged.
     async fn tidy_tallies(&self) {
-        if let Err(e) = sqlx::query("vacuum (analyze) inspection_tallies, inspection_tally_changes")
-            .execute(&self.pool)
-            .await
+        if let Err(e) = sqlx::query(
+            "vacuum (analyze) inspection_tallies, inspection_tally_changes, instrument_due_days,
+             instrument_due_day_changes",
+        )
+        .execute(&self.pool)
+        .await
         {
             tracing::warn!(error = %e, "could not vacuum inspection_tallies");
         }
@@ -128,6 +132,10 @@ impl Backend for Postgres {
          union all
          select lab_id, seg, category_code, prev_seg, instrument_days, inspections
          from inspection_tally_changes) t";
+    // With the changes not folded in yet (migration 0014).
+    const DUE_DAYS: &'static str = "(select lab_id, due_on, instruments from instrument_due_days
+         union all
+         select lab_id, due_on, instruments from instrument_due_day_changes) d";
 
     // As migration 0005 first filled them.
     const RECOMPUTED_TALLIES: &'static str = "select lab_id, seg, category_code, prev_seg,

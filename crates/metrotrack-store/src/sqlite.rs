@@ -155,6 +155,7 @@ impl Backend for Sqlite {
              order by x.tested_on desc, x.id desc limit 1)";
     const OVER_LIMIT: &'static str = "cast(t.resistance_ohm as real) > cast(t.limit_ohm as real)";
     const TALLIES: &'static str = "inspection_tallies";
+    const DUE_DAYS: &'static str = "instrument_due_days";
     // As migration 0005 first filled them.
     const RECOMPUTED_TALLIES: &'static str = "select lab_id, seg, category_code, prev_seg,
                 sum(days) as days, sum(n) as n

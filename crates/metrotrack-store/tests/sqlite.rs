@@ -188,3 +188,28 @@ async fn bulk_speed() {
         n as f64 / took.as_secs_f64()
     );
 }
+
+/// Migration 0014 on a database filled before it: the counts of instruments due per day
+/// it computes from the instruments are the due list's, and stay so as more is imported.
+#[tokio::test]
+async fn the_due_day_counts_migration_counts_what_was_there() {
+    use metrotrack_store::conformance::{due_counts_are_the_lists, fill_with_due_instruments};
+    let (_dir, store) = fresh().await;
+    fill_with_due_instruments(&store, "sha-a", 0).await;
+    // The schema as it was before 0014, with the data: what an older metrotrack left.
+    sqlx::raw_sql(
+        "drop trigger instruments_due_days_insert;
+         drop trigger instruments_due_days_update;
+         drop trigger instruments_due_days_delete;
+         drop table instrument_due_days;
+         delete from _sqlx_migrations where version = 14;",
+    )
+    .execute(store.pool())
+    .await
+    .expect("back to 0013");
+    assert_eq!(count(&store, "instruments").await, 25);
+    store.migrate().await.expect("migrate to 0014");
+    due_counts_are_the_lists(&store).await;
+    fill_with_due_instruments(&store, "sha-b", 10).await;
+    due_counts_are_the_lists(&store).await;
+}

@@ -36,13 +36,15 @@ fn amendment(record: NewInspection, reason: &str) -> Amendment<NewInspection> {
     }
 }
 
-/// The serial numbers and due dates on the due list as of `as_of`, a year ahead.
+/// The serial numbers and due dates on the due list as of `as_of`, a year ahead; the
+/// due counts of the same days agree with it.
 async fn due<S: Store>(store: &S, as_of: &str) -> Vec<(String, NaiveDate)> {
     let lab = lab(store).await;
     let due = store
         .due_list(lab, 366, d(as_of), None, 1000)
         .await
         .expect("due list");
+    counts_are_the_list(store, lab, 366, d(as_of), &due).await;
     due.into_iter()
         .map(|e| (e.serial_number, e.valid_until))
         .collect()

@@ -160,6 +160,7 @@ pub async fn figures_and_due_list_match_the_records<S: Store>(store: &S) {
                 .due_list(lab, 30, as_of, None, 1000)
                 .await
                 .expect("due list");
+            counts_are_the_list(store, lab, 30, as_of, &due).await;
             let got: Vec<(NaiveDate, String)> = due
                 .into_iter()
                 .map(|e| (e.valid_until, e.serial_number))

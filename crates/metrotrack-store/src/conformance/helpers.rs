@@ -5,6 +5,28 @@ use super::*;
 
 // ----- helpers ---------------------------------------------------------------------
 
+/// The due counts within `within` days as of `as_of` are those of `list`, the whole due
+/// list of the same days: its overdue entries and the rest. (The counts are kept per
+/// day apart from the list, migration 0014.)
+pub async fn counts_are_the_list<S: Store>(
+    store: &S,
+    lab: LabId,
+    within: u32,
+    as_of: NaiveDate,
+    list: &[DueEntry],
+) {
+    let counts = store
+        .due_counts(lab, within, as_of)
+        .await
+        .expect("due counts");
+    let overdue = list.iter().filter(|e| e.overdue).count() as u64;
+    assert_eq!(
+        (counts.overdue, counts.due_soon),
+        (overdue, list.len() as u64 - overdue),
+        "the due counts are the due list's"
+    );
+}
+
 /// A date from `YYYY-MM-DD`.
 pub fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")

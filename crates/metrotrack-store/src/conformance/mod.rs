@@ -18,10 +18,10 @@
 
 use chrono::NaiveDate;
 use metrotrack_core::{
-    BatchOutcome, CategoryCode, CycleRule, DueAfter, EarthingSystem, FileSummary, ImportBatch,
-    ImportMode, InspectionKind, LabId, LogKind, Metric, Msg, NewEarthingTest, NewInspection, Ohms,
-    Outcome, ParsedRow, PeriodSpec, PlanTarget, PointCode, Problem, ReportingPeriod, Scheme,
-    SerialNumber, Sourced,
+    BatchOutcome, CategoryCode, CycleRule, DueAfter, DueEntry, EarthingSystem, FileSummary,
+    ImportBatch, ImportMode, InspectionKind, LabId, LogKind, Metric, Msg, NewEarthingTest,
+    NewInspection, Ohms, Outcome, ParsedRow, PeriodSpec, PlanTarget, PointCode, Problem,
+    ReportingPeriod, Scheme, SerialNumber, Sourced,
 };
 use tokio::sync::mpsc;
 

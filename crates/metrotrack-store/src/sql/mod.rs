@@ -200,6 +200,9 @@ pub trait Backend:
     const OVER_LIMIT: &'static str;
     /// The inspection tallies as the figures read them.
     const TALLIES: &'static str;
+    /// How many instruments fall due on each day (migration 0014) as the due counts read
+    /// them: `lab_id, due_on, instruments`, a day possibly on several rows.
+    const DUE_DAYS: &'static str;
     /// The inspection tallies recomputed from the live records, as the migration that
     /// made them computes them: `lab_id, seg, category_code, prev_seg, days, n` (zero
     /// rows left out), for `metrotrack verify`.

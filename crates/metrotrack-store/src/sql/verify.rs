@@ -1,8 +1,9 @@
 //! Whether the database agrees with itself (`metrotrack verify`): the database's own
 //! integrity and references, every batch's count against its records, the kept figures
-//! (tallies) and due dates against what the records say, the audit log's continuity,
-//! and each kept file against its batch's SHA-256 (`files.rs`). Each check but the last
-//! is one query naming its first differences in words; none writes.
+//! (tallies) and due dates against what the records say, the due counts per day against
+//! the instruments, the audit log's continuity, and each kept file against its batch's
+//! SHA-256 (`files.rs`). Each check but the last is one query naming its first
+//! differences in words; none writes.
 
 use super::{Backend, SqlStore, fetch_all};
 use crate::{Difference, StoreError};
@@ -83,6 +84,20 @@ impl<DB: Backend> SqlStore<DB> {
                 or i.due_on is distinct from e.valid_until
              order by i.lab_id, i.id limit {FIRST}"
         );
+        let due_days = format!(
+            "with kept as (select lab_id, due_on, cast(sum(instruments) as bigint) as n
+                           from {kept} group by lab_id, due_on having sum(instruments) <> 0),
+             counted as (select lab_id, due_on, count(*) as n from instruments
+                         where due_on is not null group by lab_id, due_on)
+             select 'lab ' || cast(coalesce(k.lab_id, c.lab_id) as text) || ', due '
+                    || cast(coalesce(k.due_on, c.due_on) as text) || ': the kept count says '
+                    || cast(coalesce(k.n, 0) as text) || ' instruments; the instruments, '
+                    || cast(coalesce(c.n, 0) as text)
+             from kept k full outer join counted c on c.lab_id = k.lab_id and c.due_on = k.due_on
+             where coalesce(k.n, 0) <> coalesce(c.n, 0)
+             order by 1 limit {FIRST}",
+            kept = DB::DUE_DAYS
+        );
         let audit_order = format!(
             "select 'audit log of lab ' || cast(lab_id as text) || ': entry ' || cast(id as text)
                     || ' is dated ' || cast(at as text) || ', before the entry ahead of it ('
@@ -112,6 +127,7 @@ impl<DB: Backend> SqlStore<DB> {
             ("batch counts", batches),
             ("figures", tallies),
             ("due dates", due),
+            ("due counts", due_days),
             ("audit log", audit_order),
             ("audit log", audit_batches),
         ]);
