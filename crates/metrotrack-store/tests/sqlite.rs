@@ -198,10 +198,7 @@ async fn the_due_day_counts_migration_counts_what_was_there() {
     fill_with_due_instruments(&store, "sha-a", 0).await;
     // The schema as it was before 0014, with the data: what an older metrotrack left.
     sqlx::raw_sql(
-        "drop trigger instruments_due_days_insert;
-         drop trigger instruments_due_days_update;
-         drop trigger instruments_due_days_delete;
-         drop table instrument_due_days;
+        "drop table instrument_due_days;
          delete from _sqlx_migrations where version = 14;",
     )
     .execute(store.pool())

@@ -3,6 +3,8 @@
 //! of the instruments it creates (all their days are its rows). Each backend's import
 //! counts those rows here; the days of instruments stored before, which need their
 //! history, are counted by SQL (SQLite's `tallies::stored`, PostgreSQL's trigger).
+//! SQLite's import also counts here the instruments it creates due, by due day
+//! (migration 0014); PostgreSQL's statement triggers on `instruments` count those.
 
 use std::collections::HashMap;
 
@@ -20,6 +22,8 @@ use crate::figures::half_month;
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
     by_category: Vec<(String, BySeg)>,
+    /// Instruments the import created due, by due day (migration 0014).
+    due_days: HashMap<NaiveDate, i64>,
 }
 
 /// One category's changes: by `(seg, prev_seg)`, the instrument-days and inspections.
@@ -73,12 +77,34 @@ impl Pending {
         }
     }
 
-    /// Adds the changes counted to `lab`'s tallies.
+    /// Counts an instrument the import created due on `day`, for the due counts.
+    pub fn due_on(&mut self, day: NaiveDate) {
+        *self.due_days.entry(day).or_default() += 1;
+    }
+
+    /// Adds the changes counted to `lab`'s tallies, and the instruments created due to
+    /// its due days.
     pub async fn apply<DB: Backend>(
-        self,
+        mut self,
         tx: &mut Transaction<'static, DB>,
         lab: LabId,
     ) -> Result<(), StoreError> {
+        for (day, instruments) in std::mem::take(&mut self.due_days) {
+            execute(
+                tx,
+                sqlx::query(
+                    "insert into instrument_due_days (lab_id, due_on, instruments)
+                     values ($1, $2, $3)
+                     on conflict (lab_id, due_on)
+                     do update set instruments = instrument_due_days.instruments
+                         + excluded.instruments",
+                )
+                .arg(lab)
+                .arg(day)
+                .arg(instruments),
+            )
+            .await?;
+        }
         for ((seg, category, prev_seg), (days, inspections)) in self.changes() {
             execute(
                 tx,

@@ -462,6 +462,7 @@ fn count_chunk(
     for (instrument, mut c) in created {
         pending.first_days(c.category, &mut c.days);
         if let Some(due) = c.due {
+            pending.due_on(due.valid_until);
             dues.insert(instrument, due);
         }
     }

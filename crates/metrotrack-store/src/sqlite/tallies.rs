@@ -78,6 +78,9 @@ pub(super) async fn stored(
     .execute(&mut **tx)
     .await?;
     // An instrument's due date: its latest valid inspection (by date, then id).
+    let which = "select instrument_id from inspections
+                 where id > ? and +instrument_id <= ? and valid_until is not null";
+    due_days(tx, -1, which, Some((after, instruments_to))).await?;
     sqlx::query(
         "update instruments
          set due_inspection_id = c.id, due_inspected_on = c.inspected_on, due_on = c.valid_until
@@ -99,6 +102,34 @@ pub(super) async fn stored(
     .bind(instruments_to)
     .execute(&mut **tx)
     .await?;
+    due_days(tx, 1, which, Some((after, instruments_to))).await?;
+    Ok(())
+}
+
+/// Adds `sign` (−1 before their due dates move, +1 after) times each due day of the
+/// instruments whose ids `which` selects (binding `binds`, if any) to the lab's due
+/// counts, `instrument_due_days` (migration 0014): what moved leaves its old day and
+/// joins its new one, what stayed cancels out.
+async fn due_days(
+    tx: &mut Transaction<'static, Sqlite>,
+    sign: i64,
+    which: &str,
+    binds: Option<(i64, i64)>,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "insert into instrument_due_days (lab_id, due_on, instruments)
+         select lab_id, due_on, ? * count(*) from instruments
+         where id in ({which}) and due_on is not null
+         group by lab_id, due_on
+         on conflict (lab_id, due_on)
+         do update set instruments = instruments + excluded.instruments"
+    );
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(sign);
+    let query = match binds {
+        Some((a, b)) => query.bind(a).bind(b),
+        None => query,
+    };
+    query.execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -175,6 +206,9 @@ pub(super) async fn flipped(
     .execute(&mut **tx)
     .await?;
     // An instrument's due date: its latest valid live inspection (by date, then id).
+    let which = "select o.instrument_id
+                 from inspections o join temp.changed_inspections c on c.id = o.id";
+    due_days(tx, -1, which, None).await?;
     sqlx::query(
         "update instruments set (due_inspection_id, due_inspected_on, due_on) = (
              select s.id, s.inspected_on, s.valid_until from inspections s
@@ -189,6 +223,7 @@ pub(super) async fn flipped(
     )
     .execute(&mut **tx)
     .await?;
+    due_days(tx, 1, which, None).await?;
     sqlx::query("delete from temp.changed_inspections")
         .execute(&mut **tx)
         .await?;
