@@ -10,6 +10,9 @@
 -- of statements do not update the same day rows in place, each time past a longer
 -- chain of row versions); `fold_instrument_due_days(lab)` moves them into the counts,
 -- and the store calls it with the tallies' fold before an import or a void commits.
+-- An import counts the instruments it creates due in memory instead (`sql/tallies.rs`,
+-- `Pending`, as for their tallies), and says so with the transaction-local setting of
+-- 0013: the insert trigger then counts nothing; moves (updates) are always counted here.
 -- Instruments are never deleted or truncated (0008). `metrotrack verify` recounts it.
 create table instrument_due_days (
     lab_id bigint not null references labs (id),
@@ -35,6 +38,12 @@ create function instruments_count_due_days() returns trigger
 language plpgsql as $function$
 begin
     if tg_op = 'INSERT' then
+        -- The import counts the instruments it creates itself, in memory (it names
+        -- itself with the setting of 0013, set only in an import's transaction).
+        if coalesce(current_setting('metrotrack.writer_counts_instruments_above', true), '')
+           <> '' then
+            return null;
+        end if;
         insert into instrument_due_day_changes (lab_id, due_on, instruments)
         select lab_id, due_on, count(*) from new_rows
         where due_on is not null

@@ -175,7 +175,8 @@ struct Import {
     /// Whether the staging table holds rows of an earlier chunk.
     staged: bool,
     /// Tallies of the inspections of instruments each chunk created, counted in memory
-    /// (the trigger leaves them out, migration 0013) and added before the batch commits.
+    /// (the trigger leaves them out, migration 0013), and the created instruments' due
+    /// days (0014), added before the batch commits.
     pending: Pending,
 }
 
@@ -349,7 +350,7 @@ impl Writer for Import {
         // of migration 0005 orders them): the trigger then finds nothing later to
         // update, where it would otherwise write each new instrument's row twice. A row
         // the insert below skips is taken back by `due_by_stored`.
-        sqlx::query(
+        let created_due: Vec<Option<NaiveDate>> = sqlx::query_scalar(
             "with due as (
                  select distinct on (category_code, manufacturer_key, serial_key)
                         category_code, manufacturer_key, serial_key, id, inspected_on,
@@ -369,13 +370,19 @@ impl Writer for Import {
              from staged_inspections s
              left join due d using (category_code, manufacturer_key, serial_key)
              order by s.category_code, s.manufacturer_key, s.serial_key, s.source_line
-             on conflict do nothing",
+             on conflict do nothing
+             returning due_on",
         )
         .bind(self.progress.lab)
         .bind(self.now)
         .bind(self.progress.batch_id)
-        .execute(&mut *self.tx)
+        .fetch_all(&mut *self.tx)
         .await?;
+        // The due counts of the instruments created, by day (the insert trigger of
+        // migration 0014 leaves them to the writer that set the setting above).
+        for due_on in created_due.into_iter().flatten() {
+            self.pending.due_on(due_on);
+        }
         let stored = self
             .insert_staged(
                 "insert into inspections (id, lab_id, instrument_id, category_code, kind,

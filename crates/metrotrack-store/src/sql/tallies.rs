@@ -3,8 +3,7 @@
 //! of the instruments it creates (all their days are its rows). Each backend's import
 //! counts those rows here; the days of instruments stored before, which need their
 //! history, are counted by SQL (SQLite's `tallies::stored`, PostgreSQL's trigger).
-//! SQLite's import also counts here the instruments it creates due, by due day
-//! (migration 0014); PostgreSQL's statement triggers on `instruments` count those.
+//! Both also count here the instruments they create due, by due day (migration 0014).
 
 use std::collections::HashMap;
 
