@@ -87,22 +87,13 @@ pub(super) fn run(binary: &Path, dir: &Path, o: &Options) {
         eprintln!("writing {} …", ods_log.display());
         write_ods(&csv_log, &ods_log);
     }
-    // The database the exports read: the `--rows` log imported once, kept.
-    let export_db = dir.join(format!("export-{}.db", o.rows));
-    let export_url = sqlite_url(&export_db);
-    if !export_db.exists() {
-        let log = dir.join(format!("inspections-{}.csv", o.rows));
-        if !log.exists() {
-            eprintln!("generating {} …", log.display());
-            generate(&log, o.rows).expect("generate the log");
-        }
-        eprintln!("importing {} for the exports …", log.display());
-        let limit = (fs::metadata(&log).map_or(0, |m| m.len()) + (1 << 20)).to_string();
-        let status = cli_import(binary, &export_url, &log, &limit)
-            .stdout(Stdio::null())
-            .status();
-        assert!(status.is_ok_and(|s| s.success()), "import for the exports");
-    }
+    // The database the exports read: the `--rows` log imported once, kept; an earlier
+    // build reads one it imported itself (a newer build's schema may be beyond it).
+    let export_url = export_database(binary, dir, o.rows, "");
+    let earlier_url = o
+        .against
+        .as_ref()
+        .map(|program| export_database(program, dir, o.rows, "-earlier"));
 
     let db = dir.join("excel-import.db");
     let url = sqlite_url(&db);
@@ -132,14 +123,12 @@ pub(super) fn run(binary: &Path, dir: &Path, o: &Options) {
         rows[http_export]
             .measures
             .push(http_xlsx(binary, &export_url, dir));
-        if let (Some(program), Some((cli, http))) = (&o.against, earlier) {
+        if let (Some(program), Some(url), Some((cli, http))) = (&o.against, &earlier_url, earlier) {
             let out = dir.join(format!("export-{}-earlier.xlsx", o.rows));
             rows[cli]
                 .measures
-                .push(timed(&mut export(program, &export_url, "xlsx", &out), None));
-            rows[http]
-                .measures
-                .push(http_xlsx(program, &export_url, dir));
+                .push(timed(&mut export(program, url, "xlsx", &out), None));
+            rows[http].measures.push(http_xlsx(program, url, dir));
         }
     }
     remove_db(&db);
@@ -197,6 +186,27 @@ fn export(program: &Path, url: &str, format: &str, out: &Path) -> Command {
         .arg("--output")
         .arg(out);
     command
+}
+
+/// The URL of `export-{rows}{suffix}.db` under `dir`, the `rows`-row log imported into
+/// it by `program` the first time (the database is kept for later runs).
+fn export_database(program: &Path, dir: &Path, rows: u64, suffix: &str) -> String {
+    let export_db = dir.join(format!("export-{rows}{suffix}.db"));
+    let export_url = sqlite_url(&export_db);
+    if !export_db.exists() {
+        let log = dir.join(format!("inspections-{rows}.csv"));
+        if !log.exists() {
+            eprintln!("generating {} …", log.display());
+            generate(&log, rows).expect("generate the log");
+        }
+        eprintln!("importing {} for the exports …", log.display());
+        let limit = (fs::metadata(&log).map_or(0, |m| m.len()) + (1 << 20)).to_string();
+        let status = cli_import(program, &export_url, &log, &limit)
+            .stdout(Stdio::null())
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "import for the exports");
+    }
+    export_url
 }
 
 /// The XLSX export downloaded with `curl` from `metrotrack serve` on `url` with its
