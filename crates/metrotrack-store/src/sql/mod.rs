@@ -8,6 +8,7 @@
 mod accounts;
 mod batches;
 mod categories;
+mod due;
 pub use categories::CategoryNames;
 mod evidence;
 mod files;

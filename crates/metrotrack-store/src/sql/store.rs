@@ -1,6 +1,6 @@
 //! [`Store`] for both backends, written once.
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use metrotrack_core::{
     Category, CategoryCode, CycleRule, DueAfter, DueCounts, DueEntry, ImportBatch, LabId, Metric,
     NewEarthingTest, NewInspection, PeriodAchievement, PeriodSpec, PlanTarget, ReportSettings,
@@ -12,7 +12,7 @@ use super::CategoryNames;
 use super::accounts::{TOKEN_SELECT, USER_COLUMNS};
 use super::evidence::Kind;
 use super::rows::{
-    AuditRow, BATCH_COLUMNS, BatchRow, CategoryRow, DueRow, INSPECTION_SELECT, InspectionRow,
+    AuditRow, BATCH_COLUMNS, BatchRow, CategoryRow, INSPECTION_SELECT, InspectionRow,
     InstrumentRow, PlanRow, PointRow, TEST_SELECT, TestRow,
 };
 use super::{
@@ -319,35 +319,8 @@ impl<DB: Backend> Store for SqlStore<DB> {
         after: Option<&DueAfter>,
         limit: u32,
     ) -> Result<Vec<DueEntry>, StoreError> {
-        let horizon = as_of
-            .checked_add_days(Days::new(u64::from(within_days)))
-            .unwrap_or(NaiveDate::MAX);
-        // Each instrument carries its latest valid inspection (kept by triggers, see
-        // migration 0005): a newer failed inspection, which has no valid-until, does not
-        // hide an instrument whose validity has not been renewed.
-        let serial = format!("serial_number{}", DB::BYTE_ORDER);
-        let (after_clause, limit_param) = match after {
-            Some(_) => (format!(" and (due_on, {serial}, id) > ($3, $4, $5)"), "$6"),
-            None => (String::new(), "$3"),
-        };
-        let sql = format!(
-            "select id as instrument_id, category_code, serial_number, manufacturer, owner,
-                    due_inspected_on as inspected_on, due_on as valid_until
-             from instruments
-             where lab_id = $1 and due_on is not null and due_on <= $2{after_clause}
-             order by due_on, {serial}, id limit {limit_param}"
-        );
-        let query = sqlx::query(sqlx::AssertSqlSafe(sql)).arg(lab).arg(horizon);
-        let query = match after {
-            Some(a) => query
-                .arg(a.valid_until)
-                .arg(a.serial_number.as_str())
-                .arg(a.instrument_id),
-            None => query,
-        };
-        let mut c = self.pool.acquire().await?;
-        let rows: Vec<DueRow> = fetch_all(&mut c, query.arg(i64::from(limit))).await?;
-        rows.into_iter().map(|r| r.entry(as_of)).collect()
+        self.read_due_list(lab, within_days, as_of, after, limit)
+            .await
     }
 
     #[tracing::instrument(skip_all, fields(lab = lab, within_days = within_days, as_of = %as_of))]
@@ -357,30 +330,7 @@ impl<DB: Backend> Store for SqlStore<DB> {
         within_days: u32,
         as_of: NaiveDate,
     ) -> Result<DueCounts, StoreError> {
-        let horizon = as_of
-            .checked_add_days(Days::new(u64::from(within_days)))
-            .unwrap_or(NaiveDate::MAX);
-        // Summed from the instruments due per day (migration 0014): a few thousand days
-        // at most, however many instruments are due.
-        let sql = format!(
-            "select cast(coalesce(sum(case when due_on < $2 then instruments end), 0) as bigint),
-                    cast(coalesce(sum(instruments), 0) as bigint)
-             from {} where lab_id = $1 and due_on <= $3",
-            DB::DUE_DAYS
-        );
-        let mut c = self.pool.acquire().await?;
-        let (overdue, total): (i64, i64) = fetch_one(
-            &mut c,
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .arg(lab)
-                .arg(as_of)
-                .arg(horizon),
-        )
-        .await?;
-        Ok(DueCounts {
-            overdue: u64_of(overdue),
-            due_soon: u64_of(total - overdue),
-        })
+        self.read_due_counts(lab, within_days, as_of).await
     }
 
     // ----- labs, accounts and the audit log -----------------------------------------
