@@ -33,25 +33,6 @@ end;
 $$;
 
 --
--- Name: count_due_day_moves(bigint[], date[], date[]); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.count_due_day_moves(lab_ids bigint[], due_before date[], due_after date[]) RETURNS void
-    LANGUAGE sql
-    AS $$
-    insert into instrument_due_day_changes (lab_id, due_on, instruments)
-    select lab_id, day, sum(delta) from (
-        select lab_id, day, -1 as delta from unnest(lab_ids, due_before) m (lab_id, day)
-        where day is not null
-        union all
-        select lab_id, day, 1 from unnest(lab_ids, due_after) m (lab_id, day)
-        where day is not null
-    ) c
-    group by lab_id, day
-    having sum(delta) <> 0
-$$;
-
---
 -- Name: fold_inspection_tallies(bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -71,25 +52,6 @@ CREATE FUNCTION public.fold_inspection_tallies(lab bigint) RETURNS void
     on conflict (lab_id, seg, category_code, prev_seg) do update
     set instrument_days = t.instrument_days + excluded.instrument_days,
         inspections = t.inspections + excluded.inspections
-$$;
-
---
--- Name: fold_instrument_due_days(bigint); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.fold_instrument_due_days(lab bigint) RETURNS void
-    LANGUAGE sql
-    AS $$
-    with moved as (
-        delete from instrument_due_day_changes where lab_id = lab
-        returning lab_id, due_on, instruments
-    )
-    insert into instrument_due_days as d (lab_id, due_on, instruments)
-    select lab_id, due_on, sum(instruments) from moved
-    group by lab_id, due_on
-    order by lab_id, due_on
-    on conflict (lab_id, due_on) do update
-    set instruments = d.instruments + excluded.instruments
 $$;
 
 --
@@ -276,53 +238,39 @@ begin
 
     -- Due list. The due inspection is always live: an instrument whose due inspection
     -- is voided now takes its latest valid one left ...
-    -- Each update counts the due days it moves (0015): `o`, the instrument as the
-    -- statement found it, gives the day it was due before.
     if tg_op = 'UPDATE' then
         execute $sql$
-            with moved as (
-                update instruments i
-                set (due_inspection_id, due_inspected_on, due_on) = (
-                    select s.id, s.inspected_on, s.valid_until
-                    from inspections s
-                    where s.lab_id = i.lab_id and s.instrument_id = i.id
-                      and s.voided_at is null and s.valid_until is not null
-                    order by s.inspected_on desc, s.id desc
-                    limit 1)
-                from new_rows n, instruments o
-                where n.voided_at is not null
-                  and i.lab_id = n.lab_id and i.id = n.instrument_id and i.due_inspection_id = n.id
-                  and o.lab_id = i.lab_id and o.id = i.id
-                returning i.lab_id, o.due_on as due_before, i.due_on as due_after
-            )
-            select count_due_day_moves(array_agg(lab_id), array_agg(due_before), array_agg(due_after))
-            from moved
+            update instruments i
+            set (due_inspection_id, due_inspected_on, due_on) = (
+                select s.id, s.inspected_on, s.valid_until
+                from inspections s
+                where s.lab_id = i.lab_id and s.instrument_id = i.id
+                  and s.voided_at is null and s.valid_until is not null
+                order by s.inspected_on desc, s.id desc
+                limit 1)
+            from new_rows n
+            where n.voided_at is not null
+              and i.lab_id = n.lab_id and i.id = n.instrument_id and i.due_inspection_id = n.id
         $sql$;
     end if;
     -- ... and one with a live valid record later than its due one (one the statement
     -- stored or un-voided: the others are not later) takes the latest of them.
     if tg_op = 'INSERT' or exists (select 1 from new_rows where voided_at is null) then
         execute format($sql$
-            with moved as (
-                update instruments i
-                set due_inspection_id = n.id, due_inspected_on = n.inspected_on,
-                    due_on = n.valid_until
-                from (
-                    select distinct on (lab_id, instrument_id)
-                           lab_id, instrument_id, id, inspected_on, valid_until
-                    from new_rows
-                    where voided_at is null and valid_until is not null
-                      and instrument_id <= %s
-                    order by lab_id, instrument_id, inspected_on desc, id desc
-                ) n, instruments o
-                where i.lab_id = n.lab_id and i.id = n.instrument_id
-                  and (i.due_inspected_on is null
-                       or (i.due_inspected_on, i.due_inspection_id) < (n.inspected_on, n.id))
-                  and o.lab_id = i.lab_id and o.id = i.id
-                returning i.lab_id, o.due_on as due_before, i.due_on as due_after
-            )
-            select count_due_day_moves(array_agg(lab_id), array_agg(due_before), array_agg(due_after))
-            from moved
+            update instruments i
+            set due_inspection_id = n.id, due_inspected_on = n.inspected_on,
+                due_on = n.valid_until
+            from (
+                select distinct on (lab_id, instrument_id)
+                       lab_id, instrument_id, id, inspected_on, valid_until
+                from new_rows
+                where voided_at is null and valid_until is not null
+                  and instrument_id <= %s
+                order by lab_id, instrument_id, inspected_on desc, id desc
+            ) n
+            where i.lab_id = n.lab_id and i.id = n.instrument_id
+              and (i.due_inspected_on is null
+                   or (i.due_inspected_on, i.due_inspection_id) < (n.inspected_on, n.id))
         $sql$, counted_above);
     end if;
     return null;
@@ -359,28 +307,6 @@ begin
             message = format('instrument %s refers to import batch %s of lab %s, which does not exist',
                              bad.id, bad.created_batch_id, bad.lab_id);
     end if;
-    return null;
-end;
-$$;
-
---
--- Name: instruments_count_due_days(); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.instruments_count_due_days() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-begin
-    -- The import counts the instruments it creates itself, in memory (it names itself
-    -- with the setting of 0013, set only in an import's transaction).
-    if coalesce(current_setting('metrotrack.writer_counts_instruments_above', true), '')
-       <> '' then
-        return null;
-    end if;
-    insert into instrument_due_day_changes (lab_id, due_on, instruments)
-    select lab_id, due_on, count(*) from new_rows
-    where due_on is not null
-    group by lab_id, due_on;
     return null;
 end;
 $$;
@@ -728,26 +654,6 @@ ALTER TABLE public.inspections ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY 
 );
 
 --
--- Name: instrument_due_day_changes; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.instrument_due_day_changes (
-    lab_id bigint NOT NULL,
-    due_on date NOT NULL,
-    instruments bigint NOT NULL
-);
-
---
--- Name: instrument_due_days; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.instrument_due_days (
-    lab_id bigint NOT NULL,
-    due_on date NOT NULL,
-    instruments bigint NOT NULL
-);
-
---
 -- Name: instruments; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -997,13 +903,6 @@ ALTER TABLE ONLY public.inspections
     ADD CONSTRAINT inspections_pkey PRIMARY KEY (lab_id, id);
 
 --
--- Name: instrument_due_days instrument_due_days_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.instrument_due_days
-    ADD CONSTRAINT instrument_due_days_pkey PRIMARY KEY (lab_id, due_on);
-
---
 -- Name: instruments instruments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1151,12 +1050,6 @@ CREATE UNIQUE INDEX inspections_natural_key ON public.inspections USING btree (l
 CREATE UNIQUE INDEX inspections_stamp_no ON public.inspections USING btree (lab_id, stamp_no) WHERE ((stamp_no IS NOT NULL) AND (voided_at IS NULL));
 
 --
--- Name: instrument_due_day_changes_day; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX instrument_due_day_changes_day ON public.instrument_due_day_changes USING btree (lab_id, due_on);
-
---
 -- Name: instruments_due; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1277,12 +1170,6 @@ CREATE TRIGGER inspections_references AFTER INSERT ON public.inspections REFEREN
 CREATE TRIGGER inspections_tally_frozen BEFORE UPDATE OF lab_id, instrument_id, category_code, inspected_on ON public.inspections FOR EACH ROW WHEN (((old.lab_id IS DISTINCT FROM new.lab_id) OR ((old.voided_at IS NULL) AND ((old.instrument_id IS DISTINCT FROM new.instrument_id) OR (old.category_code IS DISTINCT FROM new.category_code) OR (old.inspected_on IS DISTINCT FROM new.inspected_on))))) EXECUTE FUNCTION public.inspections_are_frozen();
 
 --
--- Name: instruments instruments_due_days_insert; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER instruments_due_days_insert AFTER INSERT ON public.instruments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.instruments_count_due_days();
-
---
 -- Name: instruments instruments_kept; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1400,13 +1287,6 @@ ALTER TABLE ONLY public.import_file_parts
 
 ALTER TABLE ONLY public.inspection_tallies
     ADD CONSTRAINT inspection_tallies_lab_id_fkey FOREIGN KEY (lab_id) REFERENCES public.labs(id);
-
---
--- Name: instrument_due_days instrument_due_days_lab_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.instrument_due_days
-    ADD CONSTRAINT instrument_due_days_lab_id_fkey FOREIGN KEY (lab_id) REFERENCES public.labs(id);
 
 --
 -- Name: plan_targets plan_targets_lab_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

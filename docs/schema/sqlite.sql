@@ -269,9 +269,3 @@ CREATE TABLE import_file_parts (
     primary key (lab_id, batch_id, part),
     foreign key (batch_id) references import_batches (id)
 );
-CREATE TABLE instrument_due_days (
-    lab_id integer not null references labs (id),
-    due_on text not null,
-    instruments integer not null,
-    primary key (lab_id, due_on)
-) without rowid;

@@ -239,30 +239,22 @@ impl Import {
     }
 
     /// Instruments created due by a staged row that was then skipped take their latest
-    /// valid stored inspection instead (or none), and the due days they move are counted
-    /// (migration 0015: `o` is the instrument as the statement found it).
+    /// valid stored inspection instead (or none).
     async fn due_by_stored(&mut self, skipped: &[i64]) -> Result<(), StoreError> {
         sqlx::query(
-            "with moved as (
-                 update instruments i
-                 set (due_inspection_id, due_inspected_on, due_on) = (
-                     select e.id, e.inspected_on, e.valid_until
-                     from inspections e
-                     where e.lab_id = i.lab_id and e.instrument_id = i.id
-                       and e.voided_at is null and e.valid_until is not null
-                     order by e.inspected_on desc, e.id desc
-                     limit 1)
-                 from staged_inspections s, instruments o
-                 where s.source_line = any($2) and i.lab_id = $1
-                   and i.category_code = s.category_code
-                   and i.manufacturer_key = s.manufacturer_key and i.serial_key = s.serial_key
-                   and i.due_inspection_id = s.id
-                   and o.lab_id = i.lab_id and o.id = i.id
-                 returning i.lab_id, o.due_on as due_before, i.due_on as due_after
-             )
-             select count_due_day_moves(array_agg(lab_id), array_agg(due_before),
-                                        array_agg(due_after))
-             from moved",
+            "update instruments i
+             set (due_inspection_id, due_inspected_on, due_on) = (
+                 select e.id, e.inspected_on, e.valid_until
+                 from inspections e
+                 where e.lab_id = i.lab_id and e.instrument_id = i.id
+                   and e.voided_at is null and e.valid_until is not null
+                 order by e.inspected_on desc, e.id desc
+                 limit 1)
+             from staged_inspections s
+             where s.source_line = any($2) and i.lab_id = $1
+               and i.category_code = s.category_code
+               and i.manufacturer_key = s.manufacturer_key and i.serial_key = s.serial_key
+               and i.due_inspection_id = s.id",
         )
         .bind(self.progress.lab)
         .bind(skipped)
