@@ -210,3 +210,25 @@ async fn the_due_day_counts_migration_counts_what_was_there() {
     fill_with_due_instruments(&store, "sha-b", 10).await;
     due_counts_are_the_lists(&store).await;
 }
+
+/// Migration 0015 on a database an older metrotrack filled: each batch gets the range of
+/// its records' ids, and voids, restores and the batch filter read its records by it.
+#[tokio::test]
+async fn the_batch_ranges_migration_ranges_what_was_there() {
+    use metrotrack_store::conformance::{batches_hold_their_records, fill_with_batches};
+    let (_dir, store) = fresh().await;
+    fill_with_batches(&store).await;
+    // The schema as it was before 0015, with the data: what an older metrotrack left.
+    sqlx::raw_sql(
+        "alter table import_batches drop column first_record_id;
+         alter table import_batches drop column last_record_id;
+         create index inspections_batch on inspections (batch_id, source_line);
+         create index earthing_tests_batch on earthing_tests (batch_id, source_line);
+         delete from _sqlx_migrations where version = 15;",
+    )
+    .execute(store.pool())
+    .await
+    .expect("back to 0014");
+    store.migrate().await.expect("migrate to 0015");
+    batches_hold_their_records(&store).await;
+}

@@ -123,6 +123,7 @@ macro_rules! conformance_suite {
             records_are_listed_a_page_at_a_time,
             earthing_points_and_tests_are_read_back,
             restoring_a_batch_brings_its_records_back,
+            each_batch_voids_and_restores_only_its_records,
             a_refused_restore_names_every_clash,
             a_batch_that_stored_nothing_never_blocks_its_file,
             amending_a_date_moves_the_record_between_periods,

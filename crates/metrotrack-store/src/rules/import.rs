@@ -16,7 +16,7 @@ use super::{
     OriginalColumns, StoredTest, already_imported, inspection_conflict, number_in_use,
     test_conflict, unique_numbers, whence,
 };
-use crate::sql::{Arg, Backend, SqlStore, execute, fetch_optional};
+use crate::sql::{Arg, Backend, SqlStore, execute, fetch_one, fetch_optional};
 use crate::{BatchRequest, ImportEvent, Store, StoreError};
 
 /// What every backend's running import keeps besides its transaction.
@@ -30,6 +30,10 @@ pub(crate) struct Progress {
     pub original: OriginalColumns,
     /// Parts of the file kept so far.
     pub parts: i64,
+    /// The greatest id of the lab's records of the batch's kind when the import began:
+    /// the records it stores are those above it (it holds the lab's writes), and the
+    /// batch keeps their range (migration 0015).
+    pub records_after: i64,
 }
 
 impl Progress {
@@ -41,6 +45,7 @@ impl Progress {
             tally: BatchTally::default(),
             original: OriginalColumns::default(),
             parts: 0,
+            records_after: 0,
         }
     }
 }
@@ -77,6 +82,8 @@ type Query<'q, DB> = sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Argument
 /// The statements of a batch's own row, the same on both backends (SQLite takes `$N`
 /// parameters too), with their values bound in the order they number them.
 pub(crate) mod sql {
+    use metrotrack_core::LogKind;
+
     use crate::sql::Backend;
 
     /// Inserts the batch's row as an import begins.
@@ -109,13 +116,37 @@ pub(crate) mod sql {
         }
     }
 
-    /// Writes a stored batch's counts ([`super::BatchRecord::bind`]).
-    pub fn record<DB: Backend>() -> String {
+    /// The table of the records a log of `kind` stores.
+    pub fn records_table(kind: LogKind) -> &'static str {
+        match kind {
+            LogKind::Inspections => "inspections",
+            LogKind::Earthing => "earthing_tests",
+        }
+    }
+
+    /// The greatest id of lab `$1`'s records of `kind` (0 when it has none).
+    pub fn records_after(kind: LogKind) -> String {
+        format!(
+            "select coalesce(max(id), 0) from {} where lab_id = $1",
+            records_table(kind)
+        )
+    }
+
+    /// Writes a stored batch's counts ([`super::BatchRecord::bind`]) and the range of
+    /// its records' ids: every record of the lab above `$12` is one the import stored,
+    /// as it holds the lab's writes (migration 0015). Two probes of the primary key
+    /// (SQLite: of `(lab_id, id)`).
+    pub fn record<DB: Backend>(kind: LogKind) -> String {
         let (problems, warnings, columns) = (DB::json("$7"), DB::json("$8"), DB::json("$9"));
+        let records = records_table(kind);
         format!(
             "update import_batches set sha256 = $1, size_bytes = $2, rows = $3, inserted = $4,
                     duplicates = $5, rejected = $6, problems = {problems}, warnings = {warnings},
-                    original_columns = {columns}
+                    original_columns = {columns},
+                    first_record_id = (select min(id) from {records}
+                                       where lab_id = $10 and id > $12),
+                    last_record_id = (select max(id) from {records}
+                                      where lab_id = $10 and id > $12)
              where lab_id = $10 and id = $11"
         )
     }
@@ -236,8 +267,12 @@ async fn write_counts<W: Writer>(
     writer: &mut W,
     record: &BatchRecord<'_>,
 ) -> Result<(), sqlx::Error> {
-    let (lab, id) = (writer.progress().lab, writer.progress().batch_id);
-    let query = record.bind(sqlx::query(AssertSqlSafe(sql::record::<W::DB>())), lab, id);
+    let progress = writer.progress();
+    let (lab, id, after) = (progress.lab, progress.batch_id, progress.records_after);
+    let sql = sql::record::<W::DB>(progress.kind);
+    let query = record
+        .bind(sqlx::query(AssertSqlSafe(sql)), lab, id)
+        .arg(after);
     execute(writer.tx(), query).await.map(|_| ())
 }
 
@@ -330,6 +365,9 @@ pub(crate) async fn run<W: Writer>(
     mut writer: W,
     uploaded_at: DateTime<Utc>,
 ) -> Result<ImportBatch, StoreError> {
+    let query = sqlx::query(AssertSqlSafe(sql::records_after(request.kind))).arg(request.lab);
+    let (after,): (i64,) = fetch_one(writer.tx(), query).await?;
+    writer.progress().records_after = after;
     let mut chunk = Chunk {
         inspections: Vec::new(),
         tests: Vec::new(),

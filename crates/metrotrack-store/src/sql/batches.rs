@@ -31,34 +31,43 @@ fn check_plan(target: &PlanTarget) -> Result<(), StoreError> {
 
 /// The records of voided batch `$2` of lab `$1` that its restore would make live, whose
 /// natural key, certificate or stamp number a live record holds now.
-const RESTORE_CLASHES: &str = "
-    select cast('inspection' as text) as kind, r.id, r.source_line as line,
-           cast('instrument, kind and date' as text) as what,
-           o.id as holder, o.batch_id as holder_batch, o.source_line as holder_line
-    from inspections r join inspections o
-      on o.lab_id = r.lab_id and o.instrument_id = r.instrument_id and o.kind = r.kind
-     and o.inspected_on = r.inspected_on and o.voided_at is null
-    where r.lab_id = $1 and r.batch_id = $2 and r.voided_at is not null and r.void_reason is null
-    union all
-    select 'inspection', r.id, r.source_line, 'certificate number ' || r.certificate_no,
-           o.id, o.batch_id, o.source_line
-    from inspections r join inspections o
-      on o.lab_id = r.lab_id and o.certificate_no = r.certificate_no and o.voided_at is null
-    where r.lab_id = $1 and r.batch_id = $2 and r.voided_at is not null and r.void_reason is null
-    union all
-    select 'inspection', r.id, r.source_line, 'stamp number ' || r.stamp_no,
-           o.id, o.batch_id, o.source_line
-    from inspections r join inspections o
-      on o.lab_id = r.lab_id and o.stamp_no = r.stamp_no and o.voided_at is null
-    where r.lab_id = $1 and r.batch_id = $2 and r.voided_at is not null and r.void_reason is null
-    union all
-    select 'earthing test', r.id, r.source_line, 'point and date',
-           o.id, o.batch_id, o.source_line
-    from earthing_tests r join earthing_tests o
-      on o.lab_id = r.lab_id and o.point_id = r.point_id and o.tested_on = r.tested_on
-     and o.voided_at is null
-    where r.lab_id = $1 and r.batch_id = $2 and r.voided_at is not null and r.void_reason is null
-    order by 3, 2, 4";
+fn restore_clashes() -> String {
+    let restored = Flip::RestoreBatch(0).condition();
+    format!(
+        "with ri as (
+             select id, lab_id, instrument_id, kind, inspected_on, certificate_no, stamp_no,
+                    source_line
+             from inspections where {restored}
+         ),
+         rt as (
+             select id, lab_id, point_id, tested_on, source_line
+             from earthing_tests where {restored}
+         )
+         select cast('inspection' as text) as kind, r.id, r.source_line as line,
+                cast('instrument, kind and date' as text) as what,
+                o.id as holder, o.batch_id as holder_batch, o.source_line as holder_line
+         from ri r join inspections o
+           on o.lab_id = r.lab_id and o.instrument_id = r.instrument_id and o.kind = r.kind
+          and o.inspected_on = r.inspected_on and o.voided_at is null
+         union all
+         select 'inspection', r.id, r.source_line, 'certificate number ' || r.certificate_no,
+                o.id, o.batch_id, o.source_line
+         from ri r join inspections o
+           on o.lab_id = r.lab_id and o.certificate_no = r.certificate_no and o.voided_at is null
+         union all
+         select 'inspection', r.id, r.source_line, 'stamp number ' || r.stamp_no,
+                o.id, o.batch_id, o.source_line
+         from ri r join inspections o
+           on o.lab_id = r.lab_id and o.stamp_no = r.stamp_no and o.voided_at is null
+         union all
+         select 'earthing test', r.id, r.source_line, 'point and date',
+                o.id, o.batch_id, o.source_line
+         from rt r join earthing_tests o
+           on o.lab_id = r.lab_id and o.point_id = r.point_id and o.tested_on = r.tested_on
+          and o.voided_at is null
+         order by 3, 2, 4"
+    )
+}
 
 /// Voids (`voided_at` set) or makes live again (`None`) the inspections and earthing
 /// tests `flip` names, the figures following: how many of each it changed.
@@ -233,12 +242,16 @@ impl<DB: Backend> SqlStore<DB> {
             }
             Some((Some(_),)) => {}
         }
-        let mut clashes: Vec<String> =
-            fetch_all::<DB, ClashRow>(&mut tx, sqlx::query(RESTORE_CLASHES).arg(lab).arg(id))
-                .await?
-                .iter()
-                .map(ClashRow::describe)
-                .collect();
+        let mut clashes: Vec<String> = fetch_all::<DB, ClashRow>(
+            &mut tx,
+            sqlx::query(sqlx::AssertSqlSafe(restore_clashes()))
+                .arg(lab)
+                .arg(id),
+        )
+        .await?
+        .iter()
+        .map(ClashRow::describe)
+        .collect();
         let again: Option<(i64,)> = fetch_optional(
             &mut tx,
             sqlx::query(

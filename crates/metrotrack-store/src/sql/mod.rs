@@ -285,15 +285,27 @@ pub enum Flip {
     RestoreRecord(i64),
 }
 
+/// The records of batch `$2` of lab `$1`, as a condition: its batch and the range of ids
+/// the batch keeps (migration 0015), a range of the primary key that spares an index on
+/// `batch_id`.
+macro_rules! batch_records {
+    () => {
+        "lab_id = $1 and batch_id = $2
+         and id between (select first_record_id from import_batches where lab_id = $1 and id = $2)
+                    and (select last_record_id from import_batches where lab_id = $1 and id = $2)"
+    };
+}
+
 impl Flip {
     /// The records the flip changes, as a condition on lab `$1` and [`Flip::target`]
     /// `$2`: the same in the update that flips them and in the upkeep that follows.
     pub fn condition(self) -> &'static str {
         match self {
-            Self::VoidBatch(_) => "lab_id = $1 and batch_id = $2 and voided_at is null",
-            Self::RestoreBatch(_) => {
-                "lab_id = $1 and batch_id = $2 and voided_at is not null and void_reason is null"
-            }
+            Self::VoidBatch(_) => concat!(batch_records!(), " and voided_at is null"),
+            Self::RestoreBatch(_) => concat!(
+                batch_records!(),
+                " and voided_at is not null and void_reason is null"
+            ),
             Self::VoidRecord(_) => "lab_id = $1 and id = $2 and voided_at is null",
             Self::RestoreRecord(_) => "lab_id = $1 and id = $2 and voided_at is not null",
         }

@@ -57,6 +57,22 @@ where
     q.push_arg(value);
 }
 
+/// ` and <alias>.batch_id = $n`, within the range of ids the batch keeps (migration
+/// 0015): a range of the primary key, as no index leads with `batch_id`.
+fn in_batch<DB>(q: &mut QueryBuilder<DB>, alias: &str, batch: i64)
+where
+    DB: Backend + super::Binds<i64>,
+{
+    and(q, &format!("{alias}.batch_id ="), batch);
+    for (bound, column) in [(">=", "first_record_id"), ("<=", "last_record_id")] {
+        q.push(format!(
+            " and {alias}.id {bound} (select {column} from import_batches where id = "
+        ));
+        q.push_arg(batch);
+        q.push(")");
+    }
+}
+
 /// ` order by <alias>.id limit $n`.
 fn finish<DB: Backend>(q: &mut QueryBuilder<DB>, alias: &str, page: Page) {
     q.push(format!(" order by {alias}.id limit "));
@@ -180,7 +196,7 @@ fn inspection_filters<DB: Backend>(q: &mut QueryBuilder<DB>, filter: &Inspection
         and(q, "s.instrument_id =", instrument);
     }
     if let Some(batch) = filter.batch_id {
-        and(q, "s.batch_id =", batch);
+        in_batch(q, "s", batch);
     }
 }
 
@@ -243,7 +259,7 @@ fn test_filters<DB: Backend>(q: &mut QueryBuilder<DB>, filter: &EarthingTestFilt
         and(q, "t.technician =", technician.trim().to_owned());
     }
     if let Some(batch) = filter.batch_id {
-        and(q, "t.batch_id =", batch);
+        in_batch(q, "t", batch);
     }
     match filter.over_limit {
         Some(true) => {

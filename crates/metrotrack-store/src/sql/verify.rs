@@ -37,17 +37,33 @@ impl<DB: Backend> SqlStore<DB> {
     pub(crate) async fn check_everything(&self) -> Result<Vec<Difference>, StoreError> {
         let mut c = self.pool.acquire().await?;
         let mut found = Vec::new();
+        // Each batch's records: how many, and their first and last id.
+        let named = "select batch_id, count(*) as stored, min(id) as first, max(id) as last
+                     from (select batch_id, id from inspections where batch_id is not null
+                           union all
+                           select batch_id, id from earthing_tests where batch_id is not null) r
+                     group by batch_id";
         let batches = format!(
             "select 'batch ' || cast(b.id as text) || ' of lab ' || cast(b.lab_id as text)
                     || ' counts ' || cast(b.inserted as text) || ' records stored; '
                     || cast(coalesce(n.stored, 0) as text) || ' records name it'
              from import_batches b
-             left join (select batch_id, count(*) as stored
-                        from (select batch_id from inspections where batch_id is not null
-                              union all
-                              select batch_id from earthing_tests where batch_id is not null) r
-                        group by batch_id) n on n.batch_id = b.id
+             left join ({named}) n on n.batch_id = b.id
              where b.mode <> 'dry_run' and b.inserted <> coalesce(n.stored, 0)
+             order by b.id limit {FIRST}"
+        );
+        // Voids, restores and the records' batch filter read a batch's records in its
+        // range (migration 0015): a record outside it would be left out of them.
+        let batch_ranges = format!(
+            "select 'batch ' || cast(b.id as text) || ' of lab ' || cast(b.lab_id as text)
+                    || ' keeps its records as ids '
+                    || coalesce(cast(b.first_record_id as text), 'none') || ' to '
+                    || coalesce(cast(b.last_record_id as text), 'none') || '; they are '
+                    || cast(n.first as text) || ' to ' || cast(n.last as text)
+             from import_batches b
+             join ({named}) n on n.batch_id = b.id
+             where b.first_record_id is null or b.last_record_id is null
+                or n.first < b.first_record_id or n.last > b.last_record_id
              order by b.id limit {FIRST}"
         );
         let tallies = format!(
@@ -125,6 +141,7 @@ impl<DB: Backend> SqlStore<DB> {
             .collect();
         checks.extend([
             ("batch counts", batches),
+            ("batch ranges", batch_ranges),
             ("figures", tallies),
             ("due dates", due),
             ("due counts", due_days),
