@@ -55,6 +55,25 @@ CREATE FUNCTION public.fold_inspection_tallies(lab bigint) RETURNS void
 $$;
 
 --
+-- Name: fold_instrument_due_days(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.fold_instrument_due_days(lab bigint) RETURNS void
+    LANGUAGE sql
+    AS $$
+    with moved as (
+        delete from instrument_due_day_changes where lab_id = lab
+        returning lab_id, due_on, instruments
+    )
+    insert into instrument_due_days as d (lab_id, due_on, instruments)
+    select lab_id, due_on, sum(instruments) from moved
+    group by lab_id, due_on
+    order by lab_id, due_on
+    on conflict (lab_id, due_on) do update
+    set instruments = d.instruments + excluded.instruments
+$$;
+
+--
 -- Name: inspection_half_month(date); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -312,6 +331,39 @@ end;
 $$;
 
 --
+-- Name: instruments_count_due_days(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.instruments_count_due_days() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    if tg_op = 'INSERT' then
+        -- The import counts the instruments it creates itself, in memory (it names
+        -- itself with the setting of 0013, set only in an import's transaction).
+        if coalesce(current_setting('metrotrack.writer_counts_instruments_above', true), '')
+           <> '' then
+            return null;
+        end if;
+        insert into instrument_due_day_changes (lab_id, due_on, instruments)
+        select lab_id, due_on, count(*) from new_rows
+        where due_on is not null
+        group by lab_id, due_on;
+    else
+        insert into instrument_due_day_changes (lab_id, due_on, instruments)
+        select lab_id, due_on, sum(delta) from (
+            select lab_id, due_on, 1 as delta from new_rows where due_on is not null
+            union all
+            select lab_id, due_on, -1 from old_rows where due_on is not null
+        ) c
+        group by lab_id, due_on
+        having sum(delta) <> 0;
+    end if;
+    return null;
+end;
+$$;
+
+--
 -- Name: record_versions_are_kept(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -537,6 +589,8 @@ CREATE TABLE public.import_batches (
     voided_by text,
     void_reason text,
     original_columns jsonb,
+    first_record_id bigint,
+    last_record_id bigint,
     CONSTRAINT import_batches_check CHECK (((voided_at IS NULL) = (voided_by IS NULL))),
     CONSTRAINT import_batches_duplicates_check CHECK ((duplicates >= 0)),
     CONSTRAINT import_batches_inserted_check CHECK ((inserted >= 0)),
@@ -651,6 +705,26 @@ ALTER TABLE public.inspections ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY 
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+--
+-- Name: instrument_due_day_changes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.instrument_due_day_changes (
+    lab_id bigint NOT NULL,
+    due_on date NOT NULL,
+    instruments bigint NOT NULL
+);
+
+--
+-- Name: instrument_due_days; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.instrument_due_days (
+    lab_id bigint NOT NULL,
+    due_on date NOT NULL,
+    instruments bigint NOT NULL
 );
 
 --
@@ -903,6 +977,13 @@ ALTER TABLE ONLY public.inspections
     ADD CONSTRAINT inspections_pkey PRIMARY KEY (lab_id, id);
 
 --
+-- Name: instrument_due_days instrument_due_days_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.instrument_due_days
+    ADD CONSTRAINT instrument_due_days_pkey PRIMARY KEY (lab_id, due_on);
+
+--
 -- Name: instruments instruments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -978,12 +1059,6 @@ CREATE UNIQUE INDEX api_tokens_hash ON public.api_tokens USING btree (token_hash
 CREATE UNIQUE INDEX earthing_points_identity ON public.earthing_points USING btree (lab_id, site_key, code_key);
 
 --
--- Name: earthing_tests_batch; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX earthing_tests_batch ON public.earthing_tests USING btree (lab_id, batch_id, source_line);
-
---
 -- Name: earthing_tests_metrics; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1014,12 +1089,6 @@ CREATE UNIQUE INDEX import_batches_sha256 ON public.import_batches USING btree (
 CREATE INDEX inspection_tally_changes_seg ON public.inspection_tally_changes USING btree (lab_id, seg);
 
 --
--- Name: inspections_batch; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX inspections_batch ON public.inspections USING btree (lab_id, batch_id, source_line);
-
---
 -- Name: inspections_certificate_no; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1048,6 +1117,12 @@ CREATE UNIQUE INDEX inspections_natural_key ON public.inspections USING btree (l
 --
 
 CREATE UNIQUE INDEX inspections_stamp_no ON public.inspections USING btree (lab_id, stamp_no) WHERE ((stamp_no IS NOT NULL) AND (voided_at IS NULL));
+
+--
+-- Name: instrument_due_day_changes_day; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX instrument_due_day_changes_day ON public.instrument_due_day_changes USING btree (lab_id, due_on);
 
 --
 -- Name: instruments_due; Type: INDEX; Schema: public; Owner: -
@@ -1170,6 +1245,18 @@ CREATE TRIGGER inspections_references AFTER INSERT ON public.inspections REFEREN
 CREATE TRIGGER inspections_tally_frozen BEFORE UPDATE OF lab_id, instrument_id, category_code, inspected_on ON public.inspections FOR EACH ROW WHEN (((old.lab_id IS DISTINCT FROM new.lab_id) OR ((old.voided_at IS NULL) AND ((old.instrument_id IS DISTINCT FROM new.instrument_id) OR (old.category_code IS DISTINCT FROM new.category_code) OR (old.inspected_on IS DISTINCT FROM new.inspected_on))))) EXECUTE FUNCTION public.inspections_are_frozen();
 
 --
+-- Name: instruments instruments_due_days_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER instruments_due_days_insert AFTER INSERT ON public.instruments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.instruments_count_due_days();
+
+--
+-- Name: instruments instruments_due_days_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER instruments_due_days_update AFTER UPDATE ON public.instruments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.instruments_count_due_days();
+
+--
 -- Name: instruments instruments_kept; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1287,6 +1374,13 @@ ALTER TABLE ONLY public.import_file_parts
 
 ALTER TABLE ONLY public.inspection_tallies
     ADD CONSTRAINT inspection_tallies_lab_id_fkey FOREIGN KEY (lab_id) REFERENCES public.labs(id);
+
+--
+-- Name: instrument_due_days instrument_due_days_lab_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.instrument_due_days
+    ADD CONSTRAINT instrument_due_days_lab_id_fkey FOREIGN KEY (lab_id) REFERENCES public.labs(id);
 
 --
 -- Name: plan_targets plan_targets_lab_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

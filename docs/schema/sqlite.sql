@@ -43,7 +43,7 @@ CREATE TABLE import_batches (
     voided_at text,
     voided_by text,
     void_reason text
-, original_columns text);
+, original_columns text, first_record_id integer, last_record_id integer);
 CREATE INDEX import_batches_lab on import_batches (lab_id, id);
 CREATE TABLE instruments (
     id integer primary key,
@@ -100,7 +100,6 @@ CREATE UNIQUE INDEX inspections_stamp_no
     on inspections (lab_id, stamp_no) where stamp_no is not null and voided_at is null;
 CREATE INDEX inspections_metrics
     on inspections (lab_id, inspected_on, category_code, instrument_id);
-CREATE INDEX inspections_batch on inspections (batch_id, source_line);
 CREATE TABLE earthing_points (
     id integer primary key,
     lab_id integer not null references labs (id),
@@ -136,7 +135,6 @@ CREATE TABLE earthing_tests (
 CREATE UNIQUE INDEX earthing_tests_natural_key
     on earthing_tests (lab_id, point_id, tested_on) where voided_at is null;
 CREATE INDEX earthing_tests_metrics on earthing_tests (lab_id, tested_on, point_id);
-CREATE INDEX earthing_tests_batch on earthing_tests (batch_id, source_line);
 CREATE TABLE plan_targets (
     lab_id integer not null references labs (id),
     metric text not null,
@@ -269,3 +267,9 @@ CREATE TABLE import_file_parts (
     primary key (lab_id, batch_id, part),
     foreign key (batch_id) references import_batches (id)
 );
+CREATE TABLE instrument_due_days (
+    lab_id integer not null references labs (id),
+    due_on text not null,
+    instruments integer not null,
+    primary key (lab_id, due_on)
+) without rowid;
