@@ -371,3 +371,38 @@ async fn the_batch_ranges_migration_ranges_what_was_there() {
     store.migrate().await.expect("migrate to 0015");
     batches_hold_their_records(&store).await;
 }
+
+/// Migration 0016 on a database an older metrotrack filled: the instruments' keys compare
+/// bytewise, and an import still finds the instruments stored before it.
+#[tokio::test]
+async fn the_bytewise_keys_migration_keeps_the_instruments_found() {
+    use metrotrack_store::conformance::{due_counts_are_the_lists, fill_with_due_instruments};
+    let Some((_db, store)) = fresh().await else {
+        panic!("needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL");
+    };
+    fill_with_due_instruments(&store, "sha-a", 0).await;
+    // The schema as it was before 0016, with the data: what an older metrotrack left.
+    sqlx::raw_sql(
+        r#"alter table instruments
+               alter column manufacturer_key type text collate "default",
+               alter column serial_key type text collate "default";
+           delete from _sqlx_migrations where version = 16;"#,
+    )
+    .execute(store.pool())
+    .await
+    .expect("back to 0015");
+    store.migrate().await.expect("migrate to 0016");
+    let collations: Vec<String> = sqlx::query_scalar(
+        "select c.collname::text from pg_attribute a join pg_collation c on c.oid = a.attcollation
+         where a.attrelid = 'instruments'::regclass
+           and a.attname in ('manufacturer_key', 'serial_key')",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("collations");
+    assert_eq!(collations, ["C", "C"]);
+    // New inspections of the same 25 instruments: found, not created again.
+    fill_with_due_instruments(&store, "sha-b", 10).await;
+    assert_eq!(count(&store, "instruments").await, 25);
+    due_counts_are_the_lists(&store).await;
+}
