@@ -19,9 +19,7 @@ impl<DB: Backend> SqlStore<DB> {
         after: Option<&DueAfter>,
         limit: u32,
     ) -> Result<Vec<DueEntry>, StoreError> {
-        let horizon = as_of
-            .checked_add_days(Days::new(u64::from(within_days)))
-            .unwrap_or(NaiveDate::MAX);
+        let horizon = horizon(as_of, within_days);
         // Each instrument carries its latest valid inspection (kept by triggers, see
         // migration 0005): a newer failed inspection, which has no valid-until, does not
         // hide an instrument whose validity has not been renewed.
@@ -57,9 +55,7 @@ impl<DB: Backend> SqlStore<DB> {
         within_days: u32,
         as_of: NaiveDate,
     ) -> Result<DueCounts, StoreError> {
-        let horizon = as_of
-            .checked_add_days(Days::new(u64::from(within_days)))
-            .unwrap_or(NaiveDate::MAX);
+        let horizon = horizon(as_of, within_days);
         // Summed from the instruments due per day (migration 0014): a few thousand days
         // at most, however many instruments are due.
         let sql = format!(
@@ -82,4 +78,12 @@ impl<DB: Backend> SqlStore<DB> {
             due_soon: u64_of(total - overdue),
         })
     }
+}
+
+/// The last day of a window of `within_days` from `as_of` (the latest date there is, if
+/// it runs past it).
+fn horizon(as_of: NaiveDate, within_days: u32) -> NaiveDate {
+    as_of
+        .checked_add_days(Days::new(u64::from(within_days)))
+        .unwrap_or(NaiveDate::MAX)
 }
