@@ -127,6 +127,8 @@ pub async fn run<S: Store>(store: &S, args: ImportArgs) -> anyhow::Result<ExitCo
             sheet: args.sheet.clone(),
             ..WorkbookOptions::default()
         },
+        // `ingest` keeps the file, and says so.
+        file_kept: false,
     };
 
     // Open every file first: a typo in the last name should not leave the first imported.

@@ -271,6 +271,9 @@ pub struct FileSummary {
     pub fatal: Vec<Problem>,
     /// (canonical field name, header as the file writes it) for each field the file has.
     pub columns: Vec<(String, String)>,
+    /// How the file's data lines are read back, when some of its rows' original
+    /// observations are left to the kept file (see [`crate::kept`]).
+    pub layout: Option<crate::kept::FileLayout>,
 }
 
 impl FileSummary {

@@ -13,6 +13,7 @@ pub mod due;
 pub mod earthing;
 pub mod inspection;
 pub mod instrument;
+pub mod kept;
 pub mod message;
 pub mod period;
 pub mod plan;

@@ -424,6 +424,15 @@ pub(crate) struct Header {
 pub(crate) type HeaderProblems = Vec<Problem>;
 
 impl Header {
+    /// Each column's header as written if its cells are observations (a field or an
+    /// unknown column, as [`crate::row::Row::original`] keeps them), else `None`.
+    pub(crate) fn observed(&self) -> Vec<Option<String>> {
+        self.columns
+            .iter()
+            .map(|c| matches!(c.role, Role::Field(_) | Role::Unknown).then(|| c.written.clone()))
+            .collect()
+    }
+
     /// Reads the header cells found on `line`. Returns the header and its warnings, or
     /// every fatal problem (missing required column, duplicate column, too many columns).
     pub(crate) fn read<'a>(

@@ -30,13 +30,14 @@ pub use options::{
 use std::io::{self, Cursor, Read};
 
 use csv::StringRecord;
+use metrotrack_core::kept::FileLayout;
 use metrotrack_core::{CategoryCatalog, FileSummary, LogKind, Msg, ParsedRow, Problem};
 
 use crate::earthing::EarthingReader;
 use crate::header::Header;
 use crate::inspection::InspectionReader;
 use crate::row::Row;
-use crate::source::{Counting, Decoding, RecordGuard, SNIFF_BYTES, SourceError};
+use crate::source::{Counting, Decoding, RecordGuard, RecordStart, SNIFF_BYTES, SourceError};
 
 /// Rows handed to `on_rows` per call.
 pub const CHUNK_ROWS: usize = 1024;
@@ -60,13 +61,14 @@ pub fn read_log<R: Read>(
     let mut counting = Counting::new(input, options.limits.max_upload_bytes);
     let mut warnings = Vec::new();
     let mut columns = Vec::new();
+    let mut layout = None;
     let fatal = match read_rows(
         &mut counting,
         kind,
         catalog,
         options,
         &mut warnings,
-        &mut columns,
+        (&mut columns, &mut layout),
         &mut on_rows,
     ) {
         End::Done | End::Stopped => Vec::new(),
@@ -87,6 +89,7 @@ pub fn read_log<R: Read>(
         warnings,
         fatal,
         columns,
+        layout,
     }
 }
 
@@ -187,7 +190,7 @@ fn read_rows<R: Read>(
     catalog: &CategoryCatalog,
     options: &ReadOptions,
     warnings: &mut Vec<Problem>,
-    columns: &mut Vec<(String, String)>,
+    (columns, layout): (&mut Vec<(String, String)>, &mut Option<FileLayout>),
     on_rows: &mut impl FnMut(Vec<ParsedRow>, u64) -> bool,
 ) -> End {
     let limits = options.limits;
@@ -243,12 +246,22 @@ fn read_rows<R: Read>(
     let decoded = Decoding::new(Cursor::new(head).chain(counting), encoding, detected);
     let guarded = RecordGuard::new(decoded, delimiter, limits.max_line_bytes);
     let starts = guarded.starts();
-    // The physical line a record starts on (the header is line 1).
+    // Rows may be left to the kept file in an encoding whose line feed is the byte the
+    // kept parts count (each such row one whole line, see `RecordStart`).
+    let line_addressed = options.file_kept
+        && !matches!(
+            encoding,
+            Some(TextEncoding::Utf16Le | TextEncoding::Utf16Be)
+        );
+    // Where a record starts (the header is line 1).
     let start_of = |record: &StringRecord| {
         starts
             .borrow_mut()
             .pop_front()
-            .unwrap_or_else(|| record.position().map_or(0, csv::Position::line))
+            .unwrap_or_else(|| RecordStart {
+                line: record.position().map_or(0, csv::Position::line),
+                one_line: false,
+            })
     };
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -266,11 +279,18 @@ fn read_rows<R: Read>(
                 start_of(&record);
             }
             Ok(true) => {
-                let line = start_of(&record);
+                let line = start_of(&record).line;
                 match Header::read(kind, record.iter(), line, limits.max_columns) {
                     Ok((header, header_warnings)) => {
                         warnings.extend(header_warnings);
                         *columns = header.named_fields();
+                        if line_addressed {
+                            *layout = Some(FileLayout {
+                                encoding: String::new(),
+                                delimiter,
+                                columns: header.observed(),
+                            });
+                        }
                         break header;
                     }
                     Err(problems) => {
@@ -298,11 +318,12 @@ fn read_rows<R: Read>(
             Ok(true) => {}
             Err(e) => break End::from_csv(&e),
         }
-        let line = start_of(&record);
+        let start = start_of(&record);
         if is_blank(&record) {
             continue;
         }
-        let row = Row::new(line, &header, &record, limits.max_field_bytes);
+        let mut row = Row::new(start.line, &header, &record, limits.max_field_bytes);
+        row.original_in_file = line_addressed && start.one_line;
         chunk.push(match &rows {
             RowReader::Inspections(reader) => reader.read(row),
             RowReader::Earthing(reader) => reader.read(row),
@@ -314,6 +335,12 @@ fn read_rows<R: Read>(
             }
         }
     };
+    if let Some(layout) = layout {
+        // The encoding as the decoder settled it (text that was ASCII throughout reads
+        // the same in any of them).
+        let settled = csv.get_ref().get_ref().encoding();
+        layout.encoding = settled.unwrap_or(TextEncoding::Utf8).as_str().to_owned();
+    }
     if !chunk.is_empty() && !on_rows(chunk, counter.get()) && matches!(end, End::Done) {
         return End::Stopped;
     }

@@ -15,6 +15,13 @@ pub struct ReadOptions {
     pub limits: Limits,
     /// How a workbook (`.xlsx`, `.xls`, `.ods`) is read, and its bounds.
     pub workbook: WorkbookOptions,
+    /// The caller keeps the file itself as evidence ([`crate::Keeping`]): a CSV row
+    /// that is one line of UTF-8 or Windows-1258 text, with every record before it one
+    /// line too, is handed over without its original observations, which the kept file
+    /// holds (read back through [`metrotrack_core::FileSummary::layout`]). Other rows
+    /// (workbooks, UTF-16, rows after a record with a line end in a quoted cell) carry
+    /// them as always.
+    pub file_kept: bool,
 }
 
 /// How a workbook is read. A file is read as a workbook when its bytes are a zip archive

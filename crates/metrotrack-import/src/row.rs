@@ -34,6 +34,9 @@ pub(crate) struct Row<'a> {
     record: &'a StringRecord,
     too_long: Vec<usize>,
     pub problems: Vec<Problem>,
+    /// The row's original observations are read back from the kept file, not handed
+    /// over with it (see [`crate::ReadOptions::file_kept`]).
+    pub original_in_file: bool,
 }
 
 impl<'a> Row<'a> {
@@ -51,6 +54,7 @@ impl<'a> Row<'a> {
             record,
             too_long: Vec::new(),
             problems: Vec::new(),
+            original_in_file: false,
         };
         let used = (0..record.len())
             .rev()
@@ -188,8 +192,12 @@ impl<'a> Row<'a> {
     }
 
     /// The row's observations as written: (header, value NFC) for every non-empty cell
-    /// under a named column, the row-number column left out.
+    /// under a named column, the row-number column left out; nothing when the kept
+    /// file holds them ([`Row::original_in_file`]).
     pub(crate) fn original(&self) -> Vec<(String, String)> {
+        if self.original_in_file {
+            return Vec::new();
+        }
         self.header
             .columns
             .iter()

@@ -321,7 +321,6 @@ impl<R: Read> Decoding<R> {
     }
 
     /// The encoding decided so far (`None`: ASCII only so far).
-    #[cfg(test)]
     pub(crate) fn encoding(&self) -> Option<TextEncoding> {
         self.encoding
     }
@@ -438,9 +437,22 @@ enum Quoting {
     QuoteInQuoted,
 }
 
-/// The physical lines on which records start, in order, as the guard sees them; the
-/// reader takes one per record the parser returns. Holds at most the parser's read-ahead.
-pub(crate) type RecordStarts = Rc<RefCell<VecDeque<u64>>>;
+/// Where a record starts, as the guard sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RecordStart {
+    /// The physical line it starts on.
+    pub line: u64,
+    /// It ends on that same line, and every line end before it is a line feed (LF or
+    /// CRLF): it is the whole of line `line` as the kept file's parts count lines, and
+    /// can be read back from that line alone. A line end in a quoted cell makes it
+    /// false for the record; a lone CR, for the record and every one after it.
+    pub one_line: bool,
+}
+
+/// The records started, in order, as the guard sees them; the reader takes one per
+/// record the parser returns (the guard has by then scanned the record's end). Holds at
+/// most the parser's read-ahead.
+pub(crate) type RecordStarts = Rc<RefCell<VecDeque<RecordStart>>>;
 
 /// Refuses a record (the bytes between line ends outside quotes) longer than `max`
 /// bytes, and any NUL character, before the parser buffers it. Notes the physical line
@@ -458,6 +470,8 @@ pub(crate) struct RecordGuard<R> {
     /// The last byte scanned was a CR (so an LF now ends no new line).
     after_cr: bool,
     starts: RecordStarts,
+    /// A lone CR was scanned: lines no longer count as line feeds do.
+    lone_cr: bool,
     pending: Option<SourceError>,
 }
 
@@ -474,8 +488,13 @@ impl<R: Read> RecordGuard<R> {
             at_record_start: true,
             after_cr: false,
             starts: RecordStarts::default(),
+            lone_cr: false,
             pending: None,
         }
+    }
+
+    pub(crate) fn get_ref(&self) -> &R {
+        &self.inner
     }
 
     /// The start lines of the records read so far and not yet taken.
@@ -492,6 +511,14 @@ impl<R: Read> RecordGuard<R> {
             // A line ends with LF, CRLF or a lone CR (old Mac Excel "CSV (Macintosh)").
             if b == b'\r' || (b == b'\n' && !self.after_cr) {
                 self.line += 1;
+            }
+            // A lone CR ends a line no line feed counts; a line end in a quoted cell
+            // is inside a record.
+            self.lone_cr |= self.after_cr && b != b'\n';
+            if (self.lone_cr || (matches!(b, b'\n' | b'\r') && self.state == Quoting::Quoted))
+                && let Some(last) = self.starts.borrow_mut().back_mut()
+            {
+                last.one_line = false;
             }
             self.after_cr = b == b'\r';
             let ends_record = matches!(b, b'\n' | b'\r');
@@ -513,7 +540,10 @@ impl<R: Read> RecordGuard<R> {
             if self.at_record_start {
                 // The parser skips empty lines; any other byte starts a record.
                 self.at_record_start = false;
-                self.starts.borrow_mut().push_back(self.line);
+                self.starts.borrow_mut().push_back(RecordStart {
+                    line: self.line,
+                    one_line: !self.lone_cr,
+                });
             }
             self.len += 1;
             if self.len > self.max {

@@ -211,7 +211,16 @@ fn guard_notes_where_records_start() {
     let guard = RecordGuard::new(text.as_slice(), b';', 100);
     let starts = guard.starts();
     assert!(read_all(guard).is_ok());
-    assert_eq!(Vec::from(starts.take()), [1, 3, 5, 6]);
+    let starts = starts.take();
+    let lines: Vec<u64> = starts.iter().map(|s| s.line).collect();
+    assert_eq!(lines, [1, 3, 5, 6]);
+    // The record on line 3 runs onto line 4.
+    let one_line: Vec<bool> = starts.iter().map(|s| s.one_line).collect();
+    assert_eq!(one_line, [true, false, true, true]);
+}
+
+fn lines(starts: &RecordStarts) -> Vec<u64> {
+    starts.borrow().iter().map(|s| s.line).collect()
 }
 
 #[test]
@@ -221,12 +230,15 @@ fn a_lone_cr_ends_a_line_too() {
     let guard = RecordGuard::new(text.as_slice(), b';', 100);
     let starts = guard.starts();
     assert!(read_all(guard).is_ok());
-    assert_eq!(Vec::from(starts.take()), [1, 2, 4, 5, 6, 8]);
+    assert_eq!(lines(&starts), [1, 2, 4, 5, 6, 8]);
+    // After the first lone CR no line is counted as the kept file counts lines.
+    assert!(starts.borrow().iter().all(|s| !s.one_line));
     // A CRLF split across two reads is still one line end.
     let mut guard = RecordGuard::new(b"".as_slice(), b';', 100);
     assert!(guard.scan(b"h\r").is_none());
     assert!(guard.scan(b"\nx\n").is_none());
-    assert_eq!(Vec::from(guard.starts().take()), [1, 2]);
+    assert_eq!(lines(&guard.starts()), [1, 2]);
+    assert!(guard.starts().borrow().iter().all(|s| s.one_line));
 }
 
 #[test]

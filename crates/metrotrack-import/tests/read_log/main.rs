@@ -4,6 +4,8 @@
 mod bounds;
 /// Exact readings of cells, bounds and streams.
 mod cells;
+/// Rows left to the kept file read back to the observations they were read with.
+mod kept;
 /// A log uploaded as the other kind: one problem naming the kind it looks like.
 mod kinds;
 /// Every shape one month can be written in reads to the same records (properties).

@@ -40,6 +40,7 @@ fn read_rows(bytes: &[u8], kind: LogKind) -> Result<Vec<(u64, String)>, String> 
     if !summary.fatal.is_empty() {
         return Err(format!("fatal: {:?}", summary.fatal));
     }
+    super::kept::originals_read_back(bytes, kind, &rows)?;
     rows.into_iter()
         .map(|row| match row {
             // Debug shows decimals with their scale (2.50, not 2.5).

@@ -149,6 +149,7 @@ pub fn summary(sha: &str) -> FileSummary {
         warnings: vec![Problem::new(1, Some("Cột lạ"), None, Msg::ColumnUnknown {})],
         fatal: Vec::new(),
         columns: Vec::new(),
+        layout: None,
     }
 }
 
