@@ -44,6 +44,11 @@ where
 {
     let catalog = CategoryCatalog::new(store.categories(request.lab).await?);
     let kind = request.kind;
+    // The file is kept below: rows that are one line of it are read back from it.
+    let options = ReadOptions {
+        file_kept: true,
+        ..options
+    };
     let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
     let reader = tokio::task::spawn_blocking(move || {
         let parts = tx.clone();

@@ -26,7 +26,9 @@ use metrotrack_core::{
 use tokio::sync::mpsc;
 
 use crate::accounts::{NewToken, NewUser, Role};
-use crate::records::{EarthingTestFilter, InspectionFilter, InstrumentFilter, Page, PointFilter};
+use crate::records::{
+    EarthingTestFilter, InspectionFilter, InstrumentFilter, MAX_PAGE, Page, PointFilter,
+};
 use crate::{BatchRequest, FilePart, ImportEvent, Store, StoreError};
 
 mod accounts;
@@ -39,6 +41,7 @@ mod evidence;
 mod figures;
 mod helpers;
 mod imports;
+mod kept;
 mod model;
 mod model_records;
 mod property;
@@ -58,6 +61,7 @@ pub use evidence::*;
 pub use figures::*;
 pub use helpers::*;
 pub use imports::*;
+pub use kept::*;
 pub use property::store_agrees_with_the_model;
 pub use races::*;
 pub use records::*;
@@ -101,6 +105,7 @@ macro_rules! conformance_suite {
             dry_run_stores_nothing,
             same_file_twice_is_one_batch,
             the_file_is_kept_with_its_batch,
+            originals_are_read_back_from_the_kept_file,
             fatal_problems_refuse_the_file,
             abandoned_import_stores_nothing,
             certificate_and_stamp_numbers_are_unique,

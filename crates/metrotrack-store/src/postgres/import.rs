@@ -70,7 +70,7 @@ const STAGE_INSPECTIONS: &str = "create temp table staged_inspections (
         technician text not null,
         checked_by text,
         notes text,
-        original jsonb not null
+        original jsonb
     ) on commit drop";
 
 /// The staged inspections' columns, which `COPY` names and fills.
@@ -93,7 +93,7 @@ const STAGE_TESTS: &str = "create temp table staged_tests (
         weather text,
         technician text not null,
         notes text,
-        original jsonb not null
+        original jsonb
     ) on commit drop";
 
 /// The staged tests' columns, which `COPY` names and fills.

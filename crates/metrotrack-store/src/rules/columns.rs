@@ -30,13 +30,14 @@ pub(crate) type InspectionColumn = Column<for<'a> fn(&'a InspectionRow<'a>) -> V
 pub(crate) type TestColumn = Column<for<'a> fn(&'a TestRow<'a>) -> Value<'a>>;
 
 /// An inspection to store, with its instrument's key and its original observations
-/// encoded for the batch (see [`super::OriginalColumns`]).
+/// encoded for the batch (see [`super::OriginalColumns`]; `None` when the batch's kept
+/// file holds them, see [`kept_original`]).
 #[derive(Debug)]
 pub(crate) struct InspectionRow<'a> {
     pub line: i64,
     pub key: &'a InstrumentKey,
     pub record: &'a NewInspection,
-    pub original: String,
+    pub original: Option<String>,
 }
 
 /// An earthing test to store, with its point's key, the system and limit a point first
@@ -48,7 +49,14 @@ pub(crate) struct TestRow<'a> {
     pub record: &'a NewEarthingTest,
     pub point_system: EarthingSystem,
     pub point_limit: Ohms,
-    pub original: String,
+    pub original: Option<String>,
+}
+
+/// A row's original observations as stored: encoded for the batch, or `None` when the
+/// reader left them to the kept file (it hands them over empty, see
+/// `metrotrack_import::ReadOptions::file_kept`; a valid row always has some).
+fn kept_original(columns: &mut OriginalColumns, original: &[(String, String)]) -> Option<String> {
+    (!original.is_empty()).then(|| columns.encode(original))
 }
 
 /// The instrument keys of `rows`.
@@ -85,7 +93,7 @@ impl<'a> InspectionRow<'a> {
                 line: line_of(s.line),
                 key,
                 record: &s.record,
-                original: original.encode(&s.original),
+                original: kept_original(original, &s.original),
             })
             .collect()
     }
@@ -111,7 +119,7 @@ impl<'a> TestRow<'a> {
                     record: r,
                     point_system,
                     point_limit: r.limit.unwrap_or_else(|| point_system.default_limit()),
-                    original: original.encode(&s.original),
+                    original: kept_original(original, &s.original),
                 }
             })
             .collect()
@@ -166,7 +174,7 @@ pub(crate) const INSPECTION: &[InspectionColumn] = &[
 /// Where an inspection came from: its line and its original observations.
 pub(crate) const INSPECTION_SOURCE: &[InspectionColumn] = &[
     Column("source_line", |r| Value::Int(r.line)),
-    Column("original", |r| text(&r.original)),
+    Column("original", |r| Value::Text(r.original.as_deref())),
 ];
 
 /// An earthing point's natural key.
@@ -208,7 +216,7 @@ pub(crate) const TEST: &[TestColumn] = &[
 /// Where an earthing test came from: its line and its original observations.
 pub(crate) const TEST_SOURCE: &[TestColumn] = &[
     Column("source_line", |r| Value::Int(r.line)),
-    Column("original", |r| text(&r.original)),
+    Column("original", |r| Value::Text(r.original.as_deref())),
 ];
 
 /// How a column's accessor reads a row of type `R`.

@@ -74,6 +74,9 @@ pub(crate) struct BatchRecord<'a> {
     pub problems: String,
     pub warnings: String,
     pub original_columns: String,
+    /// JSON: how the kept file's lines are read back (`None`: no row left its original
+    /// observations to the file).
+    pub file_layout: Option<String>,
 }
 
 /// A query of either backend, its values bound in order.
@@ -138,11 +141,12 @@ pub(crate) mod sql {
     /// (SQLite: of `(lab_id, id)`).
     pub fn record<DB: Backend>(kind: LogKind) -> String {
         let (problems, warnings, columns) = (DB::json("$7"), DB::json("$8"), DB::json("$9"));
+        let layout = DB::json("$13");
         let records = records_table(kind);
         format!(
             "update import_batches set sha256 = $1, size_bytes = $2, rows = $3, inserted = $4,
                     duplicates = $5, rejected = $6, problems = {problems}, warnings = {warnings},
-                    original_columns = {columns},
+                    original_columns = {columns}, file_layout = {layout},
                     first_record_id = (select min(id) from {records}
                                        where lab_id = $10 and id > $12),
                     last_record_id = (select max(id) from {records}
@@ -272,7 +276,8 @@ async fn write_counts<W: Writer>(
     let sql = sql::record::<W::DB>(progress.kind);
     let query = record
         .bind(sqlx::query(AssertSqlSafe(sql)), lab, id)
-        .arg(after);
+        .arg(after)
+        .arg(record.file_layout.clone());
     execute(writer.tx(), query).await.map(|_| ())
 }
 
@@ -450,6 +455,12 @@ async fn finish<W: Writer>(
         problems: serde_json::to_string(&progress.tally.problems).map_err(json_error)?,
         warnings: serde_json::to_string(&summary.warnings).map_err(json_error)?,
         original_columns: progress.original.columns_json(),
+        file_layout: summary
+            .layout
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(json_error)?,
     };
     match write_counts(&mut writer, &record).await {
         Ok(()) => {}

@@ -71,8 +71,8 @@ async fn inspection<DB: Backend>(
     let sql = format!("{INSPECTION_SELECT} where s.lab_id = $1 and s.id = $2");
     let row: Option<InspectionRow> =
         fetch_optional(tx, sqlx::query(AssertSqlSafe(sql)).arg(lab).arg(id)).await?;
-    row.ok_or_else(|| StoreError::NotFound(format!("inspection {id}")))?
-        .try_into()
+    let row = row.ok_or_else(|| StoreError::NotFound(format!("inspection {id}")))?;
+    super::files::record(tx, lab, row).await
 }
 
 async fn earthing_test<DB: Backend>(
@@ -83,8 +83,8 @@ async fn earthing_test<DB: Backend>(
     let sql = format!("{TEST_SELECT} where t.lab_id = $1 and t.id = $2");
     let row: Option<TestRow> =
         fetch_optional(tx, sqlx::query(AssertSqlSafe(sql)).arg(lab).arg(id)).await?;
-    row.ok_or_else(|| StoreError::NotFound(format!("earthing test {id}")))?
-        .try_into()
+    let row = row.ok_or_else(|| StoreError::NotFound(format!("earthing test {id}")))?;
+    super::files::record(tx, lab, row).await
 }
 
 /// Keeps `version` of record `id` whole before an amendment replaces it.

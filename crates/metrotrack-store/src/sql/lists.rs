@@ -10,7 +10,7 @@ use super::rows::{
     TEST_SELECT, TestRow, flag_rises,
 };
 use super::store::{convert, not_found};
-use super::{Arg, Backend, SqlStore, fetch_all, fetch_one, fetch_optional, records, u64_of};
+use super::{Arg, Backend, SqlStore, fetch_all, fetch_one, fetch_optional, files, records, u64_of};
 use crate::StoreError;
 use crate::records::{
     CountedPage, EarthingPointHistory, EarthingPointRecord, EarthingTestRecord,
@@ -44,7 +44,7 @@ impl<DB: Backend> SqlStore<DB> {
         .await?;
         Ok(InstrumentHistory {
             instrument,
-            inspections: convert(rows)?,
+            inspections: files::records(&mut c, lab, rows).await?,
         })
     }
 
@@ -213,7 +213,7 @@ impl<DB: Backend> SqlStore<DB> {
             sqlx::query(sqlx::AssertSqlSafe(sql)).arg(lab).arg(id),
         )
         .await?;
-        let mut tests: Vec<EarthingTestRecord> = convert(rows)?;
+        let mut tests: Vec<EarthingTestRecord> = files::records(&mut c, lab, rows).await?;
         flag_rises(&mut tests)?;
         Ok(EarthingPointHistory { point, tests })
     }

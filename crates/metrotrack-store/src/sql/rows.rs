@@ -216,6 +216,7 @@ pub(crate) const INSPECTION_SELECT: &str = "select s.id, s.instrument_id, s.cate
      s.valid_until, s.technician, s.checked_by, s.notes, s.batch_id, s.source_line, \
      cast(s.original as text) as original, \
      cast(b.original_columns as text) as original_columns, \
+     cast(b.file_layout as text) as file_layout, \
      cast(s.version as bigint) as version, s.voided_at, s.created_at, \
      b.uploaded_by, s.amended_by, s.amended_at, s.amend_reason, s.voided_by, s.void_reason \
      from inspections s join instruments i on i.lab_id = s.lab_id and i.id = s.instrument_id \
@@ -246,6 +247,7 @@ pub struct InspectionRow {
     source_line: Option<i64>,
     original: Option<String>,
     original_columns: Option<String>,
+    file_layout: Option<String>,
     version: i64,
     voided_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
@@ -340,6 +342,7 @@ pub(crate) const TEST_SELECT: &str = "select t.id, t.point_id, p.site, p.code as
      cast(t.limit_ohm as text) as limit_ohm, t.method, t.tester_serial, t.weather, \
      t.technician, t.notes, t.batch_id, t.source_line, cast(t.original as text) as original, \
      cast(b.original_columns as text) as original_columns, \
+     cast(b.file_layout as text) as file_layout, \
      cast(t.version as bigint) as version, t.voided_at, t.created_at, \
      b.uploaded_by, t.amended_by, t.amended_at, t.amend_reason, t.voided_by, t.void_reason \
      from earthing_tests t join earthing_points p on p.lab_id = t.lab_id and p.id = t.point_id \
@@ -364,6 +367,7 @@ pub struct TestRow {
     source_line: Option<i64>,
     original: Option<String>,
     original_columns: Option<String>,
+    file_layout: Option<String>,
     version: i64,
     voided_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
@@ -494,5 +498,48 @@ impl ClashRow {
             self.id,
             holder.describe(&self.kind)
         )
+    }
+}
+
+/// The batch, line and layout of a row left to its batch's kept file.
+fn in_kept_file<'a>(
+    original: Option<&str>,
+    batch: Option<i64>,
+    line: Option<i64>,
+    layout: Option<&'a str>,
+) -> Option<(i64, i64, &'a str)> {
+    match (original, batch, line, layout) {
+        (None, Some(batch), Some(line), Some(layout)) => Some((batch, line, layout)),
+        _ => None,
+    }
+}
+
+impl super::files::KeptOriginal for InspectionRow {
+    fn in_kept_file(&self) -> Option<(i64, i64, &str)> {
+        in_kept_file(
+            self.original.as_deref(),
+            self.batch_id,
+            self.source_line,
+            self.file_layout.as_deref(),
+        )
+    }
+
+    fn set_original(&mut self, object: String) {
+        self.original = Some(object);
+    }
+}
+
+impl super::files::KeptOriginal for TestRow {
+    fn in_kept_file(&self) -> Option<(i64, i64, &str)> {
+        in_kept_file(
+            self.original.as_deref(),
+            self.batch_id,
+            self.source_line,
+            self.file_layout.as_deref(),
+        )
+    }
+
+    fn set_original(&mut self, object: String) {
+        self.original = Some(object);
     }
 }

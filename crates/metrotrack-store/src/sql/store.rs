@@ -16,7 +16,7 @@ use super::rows::{
     InstrumentRow, PlanRow, PointRow, TEST_SELECT, TestRow,
 };
 use super::{
-    Arg, Backend, SqlStore, execute, fetch_all, fetch_one, fetch_optional, records, u64_of,
+    Arg, Backend, SqlStore, execute, fetch_all, fetch_one, fetch_optional, files, records, u64_of,
 };
 use crate::accounts::{
     ApiToken, AuditEntry, Lab, NewSession, NewToken, NewUser, Session, User, UserCredentials,
@@ -219,7 +219,8 @@ impl<DB: Backend> Store for SqlStore<DB> {
             sqlx::query(sqlx::AssertSqlSafe(sql)).arg(lab).arg(id),
         )
         .await?;
-        not_found(row, || format!("earthing test {id}"))?.try_into()
+        let row = not_found(row, || format!("earthing test {id}"))?;
+        files::record(&mut c, lab, row).await
     }
 
     async fn save_category(
@@ -551,7 +552,7 @@ impl<DB: Backend> Store for SqlStore<DB> {
         let mut query = records::inspections(lab, filter, page);
         let mut c = self.pool.acquire().await?;
         let rows: Vec<InspectionRow> = fetch_all(&mut c, query.build()).await?;
-        convert(rows)
+        files::records(&mut c, lab, rows).await
     }
 
     async fn inspection(&self, lab: LabId, id: i64) -> Result<InspectionRecord, StoreError> {
@@ -562,7 +563,8 @@ impl<DB: Backend> Store for SqlStore<DB> {
             sqlx::query(sqlx::AssertSqlSafe(sql)).arg(lab).arg(id),
         )
         .await?;
-        not_found(row, || format!("inspection {id}"))?.try_into()
+        let row = not_found(row, || format!("inspection {id}"))?;
+        files::record(&mut c, lab, row).await
     }
 
     async fn earthing_points(
@@ -647,6 +649,6 @@ impl<DB: Backend> Store for SqlStore<DB> {
         let mut query = records::earthing_tests(lab, filter, page);
         let mut c = self.pool.acquire().await?;
         let rows: Vec<TestRow> = fetch_all(&mut c, query.build()).await?;
-        convert(rows)
+        files::records(&mut c, lab, rows).await
     }
 }
