@@ -75,19 +75,9 @@ pub(super) fn originals_read_back(
     Ok(left)
 }
 
+/// The rows of `bytes` as the reader hands them over when the file is not kept.
 fn read(bytes: &[u8], kind: LogKind) -> Vec<ParsedRow> {
-    let mut rows = Vec::new();
-    read_log(
-        bytes,
-        kind,
-        &catalog(),
-        &ReadOptions::default(),
-        |chunk, _| {
-            rows.extend(chunk);
-            true
-        },
-    );
-    rows
+    super::read(bytes, kind).0
 }
 
 const HEADER: &str = "STT;Ngày kiểm định;Loại PTĐ;Số sản xuất;Hình thức;Kết quả;\
