@@ -350,6 +350,10 @@ async fn the_due_day_counts_migration_counts_what_was_there() {
 
 /// Migration 0015 on a database an older metrotrack filled: each batch gets the range of
 /// its records' ids, and voids, restores and the batch filter read its records by it.
+#[cfg_attr(
+    not(pg_tests),
+    ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"
+)]
 #[tokio::test]
 async fn the_batch_ranges_migration_ranges_what_was_there() {
     use metrotrack_store::conformance::{batches_hold_their_records, fill_with_batches};
@@ -374,6 +378,10 @@ async fn the_batch_ranges_migration_ranges_what_was_there() {
 
 /// Migration 0016 on a database an older metrotrack filled: the instruments' keys compare
 /// bytewise, and an import still finds the instruments stored before it.
+#[cfg_attr(
+    not(pg_tests),
+    ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"
+)]
 #[tokio::test]
 async fn the_bytewise_keys_migration_keeps_the_instruments_found() {
     use metrotrack_store::conformance::{due_counts_are_the_lists, fill_with_due_instruments};
@@ -405,4 +413,47 @@ async fn the_bytewise_keys_migration_keeps_the_instruments_found() {
     fill_with_due_instruments(&store, "sha-b", 10).await;
     assert_eq!(count(&store, "instruments").await, 25);
     due_counts_are_the_lists(&store).await;
+}
+
+/// Migration 0017 on a database an older metrotrack filled: records stored with their
+/// original observations as JSON read as they did, and files uploaded after it keep
+/// their one-line rows' observations in the kept file alone.
+#[cfg_attr(
+    not(pg_tests),
+    ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"
+)]
+#[tokio::test]
+async fn the_kept_layout_migration_keeps_the_stored_originals() {
+    use metrotrack_store::conformance::{
+        fill_with_stored_originals, stored_originals_read_as_before,
+    };
+    let Some((_db, store)) = fresh().await else {
+        panic!("needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL");
+    };
+    let before = fill_with_stored_originals(&store).await;
+    // The schema as it was before 0017, with the data: what an older metrotrack left.
+    sqlx::raw_sql(
+        "alter table import_batches drop column file_layout;
+         delete from _sqlx_migrations where version = 17;",
+    )
+    .execute(store.pool())
+    .await
+    .expect("back to 0016");
+    store.migrate().await.expect("migrate to 0017");
+    stored_originals_read_as_before(&store, &before).await;
+    let scalar = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(store.pool());
+    assert_eq!(
+        scalar("select count(*) from inspections where original is null")
+            .await
+            .expect("count"),
+        0,
+        "the older records keep their JSON"
+    );
+    assert!(
+        scalar("select count(*) from earthing_tests where original is null")
+            .await
+            .expect("count")
+            > 0,
+        "the new upload's rows leave their observations to the file"
+    );
 }

@@ -232,3 +232,40 @@ async fn the_batch_ranges_migration_ranges_what_was_there() {
     store.migrate().await.expect("migrate to 0015");
     batches_hold_their_records(&store).await;
 }
+
+/// Migration 0017 on a database an older metrotrack filled: records stored with their
+/// original observations as JSON read as they did, and files uploaded after it keep
+/// their one-line rows' observations in the kept file alone.
+#[tokio::test]
+async fn the_kept_layout_migration_keeps_the_stored_originals() {
+    use metrotrack_store::conformance::{
+        fill_with_stored_originals, stored_originals_read_as_before,
+    };
+    let (_dir, store) = fresh().await;
+    let before = fill_with_stored_originals(&store).await;
+    // The schema as it was before 0017, with the data: what an older metrotrack left.
+    sqlx::raw_sql(
+        "alter table import_batches drop column file_layout;
+         delete from _sqlx_migrations where version = 17;",
+    )
+    .execute(store.pool())
+    .await
+    .expect("back to 0016");
+    store.migrate().await.expect("migrate to 0017");
+    stored_originals_read_as_before(&store, &before).await;
+    let scalar = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(store.pool());
+    assert_eq!(
+        scalar("select count(*) from inspections where original is null")
+            .await
+            .expect("count"),
+        0,
+        "the older records keep their JSON"
+    );
+    assert!(
+        scalar("select count(*) from earthing_tests where original is null")
+            .await
+            .expect("count")
+            > 0,
+        "the new upload's rows leave their observations to the file"
+    );
+}

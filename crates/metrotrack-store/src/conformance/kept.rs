@@ -10,7 +10,7 @@ use metrotrack_core::CategoryCatalog;
 use metrotrack_import::{Keeping, ReadOptions, read_log};
 
 use super::*;
-use crate::records::Amendment;
+use crate::records::{Amendment, InspectionRecord};
 
 /// `path` under the repository's `fixtures/`.
 fn fixture(path: &str) -> Vec<u8> {
@@ -23,6 +23,18 @@ fn fixture(path: &str) -> Vec<u8> {
 /// Reads `bytes` as an upload does: the file kept in parts as it is read, rows that are
 /// one line of it handed over without their original observations.
 async fn upload_kept<S: Store>(store: &S, request: BatchRequest, bytes: Vec<u8>) -> ImportBatch {
+    upload(store, request, bytes, true).await
+}
+
+/// Reads `bytes` as an upload does, the file kept in parts as it is read; with
+/// `file_kept` false, as metrotrack did before migration 0017: every row handed over
+/// with its original observations.
+async fn upload<S: Store>(
+    store: &S,
+    request: BatchRequest,
+    bytes: Vec<u8>,
+    file_kept: bool,
+) -> ImportBatch {
     let catalog = CategoryCatalog::new(store.categories(request.lab).await.expect("categories"));
     let kind = request.kind;
     let (tx, rx) = mpsc::channel(4);
@@ -36,7 +48,7 @@ async fn upload_kept<S: Store>(store: &S, request: BatchRequest, bytes: Vec<u8>)
             let _ = parts.blocking_send(ImportEvent::FilePart(part));
         });
         let options = ReadOptions {
-            file_kept: true,
+            file_kept,
             ..ReadOptions::default()
         };
         let summary = read_log(&mut input, kind, &catalog, &options, |rows, _| {
@@ -197,4 +209,52 @@ pub async fn originals_are_read_back_from_the_kept_file<S: Store>(store: &S) {
         let line = test.source_line.expect("line");
         assert_eq!(test.original, want[&line], "line {line}");
     }
+}
+
+/// What an older metrotrack (before migration 0017) left: the demo month's inspections
+/// uploaded, their file kept, every row's original observations stored as JSON. Returns
+/// the records as they read then.
+pub async fn fill_with_stored_originals<S: Store>(store: &S) -> Vec<InspectionRecord> {
+    let asked = request(store, LogKind::Inspections, ImportMode::Partial).await;
+    let lab = asked.lab;
+    let batch = upload(store, asked, fixture("demo/inspections-2023-10.csv"), false).await;
+    assert!(batch.inserted > 400, "{batch:?}");
+    store
+        .inspections(lab, &InspectionFilter::default(), Page::first(MAX_PAGE))
+        .await
+        .expect("inspections")
+}
+
+/// After migration 0017 on what `fill_with_stored_originals` left: the records read as
+/// they did, and a file uploaded since keeps its one-line rows' observations in the file
+/// alone, read back beside the older records' JSON.
+pub async fn stored_originals_read_as_before<S: Store>(store: &S, before: &[InspectionRecord]) {
+    let lab = lab(store).await;
+    let all = store
+        .inspections(lab, &InspectionFilter::default(), Page::first(MAX_PAGE))
+        .await
+        .expect("inspections");
+    assert_eq!(all, before);
+    let one = &before[before.len() / 2];
+    assert_eq!(store.inspection(lab, one.id).await.expect("one"), *one);
+
+    let bytes = fixture("demo/earthing-2023-10.csv");
+    let want = plain_originals(&bytes, LogKind::Earthing);
+    let asked = request(store, LogKind::Earthing, ImportMode::Partial).await;
+    let batch = upload_kept(store, asked, bytes).await;
+    assert!(batch.inserted > 0, "{batch:?}");
+    let tests = store
+        .earthing_tests(lab, &EarthingTestFilter::default(), Page::first(MAX_PAGE))
+        .await
+        .expect("tests");
+    assert_eq!(tests.len() as u64, batch.inserted);
+    for test in &tests {
+        let line = test.source_line.expect("line");
+        assert_eq!(test.original, want[&line], "line {line}");
+    }
+    let all = store
+        .inspections(lab, &InspectionFilter::default(), Page::first(MAX_PAGE))
+        .await
+        .expect("inspections");
+    assert_eq!(all, before);
 }
