@@ -591,6 +591,7 @@ CREATE TABLE public.import_batches (
     original_columns jsonb,
     first_record_id bigint,
     last_record_id bigint,
+    file_layout jsonb,
     CONSTRAINT import_batches_check CHECK (((voided_at IS NULL) = (voided_by IS NULL))),
     CONSTRAINT import_batches_duplicates_check CHECK ((duplicates >= 0)),
     CONSTRAINT import_batches_inserted_check CHECK ((inserted >= 0)),

@@ -43,7 +43,7 @@ CREATE TABLE import_batches (
     voided_at text,
     voided_by text,
     void_reason text
-, original_columns text, first_record_id integer, last_record_id integer);
+, original_columns text, first_record_id integer, last_record_id integer, file_layout text);
 CREATE INDEX import_batches_lab on import_batches (lab_id, id);
 CREATE TABLE instruments (
     id integer primary key,
