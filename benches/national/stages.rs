@@ -42,6 +42,8 @@ fn stage(sql: &str) -> &'static str {
         "due list upkeep"
     } else if sql.contains("inspection_tallies") || sql.contains("fold_inspection_tallies") {
         "tallies"
+    } else if starts("create index") || starts("drop index") {
+        "indexes built after the rows"
     } else if starts("commit") {
         "commit"
     } else if starts("select") && (sql.contains("source_line") || sql.contains("max(id)")) {

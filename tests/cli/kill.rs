@@ -21,11 +21,23 @@ enum Kill {
 
 /// Starts importing a large generated file, waits until `started` says the batch is
 /// being written, and kills the process (SIGKILL) only while it still runs and its batch
-/// is still invisible. Then exactly nothing of the file may be stored, and the same file
-/// imports whole afterwards.
-/// `stored` counts the inspections a reader sees without waiting on the writer.
-fn kill_mid_import(m: &Metrotrack, started: impl Fn() -> bool, stored: impl Fn() -> u64) -> Kill {
+/// is still invisible. Then exactly nothing of the file may be stored, every index is as
+/// it was (an import large beside its tables builds some once, after its rows), and the
+/// same file imports whole afterwards.
+/// `stored` counts the inspections a reader sees without waiting on the writer, and
+/// `indexes` names the indexes it sees.
+fn kill_mid_import(
+    m: &Metrotrack,
+    started: impl Fn() -> bool,
+    stored: impl Fn() -> u64,
+    indexes: impl Fn() -> Vec<String>,
+) -> Kill {
     m.ok(&["migrate"]);
+    let migrated = indexes();
+    assert!(
+        migrated.iter().any(|name| name == "inspections_metrics"),
+        "{migrated:?}"
+    );
     let file = m.dir.path().join("large.csv");
     write_log(&file, LARGE, 0, "01/10/2023", false);
     let mut child = spawn_import(m, &file);
@@ -57,6 +69,7 @@ fn kill_mid_import(m: &Metrotrack, started: impl Fn() -> bool, stored: impl Fn()
     assert!(!status.success());
     let left = stored();
     assert_eq!(left, 0, "a killed import left {left} of {LARGE} rows");
+    assert_eq!(indexes(), migrated, "a killed import changed the indexes");
     assert_eq!(m.actual("2023-10", "calendar", "inspections"), 0);
     assert_eq!(
         m.ok(&["batch", "list", "--format", "json"]).trim(),
@@ -85,6 +98,7 @@ fn killing_an_import_on_sqlite_leaves_all_or_nothing() {
             &m,
             || std::fs::metadata(&wal).is_ok_and(|meta| meta.len() > 1024 * 1024),
             || sqlite_inspections(&db),
+            || sqlite_indexes(&db),
         );
         if landed == Kill::BeforeCommit {
             return;
@@ -96,6 +110,23 @@ fn killing_an_import_on_sqlite_leaves_all_or_nothing() {
 /// The inspections a read-only connection sees in the SQLite file at `db`: a WAL reader
 /// does not wait on the writer, so this answers while an import runs.
 fn sqlite_inspections(db: &std::path::Path) -> u64 {
+    let n: Vec<i64> = sqlite_read(db, "select count(*) from inspections");
+    u64::try_from(n[0]).unwrap_or(0)
+}
+
+/// The names of the indexes a read-only connection sees in the SQLite file at `db`.
+fn sqlite_indexes(db: &std::path::Path) -> Vec<String> {
+    sqlite_read(
+        db,
+        "select name from sqlite_schema where type = 'index' order by name",
+    )
+}
+
+/// The one column of what `sql` selects, read by a read-only connection to `db`.
+fn sqlite_read<T>(db: &std::path::Path, sql: &'static str) -> Vec<T>
+where
+    T: Send + Unpin + for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+{
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -107,12 +138,32 @@ fn sqlite_inspections(db: &std::path::Path) -> u64 {
         let mut conn = sqlx::SqliteConnection::connect_with(&options)
             .await
             .expect("open the database read-only");
-        let n: i64 = sqlx::query_scalar("select count(*) from inspections")
-            .fetch_one(&mut conn)
+        let found = sqlx::query_scalar(sql)
+            .fetch_all(&mut conn)
             .await
-            .expect("count the inspections");
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
         let _ = conn.close().await;
-        u64::try_from(n).unwrap_or(0)
+        found
+    })
+}
+
+/// The names of the indexes on PostgreSQL, read by a connection of its own.
+fn pg_indexes(url: &str, handle: &tokio::runtime::Handle) -> Vec<String> {
+    tokio::task::block_in_place(|| {
+        handle.block_on(async move {
+            let mut conn = sqlx::PgConnection::connect(url)
+                .await
+                .expect("connect to PostgreSQL");
+            let names = sqlx::query_scalar(
+                "select indexname::text from pg_indexes where schemaname = 'public'
+                 order by 1",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .expect("the indexes");
+            let _ = conn.close().await;
+            names
+        })
     })
 }
 
@@ -171,6 +222,7 @@ async fn killing_an_import_on_postgres_leaves_all_or_nothing() {
                 &m,
                 || holds_import_lock(&url, &handle),
                 || pg_inspections(&url, &handle),
+                || pg_indexes(&url, &handle),
             )
         });
         if landed == Kill::BeforeCommit {

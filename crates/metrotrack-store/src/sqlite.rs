@@ -31,6 +31,10 @@ const READERS: u32 = 8;
 const WRITER_CACHE_KIB: u32 = 32 * 1024;
 /// Page cache of each reader, in KiB (the figures read small tallies).
 const READER_CACHE_KIB: u32 = 8 * 1024;
+/// Page cache of the writer while an import builds the indexes it deferred, in KiB:
+/// SQLite's sorter holds up to a page cache's worth of keys in memory before it writes
+/// a sorted run to a temporary file.
+const SORTER_CACHE_KIB: u32 = 4 * 1024;
 /// How long a write waits for another process's write transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a write waits for the writer connection (another write of this process,
@@ -89,14 +93,18 @@ impl SqlStore<Sqlite> {
         // writes of this process (without holding a reader each), and readers that WAL
         // lets read the last committed state meanwhile. Imports touch several indexes at
         // once: the writer's larger page cache keeps them off the disk until commit (a
-        // ceiling, allocated only as pages are used).
+        // ceiling, allocated only as pages are used). Its temporary files (statement
+        // journals, sorts) are files, not memory: dropping an index of a million rows
+        // journals its pages, and building one sorts all its keys (migration or import,
+        // see `DEFERRED_INDEXES`); in memory, either took the process past 100 MiB.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(WRITER_WAIT)
             .connect_with(
                 options
                     .clone()
-                    .pragma("cache_size", format!("-{WRITER_CACHE_KIB}")),
+                    .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
+                    .pragma("temp_store", "file"),
             )
             .await?;
         let pool = SqlitePoolOptions::new()

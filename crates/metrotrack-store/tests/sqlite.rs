@@ -269,3 +269,100 @@ async fn the_kept_layout_migration_keeps_the_stored_originals() {
         "the new upload's rows leave their observations to the file"
     );
 }
+
+/// The database's indexes, each with the SQL that made it, by name.
+async fn indexes(store: &SqliteStore) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "select name, sql from sqlite_schema where type = 'index' and sql is not null
+         order by name",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("indexes")
+}
+
+/// A batch large beside its tables builds some indexes once, after its rows: whether it
+/// commits, is a dry run, or is abandoned half-way, every index is left as the
+/// migrations made it, holding every row, and the reads that use them answer.
+#[tokio::test]
+async fn a_large_batch_leaves_every_index_as_it_was() {
+    use metrotrack_store::conformance::import_file_in;
+    let (_dir, store) = fresh().await;
+    let migrated = indexes(&store).await;
+    assert!(
+        migrated
+            .iter()
+            .any(|(name, _)| name == "inspections_metrics"),
+        "{migrated:?}"
+    );
+    let integrity = || async {
+        let found: Vec<String> = sqlx::query_scalar("pragma integrity_check")
+            .fetch_all(store.pool())
+            .await
+            .expect("integrity check");
+        assert_eq!(found, ["ok"]);
+    };
+
+    // Into empty tables: well past the first chunk, so past the rows the tables held.
+    let batch = import_file_in(
+        &store,
+        ImportMode::Strict,
+        "sha-a",
+        "2023-10-02",
+        (0..5_000).collect(),
+    )
+    .await
+    .expect("import");
+    assert_eq!(batch.inserted, 5_000);
+    assert_eq!(indexes(&store).await, migrated);
+    integrity().await;
+    assert_eq!(totals(&store).await, (5_000, 5_000, 0));
+
+    // A dry run twice the table's size writes its rows, then rolls them back.
+    let dry = import_file_in(
+        &store,
+        ImportMode::DryRun,
+        "sha-b",
+        "2023-10-03",
+        (5_000..15_000).collect(),
+    )
+    .await
+    .expect("dry run");
+    assert_eq!(dry.inserted, 10_000);
+    assert_eq!(indexes(&store).await, migrated);
+    integrity().await;
+
+    // Abandoned after 12 000 rows: the reader gave up before the end of the file.
+    let request =
+        metrotrack_store::conformance::request(&store, LogKind::Inspections, ImportMode::Strict)
+            .await;
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let feeder = tokio::spawn(async move {
+        for part in 0..12u64 {
+            let rows = (0..1_000)
+                .map(|i| {
+                    let serial = format!("AB-{:06}", part * 1_000 + i);
+                    let s = metrotrack_store::conformance::verification(
+                        part * 1_000 + i + 2,
+                        "2023-10-04",
+                        "CT1P",
+                        &serial,
+                    );
+                    metrotrack_core::ParsedRow::Inspection(s)
+                })
+                .collect();
+            tx.send(metrotrack_store::ImportEvent::Rows(rows))
+                .await
+                .expect("send");
+        }
+    });
+    let abandoned = store.import_batch(request, rx).await;
+    feeder.await.expect("feeder");
+    assert!(
+        matches!(abandoned, Err(StoreError::ImportAbandoned(_))),
+        "{abandoned:?}"
+    );
+    assert_eq!(indexes(&store).await, migrated);
+    integrity().await;
+    assert_eq!(totals(&store).await, (5_000, 5_000, 0));
+}

@@ -10,7 +10,18 @@ pub async fn import_file<S: Store>(
     date: &'static str,
     serials: Vec<u64>,
 ) -> Result<ImportBatch, StoreError> {
-    let request = request(store, LogKind::Inspections, ImportMode::Strict).await;
+    import_file_in(store, ImportMode::Strict, sha, date, serials).await
+}
+
+/// [`import_file`] in `mode`.
+pub async fn import_file_in<S: Store>(
+    store: &S,
+    mode: ImportMode,
+    sha: &str,
+    date: &'static str,
+    serials: Vec<u64>,
+) -> Result<ImportBatch, StoreError> {
+    let request = request(store, LogKind::Inspections, mode).await;
     let (tx, rx) = mpsc::channel(4);
     let feeder = async move {
         let mut chunk = Vec::new();

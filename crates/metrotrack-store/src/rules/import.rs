@@ -229,6 +229,13 @@ pub(crate) trait Writer: Send + Sized {
     /// The open transaction.
     fn tx(&mut self) -> &mut Transaction<'static, Self::DB>;
 
+    /// Finishes what storing the rows left for the end (say, indexes built once, in
+    /// order), before the batch's counts are written and it commits. Not called for a
+    /// batch rolled back.
+    fn rows_written(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
+    }
+
     /// Gives the transaction up, to roll it back.
     fn into_tx(self) -> Transaction<'static, Self::DB>;
 
@@ -462,6 +469,7 @@ async fn finish<W: Writer>(
             .transpose()
             .map_err(json_error)?,
     };
+    writer.rows_written().await?;
     match write_counts(&mut writer, &record).await {
         Ok(()) => {}
         // The same file committed by another import since the check above.
