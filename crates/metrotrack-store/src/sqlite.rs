@@ -4,6 +4,7 @@
 //! `YYYY-MM-DD` text (so they sort and compare as text), exact decimals their canonical
 //! text. Every key starts with `lab_id`.
 
+mod deferred;
 mod direct;
 mod import;
 mod tallies;

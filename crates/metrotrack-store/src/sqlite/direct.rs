@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
+use std::time::Instant;
 
 use sqlx::error::{DatabaseError, ErrorKind};
 use sqlx::{Sqlite, Transaction};
@@ -145,6 +146,21 @@ impl DatabaseError for Failure {
             _ => ErrorKind::Other,
         }
     }
+}
+
+/// Logs a statement run on the direct connection `runs` times since `started`, in the
+/// fields sqlx logs its own statements with (`db.statement`, `elapsed_secs`), so that
+/// `RUST_LOG=sqlx::query=debug,metrotrack::direct=debug` shows where an import's time
+/// goes (the national bench's `--only stages` reads it).
+pub(super) fn ran(sql: &str, runs: usize, started: Instant) {
+    let elapsed_secs = started.elapsed().as_secs_f64();
+    tracing::event!(
+        target: "metrotrack::direct",
+        tracing::Level::DEBUG,
+        db.statement = sql,
+        runs,
+        elapsed_secs,
+    );
 }
 
 #[cfg(test)]

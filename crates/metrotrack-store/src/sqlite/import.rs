@@ -28,7 +28,9 @@ use metrotrack_core::{
 use sqlx::{Row, Sqlite, Transaction};
 use tokio::sync::mpsc::Receiver;
 
-use super::{SORTER_CACHE_KIB, SqliteStore, direct, tallies};
+use super::deferred::DeferredIndexes;
+use super::direct::ran;
+use super::{SqliteStore, direct, tallies};
 use crate::rules::columns::{
     self, Column, INSPECTION, INSPECTION_SOURCE, INSTRUMENT, INSTRUMENT_KEY, InspectionRow, POINT,
     POINT_KEY, TEST, TEST_SOURCE, TestRow, Value, ValueOf,
@@ -43,18 +45,6 @@ use crate::{BatchRequest, ImportEvent, StoreError};
 /// (5.72× against 5.96× `sqlite3 .import`) but took an HTTP upload of 1M rows to
 /// 109 MiB of peak memory, against 90 MiB at 1 024.
 const CHUNK: usize = 1024;
-
-/// Indexes an import large beside its tables builds once, after its rows, instead of
-/// row by row (see [`Import::defer_indexes`]): those no rule of the import reads and no
-/// uniqueness rests on. Row by row, the metrics index (by date) took new keys at as many
-/// places as the log has days: 5.3 s of 11.0 s to copy 1M imported inspections into a
-/// twin table, against under 1 s for an index filled in order.
-const DEFERRED_INDEXES: [&str; 4] = [
-    "inspections_metrics",
-    "inspections_lab",
-    "instruments_due",
-    "instruments_lab",
-];
 
 /// The parameters every statement of an import shares: `?1` the lab, `?2` the batch,
 /// `?3` the time the import began. Then [`EXTRA`] values a row gets from the import,
@@ -403,21 +393,6 @@ impl stored::ReadRow for RawRow<'_, '_> {
     }
 }
 
-/// Logs a statement run on the direct connection `runs` times since `started`, in the
-/// fields sqlx logs its own statements with (`db.statement`, `elapsed_secs`), so that
-/// `RUST_LOG=sqlx::query=debug,metrotrack::direct=debug` shows where an import's time
-/// goes (the national bench's `--only stages` reads it).
-fn ran(sql: &str, runs: usize, started: Instant) {
-    let elapsed_secs = started.elapsed().as_secs_f64();
-    tracing::event!(
-        target: "metrotrack::direct",
-        tracing::Level::DEBUG,
-        db.statement = sql,
-        runs,
-        elapsed_secs,
-    );
-}
-
 /// The due inspection of an instrument an import created.
 #[derive(Debug, PartialEq, Eq)]
 struct Due {
@@ -498,10 +473,8 @@ struct Import {
     statements: Statements,
     /// Tally changes counted in memory, added before the batch commits.
     pending: Pending,
-    /// The highest inspection id before the batch: how large the table was.
-    inspections_before: Option<i64>,
-    /// The SQL of the [`DEFERRED_INDEXES`] dropped, to create them again.
-    deferred: Option<Vec<String>>,
+    /// Indexes built once after the rows, when the batch is large beside its tables.
+    indexes: DeferredIndexes,
 }
 
 /// The indexes of the rows not stored, counting the stored ones into `progress`.
@@ -512,37 +485,6 @@ fn count_stored(progress: &mut Progress, stored: &[Option<i64>]) -> Vec<usize> {
 }
 
 impl Import {
-    /// Once the batch has stored as many inspections as the table held before it (and
-    /// a chunk at least), drops the [`DEFERRED_INDEXES`], to build them again in one
-    /// sorted pass before the batch's counts are written ([`Writer::rows_written`]):
-    /// cheaper than keeping them row by row from then on, and at most about twice the
-    /// sorting the batch's own rows need. Readers read the last commit, indexes and
-    /// all (WAL); a batch that does not commit rolls the drop back with its rows.
-    async fn defer_indexes(&mut self, stored_after: i64) -> Result<(), StoreError> {
-        let before = *self.inspections_before.get_or_insert(stored_after);
-        let inserted = self.progress.tally.inserted as i64;
-        if self.deferred.is_some() || inserted < before.max(CHUNK as i64) {
-            return Ok(());
-        }
-        let found: Vec<(String, String)> = sqlx::query_as(
-            "select name, sql from sqlite_schema
-             where type = 'index' and name in (?, ?, ?, ?) and sql is not null",
-        )
-        .bind(DEFERRED_INDEXES[0])
-        .bind(DEFERRED_INDEXES[1])
-        .bind(DEFERRED_INDEXES[2])
-        .bind(DEFERRED_INDEXES[3])
-        .fetch_all(&mut *self.tx)
-        .await?;
-        for (name, _) in &found {
-            sqlx::query(sqlx::AssertSqlSafe(format!("drop index \"{name}\"")))
-                .execute(&mut *self.tx)
-                .await?;
-        }
-        self.deferred = Some(found.into_iter().map(|(_, sql)| sql).collect());
-        Ok(())
-    }
-
     /// The stored point with `key` (its system and limit), and its test on `s`'s date.
     async fn stored_test(
         &mut self,
@@ -600,7 +542,10 @@ impl Writer for Import {
         )
         .fetch_one(&mut *self.tx)
         .await?;
-        self.defer_indexes(stored_after).await?;
+        let inserted = self.progress.tally.inserted;
+        self.indexes
+            .defer_if_large(&mut self.tx, stored_after, inserted, CHUNK)
+            .await?;
         let keys = columns::instrument_keys(&rows);
         let values = InspectionRow::all(&rows, &keys, &mut self.progress.original);
         let (statements, pending) = (&self.statements, &mut self.pending);
@@ -649,23 +594,7 @@ impl Writer for Import {
     }
 
     async fn rows_written(&mut self) -> Result<(), StoreError> {
-        let Some(deferred) = self.deferred.take() else {
-            return Ok(());
-        };
-        // On the direct connection: sqlx would warn of each as a slow statement. A
-        // smaller page cache while they sort (the sorter keeps as many keys in memory),
-        // then the connection's own again.
-        direct::run(&mut self.tx, |conn| {
-            let started = Instant::now();
-            let cache: i64 = conn.query_row("pragma cache_size", [], |row| row.get(0))?;
-            conn.execute_batch(&format!("pragma cache_size = -{SORTER_CACHE_KIB}"))?;
-            let built = deferred.iter().try_for_each(|sql| conn.execute_batch(sql));
-            conn.execute_batch(&format!("pragma cache_size = {cache}"))?;
-            built?;
-            ran("create index (deferred)", deferred.len(), started);
-            Ok(())
-        })
-        .await
+        self.indexes.build(&mut self.tx).await
     }
 
     fn into_tx(self) -> Transaction<'static, Sqlite> {
@@ -702,8 +631,7 @@ pub(super) async fn run(
         progress: Progress::new(&request, batch_id),
         statements: Statements::new(request.lab, batch_id, now)?,
         pending: Pending::default(),
-        inspections_before: None,
-        deferred: None,
+        indexes: DeferredIndexes::default(),
     };
     flow::run(store, request, events, import, uploaded_at).await
 }
