@@ -4,6 +4,7 @@
 //! `YYYY-MM-DD` text (so they sort and compare as text), exact decimals their canonical
 //! text. Every key starts with `lab_id`.
 
+mod chunk;
 mod deferred;
 mod direct;
 mod import;
@@ -36,6 +37,9 @@ const READER_CACHE_KIB: u32 = 8 * 1024;
 /// SQLite's sorter holds up to a page cache's worth of keys in memory before it writes
 /// a sorted run to a temporary file.
 const SORTER_CACHE_KIB: u32 = 4 * 1024;
+/// Helper threads SQLite's sorter may use while an import builds the indexes it
+/// deferred: one sorts a run of keys while the writer reads the next.
+const SORTER_THREADS: u32 = 1;
 /// How long a write waits for another process's write transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a write waits for the writer connection (another write of this process,

@@ -5,13 +5,11 @@
 //! history, are counted by SQL (SQLite's `tallies::stored`, PostgreSQL's trigger).
 //! Both also count here the instruments they create due, by due day (migration 0014).
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use metrotrack_core::LabId;
 use sqlx::Transaction;
 
-use super::{Arg, Backend, execute};
+use super::{Arg, Backend, FastMap, execute};
 use crate::StoreError;
 use crate::figures::half_month;
 
@@ -22,18 +20,19 @@ use crate::figures::half_month;
 pub(crate) struct Pending {
     by_category: Vec<(String, BySeg)>,
     /// Instruments the import created due, by due day (migration 0014).
-    due_days: HashMap<NaiveDate, i64>,
+    due_days: FastMap<NaiveDate, i64>,
 }
 
 /// One category's changes: by `(seg, prev_seg)`, the instrument-days and inspections.
-type BySeg = HashMap<(i64, i64), (i64, i64)>;
+type BySeg = FastMap<(i64, i64), (i64, i64)>;
 
 impl Pending {
     fn add(&mut self, seg: i64, category: &str, prev_seg: i64, days: i64, inspections: i64) {
         let at = match self.by_category.iter().position(|(c, _)| c == category) {
             Some(at) => at,
             None => {
-                self.by_category.push((category.to_owned(), HashMap::new()));
+                self.by_category
+                    .push((category.to_owned(), BySeg::default()));
                 self.by_category.len() - 1
             }
         };
@@ -172,7 +171,7 @@ mod tests {
         pending.inspection("DHN", d("2023-10-01"));
         pending.inspection("DHN", d("2023-10-15"));
         let seg = half_month(d("2023-10-01"));
-        let changes: HashMap<_, _> = pending.changes().collect();
+        let changes: std::collections::HashMap<_, _> = pending.changes().collect();
         assert_eq!(changes[&(seg, "DHN".to_owned(), seg - 24)], (0, 2));
         assert_eq!(changes[&(seg + 1, "DHN".to_owned(), seg - 23)], (0, 1));
     }

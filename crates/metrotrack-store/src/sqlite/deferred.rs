@@ -15,8 +15,8 @@ use std::time::Instant;
 
 use sqlx::{Sqlite, Transaction};
 
-use super::SORTER_CACHE_KIB;
 use super::direct::{self, ran};
+use super::{SORTER_CACHE_KIB, SORTER_THREADS};
 use crate::StoreError;
 
 /// The indexes deferred: those no statement of the import reads and no uniqueness
@@ -81,13 +81,17 @@ impl DeferredIndexes {
         };
         // On the direct connection: sqlx would warn of each as a slow statement. A
         // smaller page cache while they sort (the sorter keeps as many keys in memory),
-        // then the connection's own again.
+        // and a helper thread that sorts one run of keys while the next is read (the
+        // machine's other core mostly waits for the writer meanwhile); then the
+        // connection's own settings again.
         direct::run(tx, |conn| {
             let started = Instant::now();
             let cache: i64 = conn.query_row("pragma cache_size", [], |row| row.get(0))?;
-            conn.execute_batch(&format!("pragma cache_size = -{SORTER_CACHE_KIB}"))?;
+            conn.execute_batch(&format!(
+                "pragma cache_size = -{SORTER_CACHE_KIB}; pragma threads = {SORTER_THREADS}"
+            ))?;
             let built = dropped.iter().try_for_each(|sql| conn.execute_batch(sql));
-            conn.execute_batch(&format!("pragma cache_size = {cache}"))?;
+            conn.execute_batch(&format!("pragma cache_size = {cache}; pragma threads = 0"))?;
             built?;
             ran("create index (deferred)", dropped.len(), started);
             Ok(())

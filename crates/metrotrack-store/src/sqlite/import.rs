@@ -5,10 +5,11 @@
 //! [`CHUNK`] rows, written by prepared statements run once per row, straight on the
 //! connection ([`super::direct`]), each saying whether it stored its row. Per chunk of
 //! inspections ([`Statements::inspections`]): each row's instrument is found by key, or
-//! given the next id; each inspection is stored with its instrument's id; then the
-//! instruments the chunk names for the first time are created, with their due
-//! inspection, and the tallies of what was stored are counted in memory
-//! ([`crate::sql::Pending`]). Earthing points and tests: the points first seen,
+//! given the next id, and each row is given the id it is stored under if it is; the
+//! instruments the chunk names for the first time are created, due by their latest
+//! valid row; each inspection is stored with its instrument's id; a created instrument
+//! whose due row was skipped is set due by what was stored; and the tallies of what was
+//! stored are counted in memory ([`crate::sql::Pending`]). Earthing points and tests: the points first seen,
 //! then the tests, each finding its point by key. The statements' values and the `?N`
 //! their SQL reads them by come from one column list ([`crate::rules::columns`]). Each
 //! skipped row is looked up (rare: one query per row) to be judged; then instruments
@@ -16,18 +17,19 @@
 //! The in-memory tallies are added before commit; strict refusals and dry runs roll the
 //! transaction back at the end.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use metrotrack_core::{
     ImportBatch, InstrumentKey, NewEarthingTest, NewInspection, PointKey, Sourced,
 };
 use sqlx::{Row, Sqlite, Transaction};
 use tokio::sync::mpsc::Receiver;
 
+use super::chunk::{Due, count_chunk, dues};
 use super::deferred::DeferredIndexes;
 use super::direct::ran;
 use super::{SqliteStore, direct, tallies};
@@ -37,7 +39,7 @@ use crate::rules::columns::{
 };
 use crate::rules::import::{self as flow, Progress, Writer, sql};
 use crate::rules::stored;
-use crate::sql::Pending;
+use crate::sql::{FastMap, Pending};
 use crate::{BatchRequest, ImportEvent, StoreError};
 
 /// Rows per chunk. Each costs a few statements besides its rows (the ids it starts
@@ -49,7 +51,7 @@ const CHUNK: usize = 1024;
 /// The parameters every statement of an import shares: `?1` the lab, `?2` the batch,
 /// `?3` the time the import began. Then [`EXTRA`] values a row gets from the import,
 /// not from its columns (`?4` to `?7`: an instrument's id, its due inspection's id,
-/// date and validity; the same id names an inspection's instrument); the row's
+/// date and validity; for an inspection, its instrument's id and its own); the row's
 /// columns follow from [`FIRST_VALUE`] on.
 const SHARED: usize = 3;
 const EXTRA: usize = 4;
@@ -109,7 +111,7 @@ impl Stmt {
     /// the insert. An inspection gets its instrument's id (`?4`), which the import knows
     /// (see [`Statements::inspections`]); a test finds its point by key in the same
     /// statement, through a join (it must also take the point's limit; earthing logs are
-    /// small).
+    /// small). An inspection is stored under the id the import gave it (`?5`).
     fn template(self) -> &'static str {
         match self {
             Self::Instruments => {
@@ -118,11 +120,11 @@ impl Stmt {
                  values (?4, ?1, {values}, ?3, ?2, ?5, ?6, ?7)"
             }
             Self::Inspections => {
-                "insert into inspections (lab_id, instrument_id, category_code, kind, \
+                "insert into inspections (id, lab_id, instrument_id, category_code, kind, \
                  inspected_on, verification_type, procedure, result, error_percent, \
                  certificate_no, stamp_no, valid_until, technician, checked_by, notes, \
                  batch_id, source_line, original, created_at) \
-                 values (?1, ?4, {category_code}, {kind}, {inspected_on}, \
+                 values (?5, ?1, ?4, {category_code}, {kind}, {inspected_on}, \
                  {verification_type}, {procedure}, {result}, {error_percent}, \
                  {certificate_no}, {stamp_no}, {valid_until}, {technician}, {checked_by}, \
                  {notes}, ?2, {source_line}, {original}, ?3) on conflict do nothing"
@@ -170,11 +172,34 @@ fn bind(
     match value {
         Value::Text(v) => statement.raw_bind_parameter(at, v),
         Value::Number(v) => statement.raw_bind_parameter(at, v.map(|d| d.to_string())),
-        Value::Date(v) => {
-            statement.raw_bind_parameter(at, v.map(|d| d.format("%Y-%m-%d").to_string()))
-        }
+        Value::Date(Some(d)) => match iso_date(d) {
+            Some(text) => statement.raw_bind_parameter(at, std::str::from_utf8(&text).ok()),
+            None => statement.raw_bind_parameter(at, d.format("%Y-%m-%d").to_string()),
+        },
+        Value::Date(None) => statement.raw_bind_parameter(at, None::<&str>),
         Value::Int(v) => statement.raw_bind_parameter(at, v),
     }
+}
+
+/// `date` as `YYYY-MM-DD`, written without a format string (chrono's `format` parses
+/// its pattern for every value: a million rows bind two or three dates each); `None`
+/// for a year outside 0 to 9999, which has no such form.
+fn iso_date(date: NaiveDate) -> Option<[u8; 10]> {
+    let year = u32::try_from(date.year()).ok().filter(|y| *y <= 9999)?;
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    let (month, day) = (date.month(), date.day());
+    Some([
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ])
 }
 
 /// The values every statement of an import shares, and its statements' SQL.
@@ -251,19 +276,22 @@ impl Statements {
     }
 
     /// Stores a chunk of inspections: the instrument of each row, found by key or
-    /// created with the next id; each row with its instrument's id (one created here is
-    /// written after its records, with its due inspection: the foreign key waits for
-    /// the commit, `defer_foreign_keys`); the tallies of it all counted into `pending`.
-    /// The id of each row stored, if stored, and for each row skipped the stored
-    /// record with its natural key, if there is one.
+    /// created with the next id, and each row under the next id after `ids.inspections`
+    /// by its place in the chunk (a row skipped leaves its id unused). The instruments
+    /// the chunk names for the first time are written first, due by their latest valid
+    /// row as if every row were stored, so that each inspection finds its instrument
+    /// (no foreign-key violation waits for the commit, and none has to be looked for
+    /// when the instrument comes); one whose due row was skipped is then set due by
+    /// what was stored. The tallies of it all are counted into `pending`. The id of
+    /// each row stored, if stored, and for each row skipped the stored record with its
+    /// natural key, if there is one.
     fn inspections(
         &self,
         conn: &rusqlite::Connection,
         rows: &[InspectionRow<'_>],
-        instruments_to: i64,
+        ids: Before,
         pending: &mut Pending,
     ) -> Result<Written, direct::Failed> {
-        conn.execute_batch("pragma defer_foreign_keys = on")?;
         let mut lookup = conn.prepare(
             "select id from instruments
              where lab_id = ?1 and category_code = ?2 and manufacturer_key = ?3
@@ -271,8 +299,8 @@ impl Statements {
         )?;
         lookup.raw_bind_parameter(1, self.lab)?;
         let started = Instant::now();
-        let mut known: HashMap<&InstrumentKey, i64> = HashMap::new();
-        let mut fresh: HashMap<&InstrumentKey, i64> = HashMap::new();
+        let mut known: FastMap<&InstrumentKey, i64> = FastMap::default();
+        let mut fresh: FastMap<&InstrumentKey, i64> = FastMap::default();
         let mut created: Vec<&InspectionRow<'_>> = Vec::new();
         let mut instrument_ids = Vec::with_capacity(rows.len());
         for row in rows {
@@ -282,7 +310,7 @@ impl Statements {
                     let id = match Self::instrument(&mut lookup, row.key)? {
                         Some(id) => id,
                         None => {
-                            let id = instruments_to + 1 + created.len() as i64;
+                            let id = ids.instruments + 1 + created.len() as i64;
                             created.push(row);
                             fresh.insert(row.key, id);
                             id
@@ -295,27 +323,57 @@ impl Statements {
             instrument_ids.push(id);
         }
         ran("select id from instruments (by key)", known.len(), started);
-        let with_instrument = rows.iter().zip(&instrument_ids).map(|(row, &id)| {
-            let mut extra = NO_EXTRA;
-            extra[0] = Value::Int(id);
-            (row, extra)
-        });
-        let stored = self.each(conn, Stmt::Inspections, INSPECTIONS_VALUES, with_instrument)?;
-        let dues = count_chunk(pending, rows, &stored, &fresh);
+        let planned: Vec<Option<i64>> = (1..=rows.len() as i64)
+            .map(|k| Some(ids.inspections + k))
+            .collect();
+        let planned_dues = dues(rows, &planned, &fresh);
         let instruments = created.into_iter().map(|row| {
             let id = fresh[row.key];
-            let due = dues.get(&id);
-            let extra = [
-                Value::Int(id),
-                due.map_or(NULL, |d| Value::Int(d.inspection)),
-                Value::Date(due.map(|d| d.inspected_on)),
-                Value::Date(due.map(|d| d.valid_until)),
-            ];
-            (row, extra)
+            (row, instrument_extra(id, planned_dues.get(&id)))
         });
         self.each(conn, Stmt::Instruments, INSTRUMENTS_VALUES, instruments)?;
+        let with_ids =
+            rows.iter()
+                .zip(&instrument_ids)
+                .zip(&planned)
+                .map(|((row, &instrument), &id)| {
+                    let mut extra = NO_EXTRA;
+                    extra[0] = Value::Int(instrument);
+                    extra[1] = Value::Int(id.unwrap_or_default());
+                    (row, extra)
+                });
+        let stored = self.each(conn, Stmt::Inspections, INSPECTIONS_VALUES, with_ids)?;
+        let stored_dues = count_chunk(pending, rows, &stored, &fresh);
+        if stored.contains(&None) {
+            Self::set_due(conn, &fresh, &planned_dues, &stored_dues)?;
+        }
         let skipped = Self::natural_key_holders(conn, self.lab, rows, &instrument_ids, &stored)?;
         Ok(Written { stored, skipped })
+    }
+
+    /// Sets due by what was stored each instrument the chunk created (`fresh`) whose
+    /// due inspection, as planned before the rows were stored, is not the one now.
+    fn set_due(
+        conn: &rusqlite::Connection,
+        fresh: &FastMap<&InstrumentKey, i64>,
+        planned: &FastMap<i64, Due>,
+        stored: &FastMap<i64, Due>,
+    ) -> rusqlite::Result<()> {
+        let mut update = conn.prepare(
+            "update instruments set due_inspection_id = ?2, due_inspected_on = ?3, due_on = ?4
+             where id = ?1",
+        )?;
+        for &id in fresh.values() {
+            let due = stored.get(&id);
+            if planned.get(&id) == due {
+                continue;
+            }
+            for (at, value) in instrument_extra(id, due).into_iter().enumerate() {
+                bind(&mut update, at + 1, value)?;
+            }
+            update.raw_execute()?;
+        }
+        Ok(())
     }
 
     /// For each of `rows` not `stored`, by index: the live inspection of `lab` holding
@@ -393,67 +451,22 @@ impl stored::ReadRow for RawRow<'_, '_> {
     }
 }
 
-/// The due inspection of an instrument an import created.
-#[derive(Debug, PartialEq, Eq)]
-struct Due {
-    instrument: i64,
-    inspection: i64,
-    inspected_on: NaiveDate,
-    valid_until: NaiveDate,
+/// An instrument's [`Extra`] values: its id and its due inspection (id, date, validity).
+fn instrument_extra(id: i64, due: Option<&Due>) -> Extra {
+    [
+        Value::Int(id),
+        due.map_or(NULL, |d| Value::Int(d.inspection)),
+        Value::Date(due.map(|d| d.inspected_on)),
+        Value::Date(due.map(|d| d.valid_until)),
+    ]
 }
 
-/// Counts a chunk's stored inspections (`stored`: each row's id, if stored) into
-/// `pending`, with the live days of the instruments the chunk created (`fresh`: their
-/// ids by key), all of whose records are among its rows: the due inspection of each of
-/// those that has one (its latest valid record, by date then id), by instrument.
-fn count_chunk(
-    pending: &mut Pending,
-    rows: &[InspectionRow<'_>],
-    stored: &[Option<i64>],
-    fresh: &HashMap<&InstrumentKey, i64>,
-) -> HashMap<i64, Due> {
-    struct Created<'a> {
-        category: &'a str,
-        days: Vec<NaiveDate>,
-        due: Option<Due>,
-    }
-    let mut created: HashMap<i64, Created<'_>> = HashMap::with_capacity(fresh.len());
-    for (row, id) in rows.iter().zip(stored) {
-        let Some(id) = *id else { continue };
-        let (category, date) = (row.key.category.as_str(), row.record.date);
-        pending.inspection(category, date);
-        let Some(&instrument) = fresh.get(row.key) else {
-            continue;
-        };
-        let entry = created.entry(instrument).or_insert_with(|| Created {
-            category,
-            days: Vec::new(),
-            due: None,
-        });
-        entry.days.push(date);
-        if let Some(valid_until) = row.record.valid_until
-            && entry
-                .due
-                .as_ref()
-                .is_none_or(|d| (d.inspected_on, d.inspection) < (date, id))
-        {
-            entry.due = Some(Due {
-                instrument,
-                inspection: id,
-                inspected_on: date,
-                valid_until,
-            });
-        }
-    }
-    let mut dues = HashMap::new();
-    for (instrument, mut c) in created {
-        pending.first_days(c.category, &mut c.days);
-        if let Some(due) = c.due {
-            pending.due_on(due.valid_until);
-            dues.insert(instrument, due);
-        }
-    }
-    dues
+/// The greatest ids of inspections and instruments before a chunk: the transaction
+/// holds the write lock, so every one past them is one the chunk stores.
+#[derive(Debug, Clone, Copy)]
+struct Before {
+    inspections: i64,
+    instruments: i64,
 }
 
 /// The first of `rows` to name each of `keys` (the one that describes it).
@@ -550,7 +563,11 @@ impl Writer for Import {
         let values = InspectionRow::all(&rows, &keys, &mut self.progress.original);
         let (statements, pending) = (&self.statements, &mut self.pending);
         let written = direct::run(&mut self.tx, |conn| {
-            statements.inspections(conn, &values, instruments_to, pending)
+            let before = Before {
+                inspections: stored_after,
+                instruments: instruments_to,
+            };
+            statements.inspections(conn, &values, before, pending)
         })
         .await?;
         count_stored(&mut self.progress, &written.stored);
@@ -639,6 +656,24 @@ pub(super) async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_bind_as_chrono_writes_them() {
+        for text in [
+            "2023-10-15",
+            "0001-01-01",
+            "9999-12-31",
+            "2024-02-29",
+            "1999-09-09",
+        ] {
+            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date");
+            let written = iso_date(date).expect("a four-digit year");
+            assert_eq!(std::str::from_utf8(&written), Ok(text));
+            assert_eq!(date.format("%Y-%m-%d").to_string(), text);
+        }
+        let far = NaiveDate::from_ymd_opt(12_345, 1, 1).expect("a date");
+        assert_eq!(iso_date(far), None);
+    }
 
     #[test]
     fn every_parameter_is_bound_and_every_value_read() {
