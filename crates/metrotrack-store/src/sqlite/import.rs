@@ -9,8 +9,8 @@
 //! instruments the chunk names for the first time are created, due by their latest
 //! valid row; each inspection is stored with its instrument's id; a created instrument
 //! whose due row was skipped is set due by what was stored; and the tallies of what was
-//! stored are counted in memory ([`crate::sql::Pending`]). Earthing points and tests: the points first seen,
-//! then the tests, each finding its point by key. The statements' values and the `?N`
+//! stored are counted in memory ([`crate::sql::Pending`]). Earthing points and tests:
+//! the points first seen, then the tests, each finding its point by key. The statements' values and the `?N`
 //! their SQL reads them by come from one column list ([`crate::rules::columns`]). Each
 //! skipped row is looked up (rare: one query per row) to be judged; then instruments
 //! stored before the chunk get their tallies and due dates ([`super::tallies::stored`]).
@@ -335,11 +335,11 @@ impl Statements {
         let with_ids =
             rows.iter()
                 .zip(&instrument_ids)
-                .zip(&planned)
-                .map(|((row, &instrument), &id)| {
+                .enumerate()
+                .map(|(k, (row, &instrument))| {
                     let mut extra = NO_EXTRA;
                     extra[0] = Value::Int(instrument);
-                    extra[1] = Value::Int(id.unwrap_or_default());
+                    extra[1] = Value::Int(ids.inspections + 1 + k as i64);
                     (row, extra)
                 });
         let stored = self.each(conn, Stmt::Inspections, INSPECTIONS_VALUES, with_ids)?;
