@@ -11,7 +11,6 @@ use crate::sql::{FastMap, Pending};
 /// The due inspection of an instrument an import created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Due {
-    pub instrument: i64,
     pub inspection: i64,
     pub inspected_on: NaiveDate,
     pub valid_until: NaiveDate,
@@ -35,7 +34,6 @@ pub(super) fn dues(
         };
         let date = row.record.date;
         let due = Due {
-            instrument,
             inspection: id,
             inspected_on: date,
             valid_until,

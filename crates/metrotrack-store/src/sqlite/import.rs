@@ -323,9 +323,9 @@ impl Statements {
             instrument_ids.push(id);
         }
         ran("select id from instruments (by key)", known.len(), started);
-        let planned: Vec<Option<i64>> = (1..=rows.len() as i64)
-            .map(|k| Some(ids.inspections + k))
-            .collect();
+        // The id a row is stored under, if it is: by its place in the chunk.
+        let id_at = |k: usize| ids.inspections + 1 + k as i64;
+        let planned: Vec<Option<i64>> = (0..rows.len()).map(|k| Some(id_at(k))).collect();
         let planned_dues = dues(rows, &planned, &fresh);
         let instruments = created.into_iter().map(|row| {
             let id = fresh[row.key];
@@ -339,7 +339,7 @@ impl Statements {
                 .map(|(k, (row, &instrument))| {
                     let mut extra = NO_EXTRA;
                     extra[0] = Value::Int(instrument);
-                    extra[1] = Value::Int(ids.inspections + 1 + k as i64);
+                    extra[1] = Value::Int(id_at(k));
                     (row, extra)
                 });
         let stored = self.each(conn, Stmt::Inspections, INSPECTIONS_VALUES, with_ids)?;
