@@ -8,6 +8,7 @@ mod chunk;
 mod deferred;
 mod direct;
 mod import;
+mod insert;
 mod tallies;
 
 use std::str::FromStr;

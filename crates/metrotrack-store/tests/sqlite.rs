@@ -366,3 +366,43 @@ async fn a_large_batch_leaves_every_index_as_it_was() {
     integrity().await;
     assert_eq!(totals(&store).await, (5_000, 5_000, 0));
 }
+
+/// An import writes its instruments and inspections with foreign keys unchecked (it
+/// makes their references itself); the writing connection checks them again after,
+/// whether the import was stored or refused.
+#[tokio::test]
+async fn foreign_keys_are_checked_again_after_an_import() {
+    let (_dir, store) = fresh().await;
+    let stored = inspections(&store, ImportMode::Strict, "sha-a", three_rows()).await;
+    assert_eq!(stored.outcome, BatchOutcome::Stored);
+    let mut refused = three_rows();
+    refused.push(row(5, "2023-10-01", "NOPE", "S-unknown"));
+    let lab = store.default_lab().await.expect("lab");
+    let request =
+        metrotrack_store::conformance::request(&store, LogKind::Inspections, ImportMode::Strict)
+            .await;
+    let summary = metrotrack_store::conformance::summary("sha-b");
+    let outcome =
+        metrotrack_store::conformance::send(&store, request, refused, Some(summary)).await;
+    assert!(outcome.is_err(), "{outcome:?}");
+    for _ in 0..2 {
+        let on: i64 = sqlx::query_scalar("pragma foreign_keys")
+            .fetch_one(store.writer_pool())
+            .await
+            .expect("pragma");
+        assert_eq!(on, 1);
+        let orphan = sqlx::query(
+            "insert into instruments (lab_id, category_code, manufacturer_key, serial_key,
+                                      serial_number, created_at)
+             values (?, 'NOPE', '', 'X', 'X', '2023-10-01')",
+        )
+        .bind(lab)
+        .execute(store.writer_pool())
+        .await;
+        let Err(sqlx::Error::Database(e)) = orphan else {
+            panic!("an instrument of an unknown category was stored: {orphan:?}");
+        };
+        assert_eq!(e.kind(), sqlx::error::ErrorKind::ForeignKeyViolation, "{e}");
+    }
+    assert_eq!(totals(&store).await, (3, 3, 0));
+}

@@ -137,6 +137,24 @@ pub async fn fatal_problems_refuse_the_file<S: Store>(store: &S) {
     );
 }
 
+/// An instrument whose category the lab does not keep is never stored: the import
+/// fails whole, in whichever chunk the row comes, and leaves nothing behind. (The
+/// reader refuses such a row first; the store holds the rule on its own.)
+pub async fn a_category_the_lab_lacks_stores_nothing<S: Store>(store: &S) {
+    let mut rows: Vec<ParsedRow> = (0..3_000)
+        .map(|i| row(i + 2, "2023-10-01", "CT1P", &format!("S{i}")))
+        .collect();
+    rows.push(row(3_002, "2023-10-01", "NOPE", "S-unknown"));
+    let request = request(store, LogKind::Inspections, ImportMode::Partial).await;
+    let outcome = send(store, request, rows, Some(summary("sha-nope"))).await;
+    assert!(outcome.is_err(), "{outcome:?}");
+    assert_eq!(totals(store).await, (0, 0, 0));
+    let batches = store.batches(lab(store).await).await.expect("batches");
+    assert!(batches.is_empty(), "{batches:?}");
+    let later = inspections(store, ImportMode::Strict, "sha-a", three_rows()).await;
+    assert_eq!(later.outcome, BatchOutcome::Stored);
+}
+
 /// A reader that stops before `Finished` leaves nothing behind, and the store works on.
 pub async fn abandoned_import_stores_nothing<S: Store>(store: &S) {
     let request = request(store, LogKind::Inspections, ImportMode::Partial).await;

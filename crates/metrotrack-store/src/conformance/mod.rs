@@ -108,6 +108,7 @@ macro_rules! conformance_suite {
             originals_are_read_back_from_the_kept_file,
             fatal_problems_refuse_the_file,
             abandoned_import_stores_nothing,
+            a_category_the_lab_lacks_stores_nothing,
             certificate_and_stamp_numbers_are_unique,
             instruments_and_points_count_once,
             period_boundaries_follow_the_scheme,

@@ -282,7 +282,6 @@ pub(crate) fn fill<F>(template: &str, groups: &[&[Column<F>]], first: usize) -> 
 }
 
 /// How many columns `groups` holds.
-#[cfg(test)]
 pub(crate) fn count<F>(groups: &[&[Column<F>]]) -> usize {
     groups.iter().map(|g| g.len()).sum()
 }

@@ -83,6 +83,12 @@ impl<DB: Backend> SqlStore<DB> {
         &self.pool
     }
 
+    /// The writing connections' pool (on SQLite, its one writer), for backend-specific
+    /// tests of the state an import leaves its connection in.
+    pub fn writer_pool(&self) -> &Pool<DB> {
+        &self.writer
+    }
+
     /// Closes every connection.
     pub async fn close(&self) {
         self.writer.close().await;

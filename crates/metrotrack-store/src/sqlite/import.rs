@@ -22,7 +22,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use metrotrack_core::{
     ImportBatch, InstrumentKey, NewEarthingTest, NewInspection, PointKey, Sourced,
 };
@@ -32,11 +32,12 @@ use tokio::sync::mpsc::Receiver;
 use super::chunk::{Due, count_chunk, dues};
 use super::deferred::DeferredIndexes;
 use super::direct::ran;
-use super::{SqliteStore, direct, tallies};
-use crate::rules::columns::{
-    self, Column, INSPECTION, INSPECTION_SOURCE, INSTRUMENT, INSTRUMENT_KEY, InspectionRow, POINT,
-    POINT_KEY, TEST, TEST_SOURCE, TestRow, Value, ValueOf,
+use super::insert::{
+    Extra, ForeignKeysOff, INSPECTIONS_VALUES, INSTRUMENTS_VALUES, NO_EXTRA, NULL, POINTS_VALUES,
+    Statements, Stmt, TESTS_VALUES, bind,
 };
+use super::{SqliteStore, direct, tallies};
+use crate::rules::columns::{self, InspectionRow, TestRow, Value};
 use crate::rules::import::{self as flow, Progress, Writer, sql};
 use crate::rules::stored;
 use crate::sql::{FastMap, Pending};
@@ -48,218 +49,7 @@ use crate::{BatchRequest, ImportEvent, StoreError};
 /// 109 MiB of peak memory, against 90 MiB at 1 024.
 const CHUNK: usize = 1024;
 
-/// The parameters every statement of an import shares: `?1` the lab, `?2` the batch,
-/// `?3` the time the import began. Then [`EXTRA`] values a row gets from the import,
-/// not from its columns (`?4` to `?7`: an instrument's id, its due inspection's id,
-/// date and validity; for an inspection, its instrument's id and its own); the row's
-/// columns follow from [`FIRST_VALUE`] on.
-const SHARED: usize = 3;
-const EXTRA: usize = 4;
-const FIRST_VALUE: usize = SHARED + EXTRA + 1;
-
-/// A row's [`EXTRA`] values.
-type Extra = [Value<'static>; EXTRA];
-/// SQL's null, whatever the column's type.
-const NULL: Value<'static> = Value::Text(None);
-const NO_EXTRA: Extra = [NULL; EXTRA];
-
-/// The insert statements of an import, by table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stmt {
-    Instruments,
-    Inspections,
-    Points,
-    Tests,
-}
-
-type InspectionColumns = &'static [&'static [columns::InspectionColumn]];
-type TestColumns = &'static [&'static [columns::TestColumn]];
-
-/// An inspection's category: its instrument's.
-const CATEGORY: &[columns::InspectionColumn] = &[Column("category_code", |r| {
-    Value::Text(Some(r.key.category.as_str()))
-})];
-
-const INSTRUMENTS_VALUES: InspectionColumns = &[INSTRUMENT_KEY, INSTRUMENT];
-const INSPECTIONS_VALUES: InspectionColumns = &[CATEGORY, INSPECTION, INSPECTION_SOURCE];
-const POINTS_VALUES: TestColumns = &[POINT_KEY, POINT];
-const TESTS_VALUES: TestColumns = &[POINT_KEY, TEST, TEST_SOURCE];
-
-impl Stmt {
-    const ALL: [Stmt; 4] = [
-        Self::Instruments,
-        Self::Inspections,
-        Self::Points,
-        Self::Tests,
-    ];
-
-    /// The values bound for each row.
-    #[cfg(test)]
-    fn columns(self) -> usize {
-        match self {
-            Self::Instruments => columns::count(INSTRUMENTS_VALUES),
-            Self::Inspections => columns::count(INSPECTIONS_VALUES),
-            Self::Points => columns::count(POINTS_VALUES),
-            Self::Tests => columns::count(TESTS_VALUES),
-        }
-    }
-
-    /// The statement's SQL, the shared values numbered `?1` to `?3` ([`SHARED`]) and a
-    /// row's values named `{column}` (see [`columns::fill`]). Single-row `values`, not
-    /// `insert … select`: SQLite keeps a statement journal for a statement that may write
-    /// several rows, and copying each page it touched into that journal cost more than
-    /// the insert. An inspection gets its instrument's id (`?4`), which the import knows
-    /// (see [`Statements::inspections`]); a test finds its point by key in the same
-    /// statement, through a join (it must also take the point's limit; earthing logs are
-    /// small). An inspection is stored under the id the import gave it (`?5`).
-    fn template(self) -> &'static str {
-        match self {
-            Self::Instruments => {
-                "insert into instruments (id, lab_id, {columns}, created_at, created_batch_id, \
-                 due_inspection_id, due_inspected_on, due_on) \
-                 values (?4, ?1, {values}, ?3, ?2, ?5, ?6, ?7)"
-            }
-            Self::Inspections => {
-                "insert into inspections (id, lab_id, instrument_id, category_code, kind, \
-                 inspected_on, verification_type, procedure, result, error_percent, \
-                 certificate_no, stamp_no, valid_until, technician, checked_by, notes, \
-                 batch_id, source_line, original, created_at) \
-                 values (?5, ?1, ?4, {category_code}, {kind}, {inspected_on}, \
-                 {verification_type}, {procedure}, {result}, {error_percent}, \
-                 {certificate_no}, {stamp_no}, {valid_until}, {technician}, {checked_by}, \
-                 {notes}, ?2, {source_line}, {original}, ?3) on conflict do nothing"
-            }
-            Self::Points => {
-                "insert into earthing_points (lab_id, site, site_key, code, code_key, system, \
-                 limit_ohm, created_at) \
-                 values (?1, {site}, {site_key}, {code}, {code_key}, {point_system}, \
-                 {point_limit}, ?3) on conflict do nothing"
-            }
-            Self::Tests => {
-                "insert into earthing_tests (lab_id, point_id, tested_on, resistance_ohm, \
-                 limit_ohm, method, tester_serial, weather, technician, notes, batch_id, \
-                 source_line, original, created_at) \
-                 select ?1, p.id, {tested_on}, {resistance_ohm}, \
-                 coalesce({limit_ohm}, p.limit_ohm), {method}, {tester_serial}, {weather}, \
-                 {technician}, {notes}, ?2, {source_line}, {original}, ?3 \
-                 from earthing_points p \
-                 where p.lab_id = ?1 and p.site_key = {site_key} and p.code_key = {code_key} \
-                 on conflict do nothing"
-            }
-        }
-    }
-
-    /// The statement's SQL; `None` if its template names a column its rows lack (a test
-    /// makes sure none does).
-    fn sql(self) -> Option<String> {
-        let template = self.template();
-        match self {
-            Self::Instruments => columns::fill(template, INSTRUMENTS_VALUES, FIRST_VALUE),
-            Self::Inspections => columns::fill(template, INSPECTIONS_VALUES, FIRST_VALUE),
-            Self::Points => columns::fill(template, POINTS_VALUES, FIRST_VALUE),
-            Self::Tests => columns::fill(template, TESTS_VALUES, FIRST_VALUE),
-        }
-    }
-}
-
-/// Binds one value at `at` (from 1) as SQLite stores it: numbers as their canonical
-/// text, dates as `YYYY-MM-DD` (as sqlx writes them everywhere else).
-fn bind(
-    statement: &mut rusqlite::Statement<'_>,
-    at: usize,
-    value: Value<'_>,
-) -> rusqlite::Result<()> {
-    match value {
-        Value::Text(v) => statement.raw_bind_parameter(at, v),
-        Value::Number(v) => statement.raw_bind_parameter(at, v.map(|d| d.to_string())),
-        Value::Date(Some(d)) => match iso_date(d) {
-            Some(text) => statement.raw_bind_parameter(at, std::str::from_utf8(&text).ok()),
-            None => statement.raw_bind_parameter(at, d.format("%Y-%m-%d").to_string()),
-        },
-        Value::Date(None) => statement.raw_bind_parameter(at, None::<&str>),
-        Value::Int(v) => statement.raw_bind_parameter(at, v),
-    }
-}
-
-/// `date` as `YYYY-MM-DD`, written without a format string (chrono's `format` parses
-/// its pattern for every value: a million rows bind two or three dates each); `None`
-/// for a year outside 0 to 9999, which has no such form.
-fn iso_date(date: NaiveDate) -> Option<[u8; 10]> {
-    let year = u32::try_from(date.year()).ok().filter(|y| *y <= 9999)?;
-    let digit = |n: u32| b'0' + (n % 10) as u8;
-    let (month, day) = (date.month(), date.day());
-    Some([
-        digit(year / 1000),
-        digit(year / 100),
-        digit(year / 10),
-        digit(year),
-        b'-',
-        digit(month / 10),
-        digit(month),
-        b'-',
-        digit(day / 10),
-        digit(day),
-    ])
-}
-
-/// The values every statement of an import shares, and its statements' SQL.
-#[derive(Debug)]
-struct Statements {
-    lab: i64,
-    batch: i64,
-    now: Arc<str>,
-    /// Each [`Stmt`]'s SQL, in [`Stmt::ALL`]'s order.
-    sql: [String; 4],
-}
-
 impl Statements {
-    fn new(lab: i64, batch: i64, now: Arc<str>) -> Result<Self, StoreError> {
-        let sql = |stmt: Stmt| {
-            stmt.sql().ok_or_else(|| {
-                StoreError::Invalid(format!("{stmt:?} names a column it does not bind"))
-            })
-        };
-        let [a, b, c, d] = Stmt::ALL;
-        Ok(Self {
-            lab,
-            batch,
-            now,
-            sql: [sql(a)?, sql(b)?, sql(c)?, sql(d)?],
-        })
-    }
-
-    /// Runs `stmt` once for each of `rows`, its values taken by `groups`' columns and
-    /// its [`Extra`] values given with it: the id of the row each run stored, if any.
-    fn each<'r, R: 'r, F: ValueOf<R>>(
-        &self,
-        conn: &rusqlite::Connection,
-        stmt: Stmt,
-        groups: &'static [&'static [Column<F>]],
-        rows: impl IntoIterator<Item = (&'r R, Extra)>,
-    ) -> rusqlite::Result<Vec<Option<i64>>> {
-        let started = Instant::now();
-        let sql = &self.sql[stmt as usize];
-        let mut prepared = conn.prepare(sql)?;
-        prepared.raw_bind_parameter(1, self.lab)?;
-        prepared.raw_bind_parameter(2, self.batch)?;
-        prepared.raw_bind_parameter(3, &*self.now)?;
-        let ids = rows
-            .into_iter()
-            .map(|(row, extra)| {
-                for (i, value) in extra.into_iter().enumerate() {
-                    bind(&mut prepared, SHARED + 1 + i, value)?;
-                }
-                for (i, value) in columns::values(groups, row).enumerate() {
-                    bind(&mut prepared, FIRST_VALUE + i, value)?;
-                }
-                let stored = prepared.raw_execute()? > 0;
-                Ok(stored.then(|| conn.last_insert_rowid()))
-            })
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        ran(sql, ids.len(), started);
-        Ok(ids)
-    }
-
     /// The id of the instrument of `lab` with `key`, if it is stored.
     fn instrument(
         lookup: &mut rusqlite::Statement<'_>,
@@ -292,6 +82,7 @@ impl Statements {
         ids: Before,
         pending: &mut Pending,
     ) -> Result<Written, direct::Failed> {
+        let _unchecked = ForeignKeysOff::new(conn)?;
         let mut lookup = conn.prepare(
             "select id from instruments
              where lab_id = ?1 and category_code = ?2 and manufacturer_key = ?3
@@ -323,15 +114,23 @@ impl Statements {
             instrument_ids.push(id);
         }
         ran("select id from instruments (by key)", known.len(), started);
+        self.check_categories(conn, &created)?;
         // The id a row is stored under, if it is: by its place in the chunk.
         let id_at = |k: usize| ids.inspections + 1 + k as i64;
         let planned: Vec<Option<i64>> = (0..rows.len()).map(|k| Some(id_at(k))).collect();
         let planned_dues = dues(rows, &planned, &fresh);
-        let instruments = created.into_iter().map(|row| {
+        let instruments = created.iter().map(|&row| {
             let id = fresh[row.key];
             (row, instrument_extra(id, planned_dues.get(&id)))
         });
-        self.each(conn, Stmt::Instruments, INSTRUMENTS_VALUES, instruments)?;
+        let made: usize = self
+            .each(conn, Stmt::Instruments, INSTRUMENTS_VALUES, instruments)?
+            .iter()
+            .sum();
+        if made != created.len() {
+            let e = format!("{made} of {} new instruments were stored", created.len());
+            return Err(StoreError::Invalid(e).into());
+        }
         let with_ids =
             rows.iter()
                 .zip(&instrument_ids)
@@ -342,13 +141,59 @@ impl Statements {
                     extra[1] = Value::Int(id_at(k));
                     (row, extra)
                 });
-        let stored = self.each(conn, Stmt::Inspections, INSPECTIONS_VALUES, with_ids)?;
+        let inserted: usize = self
+            .each(conn, Stmt::Inspections, INSPECTIONS_VALUES, with_ids)?
+            .iter()
+            .sum();
+        let stored = if inserted == rows.len() {
+            planned
+        } else {
+            Self::stored_between(conn, id_at(0), rows.len())?
+        };
         let stored_dues = count_chunk(pending, rows, &stored, &fresh);
         if stored.contains(&None) {
             Self::set_due(conn, &fresh, &planned_dues, &stored_dues)?;
         }
         let skipped = Self::natural_key_holders(conn, self.lab, rows, &instrument_ids, &stored)?;
         Ok(Written { stored, skipped })
+    }
+
+    /// Whether each category of the instruments about to be `created` is one of the
+    /// lab's: the one reference of theirs the import does not make itself, looked up
+    /// once per category instead of by a foreign key per row (see [`ForeignKeysOff`]).
+    fn check_categories(
+        &self,
+        conn: &rusqlite::Connection,
+        created: &[&InspectionRow<'_>],
+    ) -> Result<(), direct::Failed> {
+        let mut known = conn.prepare("select 1 from categories where lab_id = ?1 and code = ?2")?;
+        let mut checked = HashSet::new();
+        for row in created {
+            let code = row.key.category.as_str();
+            if checked.insert(code) && !known.exists((self.lab, code))? {
+                let e = format!("category {code} is not one of lab {}'s", self.lab);
+                return Err(StoreError::Invalid(e).into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Which of `rows` inspections, planned under the ids from `first` on, were stored:
+    /// each one's id if it was.
+    fn stored_between(
+        conn: &rusqlite::Connection,
+        first: i64,
+        rows: usize,
+    ) -> rusqlite::Result<Vec<Option<i64>>> {
+        let mut ids = conn.prepare("select id from inspections where id between ?1 and ?2")?;
+        let mut stored = vec![None; rows];
+        let last = first + rows as i64 - 1;
+        let mut found = ids.query((first, last))?;
+        while let Some(row) = found.next()? {
+            let id: i64 = row.get(0)?;
+            stored[(id - first) as usize] = Some(id);
+        }
+        Ok(stored)
     }
 
     /// Sets due by what was stored each instrument the chunk created (`fresh`) whose
@@ -490,11 +335,18 @@ struct Import {
     indexes: DeferredIndexes,
 }
 
-/// The indexes of the rows not stored, counting the stored ones into `progress`.
-fn count_stored(progress: &mut Progress, stored: &[Option<i64>]) -> Vec<usize> {
-    let inserted = stored.iter().filter(|s| s.is_some()).count();
-    progress.tally.inserted += inserted as u64;
-    (0..stored.len()).filter(|&i| stored[i].is_none()).collect()
+/// The indexes of the rows not stored (`stored`: whether each row was), counting the
+/// stored ones into `progress`.
+fn count_stored(progress: &mut Progress, stored: impl IntoIterator<Item = bool>) -> Vec<usize> {
+    let mut skipped = Vec::new();
+    for (i, stored) in stored.into_iter().enumerate() {
+        if stored {
+            progress.tally.inserted += 1;
+        } else {
+            skipped.push(i);
+        }
+    }
+    skipped
 }
 
 impl Import {
@@ -570,7 +422,10 @@ impl Writer for Import {
             statements.inspections(conn, &values, before, pending)
         })
         .await?;
-        count_stored(&mut self.progress, &written.stored);
+        count_stored(
+            &mut self.progress,
+            written.stored.iter().map(Option::is_some),
+        );
         for (i, found) in written.skipped {
             flow::judge_inspection(self, &rows[i], found).await?;
         }
@@ -599,7 +454,7 @@ impl Writer for Import {
             Ok(statements.each(conn, Stmt::Tests, TESTS_VALUES, values.iter().map(no_extra))?)
         })
         .await?;
-        for i in count_stored(&mut self.progress, &stored) {
+        for i in count_stored(&mut self.progress, stored.into_iter().map(|n| n > 0)) {
             let (point, test) = self.stored_test(&rows[i], &keys[i]).await?;
             flow::judge_test(&mut self.progress, &rows[i], point, test);
         }
@@ -651,48 +506,4 @@ pub(super) async fn run(
         indexes: DeferredIndexes::default(),
     };
     flow::run(store, request, events, import, uploaded_at).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_bind_as_chrono_writes_them() {
-        for text in [
-            "2023-10-15",
-            "0001-01-01",
-            "9999-12-31",
-            "2024-02-29",
-            "1999-09-09",
-        ] {
-            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date");
-            let written = iso_date(date).expect("a four-digit year");
-            assert_eq!(std::str::from_utf8(&written), Ok(text));
-            assert_eq!(date.format("%Y-%m-%d").to_string(), text);
-        }
-        let far = NaiveDate::from_ymd_opt(12_345, 1, 1).expect("a date");
-        assert_eq!(iso_date(far), None);
-    }
-
-    #[test]
-    fn every_parameter_is_bound_and_every_value_read() {
-        for stmt in Stmt::ALL {
-            let sql = stmt.sql().expect("every column the SQL names is bound");
-            let last = FIRST_VALUE - 1 + stmt.columns();
-            // (A shared value may go unread: a point names no batch.)
-            for n in FIRST_VALUE..=last {
-                let parameter = format!("?{n}");
-                let read = sql.match_indices(&parameter).any(|(at, _)| {
-                    !sql[at + parameter.len()..].starts_with(|c: char| c.is_ascii_digit())
-                });
-                assert!(read, "{stmt:?} binds {parameter} but never reads it");
-            }
-            let beyond = format!("?{}", last + 1);
-            assert!(
-                !sql.contains(&beyond),
-                "{stmt:?} reads {beyond}, never bound"
-            );
-        }
-    }
 }

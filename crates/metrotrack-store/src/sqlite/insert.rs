@@ -1,0 +1,414 @@
+//! The insert statements of a SQLite import and how their values are bound: the SQL of
+//! each table's insert, with a row's values numbered from one column list
+//! ([`crate::rules::columns`]), run straight on the connection ([`super::direct`]).
+//!
+//! Instruments and inspections go [`MANY`] rows to a statement (`insert … values (…),
+//! (…), …`), and no statement of theirs may abort midway. SQLite keeps a statement
+//! journal (a copy of every page a statement changes, to undo it alone) for a statement
+//! that writes several rows and may abort; copying the pages cost more than the rows
+//! saved. So their SQL is `insert or fail`, which stops at a broken NOT NULL or CHECK
+//! where the default (`abort`) would undo the statement; the import's transaction is
+//! then rolled back whole. And they run with foreign keys unchecked
+//! ([`ForeignKeysOff`]): each reference of theirs is one the import made or found in
+//! the same transaction (the lab, its batch, the instrument looked up or created just
+//! before), except an instrument's category, which [`Statements::check_categories`]
+//! looks up once per chunk.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{Datelike, NaiveDate};
+use rusqlite::config::DbConfig;
+
+use super::direct::ran;
+use crate::StoreError;
+use crate::rules::columns::{
+    self, Column, INSPECTION, INSPECTION_SOURCE, INSTRUMENT, INSTRUMENT_KEY, POINT, POINT_KEY,
+    TEST, TEST_SOURCE, Value, ValueOf,
+};
+
+/// Rows per statement for the tables written [`MANY`] rows at a time.
+pub(super) const MANY: usize = 128;
+
+/// The parameters every statement of an import shares: `?1` the lab, `?2` the batch,
+/// `?3` the time the import began. Then [`EXTRA`] values a row gets from the import,
+/// not from its columns (`?4` to `?7`: an instrument's id, its due inspection's id,
+/// date and validity; for an inspection, its instrument's id and its own); the row's
+/// columns follow from [`FIRST_VALUE`] on. In a statement of several rows, each row's
+/// own parameters (all but the shared ones) are numbered on from the row before's.
+const SHARED: usize = 3;
+const EXTRA: usize = 4;
+const FIRST_VALUE: usize = SHARED + EXTRA + 1;
+
+/// A row's [`EXTRA`] values.
+pub(super) type Extra = [Value<'static>; EXTRA];
+/// SQL's null, whatever the column's type.
+pub(super) const NULL: Value<'static> = Value::Text(None);
+pub(super) const NO_EXTRA: Extra = [NULL; EXTRA];
+
+/// The insert statements of an import, by table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Stmt {
+    Instruments,
+    Inspections,
+    Points,
+    Tests,
+}
+
+pub(super) type InspectionColumns = &'static [&'static [columns::InspectionColumn]];
+pub(super) type TestColumns = &'static [&'static [columns::TestColumn]];
+
+/// An inspection's category: its instrument's.
+const CATEGORY: &[columns::InspectionColumn] = &[Column("category_code", |r| {
+    Value::Text(Some(r.key.category.as_str()))
+})];
+
+pub(super) const INSTRUMENTS_VALUES: InspectionColumns = &[INSTRUMENT_KEY, INSTRUMENT];
+pub(super) const INSPECTIONS_VALUES: InspectionColumns = &[CATEGORY, INSPECTION, INSPECTION_SOURCE];
+pub(super) const POINTS_VALUES: TestColumns = &[POINT_KEY, POINT];
+pub(super) const TESTS_VALUES: TestColumns = &[POINT_KEY, TEST, TEST_SOURCE];
+
+/// A statement's SQL in three parts: what comes before its rows, one row (`values`
+/// tuple or `select`), and what comes after.
+struct Parts {
+    head: &'static str,
+    row: &'static str,
+    tail: &'static str,
+}
+
+impl Stmt {
+    const ALL: [Stmt; 4] = [
+        Self::Instruments,
+        Self::Inspections,
+        Self::Points,
+        Self::Tests,
+    ];
+
+    /// Rows a statement writes: [`MANY`] for the tables a large log fills, one for the
+    /// earthing logs' (small; a test finds its point in the same statement).
+    fn rows(self) -> usize {
+        match self {
+            Self::Instruments | Self::Inspections => MANY,
+            Self::Points | Self::Tests => 1,
+        }
+    }
+
+    /// The values bound for each row, besides the [`EXTRA`] ones.
+    fn columns(self) -> usize {
+        match self {
+            Self::Instruments => columns::count(INSTRUMENTS_VALUES),
+            Self::Inspections => columns::count(INSPECTIONS_VALUES),
+            Self::Points => columns::count(POINTS_VALUES),
+            Self::Tests => columns::count(TESTS_VALUES),
+        }
+    }
+
+    /// The statement's SQL, the shared values numbered `?1` to `?3` ([`SHARED`]) and a
+    /// row's values named `{column}` (see [`columns::fill`]). An inspection gets its
+    /// instrument's id (`?4`), which the import knows, and is stored under the id the
+    /// import gave it (`?5`); a test finds its point by key in the same statement,
+    /// through a join (it must also take the point's limit).
+    fn parts(self) -> Parts {
+        match self {
+            Self::Instruments => Parts {
+                head: "insert or fail into instruments (id, lab_id, {columns}, created_at, \
+                       created_batch_id, due_inspection_id, due_inspected_on, due_on) values ",
+                row: "(?4, ?1, {values}, ?3, ?2, ?5, ?6, ?7)",
+                tail: "",
+            },
+            Self::Inspections => Parts {
+                head: "insert or fail into inspections (id, lab_id, instrument_id, \
+                       category_code, kind, inspected_on, verification_type, procedure, \
+                       result, error_percent, certificate_no, stamp_no, valid_until, \
+                       technician, checked_by, notes, batch_id, source_line, original, \
+                       created_at) values ",
+                row: "(?5, ?1, ?4, {category_code}, {kind}, {inspected_on}, \
+                      {verification_type}, {procedure}, {result}, {error_percent}, \
+                      {certificate_no}, {stamp_no}, {valid_until}, {technician}, \
+                      {checked_by}, {notes}, ?2, {source_line}, {original}, ?3)",
+                tail: " on conflict do nothing",
+            },
+            Self::Points => Parts {
+                head: "insert into earthing_points (lab_id, site, site_key, code, code_key, \
+                       system, limit_ohm, created_at) values ",
+                row: "(?1, {site}, {site_key}, {code}, {code_key}, {point_system}, \
+                      {point_limit}, ?3)",
+                tail: " on conflict do nothing",
+            },
+            Self::Tests => Parts {
+                head: "insert into earthing_tests (lab_id, point_id, tested_on, \
+                       resistance_ohm, limit_ohm, method, tester_serial, weather, technician, \
+                       notes, batch_id, source_line, original, created_at) ",
+                row: "select ?1, p.id, {tested_on}, {resistance_ohm}, \
+                      coalesce({limit_ohm}, p.limit_ohm), {method}, {tester_serial}, \
+                      {weather}, {technician}, {notes}, ?2, {source_line}, {original}, ?3 \
+                      from earthing_points p \
+                      where p.lab_id = ?1 and p.site_key = {site_key} \
+                      and p.code_key = {code_key}",
+                tail: " on conflict do nothing",
+            },
+        }
+    }
+
+    /// The SQL of a statement of `rows` rows; `None` if its parts name a column its rows
+    /// lack (a test makes sure none does).
+    fn sql(self, rows: usize) -> Option<String> {
+        let Parts { head, row, tail } = self.parts();
+        let fill = |part| match self {
+            Self::Instruments => columns::fill(part, INSTRUMENTS_VALUES, FIRST_VALUE),
+            Self::Inspections => columns::fill(part, INSPECTIONS_VALUES, FIRST_VALUE),
+            Self::Points => columns::fill(part, POINTS_VALUES, FIRST_VALUE),
+            Self::Tests => columns::fill(part, TESTS_VALUES, FIRST_VALUE),
+        };
+        let row = fill(row)?;
+        let width = EXTRA + self.columns();
+        let mut sql = fill(head)?;
+        for k in 0..rows {
+            if k > 0 {
+                sql.push_str(", ");
+            }
+            shift(&mut sql, &row, k * width);
+        }
+        sql.push_str(&fill(tail)?);
+        Some(sql)
+    }
+}
+
+/// Appends `row` to `out` with each parameter past the shared ones (`?N`, N >
+/// [`SHARED`]) numbered `by` further on.
+fn shift(out: &mut String, row: &str, by: usize) {
+    let mut rest = row;
+    while let Some(at) = rest.find('?') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        match rest[..digits].parse::<usize>() {
+            Ok(n) if n > SHARED => {
+                let _ = write!(out, "{}", n + by);
+            }
+            _ => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+}
+
+/// Binds one value at `at` (from 1) as SQLite stores it: numbers as their canonical
+/// text, dates as `YYYY-MM-DD` (as sqlx writes them everywhere else).
+pub(super) fn bind(
+    statement: &mut rusqlite::Statement<'_>,
+    at: usize,
+    value: Value<'_>,
+) -> rusqlite::Result<()> {
+    match value {
+        Value::Text(v) => statement.raw_bind_parameter(at, v),
+        Value::Number(v) => statement.raw_bind_parameter(at, v.map(|d| d.to_string())),
+        Value::Date(Some(d)) => match iso_date(d) {
+            Some(text) => statement.raw_bind_parameter(at, std::str::from_utf8(&text).ok()),
+            None => statement.raw_bind_parameter(at, d.format("%Y-%m-%d").to_string()),
+        },
+        Value::Date(None) => statement.raw_bind_parameter(at, None::<&str>),
+        Value::Int(v) => statement.raw_bind_parameter(at, v),
+    }
+}
+
+/// `date` as `YYYY-MM-DD`, written without a format string (chrono's `format` parses
+/// its pattern for every value: a million rows bind two or three dates each); `None`
+/// for a year outside 0 to 9999, which has no such form.
+fn iso_date(date: NaiveDate) -> Option<[u8; 10]> {
+    let year = u32::try_from(date.year()).ok().filter(|y| *y <= 9999)?;
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    let (month, day) = (date.month(), date.day());
+    Some([
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ])
+}
+
+/// The values every statement of an import shares, and its statements' SQL.
+#[derive(Debug)]
+pub(super) struct Statements {
+    pub lab: i64,
+    batch: i64,
+    now: Arc<str>,
+    /// Each [`Stmt`]'s SQL for [`Stmt::rows`] rows, in [`Stmt::ALL`]'s order.
+    sql: [String; 4],
+}
+
+impl Statements {
+    pub fn new(lab: i64, batch: i64, now: Arc<str>) -> Result<Self, StoreError> {
+        let sql = |stmt: Stmt| {
+            stmt.sql(stmt.rows()).ok_or_else(|| {
+                StoreError::Invalid(format!("{stmt:?} names a column it does not bind"))
+            })
+        };
+        let [a, b, c, d] = Stmt::ALL;
+        Ok(Self {
+            lab,
+            batch,
+            now,
+            sql: [sql(a)?, sql(b)?, sql(c)?, sql(d)?],
+        })
+    }
+
+    /// `stmt` for `rows` rows, prepared, with the shared values bound.
+    fn prepare<'c>(
+        &self,
+        conn: &'c rusqlite::Connection,
+        stmt: Stmt,
+        rows: usize,
+    ) -> rusqlite::Result<rusqlite::Statement<'c>> {
+        let mut prepared = if rows == stmt.rows() {
+            conn.prepare(&self.sql[stmt as usize])?
+        } else {
+            let sql = stmt.sql(rows).ok_or(rusqlite::Error::InvalidQuery)?;
+            conn.prepare(&sql)?
+        };
+        prepared.raw_bind_parameter(1, self.lab)?;
+        prepared.raw_bind_parameter(2, self.batch)?;
+        prepared.raw_bind_parameter(3, &*self.now)?;
+        Ok(prepared)
+    }
+
+    /// Runs `stmt` over `rows`, [`Stmt::rows`] to a statement, each row's values taken
+    /// by `groups`' columns and its [`Extra`] values given with it: how many rows each
+    /// statement stored, in order (for a one-row statement, 1 if it stored its row).
+    pub fn each<'r, R: 'r, F: ValueOf<R>>(
+        &self,
+        conn: &rusqlite::Connection,
+        stmt: Stmt,
+        groups: &'static [&'static [Column<F>]],
+        rows: impl IntoIterator<Item = (&'r R, Extra)>,
+    ) -> rusqlite::Result<Vec<usize>> {
+        let started = Instant::now();
+        let rows: Vec<(&R, Extra)> = rows.into_iter().collect();
+        let (per, width) = (stmt.rows(), EXTRA + stmt.columns());
+        let mut full = None;
+        let mut stored = Vec::with_capacity(rows.len().div_ceil(per));
+        for some in rows.chunks(per) {
+            let mut partial;
+            let prepared = if some.len() == per {
+                match &mut full {
+                    Some(prepared) => prepared,
+                    None => full.insert(self.prepare(conn, stmt, per)?),
+                }
+            } else {
+                partial = self.prepare(conn, stmt, some.len())?;
+                &mut partial
+            };
+            for (k, (row, extra)) in some.iter().enumerate() {
+                let at = k * width;
+                for (i, value) in extra.iter().enumerate() {
+                    bind(prepared, at + SHARED + 1 + i, *value)?;
+                }
+                for (i, value) in columns::values(groups, *row).enumerate() {
+                    bind(prepared, at + FIRST_VALUE + i, value)?;
+                }
+            }
+            stored.push(prepared.raw_execute()?);
+        }
+        ran(&self.sql[stmt as usize], rows.len(), started);
+        Ok(stored)
+    }
+}
+
+/// Foreign keys unchecked on a connection while this lives (SQLite's
+/// `SQLITE_DBCONFIG_ENABLE_FKEY`, which, unlike `pragma foreign_keys`, takes effect
+/// inside a transaction), checked again when it drops. Only for statements whose every
+/// reference is known to hold (see the module's documentation).
+pub(super) struct ForeignKeysOff<'c>(&'c rusqlite::Connection);
+
+impl<'c> ForeignKeysOff<'c> {
+    pub fn new(conn: &'c rusqlite::Connection) -> rusqlite::Result<Self> {
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_FKEY, false)?;
+        Ok(Self(conn))
+    }
+}
+
+impl Drop for ForeignKeysOff<'_> {
+    fn drop(&mut self) {
+        // It fails only for a connection SQLite no longer knows, which no statement of
+        // this one's could then use.
+        if let Err(e) = self
+            .0
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_FKEY, true)
+        {
+            tracing::error!("foreign keys could not be checked again: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_bind_as_chrono_writes_them() {
+        for text in [
+            "2023-10-15",
+            "0001-01-01",
+            "9999-12-31",
+            "2024-02-29",
+            "1999-09-09",
+        ] {
+            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date");
+            let written = iso_date(date).expect("a four-digit year");
+            assert_eq!(std::str::from_utf8(&written), Ok(text));
+            assert_eq!(date.format("%Y-%m-%d").to_string(), text);
+        }
+        let far = NaiveDate::from_ymd_opt(12_345, 1, 1).expect("a date");
+        assert_eq!(iso_date(far), None);
+    }
+
+    #[test]
+    fn every_parameter_is_bound_and_every_value_read() {
+        for stmt in Stmt::ALL {
+            for rows in [1, 2, stmt.rows()] {
+                let sql = stmt.sql(rows).expect("every column the SQL names is bound");
+                let last = SHARED + rows * (EXTRA + stmt.columns());
+                // (A shared value or an extra one may go unread: a point names no
+                // batch, a test no id.)
+                for row in 0..rows {
+                    let first = FIRST_VALUE + row * (EXTRA + stmt.columns());
+                    for n in first..first + stmt.columns() {
+                        assert!(reads(&sql, n), "{stmt:?} × {rows} binds ?{n}, never read");
+                    }
+                }
+                assert!(
+                    !reads(&sql, last + 1),
+                    "{stmt:?} × {rows} reads ?{}",
+                    last + 1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn each_row_of_a_statement_reads_its_own_values() {
+        let one = Stmt::Inspections.sql(1).expect("sql");
+        let two = Stmt::Inspections.sql(2).expect("sql");
+        let width = EXTRA + Stmt::Inspections.columns();
+        assert!(one.contains("values (?5, ?1, ?4, ?8,"), "{one}");
+        let second = format!("(?{}, ?1, ?{}, ?{},", 5 + width, 4 + width, 8 + width);
+        assert!(two.contains(&second), "{two}");
+        assert!(two.ends_with(", ?3) on conflict do nothing"), "{two}");
+    }
+
+    /// Whether `sql` reads the parameter `?n` (not one whose number only starts so).
+    fn reads(sql: &str, n: usize) -> bool {
+        let parameter = format!("?{n}");
+        sql.match_indices(&parameter)
+            .any(|(at, _)| !sql[at + parameter.len()..].starts_with(|c: char| c.is_ascii_digit()))
+    }
+}
