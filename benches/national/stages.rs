@@ -27,7 +27,10 @@ type Stages = BTreeMap<&'static str, (f64, u64)>;
 
 /// A statement's stage, from the first words of its SQL.
 fn stage(sql: &str) -> &'static str {
-    let sql = sql.trim_start().to_ascii_lowercase();
+    let sql =
+        sql.trim_start()
+            .to_ascii_lowercase()
+            .replacen("insert or fail into", "insert into", 1);
     let starts = |p: &str| sql.starts_with(p);
     if starts("insert into inspections") || starts("insert into earthing_tests") {
         "inspections (or tests) stored"

@@ -243,15 +243,67 @@ pub(super) struct Statements {
     batch: i64,
     now: Arc<str>,
     /// Each [`Stmt`]'s SQL for [`Stmt::rows`] rows, in [`Stmt::ALL`]'s order.
-    sql: [String; 4],
+    sql: [Positional; 4],
+}
+
+/// A statement's SQL with each numbered parameter (`?N`) written as an anonymous one
+/// (`?`), and the places (from 1) that each numbered one holds now. SQLite parses
+/// `?N` by searching the numbers it has seen so far, once for each parameter whose
+/// number is not the greatest yet (the shared ones, in every row): in a statement of
+/// hundreds of rows that search cost as much as storing the rows.
+#[derive(Debug)]
+struct Positional {
+    text: String,
+    /// By number `N`: the places `?N` was written at.
+    at: Vec<Vec<usize>>,
+}
+
+impl Positional {
+    fn new(numbered: &str) -> Self {
+        let mut text = String::with_capacity(numbered.len());
+        let mut at: Vec<Vec<usize>> = Vec::new();
+        let mut places = 0;
+        let mut rest = numbered;
+        while let Some(q) = rest.find('?') {
+            text.push_str(&rest[..=q]);
+            rest = &rest[q + 1..];
+            let digits = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            if let Ok(n) = rest[..digits].parse::<usize>() {
+                places += 1;
+                if at.len() <= n {
+                    at.resize(n + 1, Vec::new());
+                }
+                at[n].push(places);
+            }
+            rest = &rest[digits..];
+        }
+        text.push_str(rest);
+        Self { text, at }
+    }
+
+    /// Binds `value` wherever `?n` was written.
+    fn bind(
+        &self,
+        statement: &mut rusqlite::Statement<'_>,
+        n: usize,
+        value: Value<'_>,
+    ) -> rusqlite::Result<()> {
+        for &place in self.at.get(n).map_or(&[][..], Vec::as_slice) {
+            bind(statement, place, value)?;
+        }
+        Ok(())
+    }
 }
 
 impl Statements {
     pub fn new(lab: i64, batch: i64, now: Arc<str>) -> Result<Self, StoreError> {
-        let sql = |stmt: Stmt| {
-            stmt.sql(stmt.rows()).ok_or_else(|| {
-                StoreError::Invalid(format!("{stmt:?} names a column it does not bind"))
-            })
+        let sql = |stmt: Stmt| match stmt.sql(stmt.rows()) {
+            Some(sql) => Ok(Positional::new(&sql)),
+            None => Err(StoreError::Invalid(format!(
+                "{stmt:?} names a column it does not bind"
+            ))),
         };
         let [a, b, c, d] = Stmt::ALL;
         Ok(Self {
@@ -260,25 +312,6 @@ impl Statements {
             now,
             sql: [sql(a)?, sql(b)?, sql(c)?, sql(d)?],
         })
-    }
-
-    /// `stmt` for `rows` rows, prepared, with the shared values bound.
-    fn prepare<'c>(
-        &self,
-        conn: &'c rusqlite::Connection,
-        stmt: Stmt,
-        rows: usize,
-    ) -> rusqlite::Result<rusqlite::Statement<'c>> {
-        let mut prepared = if rows == stmt.rows() {
-            conn.prepare(&self.sql[stmt as usize])?
-        } else {
-            let sql = stmt.sql(rows).ok_or(rusqlite::Error::InvalidQuery)?;
-            conn.prepare(&sql)?
-        };
-        prepared.raw_bind_parameter(1, self.lab)?;
-        prepared.raw_bind_parameter(2, self.batch)?;
-        prepared.raw_bind_parameter(3, &*self.now)?;
-        Ok(prepared)
     }
 
     /// Runs `stmt` over `rows`, [`Stmt::rows`] to a statement, each row's values taken
@@ -294,32 +327,51 @@ impl Statements {
         let started = Instant::now();
         let rows: Vec<(&R, Extra)> = rows.into_iter().collect();
         let (per, width) = (stmt.rows(), EXTRA + stmt.columns());
-        let mut full = None;
+        let full = &self.sql[stmt as usize];
+        let mut full_prepared = None;
         let mut stored = Vec::with_capacity(rows.len().div_ceil(per));
         for some in rows.chunks(per) {
-            let mut partial;
-            let prepared = if some.len() == per {
-                match &mut full {
+            let (partial, mut partial_prepared);
+            let (sql, prepared) = if some.len() == per {
+                let prepared = match &mut full_prepared {
                     Some(prepared) => prepared,
-                    None => full.insert(self.prepare(conn, stmt, per)?),
-                }
+                    None => full_prepared.insert(self.prepare(conn, full)?),
+                };
+                (full, prepared)
             } else {
-                partial = self.prepare(conn, stmt, some.len())?;
-                &mut partial
+                let numbered = stmt.sql(some.len()).ok_or(rusqlite::Error::InvalidQuery)?;
+                partial = Positional::new(&numbered);
+                partial_prepared = self.prepare(conn, &partial)?;
+                (&partial, &mut partial_prepared)
             };
             for (k, (row, extra)) in some.iter().enumerate() {
                 let at = k * width;
                 for (i, value) in extra.iter().enumerate() {
-                    bind(prepared, at + SHARED + 1 + i, *value)?;
+                    sql.bind(prepared, at + SHARED + 1 + i, *value)?;
                 }
                 for (i, value) in columns::values(groups, *row).enumerate() {
-                    bind(prepared, at + FIRST_VALUE + i, value)?;
+                    sql.bind(prepared, at + FIRST_VALUE + i, value)?;
                 }
             }
             stored.push(prepared.raw_execute()?);
         }
-        ran(&self.sql[stmt as usize], rows.len(), started);
+        ran(&full.text, rows.len(), started);
         Ok(stored)
+    }
+}
+
+impl Statements {
+    /// `sql`, prepared, with the shared values bound.
+    fn prepare<'c>(
+        &self,
+        conn: &'c rusqlite::Connection,
+        sql: &Positional,
+    ) -> rusqlite::Result<rusqlite::Statement<'c>> {
+        let mut prepared = conn.prepare(&sql.text)?;
+        sql.bind(&mut prepared, 1, Value::Int(self.lab))?;
+        sql.bind(&mut prepared, 2, Value::Int(self.batch))?;
+        sql.bind(&mut prepared, 3, Value::Text(Some(&self.now)))?;
+        Ok(prepared)
     }
 }
 
@@ -403,6 +455,17 @@ mod tests {
         let second = format!("(?{}, ?1, ?{}, ?{},", 5 + width, 4 + width, 8 + width);
         assert!(two.contains(&second), "{two}");
         assert!(two.ends_with(", ?3) on conflict do nothing"), "{two}");
+    }
+
+    #[test]
+    fn numbered_parameters_become_places() {
+        let sql = Positional::new("values (?3, ?1, ?10), (?3, ?11)");
+        assert_eq!(sql.text, "values (?, ?, ?), (?, ?)");
+        assert_eq!(sql.at[3], [1, 4]);
+        assert_eq!(sql.at[1], [2]);
+        assert_eq!(sql.at[10], [3]);
+        assert_eq!(sql.at[11], [5]);
+        assert!(sql.at[2].is_empty());
     }
 
     /// Whether `sql` reads the parameter `?n` (not one whose number only starts so).
