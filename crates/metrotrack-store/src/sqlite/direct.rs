@@ -1,6 +1,6 @@
 //! Statements run straight on the SQLite connection that sqlx holds, through rusqlite:
-//! for the import's per-row statements (inserts, instrument lookups, the stored twin of a
-//! skipped row), where sqlx's way of running a statement (its values boxed and sent to
+//! for the import's statements run per chunk or per row (inserts, instrument lookups,
+//! the stored twin of a skipped row), where sqlx's way of running a statement (its values boxed and sent to
 //! the connection's worker thread, the rows sent back) cost more than SQLite's own
 //! work. Everything else goes through sqlx.
 //!

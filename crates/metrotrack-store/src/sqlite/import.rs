@@ -2,18 +2,19 @@
 //! [`crate::rules::import`], which runs the import and decides its verdict.
 //!
 //! The whole batch is one `begin immediate` transaction. Valid rows come in chunks of
-//! [`CHUNK`] rows, written by prepared statements run once per row, straight on the
-//! connection ([`super::direct`]), each saying whether it stored its row. Per chunk of
+//! [`CHUNK`] rows, written by prepared statements straight on the connection
+//! ([`super::direct`]; their SQL and values in [`super::insert`]). Per chunk of
 //! inspections ([`Statements::inspections`]): each row's instrument is found by key, or
 //! given the next id, and each row is given the id it is stored under if it is; the
 //! instruments the chunk names for the first time are created, due by their latest
-//! valid row; each inspection is stored with its instrument's id; a created instrument
-//! whose due row was skipped is set due by what was stored; and the tallies of what was
-//! stored are counted in memory ([`crate::sql::Pending`]). Earthing points and tests:
-//! the points first seen, then the tests, each finding its point by key. The statements' values and the `?N`
-//! their SQL reads them by come from one column list ([`crate::rules::columns`]). Each
-//! skipped row is looked up (rare: one query per row) to be judged; then instruments
-//! stored before the chunk get their tallies and due dates ([`super::tallies::stored`]).
+//! valid row; the inspections are stored with their instruments' ids, many rows to a
+//! statement, and which were stored is read back by id only when fewer were stored than
+//! sent; a created instrument whose due row was skipped is set due by what was stored;
+//! and the tallies of what was stored are counted in memory ([`crate::sql::Pending`]).
+//! Earthing points and tests, one row to a statement: the points first seen, then the
+//! tests, each finding its point by key. Each skipped row is looked up (rare: one query
+//! per row) to be judged; then instruments stored before the chunk get their tallies
+//! and due dates ([`super::tallies::stored`]).
 //! The in-memory tallies are added before commit; strict refusals and dry runs roll the
 //! transaction back at the end.
 
