@@ -178,7 +178,16 @@ impl Stmt {
 /// Appends `row` to `out` with each parameter past the shared ones (`?N`, N >
 /// [`SHARED`]) numbered `by` further on.
 fn shift(out: &mut String, row: &str, by: usize) {
-    let mut rest = row;
+    parameters(out, row, |out, n| {
+        let n = if n > SHARED { n + by } else { n };
+        let _ = write!(out, "{n}");
+    });
+}
+
+/// Appends `sql` to `out`, each numbered parameter's number (the `N` of `?N`) written
+/// by `number` instead, after its `?`.
+fn parameters(out: &mut String, sql: &str, mut number: impl FnMut(&mut String, usize)) {
+    let mut rest = sql;
     while let Some(at) = rest.find('?') {
         out.push_str(&rest[..=at]);
         rest = &rest[at + 1..];
@@ -186,10 +195,8 @@ fn shift(out: &mut String, row: &str, by: usize) {
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(rest.len());
         match rest[..digits].parse::<usize>() {
-            Ok(n) if n > SHARED => {
-                let _ = write!(out, "{}", n + by);
-            }
-            _ => out.push_str(&rest[..digits]),
+            Ok(n) => number(out, n),
+            Err(_) => out.push_str(&rest[..digits]),
         }
         rest = &rest[digits..];
     }
@@ -263,23 +270,13 @@ impl Positional {
         let mut text = String::with_capacity(numbered.len());
         let mut at: Vec<Vec<usize>> = Vec::new();
         let mut places = 0;
-        let mut rest = numbered;
-        while let Some(q) = rest.find('?') {
-            text.push_str(&rest[..=q]);
-            rest = &rest[q + 1..];
-            let digits = rest
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(rest.len());
-            if let Ok(n) = rest[..digits].parse::<usize>() {
-                places += 1;
-                if at.len() <= n {
-                    at.resize(n + 1, Vec::new());
-                }
-                at[n].push(places);
+        parameters(&mut text, numbered, |_, n| {
+            places += 1;
+            if at.len() <= n {
+                at.resize(n + 1, Vec::new());
             }
-            rest = &rest[digits..];
-        }
-        text.push_str(rest);
+            at[n].push(places);
+        });
         Self { text, at }
     }
 
