@@ -4,7 +4,6 @@
 //! `YYYY-MM-DD` text (so they sort and compare as text), exact decimals their canonical
 //! text. Every key starts with `lab_id`.
 
-mod chunk;
 mod deferred;
 mod direct;
 mod import;

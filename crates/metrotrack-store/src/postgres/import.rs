@@ -6,7 +6,11 @@
 //! creates the instruments (or points) first seen, one stores the inspections (or tests),
 //! finding their instrument by key, one index probe per row (`insert … select … cross
 //! join lateral (…) … on conflict do nothing`: a plain join would hash the lab's whole
-//! instrument table for every chunk).
+//! instrument table for every chunk). For inspections the writer works out in memory
+//! what each instrument the chunk names is created with (its first row's description,
+//! due by its latest valid row, under ids it drew for the rows) and stages one row per
+//! instrument, in key order, beside the inspections: creating them is then a plain
+//! insert, with no sort or join of the staged rows on the server.
 //! The staged columns and the values copied into them come from one column list
 //! ([`crate::rules::columns`]). When fewer rows are stored than staged, the skipped
 //! lines are found with one query, their stored counterparts with another, and each is
@@ -31,12 +35,13 @@ use tokio::sync::mpsc::Receiver;
 
 use super::{PgStore, now};
 use crate::rules::columns::{
-    self, Column, INSPECTION, INSPECTION_SOURCE, INSTRUMENT, INSTRUMENT_KEY, InspectionRow, POINT,
-    POINT_KEY, TEST, TEST_SOURCE, TestRow, Value, ValueOf,
+    self, Column, INSPECTION, INSPECTION_SOURCE, INSTRUMENT, INSTRUMENT_KEY, InspectionRow, NULL,
+    POINT, POINT_KEY, TEST, TEST_SOURCE, TestRow, Value, ValueOf,
 };
 use crate::rules::import::{self as flow, Progress, Writer, sql};
 use crate::rules::stored;
 use crate::sql::Pending;
+use crate::sql::chunk::{firsts, latest_valid};
 use crate::{BatchRequest, ImportEvent, StoreError};
 
 /// Rows per `COPY`: large enough that a statement's round trips are noise, small enough
@@ -46,10 +51,11 @@ const CHUNK: usize = 5_000;
 /// The advisory-lock class of imports (`pg_advisory_xact_lock(class, lab)`): "mtim".
 const IMPORT_LOCK_CLASS: i32 = 0x6d74_696d;
 
-/// Each staged inspection draws its id as it is copied in, so that an instrument first
-/// seen in a chunk is created with its due inspection already (see `flush_inspections`).
+/// Each staged inspection comes with the id the writer drew for it, so that an
+/// instrument first seen in a chunk is created with its due inspection already (see
+/// `write_inspections`).
 const STAGE_INSPECTIONS: &str = "create temp table staged_inspections (
-        id bigint not null default nextval('inspections_id_seq'),
+        id bigint not null,
         source_line bigint not null,
         category_code text not null,
         manufacturer_key text collate \"C\" not null,
@@ -73,9 +79,28 @@ const STAGE_INSPECTIONS: &str = "create temp table staged_inspections (
         original jsonb
     ) on commit drop";
 
-/// The staged inspections' columns, which `COPY` names and fills.
+/// The staged inspections' columns, which `COPY` names and fills after their `id`.
 const STAGED_INSPECTIONS: &[&[columns::InspectionColumn]] =
     &[INSPECTION_SOURCE, INSTRUMENT_KEY, INSTRUMENT, INSPECTION];
+
+/// The instruments a chunk names, one row each, as its first row describes them and
+/// due by their latest valid row: what the instrument is created with if it is new.
+const STAGE_INSTRUMENTS: &str = "create temp table staged_instruments (
+        category_code text not null,
+        manufacturer_key text collate \"C\" not null,
+        serial_key text collate \"C\" not null,
+        serial_number text not null,
+        manufacturer text,
+        model text,
+        owner text,
+        due_inspection_id bigint,
+        due_inspected_on date,
+        due_on date
+    ) on commit drop";
+
+/// The staged instruments' columns, which `COPY` names and fills before their due
+/// inspection.
+const STAGED_INSTRUMENTS: &[&[columns::InspectionColumn]] = &[INSTRUMENT_KEY, INSTRUMENT];
 
 const STAGE_TESTS: &str = "create temp table staged_tests (
         source_line bigint not null,
@@ -155,11 +180,18 @@ impl CopyText {
     }
 }
 
-/// `rows` in `COPY` text format, each with `groups`' columns.
-fn copy_text<R, F: ValueOf<R>>(groups: &[&[Column<F>]], rows: &[R]) -> String {
+/// `rows` in `COPY` text format, each with `groups`' columns, then its own further
+/// values.
+fn copy_text<'r, R: 'r, F: ValueOf<R>, const N: usize>(
+    groups: &[&[Column<F>]],
+    rows: impl IntoIterator<Item = (&'r R, [Value<'static>; N])>,
+) -> String {
     let mut data = CopyText::default();
-    for row in rows {
+    for (row, further) in rows {
         for value in columns::values(groups, row) {
+            data.value(value);
+        }
+        for value in further {
             data.value(value);
         }
         data.end_row();
@@ -172,7 +204,7 @@ struct Import {
     tx: Transaction<'static, Postgres>,
     progress: Progress,
     now: DateTime<Utc>,
-    /// Whether the staging table holds rows of an earlier chunk.
+    /// Whether the staging tables hold rows of an earlier chunk.
     staged: bool,
     /// Tallies of the inspections of instruments each chunk created, counted in memory
     /// (the trigger leaves them out, migration 0013), and the created instruments' due
@@ -181,22 +213,25 @@ struct Import {
 }
 
 impl Import {
-    /// Empties the staging table and copies `data` into it.
+    /// Empties the staging `tables` (comma-separated) if an earlier chunk filled them.
+    async fn unstage(&mut self, tables: &'static str) -> Result<(), StoreError> {
+        if self.staged {
+            let sql = format!("truncate {tables}");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.staged = true;
+        Ok(())
+    }
+
+    /// Copies `data` into the staging table `table`.
     async fn stage(
         &mut self,
         table: &'static str,
         names: String,
         data: String,
     ) -> Result<(), StoreError> {
-        if self.staged {
-            let sql = if table == "staged_inspections" {
-                "truncate staged_inspections"
-            } else {
-                "truncate staged_tests"
-            };
-            sqlx::query(sql).execute(&mut *self.tx).await?;
-        }
-        self.staged = true;
         let copy = format!("copy {table} ({names}) from stdin");
         let mut copy_in = self.tx.copy_in_raw(&copy).await?;
         if let Err(e) = copy_in.send(data.into_bytes()).await {
@@ -264,6 +299,16 @@ impl Import {
     }
 }
 
+/// The order of instrument keys in `instruments_identity` (after the lab): category,
+/// then the keys bytewise, as their `collate "C"` compares them.
+fn instrument_order(a: &InstrumentKey, b: &InstrumentKey) -> std::cmp::Ordering {
+    (a.category.as_str(), &a.manufacturer_key, &a.serial_key).cmp(&(
+        b.category.as_str(),
+        &b.manufacturer_key,
+        &b.serial_key,
+    ))
+}
+
 /// The lines of `lines` that `stored` does not hold: the rows an insert skipped.
 fn skipped(lines: Vec<i64>, stored: &HashMap<i64, i64>) -> Vec<i64> {
     lines
@@ -329,10 +374,50 @@ impl Writer for Import {
         let keys = columns::instrument_keys(&rows);
         let values = InspectionRow::all(&rows, &keys, &mut self.progress.original);
         let lines: Vec<i64> = values.iter().map(|r| r.line).collect();
-        let data = copy_text(STAGED_INSPECTIONS, &values);
+        // Each row's id, drawn now so that the instruments the chunk creates can be
+        // staged due by their latest valid row already.
+        let ids: Vec<i64> =
+            sqlx::query_scalar("select nextval('inspections_id_seq') from generate_series(1, $1)")
+                .bind(i64::try_from(values.len()).unwrap_or(i64::MAX))
+                .fetch_all(&mut *self.tx)
+                .await?;
+        let data = copy_text(
+            STAGED_INSPECTIONS,
+            values
+                .iter()
+                .zip(&ids)
+                .map(|(row, &id)| (row, [Value::Int(id)])),
+        );
+        // The first row naming an instrument describes it, and its latest valid row
+        // is its due inspection. Keys in order, so that concurrent writers lock index
+        // entries in one order, and the insert below need not sort.
+        let planned: Vec<Option<i64>> = ids.iter().copied().map(Some).collect();
+        let due = latest_valid(&values, &planned);
+        let mut firsts = firsts(&values, &keys);
+        firsts.sort_unstable_by(|a, b| instrument_order(a.key, b.key));
+        let instruments = copy_text(
+            STAGED_INSTRUMENTS,
+            firsts.into_iter().map(|row| {
+                let due = due.get(row.key);
+                let row_due = [
+                    due.map_or(NULL, |d| Value::Int(d.inspection)),
+                    Value::Date(due.map(|d| d.inspected_on)),
+                    Value::Date(due.map(|d| d.valid_until)),
+                ];
+                (row, row_due)
+            }),
+        );
+        drop(due);
         drop(values);
-        let names = columns::names(STAGED_INSPECTIONS);
+        self.unstage("staged_inspections, staged_instruments")
+            .await?;
+        let names = format!("{}, id", columns::names(STAGED_INSPECTIONS));
         self.stage("staged_inspections", names, data).await?;
+        let names = format!(
+            "{}, due_inspection_id, due_inspected_on, due_on",
+            columns::names(STAGED_INSTRUMENTS)
+        );
+        self.stage("staged_instruments", names, instruments).await?;
         // The lab's write lock is held: every instrument of the lab above this id is one
         // this chunk creates. Their inspections are counted here, not by the trigger.
         let instruments_to: i64 =
@@ -344,32 +429,20 @@ impl Writer for Import {
             .bind(instruments_to.to_string())
             .execute(&mut *self.tx)
             .await?;
-        // The first row naming an instrument describes it; keys in order, so that
-        // concurrent writers lock index entries in one order. An instrument first seen
-        // here is created due by its latest valid row (by date, then id, as the trigger
-        // of migration 0005 orders them): the trigger then finds nothing later to
-        // update, where it would otherwise write each new instrument's row twice. A row
-        // the insert below skips is taken back by `due_by_stored`.
+        // An instrument first seen here is created due by its latest valid row (by
+        // date, then id, as the trigger of migration 0005 orders them): the trigger
+        // then finds nothing later to update, where it would otherwise write each new
+        // instrument's row twice. A row the insert below skips is taken back by
+        // `due_by_stored`. The staged rows are in key order (a scan of a table
+        // written once returns them so).
         let created_due: Vec<Option<NaiveDate>> = sqlx::query_scalar(
-            "with due as (
-                 select distinct on (category_code, manufacturer_key, serial_key)
-                        category_code, manufacturer_key, serial_key, id, inspected_on,
-                        valid_until
-                 from staged_inspections
-                 where valid_until is not null
-                 order by category_code, manufacturer_key, serial_key, inspected_on desc,
-                          id desc
-             )
-             insert into instruments (lab_id, category_code, manufacturer_key, serial_key,
+            "insert into instruments (lab_id, category_code, manufacturer_key, serial_key,
                  serial_number, manufacturer, model, owner, created_at, created_batch_id,
                  due_inspection_id, due_inspected_on, due_on)
-             select distinct on (s.category_code, s.manufacturer_key, s.serial_key)
-                    $1, s.category_code, s.manufacturer_key, s.serial_key, s.serial_number,
-                    s.manufacturer, s.model, s.owner, $2, $3, d.id, d.inspected_on,
-                    d.valid_until
-             from staged_inspections s
-             left join due d using (category_code, manufacturer_key, serial_key)
-             order by s.category_code, s.manufacturer_key, s.serial_key, s.source_line
+             select $1, category_code, manufacturer_key, serial_key, serial_number,
+                    manufacturer, model, owner, $2, $3, due_inspection_id, due_inspected_on,
+                    due_on
+             from staged_instruments
              on conflict do nothing
              returning due_on",
         )
@@ -447,9 +520,10 @@ impl Writer for Import {
         let keys = columns::point_keys(&rows);
         let values = TestRow::all(&rows, &keys, &mut self.progress.original);
         let lines: Vec<i64> = values.iter().map(|r| r.line).collect();
-        let data = copy_text(STAGED_TESTS, &values);
+        let data = copy_text(STAGED_TESTS, values.iter().map(|row| (row, [])));
         drop(values);
         let names = columns::names(STAGED_TESTS);
+        self.unstage("staged_tests").await?;
         self.stage("staged_tests", names, data).await?;
         sqlx::query(
             "insert into earthing_points (lab_id, site, site_key, code, code_key, system,
@@ -564,11 +638,13 @@ pub(super) async fn run(
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-    let stage = match request.kind {
-        LogKind::Inspections => STAGE_INSPECTIONS,
-        LogKind::Earthing => STAGE_TESTS,
+    let stage: &[&'static str] = match request.kind {
+        LogKind::Inspections => &[STAGE_INSPECTIONS, STAGE_INSTRUMENTS],
+        LogKind::Earthing => &[STAGE_TESTS],
     };
-    sqlx::query(stage).execute(&mut *tx).await?;
+    for table in stage {
+        sqlx::query(*table).execute(&mut *tx).await?;
+    }
     let import = Import {
         tx,
         progress: Progress::new(&request, batch_id),

@@ -20,6 +20,9 @@ pub(crate) enum Value<'a> {
     Int(i64),
 }
 
+/// SQL's null, whatever the column's type.
+pub(crate) const NULL: Value<'static> = Value::Text(None);
+
 /// A column: its name, and how a row gives its value.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Column<F>(pub &'static str, pub F);

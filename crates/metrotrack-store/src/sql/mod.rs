@@ -8,6 +8,7 @@
 mod accounts;
 mod batches;
 mod categories;
+pub(crate) mod chunk;
 mod due;
 pub use categories::CategoryNames;
 mod evidence;

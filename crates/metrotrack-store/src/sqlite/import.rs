@@ -19,7 +19,6 @@
 //! transaction back at the end.
 
 use std::collections::HashSet;
-use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -30,7 +29,6 @@ use metrotrack_core::{
 use sqlx::{Row, Sqlite, Transaction};
 use tokio::sync::mpsc::Receiver;
 
-use super::chunk::{Due, count_chunk, dues};
 use super::deferred::DeferredIndexes;
 use super::direct::ran;
 use super::insert::{
@@ -41,6 +39,7 @@ use super::{SqliteStore, direct, tallies};
 use crate::rules::columns::{self, InspectionRow, TestRow, Value};
 use crate::rules::import::{self as flow, Progress, Writer, sql};
 use crate::rules::stored;
+use crate::sql::chunk::{Due, count_chunk, dues, firsts};
 use crate::sql::{FastMap, Pending};
 use crate::{BatchRequest, ImportEvent, StoreError};
 
@@ -313,16 +312,6 @@ fn instrument_extra(id: i64, due: Option<&Due>) -> Extra {
 struct Before {
     inspections: i64,
     instruments: i64,
-}
-
-/// The first of `rows` to name each of `keys` (the one that describes it).
-fn firsts<'a, K: Eq + Hash, T>(rows: &'a [T], keys: &'a [K]) -> Vec<&'a T> {
-    let mut seen: HashSet<&K> = HashSet::with_capacity(keys.len());
-    rows.iter()
-        .zip(keys)
-        .filter(|(_, key)| seen.insert(*key))
-        .map(|(row, _)| row)
-        .collect()
 }
 
 /// One running import: the open transaction and everything counted so far.

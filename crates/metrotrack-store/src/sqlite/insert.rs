@@ -43,8 +43,7 @@ const FIRST_VALUE: usize = SHARED + EXTRA + 1;
 
 /// A row's [`EXTRA`] values.
 pub(super) type Extra = [Value<'static>; EXTRA];
-/// SQL's null, whatever the column's type.
-pub(super) const NULL: Value<'static> = Value::Text(None);
+pub(super) use crate::rules::columns::NULL;
 pub(super) const NO_EXTRA: Extra = [NULL; EXTRA];
 
 /// The insert statements of an import, by table.

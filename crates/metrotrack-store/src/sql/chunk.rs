@@ -1,6 +1,11 @@
-//! What a chunk of inspections stored, counted in memory while its transaction runs:
-//! the tallies it adds ([`Pending`]) and the due inspection of each instrument it
-//! created, all of whose records are among its rows.
+//! What a chunk of inspections plans and stores, worked out in memory while its
+//! transaction runs: the latest valid row of each instrument it names (the due
+//! inspection an instrument it creates starts with), and the tallies it adds
+//! ([`Pending`]) with the due inspection of each instrument it created, all of whose
+//! records are among its rows.
+
+use std::collections::HashSet;
+use std::hash::Hash;
 
 use chrono::NaiveDate;
 use metrotrack_core::InstrumentKey;
@@ -10,26 +15,21 @@ use crate::sql::{FastMap, Pending};
 
 /// The due inspection of an instrument an import created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Due {
+pub(crate) struct Due {
     pub inspection: i64,
     pub inspected_on: NaiveDate,
     pub valid_until: NaiveDate,
 }
 
-/// The due inspection of each instrument the chunk created (`fresh`: their ids by key)
-/// that has one, by instrument, given each row's id if stored (`stored`): its latest
-/// valid record, by date then id. All of their records are among the chunk's rows.
-pub(super) fn dues(
-    rows: &[InspectionRow<'_>],
-    stored: &[Option<i64>],
-    fresh: &FastMap<&InstrumentKey, i64>,
-) -> FastMap<i64, Due> {
-    let mut dues: FastMap<i64, Due> = FastMap::default();
-    for (row, id) in rows.iter().zip(stored) {
+/// The latest valid row of each instrument `rows` name, by key, given each row's id if
+/// stored (`ids`): by date, then id, as the due list orders an instrument's records.
+pub(crate) fn latest_valid<'r>(
+    rows: &'r [InspectionRow<'_>],
+    ids: &[Option<i64>],
+) -> FastMap<&'r InstrumentKey, Due> {
+    let mut latest: FastMap<&InstrumentKey, Due> = FastMap::default();
+    for (row, id) in rows.iter().zip(ids) {
         let (Some(id), Some(valid_until)) = (*id, row.record.valid_until) else {
-            continue;
-        };
-        let Some(&instrument) = fresh.get(row.key) else {
             continue;
         };
         let date = row.record.date;
@@ -38,7 +38,8 @@ pub(super) fn dues(
             inspected_on: date,
             valid_until,
         };
-        dues.entry(instrument)
+        latest
+            .entry(row.key)
             .and_modify(|d| {
                 if (d.inspected_on, d.inspection) < (date, id) {
                     *d = due;
@@ -46,13 +47,27 @@ pub(super) fn dues(
             })
             .or_insert(due);
     }
-    dues
+    latest
+}
+
+/// The due inspection of each instrument the chunk created (`fresh`: their ids by key)
+/// that has one, by instrument, given each row's id if stored (`stored`): its
+/// [`latest_valid`] row. All of their records are among the chunk's rows.
+pub(crate) fn dues(
+    rows: &[InspectionRow<'_>],
+    stored: &[Option<i64>],
+    fresh: &FastMap<&InstrumentKey, i64>,
+) -> FastMap<i64, Due> {
+    latest_valid(rows, stored)
+        .into_iter()
+        .filter_map(|(key, due)| Some((*fresh.get(key)?, due)))
+        .collect()
 }
 
 /// Counts a chunk's stored inspections (`stored`: each row's id, if stored) into
 /// `pending`, with the live days of the instruments the chunk created (`fresh`: their
 /// ids by key) and the days they are due: the [`dues`] of what was stored.
-pub(super) fn count_chunk(
+pub(crate) fn count_chunk(
     pending: &mut Pending,
     rows: &[InspectionRow<'_>],
     stored: &[Option<i64>],
@@ -80,4 +95,14 @@ pub(super) fn count_chunk(
         pending.due_on(due.valid_until);
     }
     dues
+}
+
+/// The first of `rows` to name each of `keys` (the one that describes it).
+pub(crate) fn firsts<'a, K: Eq + Hash, T>(rows: &'a [T], keys: &'a [K]) -> Vec<&'a T> {
+    let mut seen: HashSet<&K> = HashSet::with_capacity(keys.len());
+    rows.iter()
+        .zip(keys)
+        .filter(|(_, key)| seen.insert(*key))
+        .map(|(row, _)| row)
+        .collect()
 }
