@@ -189,7 +189,7 @@ async fn the_schema_guards_its_invariants() {
             .execute(store.pool())
             .await;
     assert!(failed.is_err());
-    // References, checked once per statement (migration 0008): each of these is refused
+    // References, checked once per statement (migrations 0008 and 0018): each of these is refused
     // as a foreign-key violation, and changes nothing.
     for (what, sql) in [
         (
@@ -211,6 +211,14 @@ async fn the_schema_guards_its_invariants() {
             "insert into instruments (lab_id, category_code, manufacturer_key, serial_key,
                  serial_number, created_at)
              select id, 'NOPE', '', 'X1', 'X1', now() from labs",
+        ),
+        (
+            "an instrument of no batch, among instruments of a batch",
+            "insert into instruments (lab_id, category_code, manufacturer_key, serial_key,
+                 serial_number, created_at, created_batch_id)
+             select l.id, 'CT1P', '', 'Y' || b.id, 'Y' || b.id, now(), b.id
+             from labs l cross join (select id from import_batches
+                                     union all select 99) b",
         ),
         ("an instrument deleted", "delete from instruments"),
         ("a batch deleted", "delete from import_batches"),
