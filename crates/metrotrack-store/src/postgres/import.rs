@@ -274,7 +274,9 @@ impl Import {
     }
 
     /// Instruments created due by a staged row that was then skipped take their latest
-    /// valid stored inspection instead (or none).
+    /// valid stored inspection instead (or none). Only a chunk that created instruments
+    /// needs it; the skipped lines are joined, not searched (`= any` of thousands of
+    /// lines read the whole array for every staged row).
     async fn due_by_stored(&mut self, skipped: &[i64]) -> Result<(), StoreError> {
         sqlx::query(
             "update instruments i
@@ -285,8 +287,9 @@ impl Import {
                    and e.voided_at is null and e.valid_until is not null
                  order by e.inspected_on desc, e.id desc
                  limit 1)
-             from staged_inspections s
-             where s.source_line = any($2) and i.lab_id = $1
+             from unnest($2::bigint[]) as k (line)
+             join staged_inspections s on s.source_line = k.line
+             where i.lab_id = $1
                and i.category_code = s.category_code
                and i.manufacturer_key = s.manufacturer_key and i.serial_key = s.serial_key
                and i.due_inspection_id = s.id",
@@ -453,6 +456,7 @@ impl Writer for Import {
         .await?;
         // The due counts of the instruments created, by day (the insert trigger of
         // migration 0014 leaves them to the writer that set the setting above).
+        let created = created_due.len();
         for due_on in created_due.into_iter().flatten() {
             self.pending.due_on(due_on);
         }
@@ -483,7 +487,9 @@ impl Writer for Import {
         if skipped.is_empty() {
             return Ok(());
         }
-        self.due_by_stored(&skipped).await?;
+        if created > 0 {
+            self.due_by_stored(&skipped).await?;
+        }
         // Row by row through the natural-key index (the lateral subquery and its `limit`
         // keep the planner from joining whole tables on stale statistics).
         let mut found = self
