@@ -395,7 +395,7 @@ impl Writer for Import {
         // is its due inspection. Keys in order, so that concurrent writers lock index
         // entries in one order, and the insert below need not sort.
         let planned: Vec<Option<i64>> = ids.iter().copied().map(Some).collect();
-        let due = latest_valid(&values, &planned);
+        let due = latest_valid(&values, &planned, |row| Some(row.key));
         let mut firsts = firsts(&values, &keys);
         firsts.sort_unstable_by(|a, b| instrument_order(a.key, b.key));
         let instruments = copy_text(

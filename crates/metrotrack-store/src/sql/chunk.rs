@@ -21,15 +21,20 @@ pub(crate) struct Due {
     pub valid_until: NaiveDate,
 }
 
-/// The latest valid row of each instrument `rows` name, by key, given each row's id if
-/// stored (`ids`): by date, then id, as the due list orders an instrument's records.
-pub(crate) fn latest_valid<'r>(
+/// The latest valid row of each instrument `rows` name, by what `instrument` makes of a
+/// row (rows it gives `None` are left out), given each row's id if stored (`ids`): by
+/// date, then id, as the due list orders an instrument's records.
+pub(crate) fn latest_valid<'r, K: Eq + Hash>(
     rows: &'r [InspectionRow<'_>],
     ids: &[Option<i64>],
-) -> FastMap<&'r InstrumentKey, Due> {
-    let mut latest: FastMap<&InstrumentKey, Due> = FastMap::default();
+    instrument: impl Fn(&'r InspectionRow<'_>) -> Option<K>,
+) -> FastMap<K, Due> {
+    let mut latest: FastMap<K, Due> = FastMap::default();
     for (row, id) in rows.iter().zip(ids) {
         let (Some(id), Some(valid_until)) = (*id, row.record.valid_until) else {
+            continue;
+        };
+        let Some(instrument) = instrument(row) else {
             continue;
         };
         let date = row.record.date;
@@ -39,7 +44,7 @@ pub(crate) fn latest_valid<'r>(
             valid_until,
         };
         latest
-            .entry(row.key)
+            .entry(instrument)
             .and_modify(|d| {
                 if (d.inspected_on, d.inspection) < (date, id) {
                     *d = due;
@@ -58,10 +63,7 @@ pub(crate) fn dues(
     stored: &[Option<i64>],
     fresh: &FastMap<&InstrumentKey, i64>,
 ) -> FastMap<i64, Due> {
-    latest_valid(rows, stored)
-        .into_iter()
-        .filter_map(|(key, due)| Some((*fresh.get(key)?, due)))
-        .collect()
+    latest_valid(rows, stored, |row| fresh.get(row.key).copied())
 }
 
 /// Counts a chunk's stored inspections (`stored`: each row's id, if stored) into
