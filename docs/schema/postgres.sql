@@ -128,10 +128,15 @@ begin
             message = format('inspection %s refers to instrument %s of lab %s, which does not exist',
                              bad.id, bad.instrument_id, bad.lab_id);
     end if;
-    select n.lab_id, n.id, n.batch_id into bad
-    from new_rows n
-    where n.batch_id is not null and not exists (
-        select 1 from import_batches b where b.lab_id = n.lab_id and b.id = n.batch_id)
+    select r.lab_id, r.id, r.batch_id into bad
+    from (
+        select lab_id, batch_id, min(id) as id
+        from new_rows
+        where batch_id is not null
+        group by lab_id, batch_id
+    ) r
+    where not exists (
+        select 1 from import_batches b where b.lab_id = r.lab_id and b.id = r.batch_id)
     limit 1;
     if found then
         raise exception using errcode = 'foreign_key_violation',
@@ -306,20 +311,30 @@ CREATE FUNCTION public.instruments_check_references() RETURNS trigger
 declare
     bad record;
 begin
-    select n.lab_id, n.id, n.category_code into bad
-    from new_rows n
+    select r.lab_id, r.id, r.category_code into bad
+    from (
+        select lab_id, category_code, min(id) as id
+        from new_rows
+        group by lab_id, category_code
+    ) r
     where not exists (
-        select 1 from categories c where c.lab_id = n.lab_id and c.code = n.category_code)
+        select 1 from categories c where c.lab_id = r.lab_id and c.code = r.category_code)
     limit 1;
     if found then
         raise exception using errcode = 'foreign_key_violation',
             message = format('instrument %s refers to category %s of lab %s, which does not exist',
                              bad.id, bad.category_code, bad.lab_id);
     end if;
-    select n.lab_id, n.id, n.created_batch_id into bad
-    from new_rows n
-    where n.created_batch_id is not null and not exists (
-        select 1 from import_batches b where b.lab_id = n.lab_id and b.id = n.created_batch_id)
+    select r.lab_id, r.id, r.created_batch_id into bad
+    from (
+        select lab_id, created_batch_id, min(id) as id
+        from new_rows
+        where created_batch_id is not null
+        group by lab_id, created_batch_id
+    ) r
+    where not exists (
+        select 1 from import_batches b
+        where b.lab_id = r.lab_id and b.id = r.created_batch_id)
     limit 1;
     if found then
         raise exception using errcode = 'foreign_key_violation',
