@@ -86,11 +86,7 @@ CREATE TABLE inspections (
     version integer not null default 1,
     voided_at text,
     created_at text not null
-, half_month integer generated always as (
-    (cast(substr(inspected_on, 1, 4) as integer) * 12
-     + cast(substr(inspected_on, 6, 2) as integer) - 1) * 2
-    + (substr(inspected_on, 9, 2) >= '15')
-) virtual, amended_by text, amended_at text, amend_reason text, voided_by text, void_reason text);
+, amended_by text, amended_at text, amend_reason text, voided_by text, void_reason text);
 CREATE UNIQUE INDEX inspections_natural_key
     on inspections (lab_id, instrument_id, kind, inspected_on) where voided_at is null;
 CREATE UNIQUE INDEX inspections_certificate_no

@@ -4,6 +4,26 @@
 //! `YYYY-MM-DD` text (so they sort and compare as text), exact decimals their canonical
 //! text. Every key starts with `lab_id`.
 
+/// The half-month of an inspection (`(year * 12 + month - 1) * 2 + (day >= 15)`, see
+/// migration 0005) from its `inspected_on`, as SQL: `half_month!("o.")` reads
+/// `o.inspected_on`. An expression in the statements that need it, not a generated
+/// column: SQLite keeps a statement journal (a copy of every page a statement changes)
+/// for a many-row insert into a table whose generated column calls a function, since
+/// the function may fail midway (migration 0019).
+macro_rules! half_month {
+    ($table:literal) => {
+        concat!(
+            "((cast(substr(",
+            $table,
+            "inspected_on, 1, 4) as integer) * 12 + cast(substr(",
+            $table,
+            "inspected_on, 6, 2) as integer) - 1) * 2 + (substr(",
+            $table,
+            "inspected_on, 9, 2) >= '15'))"
+        )
+    };
+}
+
 mod deferred;
 mod direct;
 mod import;
@@ -170,8 +190,8 @@ impl Backend for Sqlite {
     const TALLIES: &'static str = "inspection_tallies";
     const DUE_DAYS: &'static str = "instrument_due_days";
     // As migration 0005 first filled them.
-    const RECOMPUTED_TALLIES: &'static str = "select lab_id, seg, category_code, prev_seg,
-                sum(days) as days, sum(n) as n
+    const RECOMPUTED_TALLIES: &'static str = concat!(
+        "select lab_id, seg, category_code, prev_seg, sum(days) as days, sum(n) as n
          from (
              select lab_id, seg, category_code,
                     case when prev is null or prev < seg - 24 then seg - 24 else prev end
@@ -182,15 +202,21 @@ impl Backend for Sqlite {
                         lag(half_month) over (partition by lab_id, instrument_id
                                               order by inspected_on) as prev
                  from (select distinct lab_id, instrument_id, category_code, inspected_on,
-                              half_month
+                              ",
+        half_month!(""),
+        " as half_month
                        from inspections where voided_at is null)
              )
              union all
              select lab_id, half_month, category_code, half_month - 24, 0, 1
-             from inspections where voided_at is null
+             from (select lab_id, category_code, ",
+        half_month!(""),
+        " as half_month
+                   from inspections where voided_at is null)
          )
          group by lab_id, seg, category_code, prev_seg
-         having sum(days) <> 0 or sum(n) <> 0";
+         having sum(days) <> 0 or sum(n) <> 0"
+    );
     const INTEGRITY_CHECKS: &'static [&'static str] = &[
         "select 'the database file: ' || integrity_check from pragma_integrity_check
          where integrity_check <> 'ok'",

@@ -270,6 +270,63 @@ async fn the_kept_layout_migration_keeps_the_stored_originals() {
     );
 }
 
+/// Migration 0019 on a database an older metrotrack filled, whose inspections had the
+/// generated column `half_month`: the column goes, and the tallies the statements now
+/// compute the half-month for agree with the records through a void, a restore and an
+/// import that inspects the stored instruments again.
+#[tokio::test]
+async fn the_half_month_migration_keeps_the_tallies_right() {
+    use metrotrack_store::conformance::{due_counts_are_the_lists, fill_with_due_instruments};
+    let (_dir, store) = fresh().await;
+    fill_with_due_instruments(&store, "sha-a", 0).await;
+    // The schema as it was before 0019, with the data: what an older metrotrack left.
+    sqlx::raw_sql(
+        "alter table inspections add column half_month integer generated always as (
+             (cast(substr(inspected_on, 1, 4) as integer) * 12
+              + cast(substr(inspected_on, 6, 2) as integer) - 1) * 2
+             + (substr(inspected_on, 9, 2) >= '15')
+         ) virtual;
+         delete from _sqlx_migrations where version = 19;",
+    )
+    .execute(store.pool())
+    .await
+    .expect("back to 0018");
+    let columns = || {
+        sqlx::query_scalar::<_, String>("select name from pragma_table_xinfo('inspections')")
+            .fetch_all(store.pool())
+    };
+    assert!(
+        columns()
+            .await
+            .expect("columns")
+            .contains(&"half_month".to_owned())
+    );
+    store.migrate().await.expect("migrate to 0019");
+    assert!(
+        !columns()
+            .await
+            .expect("columns")
+            .contains(&"half_month".to_owned())
+    );
+    due_counts_are_the_lists(&store).await;
+    let lab = store.default_lab().await.expect("lab");
+    let batch = store.batches(lab).await.expect("batches")[0]
+        .id
+        .expect("id");
+    store
+        .void_batch(lab, batch, "supervisor", "wrong month")
+        .await
+        .expect("void");
+    assert_eq!(store.verify().await.expect("verify"), vec![]);
+    store
+        .restore_batch(lab, batch, "supervisor")
+        .await
+        .expect("restore");
+    assert_eq!(store.verify().await.expect("verify"), vec![]);
+    fill_with_due_instruments(&store, "sha-b", 10).await;
+    due_counts_are_the_lists(&store).await;
+}
+
 /// The database's indexes, each with the SQL that made it, by name.
 async fn indexes(store: &SqliteStore) -> Vec<(String, String)> {
     sqlx::query_as(

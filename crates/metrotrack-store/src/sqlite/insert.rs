@@ -8,7 +8,9 @@
 //! that writes several rows and may abort; copying the pages cost more than the rows
 //! saved. So their SQL is `insert or fail`, which stops at a broken NOT NULL or CHECK
 //! where the default (`abort`) would undo the statement; the import's transaction is
-//! then rolled back whole. And they run with foreign keys unchecked
+//! then rolled back whole. The tables have no generated column that calls a function
+//! (which SQLite also counts as able to abort: migration 0019). And they run with
+//! foreign keys unchecked
 //! ([`ForeignKeysOff`]): each reference of theirs is one the import made or found in
 //! the same transaction (the lab, its batch, the instrument looked up or created just
 //! before), except an instrument's category, which [`Statements::check_categories`]

@@ -62,14 +62,15 @@ pub(super) async fn stored(
              select id, instrument_id from inspections where id > ? and +instrument_id <= ?
          ),
          days as (
-             select o.instrument_id, o.category_code, o.half_month as seg, o.inspected_on,
+             select o.instrument_id, o.category_code, {half} as seg, o.inspected_on,
                     1 as after, min(o.id in (select id from new)) = 0 as before
              from inspections o
              where o.lab_id = ? and o.voided_at is null
                and o.instrument_id in (select instrument_id from new)
              group by o.instrument_id, o.inspected_on
          ),
-         {TALLY_CHANGES}"
+         {TALLY_CHANGES}",
+        half = half_month!("o."),
     )))
     .bind(after)
     .bind(instruments_to)
@@ -179,7 +180,7 @@ pub(super) async fn flipped(
              from inspections o join temp.changed_inspections c on c.id = o.id
          ),
          days as (
-             select o.instrument_id, o.category_code, o.half_month as seg, o.inspected_on,
+             select o.instrument_id, o.category_code, {half} as seg, o.inspected_on,
                     max(o.voided_at is null) as after,
                     sum(o.voided_at is null) - coalesce(sum(c.delta), 0) > 0 as before
              from inspections o left join temp.changed_inspections c on c.id = o.id
@@ -187,21 +188,25 @@ pub(super) async fn flipped(
                and (o.voided_at is null or c.id is not null)
              group by o.instrument_id, o.inspected_on
          ),
-         {TALLY_CHANGES}"
+         {TALLY_CHANGES}",
+        half = half_month!("o."),
     )))
     .bind(lab)
     .bind(lab)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    sqlx::query(concat!(
         "insert into inspection_tallies (lab_id, seg, category_code, prev_seg, inspections)
-         select ?, o.half_month, o.category_code, o.half_month - 24, sum(c.delta)
-         from inspections o join temp.changed_inspections c on c.id = o.id
+         select ?, seg, category_code, seg - 24, sum(delta)
+         from (select ",
+        half_month!("o."),
+        " as seg, o.category_code, c.delta
+               from inspections o join temp.changed_inspections c on c.id = o.id)
          where true
-         group by o.half_month, o.category_code
+         group by seg, category_code
          on conflict (lab_id, seg, category_code, prev_seg)
          do update set inspections = inspections + excluded.inspections",
-    )
+    ))
     .bind(lab)
     .execute(&mut **tx)
     .await?;
