@@ -14,7 +14,7 @@
 //! Earthing points and tests, one row to a statement: the points first seen, then the
 //! tests, each finding its point by key. Each skipped row is looked up (rare: one query
 //! per row) to be judged; then instruments stored before the chunk get their tallies
-//! and due dates ([`super::tallies::stored`]).
+//! and due dates ([`super::tallies::stored`]), when a row stored belongs to one.
 //! The in-memory tallies are added before commit; strict refusals and dry runs roll the
 //! transaction back at the end.
 
@@ -155,7 +155,15 @@ impl Statements {
             Self::set_due(conn, &fresh, &planned_dues, &stored_dues)?;
         }
         let skipped = Self::natural_key_holders(conn, self.lab, rows, &instrument_ids, &stored)?;
-        Ok(Written { stored, skipped })
+        let older = instrument_ids
+            .iter()
+            .zip(&stored)
+            .any(|(&instrument, id)| id.is_some() && instrument <= ids.instruments);
+        Ok(Written {
+            stored,
+            skipped,
+            older,
+        })
     }
 
     /// Whether each category of the instruments about to be `created` is one of the
@@ -273,6 +281,9 @@ struct Written {
     stored: Vec<Option<i64>>,
     /// Each row skipped, by index, with the stored record holding its natural key.
     skipped: Holders,
+    /// Whether a row stored belongs to an instrument stored before the chunk: only
+    /// then do tallies and due dates need [`tallies::stored`]'s reading of history.
+    older: bool,
 }
 
 /// A row read through rusqlite, for the readers of [`stored`].
@@ -418,6 +429,9 @@ impl Writer for Import {
         );
         for (i, found) in written.skipped {
             flow::judge_inspection(self, &rows[i], found).await?;
+        }
+        if !written.older {
+            return Ok(());
         }
         tallies::stored(
             &mut self.tx,
