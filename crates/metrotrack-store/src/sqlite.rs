@@ -69,6 +69,12 @@ const WRITER_WAIT: Duration = Duration::from_secs(20);
 const READER_WAIT: Duration = Duration::from_secs(10);
 /// What the write-ahead log is cut back to after a checkpoint.
 const WAL_LIMIT_BYTES: u64 = 64 << 20;
+/// The page size of a database this store creates (one it opens keeps its own: SQLite
+/// changes it only by `VACUUM`, never in WAL mode). Twice SQLite's default: an import
+/// of 1M rows ran in 10–11 s against 11.8 s at 4 KiB (fewer pages to split, balance,
+/// checksum and log), and 16 KiB was no faster. The caches are sized in KiB, so memory
+/// stays the same.
+const PAGE_BYTES: u32 = 8192;
 
 /// The SQLite store: a pool of connections to one database file.
 pub type SqliteStore = SqlStore<Sqlite>;
@@ -83,6 +89,7 @@ impl SqlStore<Sqlite> {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
+            .page_size(PAGE_BYTES)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)

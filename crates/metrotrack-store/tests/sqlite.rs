@@ -30,6 +30,40 @@ async fn count(store: &SqliteStore, table: &'static str) -> i64 {
         .expect("count")
 }
 
+/// The database's page size.
+async fn page_size(store: &SqliteStore) -> i64 {
+    sqlx::query_scalar("pragma page_size")
+        .fetch_one(store.pool())
+        .await
+        .expect("page size")
+}
+
+/// A database the store creates has 8 KiB pages; one made before, with SQLite's
+/// default 4 KiB, keeps them (SQLite cannot change a page size in WAL mode) and takes
+/// imports as before.
+#[tokio::test]
+async fn new_databases_have_8_kib_pages_and_older_ones_keep_theirs() {
+    let (_dir, store) = fresh().await;
+    assert_eq!(page_size(&store).await, 8192);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("metrotrack.db");
+    let older = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+    let mut conn = sqlx::ConnectOptions::connect(&older).await.expect("create");
+    sqlx::query("create table made_before (x)")
+        .execute(&mut conn)
+        .await
+        .expect("write");
+    sqlx::Connection::close(conn).await.expect("close");
+    let store = open(&dir).await;
+    assert_eq!(page_size(&store).await, 4096);
+    let batch = inspections(&store, ImportMode::Strict, "sha-a", three_rows()).await;
+    assert_eq!(batch.outcome, BatchOutcome::Stored, "{:?}", batch.problems);
+    assert_eq!(totals(&store).await, (3, 3, 0));
+}
+
 #[tokio::test]
 async fn reopening_the_file_keeps_the_data() {
     let (dir, store) = fresh().await;
