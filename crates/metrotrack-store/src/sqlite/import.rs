@@ -238,13 +238,12 @@ impl Statements {
         instrument_ids: &[i64],
         stored: &[Option<i64>],
     ) -> Result<Holders, direct::Failed> {
-        let mut holder = conn.prepare(
-            "select batch_id, source_line, verification_type, procedure, result, error_percent,
-                    certificate_no, stamp_no, valid_until, technician, checked_by, notes
-             from inspections
+        let mut holder = conn.prepare(&format!(
+            "select {} from inspections
              where lab_id = ?1 and instrument_id = ?2 and kind = ?3 and inspected_on = ?4
                and voided_at is null",
-        )?;
+            HOLDER_COLUMNS.join(", ")
+        ))?;
         bind(&mut holder, 1, Value::Int(lab))?;
         let started = Instant::now();
         let mut skipped = Vec::new();
@@ -257,7 +256,7 @@ impl Statements {
             bind(&mut holder, 4, Value::Date(Some(row.record.date)))?;
             let mut found = holder.raw_query();
             let record = match found.next()? {
-                Some(r) => Some(stored::inspection(&RawRow(r), row.record)?),
+                Some(r) => Some(stored::inspection(&RawRow(r, &HOLDER_COLUMNS), row.record)?),
                 None => None,
             };
             skipped.push((i, record));
@@ -286,24 +285,52 @@ struct Written {
     older: bool,
 }
 
-/// A row read through rusqlite, for the readers of [`stored`].
-struct RawRow<'a, 'r>(&'a rusqlite::Row<'r>);
+/// The columns of the stored inspection a skipped row is judged by, in the order
+/// [`Statements::natural_key_holders`] selects them.
+const HOLDER_COLUMNS: [&str; 12] = [
+    "batch_id",
+    "source_line",
+    "verification_type",
+    "procedure",
+    "result",
+    "error_percent",
+    "certificate_no",
+    "stamp_no",
+    "valid_until",
+    "technician",
+    "checked_by",
+    "notes",
+];
+
+/// A row read through rusqlite, for the readers of [`stored`], with the names of the
+/// columns selected, in order: a column is found by its place in them (rusqlite's own
+/// lookup by name asks SQLite for every column's name on every read, which a file of a
+/// million duplicates does twelve million times).
+struct RawRow<'a, 'r>(&'a rusqlite::Row<'r>, &'static [&'static str]);
+
+impl RawRow<'_, '_> {
+    fn index(&self, column: &str) -> Result<usize, sqlx::Error> {
+        self.1
+            .iter()
+            .position(|c| *c == column)
+            .ok_or_else(|| sqlx::Error::ColumnNotFound(column.to_owned()))
+    }
+}
 
 impl stored::ReadRow for RawRow<'_, '_> {
     fn text(&self, column: &str) -> Result<Option<String>, sqlx::Error> {
-        direct::decoded(self.0.get(column))
+        direct::decoded(self.0.get(self.index(column)?))
     }
 
     fn date(&self, column: &str) -> Result<Option<NaiveDate>, sqlx::Error> {
-        let text: Option<String> = direct::decoded(self.0.get(column))?;
-        text.map(|t| {
-            NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(|e| sqlx::Error::Decode(e.into()))
-        })
-        .transpose()
+        let value = direct::decoded(self.0.get_ref(self.index(column)?))?;
+        let text = direct::decoded(value.as_str_or_null().map_err(rusqlite::Error::from))?;
+        text.map(|t| t.parse().map_err(|e| sqlx::Error::Decode(Box::new(e))))
+            .transpose()
     }
 
     fn int(&self, column: &str) -> Result<Option<i64>, sqlx::Error> {
-        direct::decoded(self.0.get(column))
+        direct::decoded(self.0.get(self.index(column)?))
     }
 }
 
