@@ -361,6 +361,101 @@ async fn the_half_month_migration_keeps_the_tallies_right() {
     due_counts_are_the_lists(&store).await;
 }
 
+/// Migration 0020 takes NOT NULL off `created_at` where an import now leaves it to the
+/// batch, by editing the tables' definitions: on a database the older schema made and
+/// filled, every row keeps its time, the database stays whole, and an import through
+/// the same store (its connections opened before the migration) stores its rows with
+/// no time of their own and reads them back with their batch's.
+#[tokio::test]
+async fn the_created_at_migration_keeps_old_times_and_takes_the_batchs_for_new_rows() {
+    use metrotrack_store::conformance::{earthing, import};
+    use metrotrack_store::records::{InspectionFilter, Page};
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = open(&dir).await;
+    inspections(
+        &store,
+        ImportMode::Strict,
+        "sha-a",
+        vec![row(2, "2023-10-01", "CT1P", "A1")],
+    )
+    .await;
+    import(
+        &store,
+        LogKind::Earthing,
+        ImportMode::Strict,
+        "sha-b",
+        vec![earthing(2, "2023-10-02", "Site A", "P1", "2.5")],
+    )
+    .await;
+    // What an older metrotrack left: every row with a time of its own, NOT NULL.
+    let old_time = "2024-01-02T03:04:05+00:00";
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "update instruments set created_at = '{old_time}';
+         update inspections set created_at = '{old_time}';
+         update earthing_tests set created_at = '{old_time}';
+         pragma writable_schema = on;
+         update sqlite_schema
+         set sql = replace(sql, 'created_at text', 'created_at text not null')
+         where type = 'table' and name in ('instruments', 'inspections', 'earthing_tests');
+         create table moved_on (x);
+         drop table moved_on;
+         pragma writable_schema = reset;
+         delete from _sqlx_migrations where version = 20;"
+    )))
+    .execute(store.pool())
+    .await
+    .expect("back to 0019");
+    // The older schema is in place, and the writer has read it: this build's import,
+    // which leaves the time to the batch, is refused.
+    let refused =
+        metrotrack_store::conformance::import_file(&store, "sha-refused", "2023-10-04", vec![7])
+            .await;
+    assert!(refused.is_err(), "{refused:?}");
+    store.migrate().await.expect("migrate to 0020");
+    let lab = store.default_lab().await.expect("lab");
+    let old = store.inspection(lab, 1).await.expect("the older record");
+    assert_eq!(old.created_at.to_rfc3339(), old_time);
+    let instrument = store
+        .instrument(lab, old.instrument_id)
+        .await
+        .expect("its instrument");
+    assert_eq!(instrument.instrument.created_at.to_rfc3339(), old_time);
+    let batch = inspections(
+        &store,
+        ImportMode::Strict,
+        "sha-c",
+        vec![row(2, "2023-10-05", "CT1P", "B1")],
+    )
+    .await;
+    assert_eq!(batch.inserted, 1);
+    let own: Vec<Option<String>> = sqlx::query_scalar(
+        "select created_at from inspections where batch_id = ?
+         union all select created_at from instruments where created_batch_id = ?",
+    )
+    .bind(batch.id)
+    .bind(batch.id)
+    .fetch_all(store.pool())
+    .await
+    .expect("times of the new rows");
+    assert_eq!(own, [None, None]);
+    let new = store
+        .inspections(lab, &InspectionFilter::default(), Page::first(10))
+        .await
+        .expect("inspections");
+    let new = new.iter().find(|r| r.id != old.id).expect("the new record");
+    assert_eq!(new.created_at, batch.uploaded_at);
+    assert_eq!(store.verify().await.expect("verify"), vec![]);
+    // Every connection reads the new definitions, the one that migrated too (each
+    // check takes the next idle connection of the pool).
+    for _ in 0..10 {
+        let integrity: Vec<String> = sqlx::query_scalar("pragma integrity_check")
+            .fetch_all(store.pool())
+            .await
+            .expect("integrity check");
+        assert_eq!(integrity, ["ok"]);
+    }
+}
+
 /// The database's indexes, each with the SQL that made it, by name.
 async fn indexes(store: &SqliteStore) -> Vec<(String, String)> {
     sqlx::query_as(

@@ -30,6 +30,55 @@ pub async fn import_stores_rows_and_counts<S: Store>(store: &S) {
     ));
 }
 
+/// What an import stores was created when its batch was uploaded: each record and each
+/// instrument it creates reads back with the batch's `uploaded_at` (stored once, with
+/// the batch, since migration 0020), in the lists and one by one.
+pub async fn records_are_created_when_their_batch_was_uploaded<S: Store>(store: &S) {
+    let lab = lab(store).await;
+    let first = inspections(store, ImportMode::Strict, "sha-a", three_rows()).await;
+    let later = import(
+        store,
+        LogKind::Earthing,
+        ImportMode::Strict,
+        "sha-b",
+        vec![earthing(2, "2023-10-03", "Site A", "P1", "2.5")],
+    )
+    .await;
+    assert!(first.uploaded_at <= later.uploaded_at);
+    let page = Page::first(10);
+    let found = store
+        .inspections(lab, &InspectionFilter::default(), page)
+        .await
+        .expect("inspections");
+    assert_eq!(found.len(), 3);
+    for record in &found {
+        assert_eq!(record.created_at, first.uploaded_at, "{record:?}");
+        let one = store.inspection(lab, record.id).await.expect("inspection");
+        assert_eq!(one.created_at, first.uploaded_at);
+        let instrument = store
+            .instrument(lab, record.instrument_id)
+            .await
+            .expect("instrument");
+        assert_eq!(instrument.instrument.created_at, first.uploaded_at);
+    }
+    let instruments = store
+        .instruments(lab, &InstrumentFilter::default(), page)
+        .await
+        .expect("instruments");
+    assert!(!instruments.is_empty());
+    assert!(
+        instruments
+            .iter()
+            .all(|i| i.created_at == first.uploaded_at)
+    );
+    let tests = store
+        .earthing_tests(lab, &EarthingTestFilter::default(), page)
+        .await
+        .expect("earthing tests");
+    assert_eq!(tests.len(), 1);
+    assert_eq!(tests[0].created_at, later.uploaded_at);
+}
+
 /// Unreadable rows refuse a strict import and are skipped by a partial one.
 pub async fn invalid_rows_in_strict_and_partial_mode<S: Store>(store: &S) {
     let rows = || {

@@ -97,6 +97,7 @@ macro_rules! conformance_suite {
             categories_are_seeded,
             migrating_again_changes_nothing,
             import_stores_rows_and_counts,
+            records_are_created_when_their_batch_was_uploaded,
             same_rows_in_a_new_file_are_duplicates,
             duplicates_within_one_file,
             conflict_in_strict_mode_stores_nothing,

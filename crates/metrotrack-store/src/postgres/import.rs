@@ -242,13 +242,13 @@ impl Import {
         Ok(())
     }
 
-    /// Runs an `insert … select … returning source_line, <id>` of the staged rows and
-    /// counts what it stored; returns what it returned, by line.
+    /// Runs an `insert … select … returning source_line, <id>` of the staged rows (`$1`
+    /// the lab, `$2` the batch; a stored record takes its batch's time, migration 0020)
+    /// and counts what it stored; returns what it returned, by line.
     async fn insert_staged(&mut self, sql: &'static str) -> Result<HashMap<i64, i64>, StoreError> {
         let stored: HashMap<i64, i64> = sqlx::query_as(sql)
             .bind(self.progress.lab)
             .bind(self.progress.batch_id)
-            .bind(self.now)
             .fetch_all(&mut *self.tx)
             .await?
             .into_iter()
@@ -440,17 +440,16 @@ impl Writer for Import {
         // written once returns them so).
         let created_due: Vec<Option<NaiveDate>> = sqlx::query_scalar(
             "insert into instruments (lab_id, category_code, manufacturer_key, serial_key,
-                 serial_number, manufacturer, model, owner, created_at, created_batch_id,
+                 serial_number, manufacturer, model, owner, created_batch_id,
                  due_inspection_id, due_inspected_on, due_on)
              select $1, category_code, manufacturer_key, serial_key, serial_number,
-                    manufacturer, model, owner, $2, $3, due_inspection_id, due_inspected_on,
+                    manufacturer, model, owner, $2, due_inspection_id, due_inspected_on,
                     due_on
              from staged_instruments
              on conflict do nothing
              returning due_on",
         )
         .bind(self.progress.lab)
-        .bind(self.now)
         .bind(self.progress.batch_id)
         .fetch_all(&mut *self.tx)
         .await?;
@@ -465,12 +464,12 @@ impl Writer for Import {
                 "insert into inspections (id, lab_id, instrument_id, category_code, kind,
                  inspected_on, verification_type, procedure, result, error_percent,
                  certificate_no, stamp_no, valid_until, technician, checked_by, notes,
-                 batch_id, source_line, original, created_at)
+                 batch_id, source_line, original)
              overriding system value
              select s.id, $1, i.id, s.category_code, s.kind, s.inspected_on, s.verification_type,
                     s.procedure, s.result, s.error_percent, s.certificate_no, s.stamp_no,
                     s.valid_until, s.technician, s.checked_by, s.notes, $2, s.source_line,
-                    s.original, $3
+                    s.original
              from staged_inspections s
              cross join lateral (
                  select i.id from instruments i
@@ -548,10 +547,10 @@ impl Writer for Import {
             .insert_staged(
                 "insert into earthing_tests (lab_id, point_id, tested_on, resistance_ohm, limit_ohm,
                  method, tester_serial, weather, technician, notes, batch_id, source_line,
-                 original, created_at)
+                 original)
              select $1, p.id, s.tested_on, s.resistance_ohm, coalesce(s.limit_ohm, p.limit_ohm),
                     s.method, s.tester_serial, s.weather, s.technician, s.notes, $2,
-                    s.source_line, s.original, $3
+                    s.source_line, s.original
              from staged_tests s
              cross join lateral (
                  select p.id, p.limit_ohm from earthing_points p

@@ -173,8 +173,12 @@ impl DueRow {
 }
 
 /// The columns of an instrument (`i`) as [`InstrumentRow`] reads them.
+/// An instrument an import created has no `created_at` of its own: it takes its batch's
+/// upload time (migration 0020).
 pub(crate) const INSTRUMENT_COLUMNS: &str = "i.id, i.category_code, i.serial_number, \
-     i.manufacturer, i.model, i.owner, i.measuring_range, i.accuracy_class, i.created_at, \
+     i.manufacturer, i.model, i.owner, i.measuring_range, i.accuracy_class, \
+     coalesce(i.created_at, (select b.uploaded_at from import_batches b \
+         where b.lab_id = i.lab_id and b.id = i.created_batch_id)) as created_at, \
      i.created_batch_id";
 
 #[derive(Debug, sqlx::FromRow)]
@@ -210,6 +214,8 @@ impl TryFrom<InstrumentRow> for InstrumentRecord {
 }
 
 /// Inspections (`s`) with their instrument and batch, as [`InspectionRow`] reads them.
+/// One an import stored has no `created_at` of its own: it takes its batch's upload time
+/// (migration 0020).
 pub(crate) const INSPECTION_SELECT: &str = "select s.id, s.instrument_id, s.category_code, \
      i.serial_number, i.manufacturer, i.model, i.owner, s.kind, s.inspected_on, s.verification_type, s.procedure, s.result, \
      cast(s.error_percent as text) as error_percent, s.certificate_no, s.stamp_no, \
@@ -217,7 +223,8 @@ pub(crate) const INSPECTION_SELECT: &str = "select s.id, s.instrument_id, s.cate
      cast(s.original as text) as original, \
      cast(b.original_columns as text) as original_columns, \
      cast(b.file_layout as text) as file_layout, \
-     cast(s.version as bigint) as version, s.voided_at, s.created_at, \
+     cast(s.version as bigint) as version, s.voided_at, \
+     coalesce(s.created_at, b.uploaded_at) as created_at, \
      b.uploaded_by, s.amended_by, s.amended_at, s.amend_reason, s.voided_by, s.void_reason \
      from inspections s join instruments i on i.lab_id = s.lab_id and i.id = s.instrument_id \
      left join import_batches b on b.lab_id = s.lab_id and b.id = s.batch_id";
@@ -336,14 +343,16 @@ impl TryFrom<PointRow> for EarthingPointRecord {
     }
 }
 
-/// Earthing tests (`t`) with their point and batch, as [`TestRow`] reads them.
+/// Earthing tests (`t`) with their point and batch, as [`TestRow`] reads them, the time
+/// of one an import stored its batch's (see [`INSPECTION_SELECT`]).
 pub(crate) const TEST_SELECT: &str = "select t.id, t.point_id, p.site, p.code as point_code, p.system, \
      t.tested_on, cast(t.resistance_ohm as text) as resistance_ohm, \
      cast(t.limit_ohm as text) as limit_ohm, t.method, t.tester_serial, t.weather, \
      t.technician, t.notes, t.batch_id, t.source_line, cast(t.original as text) as original, \
      cast(b.original_columns as text) as original_columns, \
      cast(b.file_layout as text) as file_layout, \
-     cast(t.version as bigint) as version, t.voided_at, t.created_at, \
+     cast(t.version as bigint) as version, t.voided_at, \
+     coalesce(t.created_at, b.uploaded_at) as created_at, \
      b.uploaded_by, t.amended_by, t.amended_at, t.amend_reason, t.voided_by, t.void_reason \
      from earthing_tests t join earthing_points p on p.lab_id = t.lab_id and p.id = t.point_id \
      left join import_batches b on b.lab_id = t.lab_id and b.id = t.batch_id";

@@ -34,7 +34,9 @@ use crate::rules::columns::{
 pub(super) const MANY: usize = 128;
 
 /// The parameters every statement of an import shares: `?1` the lab, `?2` the batch,
-/// `?3` the time the import began. Then [`EXTRA`] values a row gets from the import,
+/// `?3` the time the import began (an earthing point's creation time; the records an
+/// import stores and the instruments it creates take their batch's, migration 0020).
+/// Then [`EXTRA`] values a row gets from the import,
 /// not from its columns (`?4` to `?7`: an instrument's id, its due inspection's id,
 /// date and validity; for an inspection, its instrument's id and its own); the row's
 /// columns follow from [`FIRST_VALUE`] on. In a statement of several rows, each row's
@@ -113,21 +115,21 @@ impl Stmt {
     fn parts(self) -> Parts {
         match self {
             Self::Instruments => Parts {
-                head: "insert or fail into instruments (id, lab_id, {columns}, created_at, \
+                head: "insert or fail into instruments (id, lab_id, {columns}, \
                        created_batch_id, due_inspection_id, due_inspected_on, due_on) values ",
-                row: "(?4, ?1, {values}, ?3, ?2, ?5, ?6, ?7)",
+                row: "(?4, ?1, {values}, ?2, ?5, ?6, ?7)",
                 tail: "",
             },
             Self::Inspections => Parts {
                 head: "insert or fail into inspections (id, lab_id, instrument_id, \
                        category_code, kind, inspected_on, verification_type, procedure, \
                        result, error_percent, certificate_no, stamp_no, valid_until, \
-                       technician, checked_by, notes, batch_id, source_line, original, \
-                       created_at) values ",
+                       technician, checked_by, notes, batch_id, source_line, original) \
+                       values ",
                 row: "(?5, ?1, ?4, {category_code}, {kind}, {inspected_on}, \
                       {verification_type}, {procedure}, {result}, {error_percent}, \
                       {certificate_no}, {stamp_no}, {valid_until}, {technician}, \
-                      {checked_by}, {notes}, ?2, {source_line}, {original}, ?3)",
+                      {checked_by}, {notes}, ?2, {source_line}, {original})",
                 tail: " on conflict do nothing",
             },
             Self::Points => Parts {
@@ -140,10 +142,10 @@ impl Stmt {
             Self::Tests => Parts {
                 head: "insert into earthing_tests (lab_id, point_id, tested_on, \
                        resistance_ohm, limit_ohm, method, tester_serial, weather, technician, \
-                       notes, batch_id, source_line, original, created_at) ",
+                       notes, batch_id, source_line, original) ",
                 row: "select ?1, p.id, {tested_on}, {resistance_ohm}, \
                       coalesce({limit_ohm}, p.limit_ohm), {method}, {tester_serial}, \
-                      {weather}, {technician}, {notes}, ?2, {source_line}, {original}, ?3 \
+                      {weather}, {technician}, {notes}, ?2, {source_line}, {original} \
                       from earthing_points p \
                       where p.lab_id = ?1 and p.site_key = {site_key} \
                       and p.code_key = {code_key}",
@@ -452,7 +454,9 @@ mod tests {
         assert!(one.contains("values (?5, ?1, ?4, ?8,"), "{one}");
         let second = format!("(?{}, ?1, ?{}, ?{},", 5 + width, 4 + width, 8 + width);
         assert!(two.contains(&second), "{two}");
-        assert!(two.ends_with(", ?3) on conflict do nothing"), "{two}");
+        assert!(two.ends_with(") on conflict do nothing"), "{two}");
+        // A stored record takes its batch's time (migration 0020): none is written.
+        assert!(!reads(&two, 3), "{two}");
     }
 
     #[test]
