@@ -28,6 +28,7 @@ mod deferred;
 mod direct;
 mod import;
 mod insert;
+mod raw;
 mod tallies;
 
 use std::str::FromStr;

@@ -24,6 +24,7 @@ use chrono::{Datelike, NaiveDate};
 use rusqlite::config::DbConfig;
 
 use super::direct::ran;
+use super::raw::{Bindings, Raw};
 use crate::StoreError;
 use crate::rules::columns::{
     self, Column, INSPECTION, INSPECTION_SOURCE, INSTRUMENT, INSTRUMENT_KEY, POINT, POINT_KEY,
@@ -206,6 +207,21 @@ fn parameters(out: &mut String, sql: &str, mut number: impl FnMut(&mut String, u
     out.push_str(rest);
 }
 
+/// Binds one value at `at` (from 1) of a [`Raw`] statement as [`bind`] does: a text
+/// read in place, numbers and dates as the text made for them.
+fn bind_raw<'v>(bindings: &mut Bindings<'v>, at: usize, value: Value<'v>) -> rusqlite::Result<()> {
+    match value {
+        Value::Text(v) => bindings.text(at, v),
+        Value::Number(Some(d)) => bindings.copy(at, &d.to_string()),
+        Value::Date(Some(d)) => match iso_date(d) {
+            Some(text) => bindings.copy(at, std::str::from_utf8(&text).unwrap_or_default()),
+            None => bindings.copy(at, &d.format("%Y-%m-%d").to_string()),
+        },
+        Value::Number(None) | Value::Date(None) => bindings.null(at),
+        Value::Int(v) => bindings.int(at, v),
+    }
+}
+
 /// Binds one value at `at` (from 1) as SQLite stores it: numbers as their canonical
 /// text, dates as `YYYY-MM-DD` (as sqlx writes them everywhere else).
 pub(super) fn bind(
@@ -284,14 +300,14 @@ impl Positional {
     }
 
     /// Binds `value` wherever `?n` was written.
-    fn bind(
+    fn bind<'v>(
         &self,
-        statement: &mut rusqlite::Statement<'_>,
+        bindings: &mut Bindings<'v>,
         n: usize,
-        value: Value<'_>,
+        value: Value<'v>,
     ) -> rusqlite::Result<()> {
         for &place in self.at.get(n).map_or(&[][..], Vec::as_slice) {
-            bind(statement, place, value)?;
+            bind_raw(bindings, place, value)?;
         }
         Ok(())
     }
@@ -335,43 +351,33 @@ impl Statements {
             let (sql, prepared) = if some.len() == per {
                 let prepared = match &mut full_prepared {
                     Some(prepared) => prepared,
-                    None => full_prepared.insert(self.prepare(conn, full)?),
+                    None => full_prepared.insert(Raw::prepare(conn, &full.text)?),
                 };
                 (full, prepared)
             } else {
                 let numbered = stmt.sql(some.len()).ok_or(rusqlite::Error::InvalidQuery)?;
                 partial = Positional::new(&numbered);
-                partial_prepared = self.prepare(conn, &partial)?;
+                partial_prepared = Raw::prepare(conn, &partial.text)?;
                 (&partial, &mut partial_prepared)
             };
-            for (k, (row, extra)) in some.iter().enumerate() {
-                let at = k * width;
-                for (i, value) in extra.iter().enumerate() {
-                    sql.bind(prepared, at + SHARED + 1 + i, *value)?;
+            stored.push(prepared.execute(|bindings| {
+                sql.bind(bindings, 1, Value::Int(self.lab))?;
+                sql.bind(bindings, 2, Value::Int(self.batch))?;
+                sql.bind(bindings, 3, Value::Text(Some(&self.now)))?;
+                for (k, (row, extra)) in some.iter().enumerate() {
+                    let at = k * width;
+                    for (i, value) in extra.iter().enumerate() {
+                        sql.bind(bindings, at + SHARED + 1 + i, *value)?;
+                    }
+                    for (i, value) in columns::values(groups, *row).enumerate() {
+                        sql.bind(bindings, at + FIRST_VALUE + i, value)?;
+                    }
                 }
-                for (i, value) in columns::values(groups, *row).enumerate() {
-                    sql.bind(prepared, at + FIRST_VALUE + i, value)?;
-                }
-            }
-            stored.push(prepared.raw_execute()?);
+                Ok(())
+            })?);
         }
         ran(&full.text, rows.len(), started);
         Ok(stored)
-    }
-}
-
-impl Statements {
-    /// `sql`, prepared, with the shared values bound.
-    fn prepare<'c>(
-        &self,
-        conn: &'c rusqlite::Connection,
-        sql: &Positional,
-    ) -> rusqlite::Result<rusqlite::Statement<'c>> {
-        let mut prepared = conn.prepare(&sql.text)?;
-        sql.bind(&mut prepared, 1, Value::Int(self.lab))?;
-        sql.bind(&mut prepared, 2, Value::Int(self.batch))?;
-        sql.bind(&mut prepared, 3, Value::Text(Some(&self.now)))?;
-        Ok(prepared)
     }
 }
 
