@@ -68,6 +68,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(20);
 const WRITER_WAIT: Duration = Duration::from_secs(20);
 /// How long a read waits for a free reading connection before answering busy.
 const READER_WAIT: Duration = Duration::from_secs(10);
+/// The write-ahead log's size, in pages, past which a commit of the writer copies it
+/// into the database (SQLite's default); an import's commit does not
+/// ([`SqliteStore::checkpoint_commits`]).
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 1000;
 /// What the write-ahead log is cut back to after a checkpoint.
 const WAL_LIMIT_BYTES: u64 = 64 << 20;
 /// The page size of a database this store creates (one it opens keeps its own: SQLite
@@ -137,7 +141,8 @@ impl SqlStore<Sqlite> {
                 options
                     .clone()
                     .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
-                    .pragma("temp_store", "file"),
+                    .pragma("temp_store", "file")
+                    .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string()),
             )
             .await?;
         let pool = SqlitePoolOptions::new()
@@ -170,6 +175,19 @@ impl SqlStore<Sqlite> {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Turns the writer's checkpoint at each commit (SQLite's `wal_autocheckpoint`,
+    /// once the log passes [`WAL_AUTOCHECKPOINT_PAGES`]) back on, after an import's
+    /// commit went without.
+    async fn checkpoint_commits(&self) {
+        let pragma = format!("pragma wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}");
+        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(pragma))
+            .execute(&self.writer)
+            .await
+        {
+            tracing::warn!(error = %e, "the writer's checkpoints could not be turned back on");
+        }
     }
 
     /// Copies the write-ahead log into the database as far as readers allow, without
@@ -268,8 +286,11 @@ impl Backend for Sqlite {
         events: Receiver<ImportEvent>,
     ) -> Result<ImportBatch, StoreError> {
         let outcome = import::run(store, request, events).await;
-        // An import writes its whole file in one transaction (or rolls it back): either
-        // way the log holds it all; checkpoint it off the request's path.
+        // An import writes its whole file in one transaction, committed without a
+        // checkpoint (or rolled back): the log holds it all. The writer checkpoints its
+        // commits again from now on, and this one is copied into the database off the
+        // request's path.
+        store.checkpoint_commits().await;
         let store = store.clone();
         tokio::spawn(async move { store.checkpoint().await });
         outcome

@@ -554,10 +554,11 @@ async fn a_large_batch_leaves_every_index_as_it_was() {
 }
 
 /// An import writes its instruments and inspections with foreign keys unchecked (it
-/// makes their references itself); the writing connection checks them again after,
-/// whether the import was stored or refused.
+/// makes their references itself), and commits without copying the write-ahead log
+/// into the database; the writing connection checks foreign keys and checkpoints its
+/// commits again after, whether the import was stored or refused.
 #[tokio::test]
-async fn foreign_keys_are_checked_again_after_an_import() {
+async fn the_writer_checks_and_checkpoints_again_after_an_import() {
     let (_dir, store) = fresh().await;
     let stored = inspections(&store, ImportMode::Strict, "sha-a", three_rows()).await;
     assert_eq!(stored.outcome, BatchOutcome::Stored);
@@ -577,6 +578,11 @@ async fn foreign_keys_are_checked_again_after_an_import() {
             .await
             .expect("pragma");
         assert_eq!(on, 1);
+        let checkpoint_past: i64 = sqlx::query_scalar("pragma wal_autocheckpoint")
+            .fetch_one(store.writer_pool())
+            .await
+            .expect("pragma");
+        assert_eq!(checkpoint_past, 1000);
         let orphan = sqlx::query(
             "insert into instruments (lab_id, category_code, manufacturer_key, serial_key,
                                       serial_number, created_at)
