@@ -1,6 +1,7 @@
 //! The insert statements of a SQLite import and how their values are bound: the SQL of
 //! each table's insert, with a row's values numbered from one column list
-//! ([`crate::rules::columns`]), run straight on the connection ([`super::direct`]).
+//! ([`crate::rules::columns`]), run straight on the connection ([`super::direct`])
+//! through SQLite's C API, which reads each text in place ([`super::raw`]).
 //!
 //! Instruments and inspections go [`MANY`] rows to a statement (`insert … values (…),
 //! (…), …`), and no statement of theirs may abort midway. SQLite keeps a statement
