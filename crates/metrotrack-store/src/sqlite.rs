@@ -68,10 +68,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(20);
 const WRITER_WAIT: Duration = Duration::from_secs(20);
 /// How long a read waits for a free reading connection before answering busy.
 const READER_WAIT: Duration = Duration::from_secs(10);
-/// The write-ahead log's size, in pages, past which a commit of the writer copies it
-/// into the database (SQLite's default); an import's commit does not
-/// ([`SqliteStore::checkpoint_commits`]).
-const WAL_AUTOCHECKPOINT_PAGES: u32 = 1000;
+/// Turns on the writer's checkpoint at each commit once the write-ahead log passes
+/// 1000 pages (SQLite's default), whenever the writer is released: an import's commit
+/// goes without (`sqlite/import.rs`, `commit`), and the store copies its log into the
+/// database after it, off the request's path.
+const CHECKPOINT_COMMITS: &str = "pragma wal_autocheckpoint = 1000";
 /// What the write-ahead log is cut back to after a checkpoint.
 const WAL_LIMIT_BYTES: u64 = 64 << 20;
 /// The page size of a database this store creates (one it opens keeps its own: SQLite
@@ -134,15 +135,24 @@ impl SqlStore<Sqlite> {
         // journals, sorts) are files, not memory: dropping an index of a million rows
         // journals its pages, and building one sorts all its keys (migration or import,
         // see `DEFERRED_INDEXES`); in memory, either took the process past 100 MiB.
+        //
+        // An import commits without a checkpoint (see `sqlite/import.rs`, `commit`); the
+        // writer checkpoints its commits again as soon as it is released, before any
+        // other write can take it.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(WRITER_WAIT)
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(CHECKPOINT_COMMITS).await?;
+                    Ok(true)
+                })
+            })
             .connect_with(
                 options
                     .clone()
                     .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
-                    .pragma("temp_store", "file")
-                    .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string()),
+                    .pragma("temp_store", "file"),
             )
             .await?;
         let pool = SqlitePoolOptions::new()
@@ -175,19 +185,6 @@ impl SqlStore<Sqlite> {
             .execute(&self.pool)
             .await?;
         Ok(())
-    }
-
-    /// Turns the writer's checkpoint at each commit (SQLite's `wal_autocheckpoint`,
-    /// once the log passes [`WAL_AUTOCHECKPOINT_PAGES`]) back on, after an import's
-    /// commit went without.
-    async fn checkpoint_commits(&self) {
-        let pragma = format!("pragma wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}");
-        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(pragma))
-            .execute(&self.writer)
-            .await
-        {
-            tracing::warn!(error = %e, "the writer's checkpoints could not be turned back on");
-        }
     }
 
     /// Copies the write-ahead log into the database as far as readers allow, without
@@ -287,10 +284,8 @@ impl Backend for Sqlite {
     ) -> Result<ImportBatch, StoreError> {
         let outcome = import::run(store, request, events).await;
         // An import writes its whole file in one transaction, committed without a
-        // checkpoint (or rolled back): the log holds it all. The writer checkpoints its
-        // commits again from now on, and this one is copied into the database off the
-        // request's path.
-        store.checkpoint_commits().await;
+        // checkpoint (or rolled back): the log holds it all; copy it into the database
+        // off the request's path.
         let store = store.clone();
         tokio::spawn(async move { store.checkpoint().await });
         outcome

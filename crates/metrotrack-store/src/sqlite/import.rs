@@ -514,8 +514,9 @@ impl Writer for Import {
         pending.apply(&mut tx, progress.lab).await?;
         // The commit leaves the write-ahead log as it is, instead of copying the whole
         // batch into the database before it returns (about a second per million rows):
-        // the store copies it after the import, off the request's path, and turns the
-        // writer's own checkpoints back on (`SqliteStore::import`).
+        // the store copies it after the import, off the request's path
+        // (`SqliteStore::import`), and the writer checkpoints its commits again once
+        // released (`CHECKPOINT_COMMITS`).
         sqlx::query("pragma wal_autocheckpoint = 0")
             .execute(&mut *tx)
             .await?;
