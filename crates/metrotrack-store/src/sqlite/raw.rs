@@ -51,29 +51,38 @@ impl<'c> Raw<'c> {
         bind: impl FnOnce(&mut Bindings<'v>) -> rusqlite::Result<()>,
     ) -> rusqlite::Result<usize> {
         let stmt = self.stmt.as_ptr();
+        // Whatever happens, a failure or a panic in `bind`, the statement is reset and
+        // its values unbound before this returns, while every value bound is still
+        // borrowed ('v outlives the call).
+        let _unbind = Unbind(stmt);
         let mut bindings = Bindings {
             stmt,
             db: self.db,
             values: PhantomData,
         };
-        let bound = bind(&mut bindings);
-        // SAFETY: the statement is this one's, prepared and not finalized. Whatever
-        // happens, it is reset and its values unbound before this returns, while
-        // every value bound is still borrowed ('v outlives the call).
+        bind(&mut bindings)?;
+        // SAFETY: the statement is this one's, prepared and not finalized.
         unsafe {
-            let ran = match bound {
-                Ok(()) => match ffi::sqlite3_step(stmt) {
-                    ffi::SQLITE_DONE => {
-                        Ok(usize::try_from(ffi::sqlite3_changes64(self.db)).unwrap_or(usize::MAX))
-                    }
-                    ffi::SQLITE_ROW => Err(rusqlite::Error::ExecuteReturnedResults),
-                    code => Err(failure(self.db, code)),
-                },
-                Err(e) => Err(e),
-            };
-            ffi::sqlite3_reset(stmt);
-            ffi::sqlite3_clear_bindings(stmt);
-            ran
+            match ffi::sqlite3_step(stmt) {
+                ffi::SQLITE_DONE => {
+                    Ok(usize::try_from(ffi::sqlite3_changes64(self.db)).unwrap_or(usize::MAX))
+                }
+                ffi::SQLITE_ROW => Err(rusqlite::Error::ExecuteReturnedResults),
+                code => Err(failure(self.db, code)),
+            }
+        }
+    }
+}
+
+/// Resets a statement and unbinds its values when dropped.
+struct Unbind(*mut ffi::sqlite3_stmt);
+
+impl Drop for Unbind {
+    fn drop(&mut self) {
+        // SAFETY: a statement of a live `Raw`, which outlives this guard.
+        unsafe {
+            ffi::sqlite3_reset(self.0);
+            ffi::sqlite3_clear_bindings(self.0);
         }
     }
 }
@@ -207,6 +216,17 @@ mod tests {
             panic!("a run with no text is refused: {unbound:?}");
         };
         assert_eq!(e.extended_code, ffi::SQLITE_CONSTRAINT_NOTNULL);
+        // Nor does a run whose binding panics.
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let text = String::from("dropped while unwinding");
+            let _ = insert.execute(|b| {
+                b.text(1, Some(&text))?;
+                panic!("binding failed")
+            });
+        }));
+        assert!(panicked.is_err());
+        let after_panic = insert.execute(|b| b.int(2, 10));
+        assert!(after_panic.is_err(), "{after_panic:?}");
         assert_eq!(insert.execute(|b| b.copy(1, "another")), Ok(1));
         drop(insert);
         let stored: Vec<(String, Option<i64>)> = conn
