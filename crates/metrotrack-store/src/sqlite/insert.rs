@@ -214,10 +214,7 @@ fn bind_raw<'v>(bindings: &mut Bindings<'v>, at: usize, value: Value<'v>) -> rus
     match value {
         Value::Text(v) => bindings.text(at, v),
         Value::Number(Some(d)) => bindings.copy(at, &d.to_string()),
-        Value::Date(Some(d)) => match iso_date(d) {
-            Some(text) => bindings.copy(at, std::str::from_utf8(&text).unwrap_or_default()),
-            None => bindings.copy(at, &d.format("%Y-%m-%d").to_string()),
-        },
+        Value::Date(Some(d)) => with_date_text(d, |text| bindings.copy(at, text)),
         Value::Number(None) | Value::Date(None) => bindings.null(at),
         Value::Int(v) => bindings.int(at, v),
     }
@@ -233,12 +230,18 @@ pub(super) fn bind(
     match value {
         Value::Text(v) => statement.raw_bind_parameter(at, v),
         Value::Number(v) => statement.raw_bind_parameter(at, v.map(|d| d.to_string())),
-        Value::Date(Some(d)) => match iso_date(d) {
-            Some(text) => statement.raw_bind_parameter(at, std::str::from_utf8(&text).ok()),
-            None => statement.raw_bind_parameter(at, d.format("%Y-%m-%d").to_string()),
-        },
+        Value::Date(Some(d)) => with_date_text(d, |text| statement.raw_bind_parameter(at, text)),
         Value::Date(None) => statement.raw_bind_parameter(at, None::<&str>),
         Value::Int(v) => statement.raw_bind_parameter(at, v),
+    }
+}
+
+/// `f` of `date` as `YYYY-MM-DD` ([`iso_date`], or chrono's form for a year it cannot
+/// write).
+fn with_date_text<R>(date: NaiveDate, f: impl FnOnce(&str) -> R) -> R {
+    match iso_date(date) {
+        Some(text) => f(std::str::from_utf8(&text).unwrap_or_default()),
+        None => f(&date.format("%Y-%m-%d").to_string()),
     }
 }
 
