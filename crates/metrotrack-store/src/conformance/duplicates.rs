@@ -2,6 +2,15 @@
 
 use super::*;
 
+/// Each problem's line, column and value.
+fn cells(batch: &ImportBatch) -> Vec<(u64, Option<&str>, Option<&str>)> {
+    batch
+        .problems
+        .iter()
+        .map(|p| (p.line, p.column.as_deref(), p.value.as_deref()))
+        .collect()
+}
+
 /// The same records in another file are duplicates, however they are written.
 pub async fn same_rows_in_a_new_file_are_duplicates<S: Store>(store: &S) {
     inspections(store, ImportMode::Strict, "sha-a", three_rows()).await;
@@ -136,13 +145,8 @@ pub async fn certificate_and_stamp_numbers_are_unique<S: Store>(store: &S) {
     ];
     let batch = inspections(store, ImportMode::Partial, "sha-b", second).await;
     assert_eq!((batch.inserted, batch.rejected), (1, 3));
-    let cols: Vec<(u64, Option<&str>, Option<&str>)> = batch
-        .problems
-        .iter()
-        .map(|p| (p.line, p.column.as_deref(), p.value.as_deref()))
-        .collect();
     assert_eq!(
-        cols,
+        cells(&batch),
         vec![
             (2, Some("certificate_no"), Some("GCN-001")),
             (3, Some("stamp_no"), Some("T-9")),
@@ -157,6 +161,59 @@ pub async fn certificate_and_stamp_numbers_are_unique<S: Store>(store: &S) {
         "{}",
         batch.problems[2].message
     );
+}
+
+/// A file none of whose rows repeats another's key or numbers is checked against the
+/// stored records alone (on PostgreSQL, by probes before a plain insert rather than by
+/// `on conflict`): a number or natural key a stored record holds is still found, and
+/// judged, on every row that names one, while the other rows are stored.
+pub async fn numbers_and_keys_held_by_stored_records_are_found_in_a_file_without_repeats<
+    S: Store,
+>(
+    store: &S,
+) {
+    let first = vec![
+        row_with(2, "2023-10-01", "CT1P", "A1", |r| {
+            r.certificate_no = Some("GCN-001".into());
+            r.stamp_no = Some("T-9".into());
+        }),
+        row(3, "2023-10-01", "CT1P", "B1"),
+        row(4, "2023-10-01", "CT1P", "C1"),
+    ];
+    inspections(store, ImportMode::Strict, "sha-a", first).await;
+    let second = vec![
+        row_with(2, "2023-10-02", "CT1P", "A2", |r| {
+            r.certificate_no = Some("GCN-001".into())
+        }),
+        row_with(3, "2023-10-02", "CT1P", "A3", |r| {
+            r.stamp_no = Some("T-9".into())
+        }),
+        row(4, "2023-10-01", "CT1P", "B1"), // the stored record again
+        row_with(5, "2023-10-01", "CT1P", "C1", |r| {
+            r.result = Some(Outcome::Fail)
+        }),
+        row_with(6, "2023-10-02", "CT1P", "A4", |r| {
+            r.certificate_no = Some("GCN-002".into());
+            r.stamp_no = Some("T-10".into());
+        }),
+        row(7, "2023-10-02", "CT1P", "A1"), // a stored instrument, another day
+    ];
+    let batch = inspections(store, ImportMode::Partial, "sha-b", second).await;
+    assert_eq!(
+        (batch.inserted, batch.duplicates, batch.rejected),
+        (2, 1, 3),
+        "{:?}",
+        batch.problems
+    );
+    assert_eq!(
+        cells(&batch),
+        vec![
+            (2, Some("certificate_no"), Some("GCN-001")),
+            (3, Some("stamp_no"), Some("T-9")),
+            (5, Some("result"), Some("fail")),
+        ]
+    );
+    assert_eq!(totals(store).await, (4, 5, 0));
 }
 
 /// A test stores the limit it was judged by (the row's, else the point's); the same
@@ -207,13 +264,8 @@ pub async fn earthing_limits_duplicates_and_conflicts<S: Store>(store: &S) {
         "{:?}",
         batch.problems
     );
-    let cols: Vec<(u64, Option<&str>, Option<&str>)> = batch
-        .problems
-        .iter()
-        .map(|p| (p.line, p.column.as_deref(), p.value.as_deref()))
-        .collect();
     assert_eq!(
-        cols,
+        cells(&batch),
         vec![
             (4, Some("limit_ohm"), Some("4")),
             (5, Some("resistance_ohm"), Some("3.1")),

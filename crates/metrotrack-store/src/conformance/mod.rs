@@ -111,6 +111,7 @@ macro_rules! conformance_suite {
             abandoned_import_stores_nothing,
             a_category_the_lab_lacks_stores_nothing,
             certificate_and_stamp_numbers_are_unique,
+            numbers_and_keys_held_by_stored_records_are_found_in_a_file_without_repeats,
             instruments_and_points_count_once,
             period_boundaries_follow_the_scheme,
             plan_targets_flow_into_achievement,

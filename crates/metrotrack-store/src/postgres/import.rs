@@ -41,7 +41,7 @@ use crate::rules::columns::{
 use crate::rules::import::{self as flow, Progress, Writer, sql};
 use crate::rules::stored;
 use crate::sql::Pending;
-use crate::sql::chunk::{firsts, latest_valid};
+use crate::sql::chunk::{firsts, latest_valid, repeats_within};
 use crate::{BatchRequest, ImportEvent, StoreError};
 
 /// Rows per `COPY`: large enough that a statement's round trips are noise, small enough
@@ -123,6 +123,77 @@ const STAGE_TESTS: &str = "create temp table staged_tests (
 
 /// The staged tests' columns, which `COPY` names and fills.
 const STAGED_TESTS: &[&[columns::TestColumn]] = &[TEST_SOURCE, POINT_KEY, POINT, TEST];
+
+/// The insert of a chunk's staged inspections (`$1` the lab, `$2` the batch), each
+/// finding its instrument by key (one index probe per row: a plain join would hash the
+/// lab's whole instrument table for every chunk), in line order, with a row filter and
+/// a conflict clause; it returns each stored row's line and instrument.
+macro_rules! store_staged {
+    ($filter:literal, $on_conflict:literal) => {
+        concat!(
+            "insert into inspections (id, lab_id, instrument_id, category_code, kind,
+                 inspected_on, verification_type, procedure, result, error_percent,
+                 certificate_no, stamp_no, valid_until, technician, checked_by, notes,
+                 batch_id, source_line, original)
+             overriding system value
+             select s.id, $1, i.id, s.category_code, s.kind, s.inspected_on,
+                    s.verification_type, s.procedure, s.result, s.error_percent,
+                    s.certificate_no, s.stamp_no, s.valid_until, s.technician, s.checked_by,
+                    s.notes, $2, s.source_line, s.original
+             from staged_inspections s
+             cross join lateral (
+                 select i.id from instruments i
+                 where i.lab_id = $1 and i.category_code = s.category_code
+                   and i.manufacturer_key = s.manufacturer_key and i.serial_key = s.serial_key
+                 limit 1) i ",
+            $filter,
+            " order by s.source_line ",
+            $on_conflict,
+            " returning source_line, instrument_id"
+        )
+    };
+}
+
+/// Stores a chunk none of whose rows repeats another's natural key or numbers, checked
+/// row by row against the stored records instead of by `on conflict`: PostgreSQL's
+/// speculative insertion probes every unique index, then confirms each row with a
+/// further write, and costs about a fifth more than these probes and a plain insert
+/// (README, "Session 36"). Every writer of a lab's records holds the lab's write lock
+/// ([`lock_lab_writes`]), so nothing can store a conflicting row between the probe and
+/// the insert. An instrument above `$3` was created by this chunk: it has no stored
+/// record yet. `offset 0` keeps each probe a subquery run per row through its unique
+/// index, where the planner might otherwise join the lab's whole table.
+const STORE_CHECKED: &str = store_staged!(
+    "where (i.id > $3 or not exists (
+            select from inspections e
+            where e.lab_id = $1 and e.instrument_id = i.id and e.kind = s.kind
+              and e.inspected_on = s.inspected_on and e.voided_at is null
+            offset 0))
+       and (s.certificate_no is null or not exists (
+            select from inspections e
+            where e.lab_id = $1 and e.certificate_no = s.certificate_no
+              and e.voided_at is null
+            offset 0))
+       and (s.stamp_no is null or not exists (
+            select from inspections e
+            where e.lab_id = $1 and e.stamp_no = s.stamp_no and e.voided_at is null
+            offset 0))",
+    ""
+);
+
+/// Stores a chunk whose rows repeat each other: the first of each stays (line order),
+/// the others are skipped and judged.
+const STORE_ON_CONFLICT: &str = store_staged!("", "on conflict do nothing");
+
+/// Whether the statements that probe the stored records row by row are kept prepared
+/// (no: `false`). A kept statement runs a generic plan after its fifth run, planned
+/// once, when this import's rows were few; one made afresh for each chunk is planned
+/// with the lab and the tables' current size. Any index that starts with the lab can
+/// serve a probe: on a table of 500 records the planner probed certificate numbers
+/// through `inspections_due`, reading the lab's every record for each. Harmless then;
+/// quadratic if a plan made while the table was small served the rest of a large
+/// import. Parsing and planning a statement again costs about a millisecond a chunk.
+const PLANNED_EACH_TIME: bool = false;
 
 /// One row of `COPY` text format: fields escaped, tab-separated, `\N` for null.
 #[derive(Debug, Default)]
@@ -243,16 +314,24 @@ impl Import {
     }
 
     /// Runs an `insert … select … returning source_line, <id>` of the staged rows (`$1`
-    /// the lab, `$2` the batch; a stored record takes its batch's time, migration 0020)
-    /// and counts what it stored; returns what it returned, by line.
-    async fn insert_staged(&mut self, sql: &'static str) -> Result<HashMap<i64, i64>, StoreError> {
-        let stored: HashMap<i64, i64> = sqlx::query_as(sql)
+    /// the lab, `$2` the batch, `$3` a further value if any; a stored record takes its
+    /// batch's time, migration 0020) and counts what it stored; returns what it
+    /// returned, by line. The statement is planned again for every chunk, with its
+    /// values and the tables' size then (see [`PLANNED_EACH_TIME`]).
+    async fn insert_staged(
+        &mut self,
+        sql: &'static str,
+        further: Option<i64>,
+    ) -> Result<HashMap<i64, i64>, StoreError> {
+        let mut insert = sqlx::query_as(sql)
+            .persistent(PLANNED_EACH_TIME)
             .bind(self.progress.lab)
-            .bind(self.progress.batch_id)
-            .fetch_all(&mut *self.tx)
-            .await?
-            .into_iter()
-            .collect();
+            .bind(self.progress.batch_id);
+        if let Some(value) = further {
+            insert = insert.bind(value);
+        }
+        let stored: HashMap<i64, i64> =
+            insert.fetch_all(&mut *self.tx).await?.into_iter().collect();
         self.progress.tally.inserted += stored.len() as u64;
         Ok(stored)
     }
@@ -377,6 +456,7 @@ impl Writer for Import {
         let keys = columns::instrument_keys(&rows);
         let values = InspectionRow::all(&rows, &keys, &mut self.progress.original);
         let lines: Vec<i64> = values.iter().map(|r| r.line).collect();
+        let repeats_within = repeats_within(&values);
         // Each row's id, drawn now so that the instruments the chunk creates can be
         // staged due by their latest valid row already.
         let ids: Vec<i64> =
@@ -437,18 +517,27 @@ impl Writer for Import {
         // then finds nothing later to update, where it would otherwise write each new
         // instrument's row twice. A row the insert below skips is taken back by
         // `due_by_stored`. The staged rows are in key order (a scan of a table
-        // written once returns them so).
+        // written once returns them so), one per key. Those already stored are left out
+        // by a probe each and the rest inserted plainly, not by `on conflict do
+        // nothing`, whose speculative insertion confirms each row by a second write: the
+        // lab's write lock is held, so no other writer creates one of them meanwhile.
         let created_due: Vec<Option<NaiveDate>> = sqlx::query_scalar(
             "insert into instruments (lab_id, category_code, manufacturer_key, serial_key,
                  serial_number, manufacturer, model, owner, created_batch_id,
                  due_inspection_id, due_inspected_on, due_on)
-             select $1, category_code, manufacturer_key, serial_key, serial_number,
-                    manufacturer, model, owner, $2, due_inspection_id, due_inspected_on,
-                    due_on
-             from staged_instruments
-             on conflict do nothing
+             select $1, s.category_code, s.manufacturer_key, s.serial_key, s.serial_number,
+                    s.manufacturer, s.model, s.owner, $2, s.due_inspection_id,
+                    s.due_inspected_on, s.due_on
+             from staged_instruments s
+             where not exists (
+                 select from instruments i
+                 where i.lab_id = $1 and i.category_code = s.category_code
+                   and i.manufacturer_key = s.manufacturer_key
+                   and i.serial_key = s.serial_key
+                 offset 0)
              returning due_on",
         )
+        .persistent(PLANNED_EACH_TIME)
         .bind(self.progress.lab)
         .bind(self.progress.batch_id)
         .fetch_all(&mut *self.tx)
@@ -459,28 +548,16 @@ impl Writer for Import {
         for due_on in created_due.into_iter().flatten() {
             self.pending.due_on(due_on);
         }
-        let stored = self
-            .insert_staged(
-                "insert into inspections (id, lab_id, instrument_id, category_code, kind,
-                 inspected_on, verification_type, procedure, result, error_percent,
-                 certificate_no, stamp_no, valid_until, technician, checked_by, notes,
-                 batch_id, source_line, original)
-             overriding system value
-             select s.id, $1, i.id, s.category_code, s.kind, s.inspected_on, s.verification_type,
-                    s.procedure, s.result, s.error_percent, s.certificate_no, s.stamp_no,
-                    s.valid_until, s.technician, s.checked_by, s.notes, $2, s.source_line,
-                    s.original
-             from staged_inspections s
-             cross join lateral (
-                 select i.id from instruments i
-                 where i.lab_id = $1 and i.category_code = s.category_code
-                   and i.manufacturer_key = s.manufacturer_key and i.serial_key = s.serial_key
-                 limit 1) i
-             order by s.source_line
-             on conflict do nothing
-             returning source_line, instrument_id",
-            )
-            .await?;
+        // Rows that repeat each other's natural key or numbers need `on conflict`, which
+        // keeps the first; any other chunk is checked against the stored records and
+        // inserted plainly (see `STORE_CHECKED`).
+        let statement = if repeats_within {
+            STORE_ON_CONFLICT
+        } else {
+            STORE_CHECKED
+        };
+        let created_above = (!repeats_within).then_some(instruments_to);
+        let stored = self.insert_staged(statement, created_above).await?;
         count_created(&mut self.pending, &rows, &keys, &stored, instruments_to);
         let skipped = skipped(lines, &stored);
         if skipped.is_empty() {
@@ -559,6 +636,7 @@ impl Writer for Import {
              order by s.source_line
              on conflict do nothing
              returning source_line, point_id",
+                None,
             )
             .await?;
         let skipped = skipped(lines, &stored);

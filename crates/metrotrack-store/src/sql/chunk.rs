@@ -99,6 +99,26 @@ pub(crate) fn count_chunk(
     dues
 }
 
+/// Whether two of `rows` would hold one place of a uniqueness rule among live records:
+/// the same instrument, kind and day (the natural key), or the same certificate or stamp
+/// number. A chunk without such rows can be stored by a plain insert once its rows are
+/// checked against the stored records; a chunk with them needs `on conflict do nothing`,
+/// which keeps the first and leaves the others to be judged.
+pub(crate) fn repeats_within(rows: &[InspectionRow<'_>]) -> bool {
+    let mut natural = HashSet::with_capacity(rows.len());
+    let mut numbers: HashSet<(bool, &str)> = HashSet::with_capacity(rows.len());
+    rows.iter().any(|row| {
+        let r = row.record;
+        !natural.insert((row.key, r.kind, r.date))
+            || r.certificate_no
+                .as_deref()
+                .is_some_and(|n| !numbers.insert((true, n)))
+            || r.stamp_no
+                .as_deref()
+                .is_some_and(|n| !numbers.insert((false, n)))
+    })
+}
+
 /// The first of `rows` to name each of `keys` (the one that describes it).
 pub(crate) fn firsts<'a, K: Eq + Hash, T>(rows: &'a [T], keys: &'a [K]) -> Vec<&'a T> {
     let mut seen: HashSet<&K> = HashSet::with_capacity(keys.len());
@@ -107,4 +127,81 @@ pub(crate) fn firsts<'a, K: Eq + Hash, T>(rows: &'a [T], keys: &'a [K]) -> Vec<&
         .filter(|(_, key)| seen.insert(*key))
         .map(|(row, _)| row)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use metrotrack_core::{
+        CategoryCode, InspectionKind, NewInspection, Outcome, SerialNumber, VerificationType,
+    };
+
+    fn inspection(serial: &str, day: u32, certificate: &str, stamp: &str) -> NewInspection {
+        NewInspection {
+            date: NaiveDate::from_ymd_opt(2026, 11, day).expect("date"),
+            category: CategoryCode::parse("DHN").expect("code"),
+            serial: SerialNumber::parse(serial).expect("serial"),
+            model: None,
+            manufacturer: None,
+            owner: None,
+            kind: InspectionKind::Verification,
+            verification_type: Some(VerificationType::Periodic),
+            procedure: None,
+            result: Some(Outcome::Pass),
+            error_percent: None,
+            certificate_no: Some(certificate.into()),
+            stamp_no: Some(stamp.into()),
+            valid_until: None,
+            technician: "An".into(),
+            checked_by: None,
+            notes: None,
+        }
+    }
+
+    fn repeats(records: &[NewInspection]) -> bool {
+        let keys: Vec<InstrumentKey> = records
+            .iter()
+            .map(|r| InstrumentKey::new(&r.category, r.manufacturer.as_deref(), &r.serial))
+            .collect();
+        let rows: Vec<InspectionRow<'_>> = records
+            .iter()
+            .zip(&keys)
+            .enumerate()
+            .map(|(line, (record, key))| InspectionRow {
+                line: line as i64 + 2,
+                key,
+                record,
+                original: None,
+            })
+            .collect();
+        repeats_within(&rows)
+    }
+
+    #[test]
+    fn rows_repeat_within_a_chunk_by_natural_key_certificate_or_stamp() {
+        let a = inspection("A1", 2, "GCN-1", "T-1");
+        assert!(!repeats(&[a.clone(), inspection("A1", 3, "GCN-2", "T-2")]));
+        assert!(!repeats(&[a.clone(), inspection("A2", 2, "GCN-2", "T-2")]));
+        // A certificate number and a stamp number are different rules.
+        assert!(!repeats(&[a.clone(), inspection("A2", 2, "T-1", "GCN-1")]));
+        let mut calibration = inspection("A1", 2, "GCN-2", "T-2");
+        calibration.kind = InspectionKind::Calibration;
+        assert!(!repeats(&[a.clone(), calibration]));
+        // Rows without numbers do not repeat each other's absence.
+        let mut bare = [inspection("A1", 2, "", ""), inspection("A2", 2, "", "")];
+        for r in &mut bare {
+            r.certificate_no = None;
+            r.stamp_no = None;
+        }
+        assert!(!repeats(&bare));
+
+        assert!(repeats(&[a.clone(), inspection("A1", 2, "GCN-2", "T-2")]));
+        assert!(repeats(&[a.clone(), inspection("A2", 3, "GCN-1", "T-2")]));
+        assert!(repeats(&[a.clone(), inspection("A2", 3, "GCN-2", "T-1")]));
+        assert!(repeats(&[
+            a,
+            inspection("B1", 3, "GCN-2", "T-2"),
+            inspection("B2", 4, "GCN-3", "T-2"),
+        ]));
+    }
 }
