@@ -57,7 +57,7 @@ CREATE TABLE instruments (
     owner text,
     measuring_range text,
     accuracy_class text,
-    created_at text not null,
+    created_at text,
     created_batch_id integer references import_batches (id), due_inspection_id integer, due_inspected_on text, due_on text,
     foreign key (lab_id, category_code) references categories (lab_id, code)
 );
@@ -85,7 +85,7 @@ CREATE TABLE inspections (
     original text, -- JSON object: header → value as written
     version integer not null default 1,
     voided_at text,
-    created_at text not null
+    created_at text
 , amended_by text, amended_at text, amend_reason text, voided_by text, void_reason text);
 CREATE UNIQUE INDEX inspections_natural_key
     on inspections (lab_id, instrument_id, kind, inspected_on) where voided_at is null;
@@ -126,7 +126,7 @@ CREATE TABLE earthing_tests (
     original text,
     version integer not null default 1,
     voided_at text,
-    created_at text not null
+    created_at text
 , amended_by text, amended_at text, amend_reason text, voided_by text, void_reason text);
 CREATE UNIQUE INDEX earthing_tests_natural_key
     on earthing_tests (lab_id, point_id, tested_on) where voided_at is null;

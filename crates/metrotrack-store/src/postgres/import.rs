@@ -5,8 +5,12 @@
 //! temporary staging table dropped at commit, then moved with two set statements: one
 //! creates the instruments (or points) first seen, one stores the inspections (or tests),
 //! finding their instrument by key, one index probe per row (`insert … select … cross
-//! join lateral (…) … on conflict do nothing`: a plain join would hash the lab's whole
-//! instrument table for every chunk). For inspections the writer works out in memory
+//! join lateral (…)`: a plain join would hash the lab's whole instrument table for every
+//! chunk). A row that a stored record already holds the place of (its instrument, or
+//! for an inspection its natural key, certificate or stamp number) is left out by a
+//! probe of the unique index, and the rest are inserted plainly; only a chunk whose own
+//! rows repeat each other's inspection key or numbers, and every chunk of earthing
+//! tests, are stored with `on conflict do nothing`. For inspections the writer works out in memory
 //! what each instrument the chunk names is created with (its first row's description,
 //! due by its latest valid row, under ids it drew for the rows) and stages one row per
 //! instrument, in key order, beside the inspections: creating them is then a plain
