@@ -1,20 +1,25 @@
 //! Streaming, transactional import of one file into PostgreSQL, through `COPY`.
 //!
 //! The whole batch is one transaction. Valid rows are buffered into chunks of
-//! [`CHUNK`] rows; each chunk is copied (`COPY … FROM STDIN`, text format) into a
-//! temporary staging table dropped at commit, then moved with two set statements: one
-//! creates the instruments (or points) first seen, one stores the inspections (or tests),
-//! finding their instrument by key, one index probe per row (`insert … select … cross
-//! join lateral (…)`: a plain join would hash the lab's whole instrument table for every
-//! chunk). A row that a stored record already holds the place of (its instrument, or
-//! for an inspection its natural key, certificate or stamp number) is left out by a
-//! probe of the unique index, and the rest are inserted plainly; only a chunk whose own
-//! rows repeat each other's inspection key or numbers, and every chunk of earthing
-//! tests, are stored with `on conflict do nothing`. For inspections the writer works out in memory
-//! what each instrument the chunk names is created with (its first row's description,
-//! due by its latest valid row, under ids it drew for the rows) and stages one row per
-//! instrument, in key order, beside the inspections: creating them is then a plain
-//! insert, with no sort or join of the staged rows on the server.
+//! [`CHUNK`] rows; each chunk is copied (`COPY … FROM STDIN`, text format) into
+//! temporary staging tables dropped at commit, then moved with two set statements: one
+//! creates the instruments (or points) first seen, one stores the inspections (or
+//! tests). A row whose instrument (point) the chunk did not create finds it by key, one
+//! index probe per row (`insert … select … cross join lateral (…)`: a plain join would
+//! hash the lab's whole instrument table for every chunk). A row that a
+//! stored record already holds the place of (its instrument, or for an inspection its
+//! natural key, certificate or stamp number) is left out by a probe of the unique
+//! index, and the rest are inserted plainly; only a chunk whose own rows repeat each
+//! other's inspection key or numbers, and every chunk of earthing tests, are stored
+//! with `on conflict do nothing`.
+//!
+//! For inspections the writer works out in memory what each instrument the chunk names
+//! is created with (its first row's description, an id it drew, due by its latest valid
+//! row under ids it drew for the rows) and stages one row per instrument, in key order:
+//! creating them is then a plain insert, with no sort or join of the staged rows on the
+//! server. The instruments it created are returned, and their inspections staged with
+//! them, after the instruments are stored.
+//!
 //! The staged columns and the values copied into them come from one column list
 //! ([`crate::rules::columns`]). When fewer rows are stored than staged, the skipped
 //! lines are found with one query, their stored counterparts with another, and each is
@@ -26,7 +31,7 @@
 //! otherwise wait on each other's uncommitted rows and deadlock. Imports into
 //! different labs run side by side. Strict refusals and dry runs roll back at the end.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -44,8 +49,8 @@ use crate::rules::columns::{
 };
 use crate::rules::import::{self as flow, Progress, Writer, sql};
 use crate::rules::stored;
-use crate::sql::Pending;
 use crate::sql::chunk::{firsts, latest_valid, repeats_within};
+use crate::sql::{FastMap, Pending};
 use crate::{BatchRequest, ImportEvent, StoreError};
 
 /// Rows per `COPY`: large enough that a statement's round trips are noise, small enough
@@ -56,10 +61,12 @@ const CHUNK: usize = 5_000;
 const IMPORT_LOCK_CLASS: i32 = 0x6d74_696d;
 
 /// Each staged inspection comes with the id the writer drew for it, so that an
-/// instrument first seen in a chunk is created with its due inspection already (see
+/// instrument first seen in a chunk is created with its due inspection already, and
+/// with its instrument's id when the chunk created that instrument (see
 /// `write_inspections`).
 const STAGE_INSPECTIONS: &str = "create temp table staged_inspections (
         id bigint not null,
+        instrument_id bigint,
         source_line bigint not null,
         category_code text not null,
         manufacturer_key text collate \"C\" not null,
@@ -83,12 +90,14 @@ const STAGE_INSPECTIONS: &str = "create temp table staged_inspections (
         original jsonb
     ) on commit drop";
 
-/// The staged inspections' columns, which `COPY` names and fills after their `id`.
+/// The staged inspections' columns, which `COPY` names and fills before their `id` and
+/// `instrument_id`.
 const STAGED_INSPECTIONS: &[&[columns::InspectionColumn]] =
     &[INSPECTION_SOURCE, INSTRUMENT_KEY, INSTRUMENT, INSPECTION];
 
-/// The instruments a chunk names, one row each, as its first row describes them and
-/// due by their latest valid row: what the instrument is created with if it is new.
+/// The instruments a chunk names, one row each, as its first row describes them, under
+/// an id the writer drew, and due by their latest valid row: what the instrument is
+/// created with if it is new.
 const STAGE_INSTRUMENTS: &str = "create temp table staged_instruments (
         category_code text not null,
         manufacturer_key text collate \"C\" not null,
@@ -97,13 +106,14 @@ const STAGE_INSTRUMENTS: &str = "create temp table staged_instruments (
         manufacturer text,
         model text,
         owner text,
+        id bigint not null,
         due_inspection_id bigint,
         due_inspected_on date,
         due_on date
     ) on commit drop";
 
-/// The staged instruments' columns, which `COPY` names and fills before their due
-/// inspection.
+/// The staged instruments' columns, which `COPY` names and fills before their `id` and
+/// due inspection.
 const STAGED_INSTRUMENTS: &[&[columns::InspectionColumn]] = &[INSTRUMENT_KEY, INSTRUMENT];
 
 const STAGE_TESTS: &str = "create temp table staged_tests (
@@ -129,9 +139,11 @@ const STAGE_TESTS: &str = "create temp table staged_tests (
 const STAGED_TESTS: &[&[columns::TestColumn]] = &[TEST_SOURCE, POINT_KEY, POINT, TEST];
 
 /// The insert of a chunk's staged inspections (`$1` the lab, `$2` the batch), each
-/// finding its instrument by key (one index probe per row: a plain join would hash the
-/// lab's whole instrument table for every chunk), in line order, with a row filter and
-/// a conflict clause; it returns each stored row's line and instrument.
+/// with the instrument the chunk created for it, or else finding its instrument by key
+/// (one index probe per row: a plain join would hash the lab's whole instrument table
+/// for every chunk; the `union all` under `limit 1` runs the probe only for a row
+/// staged without one), in line order, with a row filter and a conflict clause; it
+/// returns each stored row's line and instrument.
 macro_rules! store_staged {
     ($filter:literal, $on_conflict:literal) => {
         concat!(
@@ -146,9 +158,13 @@ macro_rules! store_staged {
                     s.notes, $2, s.source_line, s.original
              from staged_inspections s
              cross join lateral (
-                 select i.id from instruments i
-                 where i.lab_id = $1 and i.category_code = s.category_code
-                   and i.manufacturer_key = s.manufacturer_key and i.serial_key = s.serial_key
+                 select s.instrument_id as id where s.instrument_id is not null
+                 union all
+                 (select i.id from instruments i
+                  where i.lab_id = $1 and i.category_code = s.category_code
+                    and i.manufacturer_key = s.manufacturer_key
+                    and i.serial_key = s.serial_key
+                  limit 1)
                  limit 1) i ",
             $filter,
             " order by s.source_line ",
@@ -461,47 +477,44 @@ impl Writer for Import {
         let values = InspectionRow::all(&rows, &keys, &mut self.progress.original);
         let lines: Vec<i64> = values.iter().map(|r| r.line).collect();
         let repeats_within = repeats_within(&values);
-        // Each row's id, drawn now so that the instruments the chunk creates can be
-        // staged due by their latest valid row already.
-        let ids: Vec<i64> =
-            sqlx::query_scalar("select nextval('inspections_id_seq') from generate_series(1, $1)")
-                .bind(i64::try_from(values.len()).unwrap_or(i64::MAX))
-                .fetch_all(&mut *self.tx)
-                .await?;
-        let data = copy_text(
-            STAGED_INSPECTIONS,
-            values
-                .iter()
-                .zip(&ids)
-                .map(|(row, &id)| (row, [Value::Int(id)])),
-        );
         // The first row naming an instrument describes it, and its latest valid row
         // is its due inspection. Keys in order, so that concurrent writers lock index
         // entries in one order, and the insert below need not sort.
-        let planned: Vec<Option<i64>> = ids.iter().copied().map(Some).collect();
-        let due = latest_valid(&values, &planned, |row| Some(row.key));
         let mut firsts = firsts(&values, &keys);
         firsts.sort_unstable_by(|a, b| instrument_order(a.key, b.key));
+        // Each row's id, and an id for each instrument the chunk names, drawn now: the
+        // instruments the chunk creates are then staged due by their latest valid row
+        // already, and their inspections staged with their instrument, which only the
+        // others look up by key. An instrument already stored leaves its drawn id
+        // unused.
+        let (ids, instrument_ids): (Vec<i64>, Vec<i64>) = sqlx::query_as(
+            "select array(select nextval('inspections_id_seq') from generate_series(1, $1)),
+                    array(select nextval('instruments_id_seq') from generate_series(1, $2))",
+        )
+        .bind(i64::try_from(values.len()).unwrap_or(i64::MAX))
+        .bind(i64::try_from(firsts.len()).unwrap_or(i64::MAX))
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let planned: Vec<Option<i64>> = ids.iter().copied().map(Some).collect();
+        let due = latest_valid(&values, &planned, |row| Some(row.key));
         let instruments = copy_text(
             STAGED_INSTRUMENTS,
-            firsts.into_iter().map(|row| {
+            firsts.iter().zip(&instrument_ids).map(|(&row, &id)| {
                 let due = due.get(row.key);
-                let row_due = [
+                let further = [
+                    Value::Int(id),
                     due.map_or(NULL, |d| Value::Int(d.inspection)),
                     Value::Date(due.map(|d| d.inspected_on)),
                     Value::Date(due.map(|d| d.valid_until)),
                 ];
-                (row, row_due)
+                (row, further)
             }),
         );
         drop(due);
-        drop(values);
         self.unstage("staged_inspections, staged_instruments")
             .await?;
-        let names = format!("{}, id", columns::names(STAGED_INSPECTIONS));
-        self.stage("staged_inspections", names, data).await?;
         let names = format!(
-            "{}, due_inspection_id, due_inspected_on, due_on",
+            "{}, id, due_inspection_id, due_inspected_on, due_on",
             columns::names(STAGED_INSTRUMENTS)
         );
         self.stage("staged_instruments", names, instruments).await?;
@@ -525,13 +538,14 @@ impl Writer for Import {
         // by a probe each and the rest inserted plainly, not by `on conflict do
         // nothing`, whose speculative insertion confirms each row by a second write: the
         // lab's write lock is held, so no other writer creates one of them meanwhile.
-        let created_due: Vec<Option<NaiveDate>> = sqlx::query_scalar(
-            "insert into instruments (lab_id, category_code, manufacturer_key, serial_key,
+        let created_due: Vec<(i64, Option<NaiveDate>)> = sqlx::query_as(
+            "insert into instruments (id, lab_id, category_code, manufacturer_key, serial_key,
                  serial_number, manufacturer, model, owner, created_batch_id,
                  due_inspection_id, due_inspected_on, due_on)
-             select $1, s.category_code, s.manufacturer_key, s.serial_key, s.serial_number,
-                    s.manufacturer, s.model, s.owner, $2, s.due_inspection_id,
-                    s.due_inspected_on, s.due_on
+             overriding system value
+             select s.id, $1, s.category_code, s.manufacturer_key, s.serial_key,
+                    s.serial_number, s.manufacturer, s.model, s.owner, $2,
+                    s.due_inspection_id, s.due_inspected_on, s.due_on
              from staged_instruments s
              where not exists (
                  select from instruments i
@@ -539,17 +553,37 @@ impl Writer for Import {
                    and i.manufacturer_key = s.manufacturer_key
                    and i.serial_key = s.serial_key
                  offset 0)
-             returning due_on",
+             returning id, due_on",
         )
         .persistent(PLANNED_EACH_TIME)
         .bind(self.progress.lab)
         .bind(self.progress.batch_id)
         .fetch_all(&mut *self.tx)
         .await?;
+        // The instruments created, by key: their inspections are staged with them.
+        let created_ids: HashSet<i64> = created_due.iter().map(|&(id, _)| id).collect();
+        let created_by_key: FastMap<&InstrumentKey, i64> = firsts
+            .iter()
+            .zip(&instrument_ids)
+            .filter(|&(_, id)| created_ids.contains(id))
+            .map(|(row, &id)| (row.key, id))
+            .collect();
+        drop(firsts);
+        let data = copy_text(
+            STAGED_INSPECTIONS,
+            values.iter().zip(&ids).map(|(row, &id)| {
+                let instrument = created_by_key.get(row.key).map_or(NULL, |&i| Value::Int(i));
+                (row, [Value::Int(id), instrument])
+            }),
+        );
+        drop(created_by_key);
+        drop(values);
+        let names = format!("{}, id, instrument_id", columns::names(STAGED_INSPECTIONS));
+        self.stage("staged_inspections", names, data).await?;
         // The due counts of the instruments created, by day (the insert trigger of
         // migration 0014 leaves them to the writer that set the setting above).
         let created = created_due.len();
-        for due_on in created_due.into_iter().flatten() {
+        for due_on in created_due.into_iter().filter_map(|(_, due_on)| due_on) {
             self.pending.due_on(due_on);
         }
         // Rows that repeat each other's natural key or numbers need `on conflict`, which
