@@ -10,6 +10,7 @@
 //! feature added to the workspace dependency (and `sslmode=require` in the URL).
 
 mod import;
+mod nodelay;
 #[cfg(feature = "conformance")]
 pub mod testing;
 
@@ -95,22 +96,25 @@ impl SqlStore<Postgres> {
         );
         // Writes wait for each other on a lab's lock: they get connections of their own,
         // so that however many wait, reads always find one.
-        let writer = PgPoolOptions::new()
-            .max_connections(WRITERS)
-            .acquire_timeout(WRITER_WAIT)
+        let writer = pool(WRITERS, WRITER_WAIT)
             .connect_with(options.clone())
             .await?;
-        let pool = PgPoolOptions::new()
-            .max_connections(POOL_SIZE)
-            .acquire_timeout(READER_WAIT)
-            .connect_with(options)
-            .await?;
+        let pool = pool(POOL_SIZE, READER_WAIT).connect_with(options).await?;
         Ok(Self {
             pool,
             writer,
             location,
         })
     }
+}
+
+/// A pool of at most `size` connections, waiting at most `wait` for one, each with
+/// Nagle's algorithm off (see [`nodelay`]).
+fn pool(size: u32, wait: Duration) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(size)
+        .acquire_timeout(wait)
+        .after_connect(|conn, _| Box::pin(async move { nodelay::on(conn).await.map(drop) }))
 }
 
 impl Backend for Postgres {

@@ -10,7 +10,9 @@ use metrotrack_core::{BatchOutcome, ImportMode, LogKind};
 use metrotrack_store::conformance::{
     earthing, import, import_file, inspections, row, three_rows, totals,
 };
-use metrotrack_store::postgres::testing::{TestDatabase, fresh_database, server_url};
+use metrotrack_store::postgres::testing::{
+    TestDatabase, fresh_database, nodelay_of_local_port, server_url,
+};
 use metrotrack_store::{PgStore, Store, StoreError};
 
 /// A migrated store on a new database.
@@ -261,6 +263,25 @@ async fn the_schema_guards_its_invariants() {
 
 /// A record another writer stores with plain SQL counts at once, before anything folds
 /// its tally changes into the tallies (migration 0007); the next import folds them.
+/// The store's connections have Nagle's algorithm off, as libpq's do: without it each
+/// `COPY` of an import could wait 40 ms for the server's delayed acknowledgement.
+#[cfg_attr(
+    not(pg_tests),
+    ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"
+)]
+#[tokio::test]
+async fn connections_send_without_waiting_for_acknowledgements() {
+    let Some((_db, store)) = fresh().await else {
+        panic!("needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL");
+    };
+    let port: Option<i32> = sqlx::query_scalar("select inet_client_port()")
+        .fetch_one(store.pool())
+        .await
+        .expect("port");
+    let port = u16::try_from(port.expect("the test server is reached over TCP")).expect("port");
+    assert_eq!(nodelay_of_local_port(port), Some(true));
+}
+
 #[cfg_attr(
     not(pg_tests),
     ignore = "needs PostgreSQL: set METROTRACK_TEST_POSTGRES_URL"

@@ -356,6 +356,56 @@ impl Import {
         Ok(stored)
     }
 
+    /// Creates the staged instruments that the lab does not have yet. Returns the lab's
+    /// greatest instrument id before them, and the id and due day of each one created.
+    async fn create_instruments(
+        &mut self,
+    ) -> Result<(i64, Vec<(i64, Option<NaiveDate>)>), StoreError> {
+        // The lab's write lock is held: every instrument of the lab above this id is one
+        // this chunk creates. Their inspections are counted here, not by the trigger.
+        let instruments_to: i64 =
+            sqlx::query_scalar("select coalesce(max(id), 0) from instruments where lab_id = $1")
+                .bind(self.progress.lab)
+                .fetch_one(&mut *self.tx)
+                .await?;
+        sqlx::query("select set_config('metrotrack.writer_counts_instruments_above', $1, true)")
+            .bind(instruments_to.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        // An instrument first seen here is created due by its latest valid row (by
+        // date, then id, as the trigger of migration 0005 orders them): the trigger
+        // then finds nothing later to update, where it would otherwise write each new
+        // instrument's row twice. A row the insert below skips is taken back by
+        // `due_by_stored`. The staged rows are in key order (a scan of a table
+        // written once returns them so), one per key. Those already stored are left out
+        // by a probe each and the rest inserted plainly, not by `on conflict do
+        // nothing`, whose speculative insertion confirms each row by a second write: the
+        // lab's write lock is held, so no other writer creates one of them meanwhile.
+        let created: Vec<(i64, Option<NaiveDate>)> = sqlx::query_as(
+            "insert into instruments (id, lab_id, category_code, manufacturer_key, serial_key,
+                 serial_number, manufacturer, model, owner, created_batch_id,
+                 due_inspection_id, due_inspected_on, due_on)
+             overriding system value
+             select s.id, $1, s.category_code, s.manufacturer_key, s.serial_key,
+                    s.serial_number, s.manufacturer, s.model, s.owner, $2,
+                    s.due_inspection_id, s.due_inspected_on, s.due_on
+             from staged_instruments s
+             where not exists (
+                 select from instruments i
+                 where i.lab_id = $1 and i.category_code = s.category_code
+                   and i.manufacturer_key = s.manufacturer_key
+                   and i.serial_key = s.serial_key
+                 offset 0)
+             returning id, due_on",
+        )
+        .persistent(PLANNED_EACH_TIME)
+        .bind(self.progress.lab)
+        .bind(self.progress.batch_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        Ok((instruments_to, created))
+    }
+
     /// The rows `sql` finds for the `skipped` lines, by line.
     async fn found(
         &mut self,
@@ -518,48 +568,7 @@ impl Writer for Import {
             columns::names(STAGED_INSTRUMENTS)
         );
         self.stage("staged_instruments", names, instruments).await?;
-        // The lab's write lock is held: every instrument of the lab above this id is one
-        // this chunk creates. Their inspections are counted here, not by the trigger.
-        let instruments_to: i64 =
-            sqlx::query_scalar("select coalesce(max(id), 0) from instruments where lab_id = $1")
-                .bind(self.progress.lab)
-                .fetch_one(&mut *self.tx)
-                .await?;
-        sqlx::query("select set_config('metrotrack.writer_counts_instruments_above', $1, true)")
-            .bind(instruments_to.to_string())
-            .execute(&mut *self.tx)
-            .await?;
-        // An instrument first seen here is created due by its latest valid row (by
-        // date, then id, as the trigger of migration 0005 orders them): the trigger
-        // then finds nothing later to update, where it would otherwise write each new
-        // instrument's row twice. A row the insert below skips is taken back by
-        // `due_by_stored`. The staged rows are in key order (a scan of a table
-        // written once returns them so), one per key. Those already stored are left out
-        // by a probe each and the rest inserted plainly, not by `on conflict do
-        // nothing`, whose speculative insertion confirms each row by a second write: the
-        // lab's write lock is held, so no other writer creates one of them meanwhile.
-        let created_due: Vec<(i64, Option<NaiveDate>)> = sqlx::query_as(
-            "insert into instruments (id, lab_id, category_code, manufacturer_key, serial_key,
-                 serial_number, manufacturer, model, owner, created_batch_id,
-                 due_inspection_id, due_inspected_on, due_on)
-             overriding system value
-             select s.id, $1, s.category_code, s.manufacturer_key, s.serial_key,
-                    s.serial_number, s.manufacturer, s.model, s.owner, $2,
-                    s.due_inspection_id, s.due_inspected_on, s.due_on
-             from staged_instruments s
-             where not exists (
-                 select from instruments i
-                 where i.lab_id = $1 and i.category_code = s.category_code
-                   and i.manufacturer_key = s.manufacturer_key
-                   and i.serial_key = s.serial_key
-                 offset 0)
-             returning id, due_on",
-        )
-        .persistent(PLANNED_EACH_TIME)
-        .bind(self.progress.lab)
-        .bind(self.progress.batch_id)
-        .fetch_all(&mut *self.tx)
-        .await?;
+        let (instruments_to, created_due) = self.create_instruments().await?;
         // The instruments created, by key: their inspections are staged with them.
         let created_ids: HashSet<i64> = created_due.iter().map(|&(id, _)| id).collect();
         let created_by_key: FastMap<&InstrumentKey, i64> = firsts

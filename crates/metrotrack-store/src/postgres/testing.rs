@@ -10,6 +10,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::{Connection, PgConnection};
 
+/// Whether this process's TCP socket bound to local `port` (a connection's
+/// `inet_client_port()`) has Nagle's algorithm off; `None` when there is no such socket
+/// (or off Linux).
+pub fn nodelay_of_local_port(port: u16) -> Option<bool> {
+    super::nodelay::is_on_local_port(port)
+}
+
 /// The environment variable naming the test server.
 pub const URL_VAR: &str = "METROTRACK_TEST_POSTGRES_URL";
 
