@@ -109,12 +109,20 @@ impl SqlStore<Postgres> {
 }
 
 /// A pool of at most `size` connections, waiting at most `wait` for one, each with
-/// Nagle's algorithm off (see [`nodelay`]).
+/// Nagle's algorithm off (see [`nodelay`]). A connection whose socket cannot be found
+/// is used as it is: slower, not wrong.
 fn pool(size: u32, wait: Duration) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(size)
         .acquire_timeout(wait)
-        .after_connect(|conn, _| Box::pin(async move { nodelay::on(conn).await.map(drop) }))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                if let Err(e) = nodelay::on(conn).await {
+                    tracing::warn!(error = %e, "could not ask for the connection's port");
+                }
+                Ok(())
+            })
+        })
 }
 
 impl Backend for Postgres {
