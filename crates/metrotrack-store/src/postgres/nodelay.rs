@@ -6,8 +6,9 @@
 //! and a server that has nothing to answer yet delays that acknowledgement by up to
 //! 40 ms. A `COPY` is exactly that: its data, then `CopyDone` in a write of its own,
 //! with the server silent until both have arrived. Measured on a 1M-row import (400
-//! `COPY`s of a few MB): over TCP, 164 of them took 40 ms or more, 8.9 s in all; over a
-//! Unix socket, none did, 3.1 s in all, and the import took 34 s instead of 41–43 s.
+//! `COPY`s of up to about 1 MB): over TCP, 164 of them took 40 ms or more, 8.9 s in
+//! all; over a Unix socket, none did, 3.1 s in all, and the import took 34 s instead of
+//! 41–43 s.
 //!
 //! So each new connection asks the server which port it came from
 //! (`inet_client_port()`, null over a Unix socket) and sets `TCP_NODELAY` on this
