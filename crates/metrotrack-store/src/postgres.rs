@@ -11,6 +11,7 @@
 
 mod import;
 mod nodelay;
+mod staging;
 #[cfg(feature = "conformance")]
 pub mod testing;
 
