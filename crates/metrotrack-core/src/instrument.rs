@@ -81,9 +81,20 @@ pub struct InstrumentKey {
 
 impl InstrumentKey {
     pub fn new(category: &CategoryCode, manufacturer: Option<&str>, serial: &SerialNumber) -> Self {
+        Self::with_manufacturer_key(category, manufacturer.map(text::name_key), serial)
+    }
+
+    /// The key of an instrument whose manufacturer's [`text::name_key`] is known already
+    /// (`None` when the log gives no manufacturer): for a caller that keys many rows
+    /// naming few manufacturers, and works each one's key out once.
+    pub fn with_manufacturer_key(
+        category: &CategoryCode,
+        manufacturer_key: Option<String>,
+        serial: &SerialNumber,
+    ) -> Self {
         Self {
             category: category.clone(),
-            manufacturer_key: manufacturer.map(text::name_key).unwrap_or_default(),
+            manufacturer_key: manufacturer_key.unwrap_or_default(),
             serial_key: serial.key().to_owned(),
         }
     }

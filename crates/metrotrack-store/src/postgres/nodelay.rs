@@ -96,6 +96,7 @@ fn local_port(fd: libc::c_int) -> Option<u16> {
 /// Whether this process's TCP socket bound to local `port` has Nagle's algorithm off
 /// (`None`: no such socket, or not on Linux). For tests: see
 /// [`super::testing::nodelay_of_local_port`].
+#[cfg(any(test, feature = "conformance"))]
 pub(crate) fn is_on_local_port(port: u16) -> Option<bool> {
     #[cfg(target_os = "linux")]
     {
@@ -114,7 +115,7 @@ pub(crate) fn is_on_local_port(port: u16) -> Option<bool> {
 }
 
 /// `TCP_NODELAY` of `fd`, if it is a TCP socket.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", any(test, feature = "conformance")))]
 fn nodelay(fd: libc::c_int) -> Option<bool> {
     let mut value: libc::c_int = 0;
     let mut len = libc::socklen_t::try_from(std::mem::size_of_val(&value)).ok()?;

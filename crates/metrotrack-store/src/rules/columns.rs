@@ -4,11 +4,12 @@
 
 use chrono::NaiveDate;
 use metrotrack_core::{
-    EarthingSystem, InstrumentKey, NewEarthingTest, NewInspection, Ohms, PointKey, Sourced,
+    EarthingSystem, InstrumentKey, NewEarthingTest, NewInspection, Ohms, PointKey, Sourced, text,
 };
 use rust_decimal::Decimal;
 
 use super::OriginalColumns;
+use crate::sql::FastMap;
 
 /// One value of a row to store, as each backend writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,11 +64,22 @@ fn kept_original(columns: &mut OriginalColumns, original: &[(String, String)]) -
 }
 
 /// The instrument keys of `rows`.
+///
+/// A log names few manufacturers: each one's key ([`text::name_key`], which normalizes
+/// Unicode and folds case) is worked out once per call, not once per row. This runs on
+/// the store's writer, the import's critical path.
 pub(crate) fn instrument_keys(rows: &[Sourced<NewInspection>]) -> Vec<InstrumentKey> {
+    let mut manufacturer_keys: FastMap<&str, String> = FastMap::default();
     rows.iter()
         .map(|s| {
             let r = &s.record;
-            InstrumentKey::new(&r.category, r.manufacturer.as_deref(), &r.serial)
+            let manufacturer_key = r.manufacturer.as_deref().map(|m| {
+                manufacturer_keys
+                    .entry(m)
+                    .or_insert_with(|| text::name_key(m))
+                    .clone()
+            });
+            InstrumentKey::with_manufacturer_key(&r.category, manufacturer_key, &r.serial)
         })
         .collect()
 }
@@ -310,5 +322,42 @@ mod tests {
         assert_eq!(fill("select {nope}", groups, 1), None);
         assert_eq!(count(groups), 7);
         assert_eq!(names(&[TEST_SOURCE]), "source_line, original");
+    }
+
+    #[test]
+    fn keys_worked_out_once_per_manufacturer_are_each_rows_own() {
+        let makers = [
+            Some("Công ty  ABC"),
+            Some("Zenner"),
+            None,
+            Some("công ty abc"),
+            Some("Zenner"),
+        ];
+        let rows: Vec<Sourced<NewInspection>> = makers
+            .iter()
+            .enumerate()
+            .map(|(i, maker)| {
+                let mut record =
+                    crate::sql::chunk::tests::inspection(&format!("S-{i}"), 3, "C", "T");
+                record.manufacturer = maker.map(str::to_owned);
+                Sourced {
+                    line: i as u64 + 2,
+                    original: Vec::new(),
+                    record,
+                }
+            })
+            .collect();
+        let each_alone: Vec<InstrumentKey> = rows
+            .iter()
+            .map(|s| {
+                let r = &s.record;
+                InstrumentKey::new(&r.category, r.manufacturer.as_deref(), &r.serial)
+            })
+            .collect();
+        let keys = instrument_keys(&rows);
+        assert_eq!(keys, each_alone);
+        assert_eq!(keys[0].manufacturer_key, keys[3].manufacturer_key);
+        assert_ne!(keys[0].manufacturer_key, keys[1].manufacturer_key);
+        assert_eq!(keys[2].manufacturer_key, "");
     }
 }

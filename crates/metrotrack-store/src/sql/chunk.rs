@@ -130,13 +130,19 @@ pub(crate) fn firsts<'a, K: Eq + Hash, T>(rows: &'a [T], keys: &'a [K]) -> Vec<&
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use metrotrack_core::{
         CategoryCode, InspectionKind, NewInspection, Outcome, SerialNumber, VerificationType,
     };
 
-    fn inspection(serial: &str, day: u32, certificate: &str, stamp: &str) -> NewInspection {
+    /// An inspection of the DHN meter `serial` on 2026-11-`day`, with no manufacturer.
+    pub(crate) fn inspection(
+        serial: &str,
+        day: u32,
+        certificate: &str,
+        stamp: &str,
+    ) -> NewInspection {
         NewInspection {
             date: NaiveDate::from_ymd_opt(2026, 11, day).expect("date"),
             category: CategoryCode::parse("DHN").expect("code"),
