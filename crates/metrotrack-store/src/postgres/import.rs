@@ -368,10 +368,10 @@ impl Writer for Import {
 
     async fn write_inspections(
         &mut self,
-        rows: Vec<Sourced<NewInspection>>,
+        rows: &[Sourced<NewInspection>],
     ) -> Result<(), StoreError> {
-        let keys = columns::instrument_keys(&rows);
-        let values = InspectionRow::all(&rows, &keys, &mut self.progress.original);
+        let keys = columns::instrument_keys(rows);
+        let values = InspectionRow::all(rows, &keys, &mut self.progress.original);
         let lines: Vec<i64> = values.iter().map(|r| r.line).collect();
         let repeats_within = repeats_within(&values);
         // The first row naming an instrument describes it, and its latest valid row
@@ -393,7 +393,7 @@ impl Writer for Import {
         .fetch_one(&mut *self.tx)
         .await?;
         let planned: Vec<Option<i64>> = ids.iter().copied().map(Some).collect();
-        let due = latest_valid(&values, &planned, |row| Some(row.key));
+        let due = latest_valid(&values, &planned, |_, row| Some(row.key));
         let instruments = copy_text(
             STAGED_INSTRUMENTS,
             firsts.iter().zip(&instrument_ids).map(|(&row, &id)| {
@@ -452,7 +452,7 @@ impl Writer for Import {
         };
         let created_above = (!repeats_within).then_some(instruments_to);
         let stored = self.insert_staged(statement, created_above).await?;
-        count_created(&mut self.pending, &rows, &keys, &stored, instruments_to);
+        count_created(&mut self.pending, rows, &keys, &stored, instruments_to);
         let skipped = skipped(lines, &stored);
         if skipped.is_empty() {
             return Ok(());
@@ -482,7 +482,7 @@ impl Writer for Import {
                 &skipped,
             )
             .await?;
-        for (line, s) in at_lines(&rows, &skipped) {
+        for (line, s) in at_lines(rows, &skipped) {
             let stored = found.remove(&line);
             let stored = stored
                 .map(|row| stored::inspection(&row, &s.record))
@@ -492,9 +492,9 @@ impl Writer for Import {
         Ok(())
     }
 
-    async fn write_tests(&mut self, rows: Vec<Sourced<NewEarthingTest>>) -> Result<(), StoreError> {
-        let keys = columns::point_keys(&rows);
-        let values = TestRow::all(&rows, &keys, &mut self.progress.original);
+    async fn write_tests(&mut self, rows: &[Sourced<NewEarthingTest>]) -> Result<(), StoreError> {
+        let keys = columns::point_keys(rows);
+        let values = TestRow::all(rows, &keys, &mut self.progress.original);
         let lines: Vec<i64> = values.iter().map(|r| r.line).collect();
         let data = copy_text(STAGED_TESTS, values.iter().map(|row| (row, [])));
         drop(values);
@@ -559,7 +559,7 @@ impl Writer for Import {
                 &skipped,
             )
             .await?;
-        for (line, s) in at_lines(&rows, &skipped) {
+        for (line, s) in at_lines(rows, &skipped) {
             let (point, test) = match found.get(&line) {
                 None => (None, None),
                 Some(row) => (Some(stored::point(row)?), stored::test(row)?),

@@ -8,7 +8,6 @@ use std::collections::HashSet;
 use std::hash::Hash;
 
 use chrono::NaiveDate;
-use metrotrack_core::InstrumentKey;
 
 use crate::rules::columns::InspectionRow;
 use crate::sql::{FastMap, Pending};
@@ -22,19 +21,19 @@ pub(crate) struct Due {
 }
 
 /// The latest valid row of each instrument `rows` name, by what `instrument` makes of a
-/// row (rows it gives `None` are left out), given each row's id if stored (`ids`): by
-/// date, then id, as the due list orders an instrument's records.
+/// row and its place (rows it gives `None` are left out), given each row's id if stored
+/// (`ids`): by date, then id, as the due list orders an instrument's records.
 pub(crate) fn latest_valid<'r, K: Eq + Hash>(
     rows: &'r [InspectionRow<'_>],
     ids: &[Option<i64>],
-    instrument: impl Fn(&'r InspectionRow<'_>) -> Option<K>,
+    instrument: impl Fn(usize, &'r InspectionRow<'_>) -> Option<K>,
 ) -> FastMap<K, Due> {
     let mut latest: FastMap<K, Due> = FastMap::default();
-    for (row, id) in rows.iter().zip(ids) {
+    for (k, (row, id)) in rows.iter().zip(ids).enumerate() {
         let (Some(id), Some(valid_until)) = (*id, row.record.valid_until) else {
             continue;
         };
-        let Some(instrument) = instrument(row) else {
+        let Some(instrument) = instrument(k, row) else {
             continue;
         };
         let date = row.record.date;
@@ -55,34 +54,50 @@ pub(crate) fn latest_valid<'r, K: Eq + Hash>(
     latest
 }
 
-/// The due inspection of each instrument the chunk created (`fresh`: their ids by key)
-/// that has one, by instrument, given each row's id if stored (`stored`): its
-/// [`latest_valid`] row. All of their records are among the chunk's rows.
+/// Each row's instrument, by id, and which of them the chunk created: those above
+/// `created_above`, the greatest id before it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Instruments<'a> {
+    pub ids: &'a [i64],
+    pub created_above: i64,
+}
+
+impl Instruments<'_> {
+    /// The instrument of row `k`, if the chunk created it.
+    fn created(&self, k: usize) -> Option<i64> {
+        let id = self.ids[k];
+        (id > self.created_above).then_some(id)
+    }
+}
+
+/// The due inspection of each instrument the chunk created that has one, by
+/// instrument, given each row's id if stored (`stored`): its [`latest_valid`] row. All
+/// of their records are among the chunk's rows.
 pub(crate) fn dues(
     rows: &[InspectionRow<'_>],
     stored: &[Option<i64>],
-    fresh: &FastMap<&InstrumentKey, i64>,
+    instruments: Instruments<'_>,
 ) -> FastMap<i64, Due> {
-    latest_valid(rows, stored, |row| fresh.get(row.key).copied())
+    latest_valid(rows, stored, |k, _| instruments.created(k))
 }
 
 /// Counts a chunk's stored inspections (`stored`: each row's id, if stored) into
-/// `pending`, with the live days of the instruments the chunk created (`fresh`: their
-/// ids by key) and the days they are due: the [`dues`] of what was stored.
+/// `pending`, with the live days of the instruments the chunk created and the days
+/// they are due: the [`dues`] of what was stored.
 pub(crate) fn count_chunk(
     pending: &mut Pending,
     rows: &[InspectionRow<'_>],
     stored: &[Option<i64>],
-    fresh: &FastMap<&InstrumentKey, i64>,
+    instruments: Instruments<'_>,
 ) -> FastMap<i64, Due> {
     let mut created: FastMap<i64, (&str, Vec<NaiveDate>)> = FastMap::default();
-    for (row, id) in rows.iter().zip(stored) {
+    for (k, (row, id)) in rows.iter().zip(stored).enumerate() {
         if id.is_none() {
             continue;
         }
         let (category, date) = (row.key.category.as_str(), row.record.date);
         pending.inspection(category, date);
-        if let Some(&instrument) = fresh.get(row.key) {
+        if let Some(instrument) = instruments.created(k) {
             let entry = created
                 .entry(instrument)
                 .or_insert_with(|| (category, Vec::new()));
@@ -92,7 +107,7 @@ pub(crate) fn count_chunk(
     for (category, mut days) in created.into_values() {
         pending.first_days(category, &mut days);
     }
-    let dues = dues(rows, stored, fresh);
+    let dues = dues(rows, stored, instruments);
     for due in dues.values() {
         pending.due_on(due.valid_until);
     }
@@ -133,7 +148,8 @@ pub(crate) fn firsts<'a, K: Eq + Hash, T>(rows: &'a [T], keys: &'a [K]) -> Vec<&
 pub(crate) mod tests {
     use super::*;
     use metrotrack_core::{
-        CategoryCode, InspectionKind, NewInspection, Outcome, SerialNumber, VerificationType,
+        CategoryCode, InspectionKind, InstrumentKey, NewInspection, Outcome, SerialNumber,
+        VerificationType,
     };
 
     /// An inspection of the DHN meter `serial` on 2026-11-`day`, with no manufacturer.

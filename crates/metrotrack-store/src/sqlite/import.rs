@@ -39,7 +39,7 @@ use super::{SqliteStore, direct, tallies};
 use crate::rules::columns::{self, InspectionRow, TestRow, Value};
 use crate::rules::import::{self as flow, Progress, Writer, sql};
 use crate::rules::stored;
-use crate::sql::chunk::{Due, count_chunk, dues, firsts};
+use crate::sql::chunk::{Due, Instruments, count_chunk, dues, firsts};
 use crate::sql::{FastMap, Pending};
 use crate::{BatchRequest, ImportEvent, StoreError};
 
@@ -91,7 +91,7 @@ impl Statements {
         lookup.raw_bind_parameter(1, self.lab)?;
         let started = Instant::now();
         let mut known: FastMap<&InstrumentKey, i64> = FastMap::default();
-        let mut fresh: FastMap<&InstrumentKey, i64> = FastMap::default();
+        // The rows that name an instrument first, in the order of the ids it is given.
         let mut created: Vec<&InspectionRow<'_>> = Vec::new();
         let mut instrument_ids = Vec::with_capacity(rows.len());
         for row in rows {
@@ -103,7 +103,6 @@ impl Statements {
                         None => {
                             let id = ids.instruments + 1 + created.len() as i64;
                             created.push(row);
-                            fresh.insert(row.key, id);
                             id
                         }
                     };
@@ -118,11 +117,14 @@ impl Statements {
         // The id a row is stored under, if it is: by its place in the chunk.
         let id_at = |k: usize| ids.inspections + 1 + k as i64;
         let planned: Vec<Option<i64>> = (0..rows.len()).map(|k| Some(id_at(k))).collect();
-        let planned_dues = dues(rows, &planned, &fresh);
-        let instruments = created.iter().map(|&row| {
-            let id = fresh[row.key];
-            (row, instrument_extra(id, planned_dues.get(&id)))
-        });
+        let by_id = Instruments {
+            ids: &instrument_ids,
+            created_above: ids.instruments,
+        };
+        let planned_dues = dues(rows, &planned, by_id);
+        let instruments = (ids.instruments + 1..)
+            .zip(&created)
+            .map(|(id, &row)| (row, instrument_extra(id, planned_dues.get(&id))));
         let made: usize = self
             .each(conn, Stmt::Instruments, INSTRUMENTS_VALUES, instruments)?
             .iter()
@@ -150,9 +152,10 @@ impl Statements {
         } else {
             Self::stored_between(conn, id_at(0), rows.len())?
         };
-        let stored_dues = count_chunk(pending, rows, &stored, &fresh);
+        let stored_dues = count_chunk(pending, rows, &stored, by_id);
         if stored.contains(&None) {
-            Self::set_due(conn, &fresh, &planned_dues, &stored_dues)?;
+            let created = ids.instruments + 1..=ids.instruments + created.len() as i64;
+            Self::set_due(conn, created, &planned_dues, &stored_dues)?;
         }
         let skipped = Self::natural_key_holders(conn, self.lab, rows, &instrument_ids, &stored)?;
         let older = instrument_ids
@@ -204,11 +207,11 @@ impl Statements {
         Ok(stored)
     }
 
-    /// Sets due by what was stored each instrument the chunk created (`fresh`) whose
+    /// Sets due by what was stored each instrument the chunk `created` whose
     /// due inspection, as planned before the rows were stored, is not the one now.
     fn set_due(
         conn: &rusqlite::Connection,
-        fresh: &FastMap<&InstrumentKey, i64>,
+        created: std::ops::RangeInclusive<i64>,
         planned: &FastMap<i64, Due>,
         stored: &FastMap<i64, Due>,
     ) -> rusqlite::Result<()> {
@@ -216,7 +219,7 @@ impl Statements {
             "update instruments set due_inspection_id = ?2, due_inspected_on = ?3, due_on = ?4
              where id = ?1",
         )?;
-        for &id in fresh.values() {
+        for id in created {
             let due = stored.get(&id);
             if planned.get(&id) == due {
                 continue;
@@ -425,7 +428,7 @@ impl Writer for Import {
 
     async fn write_inspections(
         &mut self,
-        rows: Vec<Sourced<NewInspection>>,
+        rows: &[Sourced<NewInspection>],
     ) -> Result<(), StoreError> {
         // The transaction holds the write lock: every inspection and instrument past
         // these ids is one this chunk stores.
@@ -439,8 +442,8 @@ impl Writer for Import {
         self.indexes
             .defer_if_large(&mut self.tx, stored_after, inserted, CHUNK)
             .await?;
-        let keys = columns::instrument_keys(&rows);
-        let values = InspectionRow::all(&rows, &keys, &mut self.progress.original);
+        let keys = columns::instrument_keys(rows);
+        let values = InspectionRow::all(rows, &keys, &mut self.progress.original);
         let (statements, pending) = (&self.statements, &mut self.pending);
         let written = direct::run(&mut self.tx, |conn| {
             let before = Before {
@@ -469,9 +472,9 @@ impl Writer for Import {
         .await
     }
 
-    async fn write_tests(&mut self, rows: Vec<Sourced<NewEarthingTest>>) -> Result<(), StoreError> {
-        let keys = columns::point_keys(&rows);
-        let values = TestRow::all(&rows, &keys, &mut self.progress.original);
+    async fn write_tests(&mut self, rows: &[Sourced<NewEarthingTest>]) -> Result<(), StoreError> {
+        let keys = columns::point_keys(rows);
+        let values = TestRow::all(rows, &keys, &mut self.progress.original);
         let first = firsts(&values, &keys);
         let statements = &self.statements;
         let stored = direct::run(&mut self.tx, |conn| {
