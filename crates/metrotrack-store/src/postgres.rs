@@ -173,6 +173,7 @@ impl Backend for Postgres {
          having sum(instrument_days) <> 0 or sum(inspections) <> 0";
     // Every reference is a foreign key the server enforces as it writes.
     const INTEGRITY_CHECKS: &'static [&'static str] = &[];
+    const LIVE_OR_VOIDED: &'static str = " and (s.voided_at is null or s.voided_at is not null)";
 
     fn json(param: &str) -> String {
         format!("cast({param} as jsonb)")

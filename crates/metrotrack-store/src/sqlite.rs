@@ -240,6 +240,7 @@ impl Backend for Sqlite {
          group by lab_id, seg, category_code, prev_seg
          having sum(days) <> 0 or sum(n) <> 0"
     );
+    const LIVE_OR_VOIDED: &'static str = "";
     const INTEGRITY_CHECKS: &'static [&'static str] = &[
         "select 'the database file: ' || integrity_check from pragma_integrity_check
          where integrity_check <> 'ok'",

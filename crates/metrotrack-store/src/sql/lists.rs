@@ -34,8 +34,9 @@ impl<DB: Backend> SqlStore<DB> {
         .await?;
         let instrument = not_found(row, || format!("instrument {id}"))?.try_into()?;
         let sql = format!(
-            "{INSPECTION_SELECT} where s.lab_id = $1 and s.instrument_id = $2
-             order by s.inspected_on, s.id"
+            "{INSPECTION_SELECT} where s.lab_id = $1 and s.instrument_id = $2{}
+             order by s.inspected_on, s.id",
+            DB::LIVE_OR_VOIDED
         );
         let rows: Vec<InspectionRow> = fetch_all(
             &mut c,

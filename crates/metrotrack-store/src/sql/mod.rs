@@ -223,6 +223,13 @@ pub trait Backend:
     /// Queries naming what the database finds wrong in itself (pages, references), one
     /// text column each; none for a server that checks as it writes.
     const INTEGRITY_CHECKS: &'static [&'static str];
+    /// A condition every inspection (`s`) meets, live or voided, for a query of one
+    /// instrument's records that includes the voided ones. PostgreSQL holds them in two
+    /// partial indexes (the natural key, live; `inspections_voided`, voided: migration
+    /// 0021) and combines the two only when the query names both cases; without it, it
+    /// reads the lab's records by another index. Empty on SQLite, whose
+    /// `inspections_instrument` holds them all.
+    const LIVE_OR_VOIDED: &'static str;
 
     /// `param` as a JSON value to store.
     fn json(param: &str) -> String;

@@ -194,6 +194,9 @@ fn inspection_filters<DB: Backend>(q: &mut QueryBuilder<DB>, filter: &Inspection
     }
     if let Some(instrument) = filter.instrument_id {
         and(q, "s.instrument_id =", instrument);
+        if filter.include_voided {
+            q.push(DB::LIVE_OR_VOIDED);
+        }
     }
     if let Some(batch) = filter.batch_id {
         in_batch(q, "s", batch);
