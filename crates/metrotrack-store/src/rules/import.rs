@@ -360,23 +360,11 @@ impl Chunk {
         if !inspections.is_empty() {
             writer.write_inspections(&inspections).await?;
         }
-        free_elsewhere(inspections);
         let tests = std::mem::take(&mut self.tests);
         if !tests.is_empty() {
             writer.write_tests(&tests).await?;
         }
-        free_elsewhere(tests);
         Ok(())
-    }
-}
-
-/// Frees rows written on a thread of the blocking pool instead of the writer's: each row
-/// holds a dozen strings, and freeing them took about 2.5 % of the writer's time, the
-/// import's critical path (`perf`, SQLite, 1M rows), where the machine's other core
-/// mostly waits for it.
-fn free_elsewhere<T: Send + 'static>(rows: Vec<T>) {
-    if !rows.is_empty() {
-        drop(tokio::task::spawn_blocking(move || drop(rows)));
     }
 }
 
