@@ -1111,12 +1111,6 @@ CREATE INDEX inspection_tally_changes_seg ON public.inspection_tally_changes USI
 CREATE UNIQUE INDEX inspections_certificate_no ON public.inspections USING btree (lab_id, certificate_no) WHERE ((certificate_no IS NOT NULL) AND (voided_at IS NULL));
 
 --
--- Name: inspections_due; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX inspections_due ON public.inspections USING btree (lab_id, instrument_id, inspected_on, valid_until);
-
---
 -- Name: inspections_metrics; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1133,6 +1127,12 @@ CREATE UNIQUE INDEX inspections_natural_key ON public.inspections USING btree (l
 --
 
 CREATE UNIQUE INDEX inspections_stamp_no ON public.inspections USING btree (lab_id, stamp_no) WHERE ((stamp_no IS NOT NULL) AND (voided_at IS NULL));
+
+--
+-- Name: inspections_voided; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX inspections_voided ON public.inspections USING btree (lab_id, instrument_id) WHERE (voided_at IS NOT NULL);
 
 --
 -- Name: instrument_due_day_changes_day; Type: INDEX; Schema: public; Owner: -
