@@ -133,9 +133,9 @@ const STORE_ON_CONFLICT: &str = store_staged!("", "on conflict do nothing");
 /// with the lab and the tables' current size. Any index that starts with the lab can
 /// serve a probe: on a table of 500 records the planner probed certificate numbers
 /// through `inspections_due` (dropped since, in 0021), reading the lab's every record
-/// for each. Harmless then;
-/// quadratic if a plan made while the table was small served the rest of a large
-/// import. Parsing and planning a statement again costs about a millisecond a chunk.
+/// for each. Harmless then; quadratic if a plan made while the table was small served
+/// the rest of a large import. Parsing and planning a statement again costs about a
+/// millisecond a chunk.
 const PLANNED_EACH_TIME: bool = false;
 
 /// One running import: the open transaction and everything counted so far.
