@@ -227,8 +227,7 @@ pub trait Backend:
     /// instrument's records that includes the voided ones. PostgreSQL holds them in two
     /// partial indexes (the natural key, live; `inspections_voided`, voided: migration
     /// 0021) and combines the two only when the query names both cases; without it, it
-    /// reads the lab's records by another index. Empty on SQLite, whose
-    /// `inspections_instrument` holds them all.
+    /// scans the table. Empty on SQLite, whose `inspections_instrument` holds them all.
     const LIVE_OR_VOIDED: &'static str;
 
     /// `param` as a JSON value to store.

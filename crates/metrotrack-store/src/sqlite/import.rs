@@ -91,7 +91,7 @@ impl Statements {
         lookup.raw_bind_parameter(1, self.lab)?;
         let started = Instant::now();
         let mut known: FastMap<&InstrumentKey, i64> = FastMap::default();
-        // The rows that name an instrument first, in the order of the ids it is given.
+        // The rows that name a new instrument first, in the order of the ids given them.
         let mut created: Vec<&InspectionRow<'_>> = Vec::new();
         let mut instrument_ids = Vec::with_capacity(rows.len());
         for row in rows {
