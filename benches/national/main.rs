@@ -16,7 +16,9 @@
 //! an hour or more. `--only excel` runs only the workbook import (`--xlsx-rows`, default
 //! 100,000) and the exports of `--rows` rows, with their peak memory (see `excel.rs`).
 //! `--only stages` runs one logged import per database and prints where its time goes,
-//! stage by stage, and what each index of `inspections` costs (see `stages.rs`).
+//! stage by stage, and what each index of `inspections` costs (see `stages.rs`); on
+//! PostgreSQL, also what its tables cost to fill, index by index, kept row by row or
+//! built after the rows, beside `psql \copy` (see `floor.rs`).
 //!
 //! Needs `sqlite3`, `curl` and GNU time (`/usr/bin/time`); `psql` and a PostgreSQL server
 //! for the PostgreSQL contenders (`--postgres URL`, else `METROTRACK_BENCH_POSTGRES_URL`,
@@ -63,6 +65,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 
 mod excel;
+mod floor;
 mod stages;
 mod support;
 use support::*;

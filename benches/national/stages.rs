@@ -324,6 +324,7 @@ pub(super) fn run(binary: &Path, dir: &Path, log: &Path, limit: &str, o: &Option
         let url = recreate_pg_database(&o.postgres, "mt_bench_app");
         if let Some((wall, sums)) = logged_import(binary, &url, log, limit, dir, "postgres") {
             print_stages("PostgreSQL", o.rows, wall, &sums);
+            super::floor::run(&o.postgres, &url, log, dir, wall);
         }
     }
 }
