@@ -13,8 +13,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use super::FLAT_TABLE;
 use super::support::*;
+use super::{FLAT_TABLE, copy_flat};
 
 /// The twin's name; its indexes are named `floor_0`, `floor_1`, ….
 const TWIN: &str = "floor_twin";
@@ -130,15 +130,9 @@ fn table_cost(url: &str, table: &str, rows: &Path) -> Option<TableCost> {
 /// same log into the flat table of a database next to `admin_url`.
 pub(super) fn run(admin_url: &str, url: &str, log: &Path, dir: &Path, import_secs: f64) {
     let flat_url = recreate_pg_database(admin_url, "mt_bench_flat");
-    let loader = psql(&flat_url, FLAT_TABLE).ok().and_then(|()| {
-        timed_psql(
-            &flat_url,
-            &format!(
-                "\\copy flat from '{}' with (format csv, delimiter ';', header true)",
-                log.display()
-            ),
-        )
-    });
+    let loader = psql(&flat_url, FLAT_TABLE)
+        .ok()
+        .and_then(|()| timed_psql(&flat_url, &copy_flat(log)));
     let Some(loader) = loader else {
         println!("psql \\copy into the flat table failed");
         return;

@@ -79,6 +79,15 @@ const FLAT_TABLE: &str = "create table flat (stt text, ngay text, ten text, so_s
     gcn text, tem text, hieu_luc text, nguoi_th text, nguoi_sl text, ghi_chu text); \
     create unique index flat_key on flat (ten, so_sx, csx, hinh_thuc, ngay);";
 
+/// psql's `\copy` of `log` into [`FLAT_TABLE`]: the loader PostgreSQL's contenders are
+/// measured against.
+fn copy_flat(log: &Path) -> String {
+    format!(
+        "\\copy flat from '{}' with (format csv, delimiter ';', header true)",
+        log.display()
+    )
+}
+
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// The contenders, in the order they run within a run and are printed.
@@ -323,10 +332,7 @@ fn main() {
         if pg_ok {
             let flat_url = recreate_pg_database(&o.postgres, "mt_bench_flat");
             psql(&flat_url, FLAT_TABLE).expect("create the flat table");
-            let copy = format!(
-                "\\copy flat from '{}' with (format csv, delimiter ';', header true)",
-                log.display()
-            );
+            let copy = copy_flat(&log);
             results[PSQL].push(timed(
                 Command::new("psql").args(["-q", "-v", "ON_ERROR_STOP=1", &flat_url, "-c", &copy]),
                 None,
